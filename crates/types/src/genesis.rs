@@ -1,0 +1,98 @@
+//! The genesis document: what a chain starts with.
+
+use crate::codec::{DecodeError, decode, encode};
+use crate::{PrincipalId, PublicKey, Scheme};
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+/// What kind of principal an id names.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[borsh(use_discriminant = true)]
+pub enum PrincipalKind {
+    Person = 0,
+    Organisation = 1,
+    Department = 2,
+    Legislature = 3,
+}
+
+/// Limits every node enforces alike.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ChainParams {
+    /// Largest encoded transaction accepted, in bytes.
+    pub max_tx_bytes: u32,
+    /// Most transactions in one block.
+    pub max_block_txs: u32,
+    /// Largest encoded block, in bytes.
+    pub max_block_bytes: u32,
+    /// How far ahead of the current height `valid_until` may lie.
+    pub max_tx_lifetime: u64,
+}
+
+impl Default for ChainParams {
+    fn default() -> Self {
+        Self {
+            max_tx_bytes: 64 * 1024,
+            max_block_txs: 20_000,
+            max_block_bytes: 8 * 1024 * 1024,
+            max_tx_lifetime: 1_000,
+        }
+    }
+}
+
+/// A validator of the genesis set. Consensus keys are always Ed25519, whatever the chain's
+/// transaction scheme.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct GenesisValidator {
+    /// The department that runs the node.
+    pub name: PrincipalId,
+    pub key: PublicKey,
+    pub power: u64,
+}
+
+/// A principal that exists from the start, with its keys.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct GenesisAccount {
+    pub id: PrincipalId,
+    pub kind: PrincipalKind,
+    /// A bootstrap authority may register and revoke keys of any principal, until the laws
+    /// (the Smart-laws issue) take over that decision.
+    #[serde(default)]
+    pub authority: bool,
+    pub keys: Vec<PublicKey>,
+}
+
+/// The genesis document. Its hash is part of the chain's identity.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Genesis {
+    pub chain_id: String,
+    pub scheme: Scheme,
+    pub genesis_time_ms: u64,
+    #[serde(default)]
+    pub params: ChainParams,
+    pub validators: Vec<GenesisValidator>,
+    pub accounts: Vec<GenesisAccount>,
+}
+
+impl Genesis {
+    pub fn encode(&self) -> Vec<u8> {
+        encode(self)
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        decode("genesis", bytes)
+    }
+}

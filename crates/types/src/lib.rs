@@ -1,0 +1,29 @@
+//! govchain's data types and their one canonical binary encoding.
+//!
+//! Everything that is hashed or signed is encoded with [borsh] behind a version byte
+//! ([`ENCODING_VERSION`]); the JSON view (serde) exists only for the API and for files people
+//! read. Decoding never panics: every decoder returns [`DecodeError`] on bad input, and
+//! identifiers are validated while they are decoded, so a value that decodes is well formed.
+
+mod block;
+mod codec;
+mod genesis;
+mod hash;
+mod id;
+mod keys;
+mod receipt;
+mod tx;
+mod writes;
+
+pub use block::{Block, CommitCertificate, CommitSignature, Header};
+pub use codec::{DecodeError, ENCODING_VERSION, decode, encode};
+pub use genesis::{ChainParams, Genesis, GenesisAccount, GenesisValidator, PrincipalKind};
+pub use hash::Hash;
+pub use id::{IdError, PrincipalId};
+pub use keys::{KeyError, PublicKey, Scheme, Signature};
+pub use receipt::{Event, Receipt, TxStatus};
+pub use tx::{Payload, Tx, TxBody};
+pub use writes::{Write, WriteSet};
+
+/// Block height. Height 0 is the genesis state; the first block is height 1.
+pub type Height = u64;
