@@ -1,1 +1,16 @@
-//! govchain-api
+//! The HTTP face of a node: REST under `/v1`, server-sent events of committed blocks,
+//! Prometheus metrics and the OpenAPI document.
+//!
+//! The API knows the node only through the [`Backend`] trait (STYLE.md §2), so it can be
+//! tested with `Router::oneshot` against a node without sockets. Every error is JSON
+//! `{code, message}`; bad input is a 4xx, never a 500.
+
+mod backend;
+mod error;
+mod handlers;
+
+pub use backend::{
+    Backend, BackendError, BlockRecord, CommitEvent, Status, TxRecord,
+};
+pub use error::ApiError;
+pub use handlers::{ApiDoc, router};

@@ -1,1 +1,20 @@
-//! govchain-execution
+//! The state machine: `genesis(doc) -> writes` and `apply_block(state, header, txs) -> (writes,
+//! receipts)`.
+//!
+//! Pure over the [`State`] trait (STYLE.md §1): no clock (block time comes from the header), no
+//! randomness, no floats, no I/O, and only ordered maps in results. Two nodes that apply the
+//! same block to the same state produce the same writes, receipts and state root.
+
+mod apply;
+mod error;
+mod genesis;
+mod header;
+mod overlay;
+pub mod schema;
+mod state;
+
+pub use apply::{BlockOutcome, apply_block};
+pub use error::{ExecError, Result, TxError};
+pub use genesis::{GenesisError, genesis_writes, validate_genesis};
+pub use header::{Expected, HeaderError, expected_tx_root, validate_header};
+pub use state::{MemState, State, StateError};

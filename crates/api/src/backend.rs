@@ -1,0 +1,80 @@
+//! What the API needs from a node.
+
+use govchain_mempool::AdmitError;
+use govchain_store::{StateProof, Versioned};
+use govchain_types::{Block, CommitCertificate, Hash, Height, Receipt, Scheme, Tx};
+use serde::Serialize;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// Why the node could not answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendError {
+    NotFound(String),
+    BadRequest(String),
+    Unavailable(String),
+}
+
+/// A committed transaction with its receipt.
+#[derive(Debug, Clone, Serialize)]
+pub struct TxRecord {
+    pub tx: Tx,
+    pub receipt: Receipt,
+    pub block_hash: Hash,
+}
+
+/// A committed block with what certifies it and what it did.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlockRecord {
+    pub hash: Hash,
+    pub block: Block,
+    pub certificate: Option<CommitCertificate>,
+    pub receipts: Vec<Receipt>,
+    /// The state root after this block (certified by the next block's header).
+    pub state_root_after: Hash,
+}
+
+/// The node at a glance.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub chain_id: String,
+    pub scheme: Scheme,
+    pub height: Height,
+    pub block_hash: Hash,
+    pub block_time_ms: u64,
+    /// The state root after the latest block.
+    pub state_root: Hash,
+    pub validators: usize,
+    pub mempool_size: usize,
+    pub version: String,
+}
+
+/// What the node publishes after each commit.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitEvent {
+    pub height: Height,
+    pub hash: Hash,
+    pub time_ms: u64,
+    pub state_root: Hash,
+    pub tx_count: usize,
+    pub receipts: Vec<Receipt>,
+}
+
+/// The node as the API sees it.
+pub trait Backend: Send + Sync + 'static {
+    /// Admits encoded transactions; one result per input, in order.
+    fn submit(&self, raw: Vec<Vec<u8>>) -> Vec<Result<Hash, AdmitError>>;
+    fn is_pending(&self, id: &Hash) -> bool;
+    fn tx(&self, id: &Hash) -> Result<Option<TxRecord>, BackendError>;
+    /// `None` height means the latest block.
+    fn block(&self, height: Option<Height>) -> Result<Option<BlockRecord>, BackendError>;
+    /// The version of `key` in force at `height` (latest if `None`).
+    fn state(&self, key: &[u8], height: Option<Height>) -> Result<Option<Versioned>, BackendError>;
+    fn proof(&self, key: &[u8], height: Option<Height>) -> Result<StateProof, BackendError>;
+    fn status(&self) -> Status;
+    /// Prometheus text exposition.
+    fn metrics(&self) -> String;
+    fn subscribe(&self) -> broadcast::Receiver<Arc<CommitEvent>>;
+    /// Largest accepted transaction, in bytes.
+    fn max_tx_bytes(&self) -> usize;
+}

@@ -1,0 +1,89 @@
+//! Errors as JSON `{code, message}` with a fitting status.
+
+use crate::backend::BackendError;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use govchain_mempool::AdmitError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every error answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `bad_signature`, `not_found`.
+    pub code: String,
+    /// What went wrong, for a person.
+    pub message: String,
+}
+
+/// An error answer.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                code: code.to_string(),
+                message: message.into(),
+            },
+        }
+    }
+
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+}
+
+impl From<BackendError> for ApiError {
+    fn from(e: BackendError) -> Self {
+        match e {
+            BackendError::NotFound(m) => ApiError::not_found(m),
+            BackendError::BadRequest(m) => ApiError::bad_request("bad_request", m),
+            BackendError::Unavailable(m) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
+            }
+        }
+    }
+}
+
+/// The status an admission refusal is answered with.
+pub fn admit_status(e: &AdmitError) -> StatusCode {
+    match e {
+        AdmitError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        AdmitError::Duplicate(_) | AdmitError::NonceTaken(_) | AdmitError::NonceUsed { .. } => {
+            StatusCode::CONFLICT
+        }
+        AdmitError::Full(_) | AdmitError::SignerLimit(_) => StatusCode::TOO_MANY_REQUESTS,
+        AdmitError::State(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AdmitError::Decode(_)
+        | AdmitError::WrongChain { .. }
+        | AdmitError::Expired { .. }
+        | AdmitError::LifetimeTooLong { .. }
+        | AdmitError::UnknownSigner(_)
+        | AdmitError::Revoked(_)
+        | AdmitError::NonceTooHigh { .. }
+        | AdmitError::BadSignature(_) => StatusCode::BAD_REQUEST,
+    }
+}
+
+impl From<AdmitError> for ApiError {
+    fn from(e: AdmitError) -> Self {
+        ApiError::new(admit_status(&e), e.code(), e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}

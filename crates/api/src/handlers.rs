@@ -1,0 +1,446 @@
+//! The routes.
+
+use crate::backend::Backend;
+use crate::error::{ApiError, ErrorBody, admit_status};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures::Stream;
+use govchain_execution::schema::json_view;
+use govchain_types::{Hash, Height};
+use serde::{Deserialize, Serialize};
+use std::convert::Infallible;
+use std::sync::Arc;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+type Shared = Arc<dyn Backend>;
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Most transactions in one `POST /v1/tx` batch.
+pub const MAX_BATCH: usize = 10_000;
+
+/// Builds the API's router over a node.
+pub fn router(backend: Arc<dyn Backend>) -> Router {
+    // A JSON batch carries each transaction in hex: twice its bytes, plus framing.
+    let body_limit = backend
+        .max_tx_bytes()
+        .saturating_mul(2)
+        .saturating_add(1024)
+        .max(8 * 1024 * 1024);
+    Router::new()
+        .route("/v1/tx", post(submit_tx))
+        .route("/v1/tx/{id}", get(get_tx))
+        .route("/v1/blocks/{height}", get(get_block))
+        .route("/v1/state/{*key}", get(get_state))
+        .route("/v1/proof/{*key}", get(get_proof))
+        .route("/v1/status", get(status))
+        .route("/v1/events", get(events))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(backend)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route; see /v1/openapi.json")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "method not allowed on this route; see /v1/openapi.json",
+    )
+}
+
+/// A transaction, or several, in hex of their canonical encoding.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// One encoded transaction in hex.
+    pub tx: Option<String>,
+    /// Several encoded transactions in hex, admitted in order.
+    pub txs: Option<Vec<String>>,
+}
+
+/// The id of an admitted transaction.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Submitted {
+    /// The transaction id: `GET /v1/tx/{id}` gives its receipt once committed.
+    #[schema(value_type = String)]
+    pub id: Hash,
+}
+
+/// One result of a batch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItem {
+    #[schema(value_type = Option<String>)]
+    pub id: Option<Hash>,
+    pub error: Option<ErrorBody>,
+}
+
+/// The results of a batch, in input order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResult {
+    pub accepted: usize,
+    pub results: Vec<BatchItem>,
+}
+
+fn parse_hex_tx(s: &str, index: Option<usize>) -> ApiResult<Vec<u8>> {
+    let s = s.strip_prefix("0x").unwrap_or(s);
+    hex::decode(s).map_err(|_| {
+        let at = index.map(|i| format!(" at index {i}")).unwrap_or_default();
+        ApiError::bad_request("malformed", format!("transaction{at} is not hexadecimal"))
+    })
+}
+
+/// Submit signed transactions
+///
+/// The body is either the canonical encoding itself (`Content-Type: application/octet-stream`)
+/// or JSON `{"tx": "<hex>"}` / `{"txs": ["<hex>", …]}`.
+#[utoipa::path(
+    post, path = "/v1/tx", tag = "transactions",
+    request_body(content = SubmitRequest, description = "JSON, or raw bytes as application/octet-stream"),
+    responses(
+        (status = 202, description = "admitted to the mempool", body = Submitted),
+        (status = 200, description = "batch: per-transaction results", body = BatchResult),
+        (status = 400, description = "malformed, wrong chain, expired, bad signature, unknown signer", body = ErrorBody),
+        (status = 409, description = "replayed or duplicate", body = ErrorBody),
+        (status = 413, description = "too large", body = ErrorBody),
+        (status = 429, description = "mempool full", body = ErrorBody),
+    )
+)]
+async fn submit_tx(
+    State(backend): State<Shared>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body.map_err(|r| {
+        let status = r.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "too_large"
+        } else {
+            "malformed"
+        };
+        ApiError::new(status, code, r.body_text())
+    })?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/octet-stream") {
+        let id = submit_one(&backend, body.to_vec()).await?;
+        return Ok((StatusCode::ACCEPTED, Json(Submitted { id })).into_response());
+    }
+    if !content_type.starts_with("application/json") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/json or application/octet-stream",
+        ));
+    }
+    let req: SubmitRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request("malformed", format!("body is not a submit request: {e}")))?;
+    match (req.tx, req.txs) {
+        (Some(tx), None) => {
+            let id = submit_one(&backend, parse_hex_tx(&tx, None)?).await?;
+            Ok((StatusCode::ACCEPTED, Json(Submitted { id })).into_response())
+        }
+        (None, Some(txs)) => {
+            if txs.len() > MAX_BATCH {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    format!("a batch holds at most {MAX_BATCH} transactions, not {}", txs.len()),
+                ));
+            }
+            let raw = txs
+                .iter()
+                .enumerate()
+                .map(|(i, t)| parse_hex_tx(t, Some(i)))
+                .collect::<ApiResult<Vec<_>>>()?;
+            let results = submit_many(&backend, raw).await?;
+            let accepted = results.iter().filter(|r| r.is_ok()).count();
+            let results = results
+                .into_iter()
+                .map(|r| match r {
+                    Ok(id) => BatchItem {
+                        id: Some(id),
+                        error: None,
+                    },
+                    Err(e) => BatchItem {
+                        id: None,
+                        error: Some(ErrorBody {
+                            code: e.code().to_string(),
+                            message: e.to_string(),
+                        }),
+                    },
+                })
+                .collect();
+            Ok(Json(BatchResult { accepted, results }).into_response())
+        }
+        _ => Err(ApiError::bad_request(
+            "malformed",
+            "give exactly one of `tx` and `txs`",
+        )),
+    }
+}
+
+async fn submit_many(
+    backend: &Shared,
+    raw: Vec<Vec<u8>>,
+) -> ApiResult<Vec<Result<Hash, govchain_mempool::AdmitError>>> {
+    let backend = backend.clone();
+    // Signature checks are CPU work: keep them off the async workers.
+    tokio::task::spawn_blocking(move || backend.submit(raw))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()))
+}
+
+async fn submit_one(backend: &Shared, raw: Vec<u8>) -> ApiResult<Hash> {
+    let result = submit_many(backend, vec![raw]).await?.into_iter().next();
+    match result {
+        Some(Ok(id)) => Ok(id),
+        Some(Err(e)) => Err(ApiError::new(admit_status(&e), e.code(), e.to_string())),
+        None => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "admission gave no result",
+        )),
+    }
+}
+
+fn parse_hash(s: &str) -> ApiResult<Hash> {
+    s.parse()
+        .map_err(|e: String| ApiError::bad_request("malformed", e))
+}
+
+/// A transaction and its receipt
+#[utoipa::path(
+    get, path = "/v1/tx/{id}", tag = "transactions",
+    params(("id" = String, Path, description = "transaction id, 64 hex digits")),
+    responses(
+        (status = 200, description = "committed: the transaction, its receipt and block", body = Object),
+        (status = 404, description = "unknown, or `pending` while in the mempool", body = ErrorBody),
+    )
+)]
+async fn get_tx(State(backend): State<Shared>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = parse_hash(&id)?;
+    match backend.tx(&id)? {
+        Some(record) => Ok(Json(record).into_response()),
+        None if backend.is_pending(&id) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "pending",
+            format!("transaction `{id}` is in the mempool, not yet committed"),
+        )),
+        None => Err(ApiError::not_found(format!("no transaction `{id}`"))),
+    }
+}
+
+fn parse_height(s: &str) -> ApiResult<Option<Height>> {
+    if s == "latest" {
+        return Ok(None);
+    }
+    s.parse().map(Some).map_err(|_| {
+        ApiError::bad_request(
+            "malformed",
+            format!("`{s}` is not a height: give a number or `latest`"),
+        )
+    })
+}
+
+/// A block with its certificate and receipts
+#[utoipa::path(
+    get, path = "/v1/blocks/{height}", tag = "blocks",
+    params(("height" = String, Path, description = "a height, or `latest`")),
+    responses(
+        (status = 200, description = "the block", body = Object),
+        (status = 404, description = "no block at that height", body = ErrorBody),
+    )
+)]
+async fn get_block(
+    State(backend): State<Shared>,
+    Path(height): Path<String>,
+) -> ApiResult<Response> {
+    let h = parse_height(&height)?;
+    match backend.block(h)? {
+        Some(record) => Ok(Json(record).into_response()),
+        None => Err(ApiError::not_found(format!("no block at height {height}"))),
+    }
+}
+
+/// `?height=` on state and proof reads.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AtHeight {
+    /// Read as of this height (default: latest).
+    pub height: Option<Height>,
+}
+
+fn at_height(q: Result<Query<AtHeight>, QueryRejection>) -> ApiResult<Option<Height>> {
+    q.map(|Query(q)| q.height)
+        .map_err(|e| ApiError::bad_request("malformed", e.body_text()))
+}
+
+/// A state key: readable text (`principal/civil-affairs`) or `0x`-prefixed hex.
+fn parse_key(key: &str) -> ApiResult<Vec<u8>> {
+    match key.strip_prefix("0x") {
+        Some(h) => hex::decode(h)
+            .map_err(|_| ApiError::bad_request("malformed", format!("`{key}` is not hexadecimal"))),
+        None if key.is_empty() => Err(ApiError::bad_request("malformed", "the key is empty")),
+        None => Ok(key.as_bytes().to_vec()),
+    }
+}
+
+/// A state value as of a height.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StateValue {
+    pub key: String,
+    /// The height read at.
+    pub height: Option<Height>,
+    /// The value's canonical encoding, in hex.
+    pub value_hex: String,
+    /// The value decoded, when the key is a known record kind.
+    #[schema(value_type = Object)]
+    pub value: Option<serde_json::Value>,
+    /// When this version was written.
+    pub version_height: Height,
+    /// Which transaction of that block wrote it (none for genesis).
+    pub tx_index: Option<u32>,
+}
+
+/// A state value as of a height
+#[utoipa::path(
+    get, path = "/v1/state/{key}", tag = "state",
+    params(("key" = String, Path, description = "e.g. `principal/civil-affairs`, or 0x-hex"), AtHeight),
+    responses(
+        (status = 200, description = "the version in force", body = StateValue),
+        (status = 404, description = "absent at that height", body = ErrorBody),
+    )
+)]
+async fn get_state(
+    State(backend): State<Shared>,
+    Path(key): Path<String>,
+    q: Result<Query<AtHeight>, QueryRejection>,
+) -> ApiResult<Json<StateValue>> {
+    let height = at_height(q)?;
+    let raw = parse_key(&key)?;
+    let v = backend
+        .state(&raw, height)?
+        .ok_or_else(|| ApiError::not_found(format!("no value at `{key}`")))?;
+    Ok(Json(StateValue {
+        value: json_view(&raw, &v.value),
+        value_hex: hex::encode(&v.value),
+        key,
+        height,
+        version_height: v.height,
+        tx_index: v.tx_index,
+    }))
+}
+
+/// A Merkle proof of a key's value (or absence) at a height
+///
+/// Check it offline with `govchain proof verify FILE --root R`, where R is the state root
+/// certified by the header of the next block.
+#[utoipa::path(
+    get, path = "/v1/proof/{key}", tag = "state",
+    params(("key" = String, Path, description = "e.g. `principal/civil-affairs`, or 0x-hex"), AtHeight),
+    responses(
+        (status = 200, description = "inclusion or exclusion proof", body = Object),
+        (status = 404, description = "no state at that height", body = ErrorBody),
+    )
+)]
+async fn get_proof(
+    State(backend): State<Shared>,
+    Path(key): Path<String>,
+    q: Result<Query<AtHeight>, QueryRejection>,
+) -> ApiResult<Response> {
+    let height = at_height(q)?;
+    let raw = parse_key(&key)?;
+    let proof = backend.proof(&raw, height)?;
+    Ok(Json(proof).into_response())
+}
+
+/// The node's status
+#[utoipa::path(
+    get, path = "/v1/status", tag = "node",
+    responses((status = 200, description = "chain, height, roots, mempool", body = Object))
+)]
+async fn status(State(backend): State<Shared>) -> Response {
+    Json(backend.status()).into_response()
+}
+
+/// Prometheus metrics
+#[utoipa::path(
+    get, path = "/metrics", tag = "node",
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain"))
+)]
+async fn metrics(State(backend): State<Shared>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        backend.metrics(),
+    )
+        .into_response()
+}
+
+/// Committed blocks and their receipts, as server-sent events
+///
+/// Each event is `event: block` with the JSON of the commit. A client too slow to keep up gets
+/// `event: lagged` with the number of events it missed.
+#[utoipa::path(
+    get, path = "/v1/events", tag = "node",
+    responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"))
+)]
+async fn events(
+    State(backend): State<Shared>,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let stream = BroadcastStream::new(backend.subscribe()).map(|item| {
+        Ok(match item {
+            Ok(commit) => SseEvent::default()
+                .event("block")
+                .json_data(commit.as_ref())
+                .unwrap_or_else(|_| SseEvent::default().event("error").data("encoding failed")),
+            Err(BroadcastStreamRecvError::Lagged(n)) => {
+                SseEvent::default().event("lagged").data(n.to_string())
+            }
+        })
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// The OpenAPI document
+#[utoipa::path(
+    get, path = "/v1/openapi.json", tag = "node",
+    responses((status = 200, description = "this API, described", body = Object))
+)]
+async fn openapi() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+/// The OpenAPI document of this API, generated from the handlers (utoipa).
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node."),
+    paths(submit_tx, get_tx, get_block, get_state, get_proof, status, metrics, events, openapi),
+    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue)),
+    tags(
+        (name = "transactions", description = "submit signed transactions, read receipts"),
+        (name = "blocks", description = "committed blocks with their certificates"),
+        (name = "state", description = "versioned state and proofs"),
+        (name = "node", description = "status, metrics, events"),
+    )
+)]
+pub struct ApiDoc;

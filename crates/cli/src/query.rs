@@ -1,0 +1,110 @@
+//! `govchain query` and `govchain proof verify`.
+
+use crate::client::Client;
+use anyhow::Context;
+use clap::Subcommand;
+use govchain_store::StateProof;
+use govchain_types::Hash;
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand)]
+pub enum QueryCommand {
+    /// Chain, height, latest block hash and state root
+    Status {
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
+    /// A block with its certificate and receipts (a height or `latest`)
+    Block {
+        height: String,
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
+    /// A committed transaction and its receipt
+    Tx {
+        id: String,
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
+    /// A state value, as of a height (default latest), e.g. `principal/civil-affairs`
+    State {
+        key: String,
+        #[arg(long)]
+        height: Option<u64>,
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
+    /// A Merkle proof of a key's value or absence at a height; --out saves it for
+    /// `govchain proof verify`
+    Proof {
+        key: String,
+        #[arg(long)]
+        height: Option<u64>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
+}
+
+fn with_height(path: String, height: Option<u64>) -> String {
+    match height {
+        Some(h) => format!("{path}?height={h}"),
+        None => path,
+    }
+}
+
+pub fn run(cmd: QueryCommand) -> anyhow::Result<()> {
+    tokio::runtime::Runtime::new()?.block_on(async move {
+        let (node, path, out) = match cmd {
+            QueryCommand::Status { node } => (node, "/v1/status".to_string(), None),
+            QueryCommand::Block { height, node } => (node, format!("/v1/blocks/{height}"), None),
+            QueryCommand::Tx { id, node } => (node, format!("/v1/tx/{id}"), None),
+            QueryCommand::State { key, height, node } => {
+                (node, with_height(format!("/v1/state/{key}"), height), None)
+            }
+            QueryCommand::Proof {
+                key,
+                height,
+                out,
+                node,
+            } => (node, with_height(format!("/v1/proof/{key}"), height), out),
+        };
+        let body = Client::new(&node)?.get(&path).await?.ok()?;
+        let text = serde_json::to_string_pretty(&body)?;
+        match out {
+            Some(file) => {
+                std::fs::write(&file, &text)
+                    .with_context(|| format!("writing {}", file.display()))?;
+                eprintln!("wrote {}", file.display());
+            }
+            None => println!("{text}"),
+        }
+        Ok(())
+    })
+}
+
+/// Checks a proof file against a trusted root, offline.
+pub fn verify_proof(file: &Path, root: &str) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let proof: StateProof = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a proof file", file.display()))?;
+    let root: Hash = root.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    proof
+        .verify(&root)
+        .with_context(|| format!("the proof in {} does not verify", file.display()))?;
+    let key = String::from_utf8_lossy(&proof.key);
+    match &proof.value {
+        Some(v) => println!(
+            "verified: `{key}` = {} at height {} under root {root}",
+            hex::encode(v),
+            proof.height
+        ),
+        None => println!(
+            "verified: `{key}` is absent at height {} under root {root}",
+            proof.height
+        ),
+    }
+    Ok(())
+}

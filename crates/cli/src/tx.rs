@@ -1,0 +1,140 @@
+//! `govchain tx`: build, sign, submit, wait for the receipt.
+
+use crate::client::Client;
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use govchain_crypto::sign_tx;
+use govchain_node::read_key_file;
+use govchain_types::{Payload, PrincipalId, PrincipalKind, PublicKey, TxBody};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(Args)]
+pub struct TxArgs {
+    /// The node's API
+    #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+    node: String,
+    /// The signer's key file
+    #[arg(long)]
+    key: PathBuf,
+    /// Blocks from now until the transaction expires
+    #[arg(long, default_value_t = 100)]
+    valid_for: u64,
+    /// The nonce to use (default: the signer's next nonce, read from the node)
+    #[arg(long)]
+    nonce: Option<u64>,
+    /// Submit and print the id without waiting for the receipt
+    #[arg(long)]
+    no_wait: bool,
+    /// Seconds to wait for the receipt
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+    #[command(subcommand)]
+    payload: PayloadCommand,
+}
+
+#[derive(Subcommand)]
+enum PayloadCommand {
+    /// Bind a key to a principal (creating the principal if the signer is an authority)
+    RegisterKey {
+        #[arg(long)]
+        principal: PrincipalId,
+        /// person, organisation, department or legislature
+        #[arg(long, value_parser = parse_kind)]
+        kind: PrincipalKind,
+        /// The public key to bind, e.g. `ed25519:<hex>` (see `govchain keys show`)
+        #[arg(long)]
+        new_key: PublicKey,
+    },
+    /// Revoke a key of a principal from the next block on
+    RevokeKey {
+        #[arg(long)]
+        principal: PrincipalId,
+        #[arg(long)]
+        revoked_key: PublicKey,
+    },
+}
+
+fn parse_kind(s: &str) -> Result<PrincipalKind, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
+        format!("`{s}` is not a kind: use person, organisation, department or legislature")
+    })
+}
+
+pub fn run(args: TxArgs) -> anyhow::Result<()> {
+    tokio::runtime::Runtime::new()?.block_on(run_async(args))
+}
+
+async fn run_async(args: TxArgs) -> anyhow::Result<()> {
+    let key = read_key_file(&args.key)?;
+    let client = Client::new(&args.node)?;
+    let status = client.get("/v1/status").await?.ok()?;
+    let chain_id = status["chain_id"]
+        .as_str()
+        .context("status has no chain id")?
+        .to_string();
+    let height = status["height"].as_u64().context("status has no height")?;
+    let signer = key.public_key();
+    let nonce = match args.nonce {
+        Some(n) => n,
+        None => {
+            let answer = client.get(&format!("/v1/state/nonce/{signer}")).await?;
+            if answer.status == reqwest::StatusCode::NOT_FOUND {
+                0
+            } else {
+                answer.ok()?["value"]
+                    .as_u64()
+                    .context("the node's nonce record is not a number")?
+            }
+        }
+    };
+    let payload = match args.payload {
+        PayloadCommand::RegisterKey {
+            principal,
+            kind,
+            new_key,
+        } => Payload::RegisterKey {
+            principal,
+            kind,
+            key: new_key,
+        },
+        PayloadCommand::RevokeKey {
+            principal,
+            revoked_key,
+        } => Payload::RevokeKey {
+            principal,
+            key: revoked_key,
+        },
+    };
+    let body = TxBody {
+        chain_id,
+        signer,
+        nonce,
+        valid_until: height.saturating_add(args.valid_for),
+        payload,
+    };
+    let tx = sign_tx(key.scheme(), &key, body);
+    let submitted = client.post_tx(tx.encode()).await?.ok()?;
+    let id = submitted["id"].as_str().context("no id in the answer")?.to_string();
+    eprintln!("submitted {id}");
+    if args.no_wait {
+        println!("{id}");
+        return Ok(());
+    }
+    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    loop {
+        let answer = client.get(&format!("/v1/tx/{id}")).await?;
+        if answer.status.is_success() {
+            println!("{}", serde_json::to_string_pretty(&answer.body["receipt"])?);
+            let status = answer.body["receipt"]["status"].as_str().unwrap_or("");
+            if status != "ok" {
+                bail!("transaction {id} was {status}");
+            }
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("no receipt for {id} after {} s", args.timeout);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,32 @@
+//! Errors of execution.
+
+use crate::state::StateError;
+
+/// A failure that stops the whole block: the node cannot go on without a working store.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("state value at `{key}` is corrupt: {reason}")]
+    Corrupt { key: String, reason: String },
+    #[error("block is invalid: {0}")]
+    InvalidBlock(String),
+}
+
+pub type Result<T, E = ExecError> = std::result::Result<T, E>;
+
+/// Why one transaction was refused; it becomes the receipt's `code` and `error`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl TxError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}

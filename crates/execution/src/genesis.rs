@@ -1,0 +1,110 @@
+//! The genesis state.
+
+use crate::schema::{self, ChainInfo, KeyRecord, PrincipalRecord};
+use govchain_types::{Genesis, PublicKey, Write, WriteSet};
+use std::collections::BTreeSet;
+
+/// Why a genesis document cannot start a chain.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid genesis: {0}")]
+pub struct GenesisError(pub String);
+
+/// Checks a genesis document: ids unique, keys of the chain's scheme and never shared,
+/// validators with Ed25519 consensus keys and positive power.
+pub fn validate_genesis(g: &Genesis) -> Result<(), GenesisError> {
+    let err = |m: String| Err(GenesisError(m));
+    if g.chain_id.is_empty() || g.chain_id.len() > 64 {
+        return err("the chain id must be 1 to 64 characters".into());
+    }
+    if g.validators.is_empty() {
+        return err("there must be at least one validator".into());
+    }
+    let mut seen_validators = BTreeSet::new();
+    let mut total: u64 = 0;
+    for v in &g.validators {
+        if !matches!(v.key, PublicKey::Ed25519(_)) {
+            return err(format!(
+                "validator `{}` must have an ed25519 consensus key",
+                v.name
+            ));
+        }
+        if v.power == 0 {
+            return err(format!("validator `{}` has no voting power", v.name));
+        }
+        if !seen_validators.insert(v.key.clone()) {
+            return err(format!("validator key `{}` appears twice", v.key));
+        }
+        total = total
+            .checked_add(v.power)
+            .ok_or_else(|| GenesisError("total voting power overflows".into()))?;
+    }
+    let mut ids = BTreeSet::new();
+    let mut keys = BTreeSet::new();
+    for a in &g.accounts {
+        if !ids.insert(&a.id) {
+            return err(format!("account `{}` appears twice", a.id));
+        }
+        for k in &a.keys {
+            if k.scheme() != g.scheme {
+                return err(format!(
+                    "key `{k}` of `{}` is not a {} key, the chain's scheme",
+                    a.id, g.scheme
+                ));
+            }
+            if !keys.insert(k) {
+                return err(format!("key `{k}` is bound to more than one account"));
+            }
+        }
+    }
+    if !g.accounts.iter().any(|a| a.authority && !a.keys.is_empty()) {
+        return err("at least one authority with a key is needed to register anyone else".into());
+    }
+    Ok(())
+}
+
+/// The writes that make the state at height 0.
+pub fn genesis_writes(g: &Genesis) -> Result<WriteSet, GenesisError> {
+    validate_genesis(g)?;
+    let mut writes = WriteSet::new();
+    let mut put = |key: Vec<u8>, value: Vec<u8>| {
+        writes.insert(
+            key,
+            Write {
+                value: Some(value),
+                tx_index: None,
+            },
+        );
+    };
+    put(
+        schema::CHAIN_INFO.to_vec(),
+        schema::value(&ChainInfo {
+            chain_id: g.chain_id.clone(),
+            scheme: g.scheme,
+            genesis_time_ms: g.genesis_time_ms,
+            params: g.params.clone(),
+        }),
+    );
+    put(schema::VALIDATORS.to_vec(), schema::value(&g.validators));
+    for a in &g.accounts {
+        put(
+            schema::principal_key(&a.id),
+            schema::value(&PrincipalRecord {
+                kind: a.kind,
+                authority: a.authority,
+                keys: a.keys.clone(),
+                created_at: 0,
+            }),
+        );
+        for k in &a.keys {
+            put(
+                schema::key_key(k),
+                schema::value(&KeyRecord {
+                    principal: a.id.clone(),
+                    added_at: 0,
+                    revoked_from: None,
+                }),
+            );
+        }
+    }
+    Ok(writes)
+}

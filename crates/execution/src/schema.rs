@@ -1,0 +1,129 @@
+//! The layout of the state: which key holds what, and typed readers and writers for it.
+//!
+//! Keys are readable paths (`principal/civil-affairs`, `key/ed25519:ab…`), so an auditor can
+//! ask for a proof of exactly the record they mean. Values are canonically encoded records.
+
+use crate::error::{ExecError, Result};
+use crate::state::State;
+use borsh::{BorshDeserialize, BorshSerialize};
+use govchain_types::{
+    ChainParams, GenesisValidator, Height, PrincipalId, PrincipalKind, PublicKey, Scheme, decode,
+    encode,
+};
+use serde::{Deserialize, Serialize};
+
+/// The chain's identity and limits, from genesis.
+pub const CHAIN_INFO: &[u8] = b"chain/info";
+/// The validator set in force.
+pub const VALIDATORS: &[u8] = b"chain/validators";
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ChainInfo {
+    pub chain_id: String,
+    pub scheme: Scheme,
+    pub genesis_time_ms: u64,
+    pub params: ChainParams,
+}
+
+/// A principal and its keys.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct PrincipalRecord {
+    pub kind: PrincipalKind,
+    /// A bootstrap authority from genesis (see `GenesisAccount::authority`).
+    pub authority: bool,
+    /// Every key ever bound, active or revoked, in the order they were added.
+    pub keys: Vec<PublicKey>,
+    pub created_at: Height,
+}
+
+/// The binding of a key to its principal.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct KeyRecord {
+    pub principal: PrincipalId,
+    pub added_at: Height,
+    /// The first height at which the key is refused.
+    pub revoked_from: Option<Height>,
+}
+
+impl KeyRecord {
+    pub fn active_at(&self, height: Height) -> bool {
+        self.revoked_from.is_none_or(|from| height < from)
+    }
+}
+
+pub fn principal_key(id: &PrincipalId) -> Vec<u8> {
+    format!("principal/{id}").into_bytes()
+}
+
+pub fn key_key(key: &PublicKey) -> Vec<u8> {
+    format!("key/{key}").into_bytes()
+}
+
+pub fn nonce_key(key: &PublicKey) -> Vec<u8> {
+    format!("nonce/{key}").into_bytes()
+}
+
+fn read<T: BorshDeserialize>(state: &dyn State, key: &[u8]) -> Result<Option<T>> {
+    match state.get(key)? {
+        None => Ok(None),
+        Some(bytes) => decode::<T>("state record", &bytes)
+            .map(Some)
+            .map_err(|e| ExecError::Corrupt {
+                key: String::from_utf8_lossy(key).into_owned(),
+                reason: e.to_string(),
+            }),
+    }
+}
+
+pub fn chain_info(state: &dyn State) -> Result<ChainInfo> {
+    read(state, CHAIN_INFO)?.ok_or_else(|| ExecError::Corrupt {
+        key: "chain/info".into(),
+        reason: "missing: the state has no genesis".into(),
+    })
+}
+
+pub fn validators(state: &dyn State) -> Result<Vec<GenesisValidator>> {
+    Ok(read(state, VALIDATORS)?.unwrap_or_default())
+}
+
+pub fn principal(state: &dyn State, id: &PrincipalId) -> Result<Option<PrincipalRecord>> {
+    read(state, &principal_key(id))
+}
+
+pub fn key_record(state: &dyn State, key: &PublicKey) -> Result<Option<KeyRecord>> {
+    read(state, &key_key(key))
+}
+
+/// The nonce the signer's next transaction must carry.
+pub fn next_nonce(state: &dyn State, key: &PublicKey) -> Result<u64> {
+    Ok(read(state, &nonce_key(key))?.unwrap_or(0))
+}
+
+/// Encodes a record for writing.
+pub fn value<T: BorshSerialize>(record: &T) -> Vec<u8> {
+    encode(record)
+}
+
+/// A JSON view of a state value, for the API and the CLI; `None` when the key is not one of
+/// the known record kinds or the value does not decode.
+pub fn json_view(key: &[u8], value: &[u8]) -> Option<serde_json::Value> {
+    fn view<T: BorshDeserialize + Serialize>(bytes: &[u8]) -> Option<serde_json::Value> {
+        decode::<T>("state record", bytes)
+            .ok()
+            .and_then(|v| serde_json::to_value(v).ok())
+    }
+    let key = std::str::from_utf8(key).ok()?;
+    if key == "chain/info" {
+        view::<ChainInfo>(value)
+    } else if key == "chain/validators" {
+        view::<Vec<GenesisValidator>>(value)
+    } else if key.starts_with("principal/") {
+        view::<PrincipalRecord>(value)
+    } else if key.starts_with("key/") {
+        view::<KeyRecord>(value)
+    } else if key.starts_with("nonce/") {
+        view::<u64>(value)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,360 @@
+//! The application that a consensus engine drives: propose a block from the mempool, check a
+//! proposed block, commit a decided block. It owns the store, the mempool, the metrics and the
+//! stream of commit events.
+
+use crate::error::{NodeError, Result};
+use crate::metrics::Metrics;
+use govchain_api::CommitEvent;
+use govchain_crypto::{VerifiedTx, block_hash, hash, tx_id, validator_set_hash, verify_txs};
+use govchain_execution::{Expected, State, StateError, apply_block, genesis_writes, validate_header};
+use govchain_mempool::{Mempool, MempoolConfig};
+use govchain_store::{CommitInput, Store};
+use govchain_types::{
+    Block, CommitCertificate, Genesis, Hash, Header, Height, PublicKey, Scheme, TxStatus,
+};
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+use tokio::sync::broadcast;
+
+/// The latest committed block, as the next one needs it.
+#[derive(Clone, Debug)]
+pub struct Head {
+    pub height: Height,
+    /// Block hash; for height 0, the hash of the genesis document.
+    pub hash: Hash,
+    pub time_ms: u64,
+    /// State root after this block.
+    pub root: Hash,
+}
+
+/// A block ready to be voted on, with its checked transactions.
+pub struct Proposal {
+    pub block: Block,
+    pub hash: Hash,
+    pub txs: Vec<VerifiedTx>,
+}
+
+/// What a commit produced.
+#[derive(Clone, Debug)]
+pub struct CommitInfo {
+    pub height: Height,
+    pub hash: Hash,
+    pub state_root: Hash,
+    pub txs: usize,
+}
+
+/// The node's application.
+pub struct App {
+    store: Store,
+    mempool: Mempool,
+    genesis: Genesis,
+    validator_set_hash: Hash,
+    head: RwLock<Head>,
+    commit_lock: Mutex<()>,
+    events: broadcast::Sender<Arc<CommitEvent>>,
+    pub(crate) metrics: Metrics,
+}
+
+/// The latest state, read from the store.
+pub struct LatestState<'a>(pub &'a Store);
+
+impl State for LatestState<'_> {
+    fn get(&self, key: &[u8]) -> std::result::Result<Option<Vec<u8>>, StateError> {
+        self.0
+            .get(key, None)
+            .map(|v| v.map(|v| v.value))
+            .map_err(|e| StateError(e.to_string()))
+    }
+}
+
+impl App {
+    /// Opens (or creates) the store in `data_dir` for `genesis`, applying the genesis state on
+    /// first start, and continues from whatever height the store holds.
+    pub fn open(data_dir: &Path, genesis: Genesis, mempool: MempoolConfig) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|source| NodeError::Write {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let scheme = genesis.scheme;
+        let store = Store::open(&data_dir.join("chain.redb"), scheme)?;
+        let encoded = genesis.encode();
+        let genesis_hash = hash(scheme, &encoded);
+        match store.get_meta("genesis")? {
+            Some(stored) if stored != encoded => {
+                return Err(NodeError::GenesisMismatch(data_dir.to_path_buf()));
+            }
+            Some(_) => {}
+            None => store.put_meta("genesis", &encoded)?,
+        }
+        if store.latest_height()?.is_none() {
+            let writes = genesis_writes(&genesis)?;
+            store.commit(CommitInput {
+                height: 0,
+                block: None,
+                block_hash: genesis_hash,
+                certificate: None,
+                receipts: &[],
+                tx_ids: &[],
+                writes: &writes,
+            })?;
+        }
+        let height = store
+            .latest_height()?
+            .ok_or_else(|| NodeError::Other("store is empty after genesis".into()))?;
+        let head = if height == 0 {
+            Head {
+                height,
+                hash: genesis_hash,
+                time_ms: genesis.genesis_time_ms,
+                root: store.root(0)?,
+            }
+        } else {
+            let block = store
+                .block(height)?
+                .ok_or_else(|| NodeError::Other(format!("block {height} missing from store")))?;
+            Head {
+                height,
+                hash: store.block_hash(height)?,
+                time_ms: block.header.time_ms,
+                root: store.root(height)?,
+            }
+        };
+        let validator_set_hash = validator_set_hash(scheme, &genesis.validators);
+        let mempool = Mempool::new(scheme, genesis.chain_id.clone(), genesis.params.clone(), mempool);
+        let (events, _) = broadcast::channel(1024);
+        let metrics = Metrics::new();
+        metrics.height.set(i64::try_from(height).unwrap_or(i64::MAX));
+        tracing::info!(height, root = %head.root, "store opened");
+        Ok(Self {
+            store,
+            mempool,
+            genesis,
+            validator_set_hash,
+            head: RwLock::new(head),
+            commit_lock: Mutex::new(()),
+            events,
+            metrics,
+        })
+    }
+
+    pub fn scheme(&self) -> Scheme {
+        self.genesis.scheme
+    }
+
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn mempool(&self) -> &Mempool {
+        &self.mempool
+    }
+
+    pub fn head(&self) -> Head {
+        self.head
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<CommitEvent>> {
+        self.events.subscribe()
+    }
+
+    pub(crate) fn state(&self) -> LatestState<'_> {
+        LatestState(&self.store)
+    }
+
+    /// Admits encoded transactions against the latest state.
+    pub fn submit(&self, raw: Vec<Vec<u8>>) -> Vec<std::result::Result<Hash, govchain_mempool::AdmitError>> {
+        let height = self.head().height;
+        let results = self.mempool.admit_batch(raw, &self.state(), height);
+        let ok = results.iter().filter(|r| r.is_ok()).count() as u64;
+        self.metrics.admitted.inc_by(ok);
+        self.metrics
+            .refused
+            .inc_by((results.len() as u64).saturating_sub(ok));
+        self.metrics
+            .mempool_size
+            .set(i64::try_from(self.mempool.len()).unwrap_or(i64::MAX));
+        results
+    }
+
+    /// Builds the next block from the mempool, proposed by `proposer` at `time_ms` (raised to
+    /// the parent's time if the clock is behind).
+    pub fn propose(&self, proposer: &PublicKey, time_ms: u64) -> Result<Proposal> {
+        let head = self.head();
+        let params = &self.genesis.params;
+        // Leave room for the header and the length prefixes in the byte budget.
+        let budget = (params.max_block_bytes as usize).saturating_sub(4096);
+        let txs = self
+            .mempool
+            .reap(&self.state(), params.max_block_txs as usize, budget);
+        let ids: Vec<Hash> = txs.iter().map(VerifiedTx::id).collect();
+        let header = Header {
+            chain_id: self.genesis.chain_id.clone(),
+            height: head.height.saturating_add(1),
+            time_ms: time_ms.max(head.time_ms),
+            parent_hash: head.hash,
+            tx_root: govchain_execution::expected_tx_root(self.scheme(), &ids),
+            state_root: head.root,
+            proposer: proposer.clone(),
+            validator_set_hash: self.validator_set_hash,
+        };
+        let block = Block {
+            header,
+            txs: txs.iter().map(|t| t.tx().clone()).collect(),
+        };
+        let hash = block_hash(self.scheme(), &block.header);
+        Ok(Proposal { block, hash, txs })
+    }
+
+    /// Checks a block proposed by another validator: its header against the parent (a state
+    /// root that differs from ours is a divergence), and the signatures of the transactions this
+    /// node has not already checked at admission.
+    pub fn check_proposal(&self, block: &Block) -> Result<Vec<VerifiedTx>> {
+        let head = self.head();
+        let scheme = self.scheme();
+        let ids: Vec<Hash> = block.txs.iter().map(|t| tx_id(scheme, &t.body)).collect();
+        let expected = Expected {
+            scheme,
+            chain_id: &self.genesis.chain_id,
+            height: head.height.saturating_add(1),
+            parent_hash: head.hash,
+            parent_time_ms: head.time_ms,
+            state_root: head.root,
+            validator_set_hash: self.validator_set_hash,
+            validators: &self.genesis.validators,
+            max_block_txs: self.genesis.params.max_block_txs,
+        };
+        if block.header.height == expected.height && block.header.state_root != head.root {
+            tracing::error!(
+                height = head.height,
+                local = %head.root,
+                remote = %block.header.state_root,
+                "STATE DIVERGENCE: this node's state root differs from the proposed block's"
+            );
+            return Err(NodeError::Divergence {
+                height: head.height,
+                local: head.root,
+                remote: block.header.state_root,
+            });
+        }
+        validate_header(&expected, block, &ids)?;
+        let mut out = Vec::with_capacity(block.txs.len());
+        let mut unchecked = Vec::new();
+        let mut slots = Vec::new();
+        for (i, (tx, id)) in block.txs.iter().zip(&ids).enumerate() {
+            match self.mempool.get_verified(id) {
+                Some(v) => out.push(Some(v)),
+                None => {
+                    out.push(None);
+                    unchecked.push(tx.clone());
+                    slots.push(i);
+                }
+            }
+        }
+        for (result, slot) in verify_txs(scheme, unchecked).into_iter().zip(slots) {
+            let v = result.map_err(|(_, e)| NodeError::Crypto(e))?;
+            if let Some(s) = out.get_mut(slot) {
+                *s = Some(v);
+            }
+        }
+        out.into_iter()
+            .map(|v| v.ok_or_else(|| NodeError::Other("a transaction was left unchecked".into())))
+            .collect()
+    }
+
+    /// Executes and durably commits a decided block with its certificate. The block must follow
+    /// the head; it was checked by [`App::check_proposal`] or built by [`App::propose`].
+    pub fn commit(
+        &self,
+        block: &Block,
+        txs: &[VerifiedTx],
+        certificate: &CommitCertificate,
+    ) -> Result<CommitInfo> {
+        let _guard = self
+            .commit_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let started = Instant::now();
+        let head = self.head();
+        let height = block.header.height;
+        if height != head.height.saturating_add(1) || block.header.parent_hash != head.hash {
+            return Err(NodeError::Other(format!(
+                "block {height} does not follow the head at height {}",
+                head.height
+            )));
+        }
+        if block.header.state_root != head.root {
+            tracing::error!(height, local = %head.root, remote = %block.header.state_root, "STATE DIVERGENCE");
+            return Err(NodeError::Divergence {
+                height: head.height,
+                local: head.root,
+                remote: block.header.state_root,
+            });
+        }
+        let hash = block_hash(self.scheme(), &block.header);
+        let outcome = apply_block(&self.state(), &block.header, txs)?;
+        let ids: Vec<Hash> = txs.iter().map(VerifiedTx::id).collect();
+        let root = self.store.commit(CommitInput {
+            height,
+            block: Some(block),
+            block_hash: hash,
+            certificate: Some(certificate),
+            receipts: &outcome.receipts,
+            tx_ids: &ids,
+            writes: &outcome.writes,
+        })?;
+        {
+            let mut h = self
+                .head
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            *h = Head {
+                height,
+                hash,
+                time_ms: block.header.time_ms,
+                root,
+            };
+        }
+        self.mempool.on_commit(&ids, &self.state(), height);
+        let not_ok = outcome
+            .receipts
+            .iter()
+            .filter(|r| r.status != TxStatus::Ok)
+            .count() as u64;
+        self.metrics.blocks.inc();
+        self.metrics.txs.inc_by(ids.len() as u64);
+        self.metrics.txs_failed.inc_by(not_ok);
+        self.metrics
+            .height
+            .set(i64::try_from(height).unwrap_or(i64::MAX));
+        self.metrics
+            .mempool_size
+            .set(i64::try_from(self.mempool.len()).unwrap_or(i64::MAX));
+        self.metrics
+            .commit_seconds
+            .observe(started.elapsed().as_secs_f64());
+        tracing::debug!(height, %hash, %root, txs = ids.len(), "committed");
+        // Nobody listening is fine.
+        let _ = self.events.send(Arc::new(CommitEvent {
+            height,
+            hash,
+            time_ms: block.header.time_ms,
+            state_root: root,
+            tx_count: ids.len(),
+            receipts: outcome.receipts,
+        }));
+        Ok(CommitInfo {
+            height,
+            hash,
+            state_root: root,
+            txs: ids.len(),
+        })
+    }
+}

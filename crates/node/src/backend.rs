@@ -1,0 +1,117 @@
+//! The API's view of the node.
+
+use crate::app::App;
+use govchain_api::{Backend, BackendError, BlockRecord, CommitEvent, Status, TxRecord};
+use govchain_mempool::AdmitError;
+use govchain_store::{StateProof, Versioned};
+use govchain_types::{Hash, Height};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+fn unavailable(e: impl std::fmt::Display) -> BackendError {
+    BackendError::Unavailable(e.to_string())
+}
+
+impl App {
+    fn check_height(&self, height: Option<Height>) -> Result<Height, BackendError> {
+        let latest = self.head().height;
+        match height {
+            None => Ok(latest),
+            Some(h) if h <= latest => Ok(h),
+            Some(h) => Err(BackendError::NotFound(format!(
+                "height {h} is above the latest height {latest}"
+            ))),
+        }
+    }
+}
+
+impl Backend for App {
+    fn submit(&self, raw: Vec<Vec<u8>>) -> Vec<Result<Hash, AdmitError>> {
+        App::submit(self, raw)
+    }
+
+    fn is_pending(&self, id: &Hash) -> bool {
+        self.mempool().contains(id)
+    }
+
+    fn tx(&self, id: &Hash) -> Result<Option<TxRecord>, BackendError> {
+        let store = self.store();
+        let Some((height, index)) = store.tx_location(id).map_err(unavailable)? else {
+            return Ok(None);
+        };
+        let block = store
+            .block(height)
+            .map_err(unavailable)?
+            .ok_or_else(|| unavailable(format!("block {height} missing")))?;
+        let tx = block
+            .txs
+            .get(index as usize)
+            .cloned()
+            .ok_or_else(|| unavailable(format!("transaction {index} missing from block {height}")))?;
+        let receipt = store
+            .receipt(id)
+            .map_err(unavailable)?
+            .ok_or_else(|| unavailable(format!("receipt of `{id}` missing")))?;
+        Ok(Some(TxRecord {
+            tx,
+            receipt,
+            block_hash: store.block_hash(height).map_err(unavailable)?,
+        }))
+    }
+
+    fn block(&self, height: Option<Height>) -> Result<Option<BlockRecord>, BackendError> {
+        let h = match self.check_height(height) {
+            Ok(h) => h,
+            Err(BackendError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let store = self.store();
+        let Some(block) = store.block(h).map_err(unavailable)? else {
+            return Ok(None);
+        };
+        Ok(Some(BlockRecord {
+            hash: store.block_hash(h).map_err(unavailable)?,
+            certificate: store.certificate(h).map_err(unavailable)?,
+            receipts: store.receipts(h).map_err(unavailable)?,
+            state_root_after: store.root(h).map_err(unavailable)?,
+            block,
+        }))
+    }
+
+    fn state(&self, key: &[u8], height: Option<Height>) -> Result<Option<Versioned>, BackendError> {
+        let h = self.check_height(height)?;
+        self.store().get(key, Some(h)).map_err(unavailable)
+    }
+
+    fn proof(&self, key: &[u8], height: Option<Height>) -> Result<StateProof, BackendError> {
+        let h = self.check_height(height)?;
+        self.store().proof(key, h).map_err(unavailable)
+    }
+
+    fn status(&self) -> Status {
+        let head = self.head();
+        Status {
+            chain_id: self.genesis().chain_id.clone(),
+            scheme: self.scheme(),
+            height: head.height,
+            block_hash: head.hash,
+            block_time_ms: head.time_ms,
+            state_root: head.root,
+            validators: self.genesis().validators.len(),
+            mempool_size: self.mempool().len(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+
+    fn metrics(&self) -> String {
+        self.metrics.render()
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Arc<CommitEvent>> {
+        App::subscribe(self)
+    }
+
+    fn max_tx_bytes(&self) -> usize {
+        self.genesis().params.max_tx_bytes as usize
+    }
+}

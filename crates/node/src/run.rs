@@ -1,0 +1,87 @@
+//! Running a node: open the application, serve the API, run the engine, stop cleanly.
+
+use crate::app::App;
+use crate::config::{NodeConfig, read_key_file};
+use crate::error::{NodeError, Result};
+use crate::producer::SoloProducer;
+use govchain_mempool::MempoolConfig;
+use govchain_types::Genesis;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Milliseconds since the Unix epoch: the proposer's clock, read only at the edge.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// Reads a genesis document (JSON).
+pub fn read_genesis(path: &std::path::Path) -> Result<Genesis> {
+    let text = std::fs::read_to_string(path).map_err(|source| NodeError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| NodeError::Invalid {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// Runs a single-validator node until `shutdown` completes: the API on `config.api.listen`
+/// (`on_ready` hears the bound address) and the [`SoloProducer`].
+pub async fn run(
+    config: NodeConfig,
+    shutdown: impl Future<Output = ()> + Send,
+    on_ready: impl FnOnce(SocketAddr, &App),
+) -> Result<()> {
+    let genesis = read_genesis(&config.genesis_file)?;
+    let key = read_key_file(&config.validator_key_file)?;
+    let mempool = MempoolConfig {
+        capacity: config.mempool.capacity,
+        max_per_signer: config.mempool.max_per_signer,
+        nonce_window: config.mempool.nonce_window,
+    };
+    let app = Arc::new(App::open(&config.data_dir, genesis, mempool)?);
+    let producer = SoloProducer::new(&app, key, config.producer.clone())?;
+    let listener = tokio::net::TcpListener::bind(config.api.listen)
+        .await
+        .map_err(|e| NodeError::Other(format!("cannot listen on {}: {e}", config.api.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| NodeError::Other(e.to_string()))?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let router = govchain_api::router(app.clone());
+    let mut api_stop = stop_rx.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = api_stop.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    let engine = tokio::spawn(producer.run(app.clone(), stop_rx));
+    on_ready(addr, &app);
+    tracing::info!(%addr, height = app.head().height, "node running");
+
+    tokio::pin!(shutdown);
+    let mut engine = engine;
+    let result = tokio::select! {
+        _ = &mut shutdown => {
+            tracing::info!("shutting down");
+            let _ = stop_tx.send(true);
+            engine.await.map_err(|e| NodeError::Other(e.to_string())).and_then(|r| r)
+        }
+        r = &mut engine => {
+            let _ = stop_tx.send(true);
+            r.map_err(|e| NodeError::Other(e.to_string())).and_then(|r| r)
+        }
+    };
+    // Open event streams never end by themselves: give connections a moment, then go.
+    let _ = tokio::time::timeout(Duration::from_secs(3), server).await;
+    result
+}

@@ -1,0 +1,162 @@
+//! Committing one height: everything of it in one durable write transaction.
+
+use crate::tables::{
+    BLOCK_HASHES, BLOCKS, CERTIFICATES, NODES, PREIMAGES, RECEIPTS, ROOTS, SYS, SYS_LATEST,
+    StoredVersion, TX_INDEX, VERSIONS, node_key_bytes,
+};
+use crate::tree::{TreeTables, apply, key_hash};
+use crate::{Error, Result, Store, begin_write};
+use govchain_types::{Block, CommitCertificate, Hash, Height, Receipt, TxStatus, WriteSet};
+use redb::ReadableTable;
+
+/// Everything one height adds to the store.
+#[derive(Clone, Copy, Debug)]
+pub struct CommitInput<'a> {
+    pub height: Height,
+    /// The block; `None` only for genesis (height 0).
+    pub block: Option<&'a Block>,
+    pub block_hash: Hash,
+    pub certificate: Option<&'a CommitCertificate>,
+    /// One receipt per transaction of the block, in block order.
+    pub receipts: &'a [Receipt],
+    /// The id of each transaction of the block, in block order.
+    pub tx_ids: &'a [Hash],
+    /// The block's state writes (for genesis, the initial state).
+    pub writes: &'a WriteSet,
+}
+
+impl CommitInput<'_> {
+    /// Checks that the parts fit together before anything is written.
+    fn check(&self) -> Result<()> {
+        let refuse = |reason: String| {
+            Err(Error::InvalidCommit {
+                height: self.height,
+                reason,
+            })
+        };
+        match self.block {
+            None if self.height != 0 => return refuse("only genesis may come without a block".into()),
+            Some(b) if b.header.height != self.height => {
+                return refuse(format!("the block is for height `{}`", b.header.height));
+            }
+            Some(b) if b.txs.len() != self.tx_ids.len() => {
+                return refuse(format!(
+                    "the block has {} transactions but {} ids were given",
+                    b.txs.len(),
+                    self.tx_ids.len()
+                ));
+            }
+            _ => {}
+        }
+        if let Some(c) = self.certificate
+            && (c.height != self.height || c.block_hash != self.block_hash)
+        {
+            return refuse(format!(
+                "the certificate is for block `{}` at height `{}`",
+                c.block_hash, c.height
+            ));
+        }
+        if self.receipts.len() != self.tx_ids.len() {
+            return refuse(format!(
+                "{} receipts for {} transactions",
+                self.receipts.len(),
+                self.tx_ids.len()
+            ));
+        }
+        if u32::try_from(self.receipts.len()).is_err() {
+            return refuse("too many transactions".into());
+        }
+        for (i, (r, id)) in self.receipts.iter().zip(self.tx_ids).enumerate() {
+            if r.tx_id != *id || r.height != self.height || usize::try_from(r.index) != Ok(i) {
+                return refuse(format!(
+                    "receipt {i} is for transaction `{}` at height `{}` index `{}`",
+                    r.tx_id, r.height, r.index
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Commits one height and returns the state root after it.
+    ///
+    /// The height must be the next one: 0 on an empty store, else latest + 1. Everything is
+    /// written in one redb transaction that is durable when this returns; on any error nothing
+    /// of the height is stored.
+    pub fn commit(&self, input: CommitInput<'_>) -> Result<Hash> {
+        input.check()?;
+        let height = input.height;
+        let txn = begin_write(&self.db)?;
+        let root = {
+            let mut sys = txn.open_table(SYS)?;
+            let expected = match crate::tables::latest(&sys)? {
+                None => 0,
+                Some(l) => l.checked_add(1).ok_or_else(|| Error::InvalidCommit {
+                    height,
+                    reason: "the chain is at the last representable height".into(),
+                })?,
+            };
+            if height != expected {
+                return Err(Error::OutOfOrder {
+                    expected,
+                    got: height,
+                });
+            }
+
+            // The state: the tree first (it reads the previous version), then the values.
+            let mut nodes = txn.open_table(NODES)?;
+            let mut versions = txn.open_table(VERSIONS)?;
+            let (root, batch) = {
+                let reader = TreeTables {
+                    nodes: &nodes,
+                    versions: &versions,
+                };
+                apply(self.scheme, &reader, input.writes, height)?
+            };
+            for (key, node) in batch.node_batch.nodes() {
+                let bytes = borsh::to_vec(node).map_err(|e| Error::Merkle(e.to_string()))?;
+                nodes.insert(node_key_bytes(key).as_slice(), bytes.as_slice())?;
+            }
+            let mut preimages = txn.open_table(PREIMAGES)?;
+            for (key, write) in input.writes {
+                let kh = key_hash(self.scheme, key);
+                let version = StoredVersion {
+                    value: write.value.clone(),
+                    tx_index: write.tx_index,
+                };
+                versions.insert((kh, height), version.encode().as_slice())?;
+                preimages.insert(kh, key.as_slice())?;
+            }
+            txn.open_table(ROOTS)?.insert(height, root.0)?;
+
+            // The chain.
+            if let Some(block) = input.block {
+                txn.open_table(BLOCKS)?
+                    .insert(height, block.encode().as_slice())?;
+            }
+            txn.open_table(BLOCK_HASHES)?
+                .insert(height, input.block_hash.0)?;
+            if let Some(cert) = input.certificate {
+                txn.open_table(CERTIFICATES)?
+                    .insert(height, cert.encode().as_slice())?;
+            }
+            let mut receipts = txn.open_table(RECEIPTS)?;
+            let mut tx_index = txn.open_table(TX_INDEX)?;
+            for (i, receipt) in (0u32..).zip(input.receipts) {
+                receipts.insert((height, i), govchain_types::encode(receipt).as_slice())?;
+                // A duplicate that was rejected (a replay) never hides the receipt of the
+                // transaction that was executed.
+                let keep_existing = receipt.status == TxStatus::Rejected
+                    && tx_index.get(receipt.tx_id.0)?.is_some();
+                if !keep_existing {
+                    tx_index.insert(receipt.tx_id.0, (height, i))?;
+                }
+            }
+            sys.insert(SYS_LATEST, height.to_be_bytes().as_slice())?;
+            root
+        };
+        txn.commit()?;
+        Ok(root)
+    }
+}

@@ -1,0 +1,198 @@
+//! Reads: state as of any height, history, blocks, receipts. Each call reads one snapshot.
+
+use crate::tables::{
+    BLOCK_HASHES, BLOCKS, Bytes, CERTIFICATES, RECEIPTS, ROOTS, SYS, StoredVersion, TX_INDEX,
+    VERSIONS,
+};
+use crate::tree::{key_hash, version_at};
+use crate::{Error, Result, Store};
+use govchain_types::{Block, CommitCertificate, Hash, Height, Receipt};
+use redb::{ReadTransaction, ReadableDatabase};
+use serde::{Deserialize, Serialize};
+
+/// The version of a key in force at some height.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Versioned {
+    #[serde(with = "hex::serde")]
+    pub value: Vec<u8>,
+    /// The height that wrote it.
+    pub height: Height,
+    /// The transaction of that block that wrote it; `None` for genesis and block-level writes.
+    pub tx_index: Option<u32>,
+}
+
+/// One entry of a key's history: a write or a deletion.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionEntry {
+    pub height: Height,
+    pub tx_index: Option<u32>,
+    /// `None` is a deletion.
+    #[serde(with = "crate::proof::hex_opt")]
+    pub value: Option<Vec<u8>>,
+}
+
+/// A read snapshot and the latest height it holds.
+pub(crate) struct Snapshot {
+    pub txn: ReadTransaction,
+    pub latest: Option<Height>,
+}
+
+impl Snapshot {
+    /// `at`, or the latest height; an error above the latest or on an empty store.
+    pub(crate) fn height(&self, at: Option<Height>) -> Result<Height> {
+        let latest = self.latest.ok_or(Error::Empty)?;
+        match at {
+            None => Ok(latest),
+            Some(h) if h <= latest => Ok(h),
+            Some(h) => Err(Error::HeightAboveLatest {
+                requested: h,
+                latest,
+            }),
+        }
+    }
+
+    fn get_bytes<K: redb::Key + 'static>(
+        &self,
+        table: redb::TableDefinition<K, Bytes>,
+        key: K::SelfType<'_>,
+    ) -> Result<Option<Vec<u8>>> {
+        let t = self.txn.open_table(table)?;
+        Ok(t.get(key)?.map(|g| g.value().to_vec()))
+    }
+
+    pub(crate) fn root(&self, height: Height) -> Result<Hash> {
+        let height = self.height(Some(height))?;
+        let roots = self.txn.open_table(ROOTS)?;
+        let root = roots
+            .get(height)?
+            .ok_or_else(|| Error::corrupt(format!("no state root for height `{height}`")))?;
+        Ok(Hash(root.value()))
+    }
+}
+
+impl Store {
+    pub(crate) fn snapshot(&self) -> Result<Snapshot> {
+        let txn = self.db.begin_read()?;
+        let latest = crate::tables::latest(&txn.open_table(SYS)?)?;
+        Ok(Snapshot { txn, latest })
+    }
+
+    /// The latest committed height; `None` before genesis is committed.
+    pub fn latest_height(&self) -> Result<Option<Height>> {
+        Ok(self.snapshot()?.latest)
+    }
+
+    /// The value of `key` in force at height `at` (the latest if `None`); `None` if the key was
+    /// never written or was deleted by then.
+    pub fn get(&self, key: &[u8], at: Option<Height>) -> Result<Option<Versioned>> {
+        let snap = self.snapshot()?;
+        let height = snap.height(at)?;
+        let versions = snap.txn.open_table(VERSIONS)?;
+        let found = version_at(&versions, &key_hash(self.scheme, key), height)?;
+        Ok(found.and_then(|(written_at, v)| {
+            v.value.map(|value| Versioned {
+                value,
+                height: written_at,
+                tx_index: v.tx_index,
+            })
+        }))
+    }
+
+    /// Every version of `key`, deletions included, oldest first: at most `limit` of them,
+    /// starting at `from_height` (inclusive). Page on with the last height + 1.
+    pub fn history(
+        &self,
+        key: &[u8],
+        from_height: Option<Height>,
+        limit: usize,
+    ) -> Result<Vec<VersionEntry>> {
+        let snap = self.snapshot()?;
+        let versions = snap.txn.open_table(VERSIONS)?;
+        let kh = key_hash(self.scheme, key);
+        let mut out = Vec::new();
+        for entry in versions
+            .range((kh, from_height.unwrap_or(0))..=(kh, u64::MAX))?
+            .take(limit)
+        {
+            let (k, v) = entry?;
+            let StoredVersion { value, tx_index } = StoredVersion::decode(v.value())?;
+            out.push(VersionEntry {
+                height: k.value().1,
+                tx_index,
+                value,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The state root after `height`.
+    pub fn root(&self, height: Height) -> Result<Hash> {
+        self.snapshot()?.root(height)
+    }
+
+    /// The block at `height`; `None` for genesis, which has none.
+    pub fn block(&self, height: Height) -> Result<Option<Block>> {
+        let snap = self.snapshot()?;
+        let height = snap.height(Some(height))?;
+        snap.get_bytes(BLOCKS, height)?
+            .map(|b| Block::decode(&b).map_err(Error::corrupt))
+            .transpose()
+    }
+
+    /// The hash of the block at `height` (for genesis, the hash the genesis commit recorded).
+    pub fn block_hash(&self, height: Height) -> Result<Hash> {
+        let snap = self.snapshot()?;
+        let height = snap.height(Some(height))?;
+        let hashes = snap.txn.open_table(BLOCK_HASHES)?;
+        let hash = hashes
+            .get(height)?
+            .ok_or_else(|| Error::corrupt(format!("no block hash for height `{height}`")))?;
+        Ok(Hash(hash.value()))
+    }
+
+    /// The commit certificate of the block at `height`, if one was stored.
+    pub fn certificate(&self, height: Height) -> Result<Option<CommitCertificate>> {
+        let snap = self.snapshot()?;
+        let height = snap.height(Some(height))?;
+        snap.get_bytes(CERTIFICATES, height)?
+            .map(|b| CommitCertificate::decode(&b).map_err(Error::corrupt))
+            .transpose()
+    }
+
+    /// The receipts of the block at `height`, in block order.
+    pub fn receipts(&self, height: Height) -> Result<Vec<Receipt>> {
+        let snap = self.snapshot()?;
+        let height = snap.height(Some(height))?;
+        let table = snap.txn.open_table(RECEIPTS)?;
+        let mut out = Vec::new();
+        for entry in table.range((height, 0u32)..=(height, u32::MAX))? {
+            let (_, v) = entry?;
+            out.push(decode_receipt(v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Where the transaction `tx_id` was included: its height and index in the block.
+    pub fn tx_location(&self, tx_id: &Hash) -> Result<Option<(Height, u32)>> {
+        let snap = self.snapshot()?;
+        let index = snap.txn.open_table(TX_INDEX)?;
+        Ok(index.get(tx_id.0)?.map(|g| g.value()))
+    }
+
+    /// The receipt of the transaction `tx_id`, if it was included in a block.
+    pub fn receipt(&self, tx_id: &Hash) -> Result<Option<Receipt>> {
+        let snap = self.snapshot()?;
+        let index = snap.txn.open_table(TX_INDEX)?;
+        let Some(at) = index.get(tx_id.0)?.map(|g| g.value()) else {
+            return Ok(None);
+        };
+        let bytes = snap
+            .get_bytes(RECEIPTS, at)?
+            .ok_or_else(|| Error::corrupt(format!("tx index points at a missing receipt {at:?}")))?;
+        decode_receipt(&bytes).map(Some)
+    }
+}
+
+fn decode_receipt(bytes: &[u8]) -> Result<Receipt> {
+    govchain_types::decode("receipt", bytes).map_err(Error::corrupt)
+}

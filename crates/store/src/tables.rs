@@ -1,0 +1,105 @@
+//! The redb tables and how their keys and values are laid out.
+//!
+//! | table          | key                          | value                                        |
+//! |----------------|------------------------------|----------------------------------------------|
+//! | `sys`          | name                         | `scheme` (1 byte), `latest` (u64 BE), `format` |
+//! | `meta`         | name                         | caller's bytes (e.g. the genesis document)   |
+//! | `jmt_nodes`    | version BE ‖ borsh(nibble path) | borsh(jmt `Node`)                         |
+//! | `versions`     | (key hash, height)           | borsh([`StoredVersion`])                     |
+//! | `preimages`    | key hash                     | the key                                      |
+//! | `roots`        | height                       | state root after that height                 |
+//! | `blocks`       | height                       | canonical `Block` (absent for genesis)       |
+//! | `block_hashes` | height                       | block hash                                   |
+//! | `certificates` | height                       | canonical `CommitCertificate`, if any        |
+//! | `receipts`     | (height, index)              | canonical `Receipt`                          |
+//! | `tx_index`     | tx id                        | (height, index)                              |
+//!
+//! The jmt version of a height is the height itself: jmt 0.12 writes a root node for every version
+//! it is given, even for an empty write set (it copies the previous root), so `roots` and the tree
+//! agree at every height.
+
+use crate::{Error, Result};
+use borsh::{BorshDeserialize, BorshSerialize};
+use govchain_types::{Height, Scheme};
+use jmt::storage::NodeKey;
+use redb::{ReadableTable, TableDefinition};
+
+pub(crate) type Bytes = &'static [u8];
+
+pub(crate) const SYS: TableDefinition<&str, Bytes> = TableDefinition::new("sys");
+pub(crate) const META: TableDefinition<&str, Bytes> = TableDefinition::new("meta");
+pub(crate) const NODES: TableDefinition<Bytes, Bytes> = TableDefinition::new("jmt_nodes");
+pub(crate) const VERSIONS: TableDefinition<([u8; 32], u64), Bytes> =
+    TableDefinition::new("versions");
+pub(crate) const PREIMAGES: TableDefinition<[u8; 32], Bytes> = TableDefinition::new("preimages");
+pub(crate) const ROOTS: TableDefinition<u64, [u8; 32]> = TableDefinition::new("roots");
+pub(crate) const BLOCKS: TableDefinition<u64, Bytes> = TableDefinition::new("blocks");
+pub(crate) const BLOCK_HASHES: TableDefinition<u64, [u8; 32]> =
+    TableDefinition::new("block_hashes");
+pub(crate) const CERTIFICATES: TableDefinition<u64, Bytes> = TableDefinition::new("certificates");
+pub(crate) const RECEIPTS: TableDefinition<(u64, u32), Bytes> = TableDefinition::new("receipts");
+pub(crate) const TX_INDEX: TableDefinition<[u8; 32], (u64, u32)> =
+    TableDefinition::new("tx_index");
+
+pub(crate) const SYS_SCHEME: &str = "scheme";
+pub(crate) const SYS_LATEST: &str = "latest";
+pub(crate) const SYS_FORMAT: &str = "format";
+
+/// The layout version written in `sys/format`.
+pub(crate) const FORMAT: u8 = 1;
+
+/// One version of a key: what the `versions` table holds.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub(crate) struct StoredVersion {
+    /// `None` is a deletion.
+    pub value: Option<Vec<u8>>,
+    pub tx_index: Option<u32>,
+}
+
+impl StoredVersion {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        // INVARIANT: borsh into a Vec cannot fail for these field types.
+        borsh::to_vec(self).unwrap_or_default()
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
+        borsh::from_slice(bytes).map_err(|e| Error::corrupt(format!("state version: {e}")))
+    }
+}
+
+/// The `jmt_nodes` key: the version big-endian first, so a commit's new nodes sit together.
+pub(crate) fn node_key_bytes(key: &NodeKey) -> Vec<u8> {
+    let mut out = key.version().to_be_bytes().to_vec();
+    // INVARIANT: borsh into a Vec cannot fail for a nibble path.
+    if key.nibble_path().serialize(&mut out).is_err() {
+        out.truncate(8);
+    }
+    out
+}
+
+pub(crate) fn scheme_byte(scheme: Scheme) -> u8 {
+    match scheme {
+        Scheme::Ed25519 => 0,
+        Scheme::Sm2 => 1,
+    }
+}
+
+pub(crate) fn scheme_from_byte(b: u8) -> Result<Scheme> {
+    match b {
+        0 => Ok(Scheme::Ed25519),
+        1 => Ok(Scheme::Sm2),
+        other => Err(Error::corrupt(format!("unknown scheme byte `{other}`"))),
+    }
+}
+
+/// The latest committed height recorded in `sys`, if any.
+pub(crate) fn latest(sys: &impl ReadableTable<&'static str, Bytes>) -> Result<Option<Height>> {
+    let Some(guard) = sys.get(SYS_LATEST)? else {
+        return Ok(None);
+    };
+    let bytes: [u8; 8] = guard
+        .value()
+        .try_into()
+        .map_err(|_| Error::corrupt("latest height is not 8 bytes"))?;
+    Ok(Some(u64::from_be_bytes(bytes)))
+}

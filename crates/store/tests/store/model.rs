@@ -1,0 +1,122 @@
+//! The store against a reference model: a `BTreeMap` of the whole state at every height.
+
+use crate::common::*;
+use govchain_store::Store;
+use govchain_types::{Height, Scheme, Write, WriteSet};
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+type State = BTreeMap<Vec<u8>, Vec<u8>>;
+
+const KEYS: u8 = 6;
+
+fn key(k: u8) -> Vec<u8> {
+    format!("k{k}").into_bytes()
+}
+
+/// A block: (key, value or delete) writes, later ones to the same key winning.
+fn block_strategy() -> impl Strategy<Value = Vec<(u8, Option<u8>)>> {
+    prop::collection::vec((0..KEYS, prop::option::weighted(0.7, 0..4u8)), 0..6)
+}
+
+fn to_write_set(block: &[(u8, Option<u8>)]) -> WriteSet {
+    let mut ws = WriteSet::new();
+    for (i, (k, v)) in (0u32..).zip(block) {
+        let w = Write {
+            value: v.map(|v| vec![b'v', v]),
+            tx_index: Some(i),
+        };
+        ws.insert(key(*k), w);
+    }
+    ws
+}
+
+/// The root of a tree holding exactly `state`, built in one genesis commit.
+fn fresh_root(scheme: Scheme, state: &State) -> govchain_types::Hash {
+    let store = memory_store(scheme);
+    let ws: WriteSet = state
+        .iter()
+        .map(|(k, v)| {
+            let w = Write {
+                value: Some(v.clone()),
+                tx_index: None,
+            };
+            (k.clone(), w)
+        })
+        .collect();
+    commit(&store, 0, &ws).unwrap()
+}
+
+fn check_reads(store: &Store, model: &[State], history: &BTreeMap<Vec<u8>, Vec<(Height, Option<Vec<u8>>)>>) {
+    for (h, state) in model.iter().enumerate() {
+        let h = h as Height;
+        for k in 0..KEYS {
+            let k = key(k);
+            let got = store.get(&k, Some(h)).unwrap();
+            assert_eq!(got.as_ref().map(|v| &v.value), state.get(&k), "key {k:?} at {h}");
+            // The version in force was written at the last height that wrote the key.
+            let written_at = history
+                .get(&k)
+                .and_then(|hs| hs.iter().rev().find(|(wh, _)| *wh <= h));
+            if let Some(v) = got {
+                assert_eq!(Some(v.height), written_at.map(|(wh, _)| *wh));
+            }
+        }
+    }
+    for k in 0..KEYS {
+        let k = key(k);
+        let got: Vec<(Height, Option<Vec<u8>>)> = store
+            .history(&k, None, usize::MAX)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.height, e.value))
+            .collect();
+        assert_eq!(&got, history.get(&k).unwrap_or(&Vec::new()), "history of {k:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn store_matches_a_reference_model(
+        blocks in prop::collection::vec(block_strategy(), 1..9),
+        sm2 in any::<bool>(),
+    ) {
+        let scheme = if sm2 { Scheme::Sm2 } else { Scheme::Ed25519 };
+        let store = memory_store(scheme);
+        let mut model: Vec<State> = Vec::new();
+        let mut history: BTreeMap<Vec<u8>, Vec<(Height, Option<Vec<u8>>)>> = BTreeMap::new();
+        let mut roots = Vec::new();
+        for (h, block) in blocks.iter().enumerate() {
+            let h = h as Height;
+            let ws = to_write_set(block);
+            let mut state = model.last().cloned().unwrap_or_default();
+            for (k, w) in &ws {
+                match &w.value {
+                    Some(v) => state.insert(k.clone(), v.clone()),
+                    None => state.remove(k),
+                };
+                history.entry(k.clone()).or_default().push((h, w.value.clone()));
+            }
+            model.push(state);
+            roots.push(commit(&store, h, &ws).unwrap());
+            prop_assert_eq!(store.latest_height().unwrap(), Some(h));
+            // After every block, every past height still reads as the model says.
+            check_reads(&store, &model, &history);
+        }
+        for (h, state) in model.iter().enumerate() {
+            let h = h as Height;
+            let root = store.root(h).unwrap();
+            prop_assert_eq!(root, roots[h as usize]);
+            // The root depends on the state alone, however it was reached.
+            prop_assert_eq!(root, fresh_root(scheme, state));
+            for k in 0..=KEYS {
+                let k = key(k);
+                let p = store.proof(&k, h).unwrap();
+                prop_assert_eq!(p.value.as_ref(), state.get(&k));
+                prop_assert!(p.verify(&root).is_ok());
+            }
+        }
+    }
+}
