@@ -69,11 +69,11 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
     let key = read_key_file(&args.key)?;
     let client = Client::new(&args.node)?;
     let status = client.get("/v1/status").await?.ok()?;
-    let chain_id = status["chain_id"]
-        .as_str()
+    let chain_id = status.pointer("/chain_id")
+        .and_then(|v| v.as_str())
         .context("status has no chain id")?
         .to_string();
-    let height = status["height"].as_u64().context("status has no height")?;
+    let height = status.pointer("/height").and_then(|v| v.as_u64()).context("status has no height")?;
     let signer = key.public_key();
     let nonce = match args.nonce {
         Some(n) => n,
@@ -82,8 +82,8 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
             if answer.status == reqwest::StatusCode::NOT_FOUND {
                 0
             } else {
-                answer.ok()?["value"]
-                    .as_u64()
+                answer.ok()?.pointer("/value")
+                    .and_then(|v| v.as_u64())
                     .context("the node's nonce record is not a number")?
             }
         }
@@ -115,24 +115,25 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
     };
     let tx = sign_tx(key.scheme(), &key, body);
     let submitted = client.post_tx(tx.encode()).await?.ok()?;
-    let id = submitted["id"].as_str().context("no id in the answer")?.to_string();
+    let id = submitted.pointer("/id").and_then(|v| v.as_str()).context("no id in the answer")?.to_string();
     eprintln!("submitted {id}");
     if args.no_wait {
         println!("{id}");
         return Ok(());
     }
-    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    let started = Instant::now();
+    let timeout = Duration::from_secs(args.timeout);
     loop {
         let answer = client.get(&format!("/v1/tx/{id}")).await?;
         if answer.status.is_success() {
-            println!("{}", serde_json::to_string_pretty(&answer.body["receipt"])?);
-            let status = answer.body["receipt"]["status"].as_str().unwrap_or("");
+            println!("{}", serde_json::to_string_pretty(&answer.body.pointer("/receipt"))?);
+            let status = answer.body.pointer("/receipt/status").and_then(|v| v.as_str()).unwrap_or("");
             if status != "ok" {
                 bail!("transaction {id} was {status}");
             }
             return Ok(());
         }
-        if Instant::now() > deadline {
+        if started.elapsed() > timeout {
             bail!("no receipt for {id} after {} s", args.timeout);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -43,7 +43,8 @@ impl SecretKey {
             Scheme::Ed25519 => SecretKey::Ed25519(Ed25519SigningKey::new(OsRng)),
             Scheme::Sm2 => loop {
                 // INVARIANT: `sm2_key` fails only for a distinguishing id longer than 8191
-                // bytes, and ours is a 16-byte constant; the loop never turns twice.
+                // bytes (ours has 16) or a public key at infinity (never the case for a
+                // non-zero scalar in a group of prime order): the loop never turns twice.
                 if let Some(key) = sm2_key(NonZeroScalar::random(&mut OsRng)) {
                     break SecretKey::Sm2(key);
                 }

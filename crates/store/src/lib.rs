@@ -44,7 +44,13 @@ impl Store {
     /// Opens the store file at `path`, creating it and its tables if absent.
     ///
     /// A file created for another scheme is refused, since its roots were made with another hash.
+    ///
+    /// A new file is made beside `path` and renamed into place once its tables are durable:
+    /// redb cannot open a file whose creation was cut short by a crash, so `path` never names one.
     pub fn open(path: &Path, scheme: Scheme) -> Result<Store> {
+        if !path.exists() {
+            create_aside(path, scheme)?;
+        }
         let db = Builder::new().create(path)?;
         Self::init(db, scheme)
     }
@@ -121,6 +127,29 @@ impl Store {
         txn.commit()?;
         Ok(())
     }
+}
+
+/// Creates a store at `path` by creating it at `path.creating` and renaming it when durable.
+fn create_aside(path: &Path, scheme: Scheme) -> Result<()> {
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(".creating");
+    let aside = std::path::PathBuf::from(aside);
+    // A leftover of a creation cut short is garbage by construction.
+    if aside.exists() {
+        std::fs::remove_file(&aside)?;
+    }
+    {
+        let db = Builder::new().create(&aside)?;
+        Store::create_tables(&db, scheme)?;
+    }
+    std::fs::rename(&aside, path)?;
+    // Make the rename durable too.
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
 }
 
 /// A write transaction that is durable when `commit` returns, written in two phases (the commit

@@ -70,7 +70,7 @@ fn reads_as_of_every_height() {
         Some(Versioned {
             value: b"b4".to_vec(),
             height: 4,
-            tx_index: Some(0)
+            tx_index: Some(1)
         })
     );
 }
@@ -86,7 +86,7 @@ fn history_lists_every_version_and_pages() {
     let b = vec![
         entry(0, Some("b0"), 1),
         entry(3, None, 0),
-        entry(4, Some("b4"), 0),
+        entry(4, Some("b4"), 1),
     ];
     assert_eq!(store.history(b"b", None, usize::MAX).unwrap(), b);
     assert_eq!(store.history(b"b", None, 2).unwrap(), b[..2]);

@@ -1,0 +1,84 @@
+//! A small chain for execution tests: genesis with an authority, keys from seeds.
+
+#![allow(dead_code, reason = "each test file uses part of the fixture")]
+
+use govchain_crypto::{SecretKey, VerifiedTx, sign_tx, verify_tx};
+use govchain_types::*;
+
+pub const CHAIN: &str = "test-chain";
+
+pub fn key(name: &str) -> SecretKey {
+    SecretKey::from_seed(Scheme::Ed25519, name.as_bytes())
+}
+
+pub fn id(s: &str) -> PrincipalId {
+    PrincipalId::new(s).unwrap()
+}
+
+/// `civil-affairs` is an authority; `hospital` is a plain department.
+pub fn genesis() -> Genesis {
+    Genesis {
+        chain_id: CHAIN.into(),
+        scheme: Scheme::Ed25519,
+        genesis_time_ms: 1_000,
+        params: ChainParams::default(),
+        validators: vec![GenesisValidator {
+            name: id("civil-affairs"),
+            key: key("validator").public_key(),
+            power: 1,
+        }],
+        accounts: vec![
+            GenesisAccount {
+                id: id("civil-affairs"),
+                kind: PrincipalKind::Department,
+                authority: true,
+                keys: vec![key("civil-affairs").public_key()],
+            },
+            GenesisAccount {
+                id: id("hospital"),
+                kind: PrincipalKind::Department,
+                authority: false,
+                keys: vec![key("hospital").public_key()],
+            },
+        ],
+    }
+}
+
+pub fn tx(signer: &SecretKey, nonce: u64, valid_until: u64, payload: Payload) -> VerifiedTx {
+    let body = TxBody {
+        chain_id: CHAIN.into(),
+        signer: signer.public_key(),
+        nonce,
+        valid_until,
+        payload,
+    };
+    verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, signer, body)).unwrap()
+}
+
+pub fn register(principal: &str, kind: PrincipalKind, new: &SecretKey) -> Payload {
+    Payload::RegisterKey {
+        principal: id(principal),
+        kind,
+        key: new.public_key(),
+    }
+}
+
+pub fn revoke(principal: &str, k: &SecretKey) -> Payload {
+    Payload::RevokeKey {
+        principal: id(principal),
+        key: k.public_key(),
+    }
+}
+
+pub fn header(height: u64) -> Header {
+    Header {
+        chain_id: CHAIN.into(),
+        height,
+        time_ms: 1_000 + height,
+        parent_hash: Hash::ZERO,
+        tx_root: Hash::ZERO,
+        state_root: Hash::ZERO,
+        proposer: key("validator").public_key(),
+        validator_set_hash: Hash::ZERO,
+    }
+}
