@@ -84,19 +84,38 @@ pub(crate) fn version_at(
 }
 
 /// Applies one height's writes to the tree at version `height`; returns the new root and the
-/// nodes to store. jmt copies the previous root when the write set is empty.
+/// nodes to store.
+///
+/// jmt has two update paths that build the same tree: `batch_put_value_sets` walks the tree
+/// once for the whole sorted batch (about 3× faster on large blocks) but takes neither deletions
+/// nor an empty set; `put_value_set` inserts key by key and takes both (for an empty set it
+/// copies the previous root to the new version, so every height has its root node).
 pub(crate) fn apply<R: TreeReader>(
     scheme: Scheme,
     reader: &R,
     writes: &WriteSet,
     height: Height,
 ) -> Result<(Hash, TreeUpdateBatch)> {
+    let inserts_only = writes.values().all(|w| w.value.is_some());
     with_hasher!(scheme, H => {
         let tree = JellyfishMerkleTree::<R, H>::new(reader);
-        let set = writes
-            .iter()
-            .map(|(k, w)| (KeyHash(<H as SimpleHasher>::hash(k)), w.value.clone()));
-        let (root, batch) = tree.put_value_set(set, height).map_err(Error::from_jmt)?;
-        Ok((Hash(root.0), batch))
+        let hash = |k: &[u8]| KeyHash(<H as SimpleHasher>::hash(k));
+        if inserts_only && !writes.is_empty() {
+            let set: Vec<(KeyHash, OwnedValue)> = writes
+                .iter()
+                .filter_map(|(k, w)| Some((hash(k), w.value.clone()?)))
+                .collect();
+            let (roots, batch) = tree
+                .batch_put_value_sets(vec![set], None, height)
+                .map_err(Error::from_jmt)?;
+            let root = roots
+                .first()
+                .ok_or_else(|| Error::Merkle("the tree returned no root".into()))?;
+            Ok((Hash(root.0), batch))
+        } else {
+            let set = writes.iter().map(|(k, w)| (hash(k), w.value.clone()));
+            let (root, batch) = tree.put_value_set(set, height).map_err(Error::from_jmt)?;
+            Ok((Hash(root.0), batch))
+        }
     })
 }

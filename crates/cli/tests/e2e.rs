@@ -1,0 +1,253 @@
+//! End to end, with real processes: `govchain dev` started as a child, signed transactions over
+//! HTTP, receipts awaited, the process stopped (gracefully and with SIGKILL) and restarted, and
+//! the same state root and a proof that verifies offline read back afterwards.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::arithmetic_side_effects, reason = "a test fails loudly")]
+
+use govchain_crypto::{SecretKey, sign_tx};
+use govchain_node::read_key_file;
+use govchain_types::{Payload, PrincipalId, PrincipalKind, Scheme, TxBody};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_govchain");
+
+/// A running `govchain dev`; killed when dropped.
+struct DevNode {
+    child: Child,
+    url: String,
+}
+
+impl DevNode {
+    fn start(home: &Path) -> Self {
+        let mut child = Command::new(BIN)
+            .args(["dev", "--home"])
+            .arg(home)
+            .args(["--api", "127.0.0.1:0", "--block-ms", "50"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("govchain: api listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        Self { child, url }
+    }
+
+    fn sigterm(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "node exited with {status}");
+                return;
+            }
+            assert!(started.elapsed() < Duration::from_secs(15), "node did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn sigkill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for DevNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Client {
+    url: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    fn new(url: &str) -> Self {
+        Self { url: url.into(), http: reqwest::Client::new() }
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.http.get(format!("{}{path}", self.url)).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn submit(&self, raw: Vec<u8>) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/v1/tx", self.url))
+            .header("content-type", "application/octet-stream")
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+
+    async fn wait_receipt(&self, id: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            let (status, body) = self.get(&format!("/v1/tx/{id}")).await;
+            if status == 200 {
+                return body["receipt"].clone();
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "no receipt for {id}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn status(&self) -> Value {
+        self.get("/v1/status").await.1
+    }
+}
+
+fn body(signer: &SecretKey, nonce: u64, valid_until: u64, who: &str) -> TxBody {
+    TxBody {
+        chain_id: "govchain-dev".into(),
+        signer: signer.public_key(),
+        nonce,
+        valid_until,
+        payload: Payload::RegisterKey {
+            principal: PrincipalId::new(who).unwrap(),
+            kind: PrincipalKind::Person,
+            key: SecretKey::from_seed(Scheme::Ed25519, who.as_bytes()).public_key(),
+        },
+    }
+}
+
+fn authority(home: &Path) -> SecretKey {
+    read_key_file(&home.join("keys/civil-affairs.json")).unwrap()
+}
+
+fn govchain(args: &[&str]) -> std::process::Output {
+    Command::new(BIN).args(args).env("RUST_LOG", "warn").output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactions_survive_a_restart_and_proofs_verify_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let home: PathBuf = dir.path().join("chain");
+    let node = DevNode::start(&home);
+    let c = Client::new(&node.url);
+    let ca = authority(&home);
+    let height = c.status().await["height"].as_u64().unwrap();
+
+    // Ten signed registrations over HTTP, then their receipts.
+    let mut ids = Vec::new();
+    for i in 0..10u64 {
+        let tx = sign_tx(Scheme::Ed25519, &ca, body(&ca, i, height + 100, &format!("cit-{i:04}")));
+        let (status, answer) = c.submit(tx.encode()).await;
+        assert_eq!(status, 202, "{answer}");
+        ids.push(answer["id"].as_str().unwrap().to_string());
+    }
+    for id in &ids {
+        assert_eq!(c.wait_receipt(id).await["status"], "ok");
+    }
+    // A replay of a committed transaction is refused and changes nothing.
+    let replay = sign_tx(Scheme::Ed25519, &ca, body(&ca, 0, height + 100, "cit-0000"));
+    let (status, answer) = c.submit(replay.encode()).await;
+    assert_eq!((status, answer["code"].as_str()), (409, Some("replay")));
+
+    // The CLI signs and submits too, and waits for its receipt.
+    let new_key = dir.path().join("cit-0100.json");
+    assert!(govchain(&["keys", "new", "--out", new_key.to_str().unwrap()]).status.success());
+    let pk = String::from_utf8(govchain(&["keys", "show", new_key.to_str().unwrap()]).stdout).unwrap();
+    let out = govchain(&[
+        "tx", "--node", &node.url, "--key", home.join("keys/civil-affairs.json").to_str().unwrap(),
+        "register-key", "--principal", "cit-0100", "--kind", "person", "--new-key", pk.trim(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let receipt: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(receipt["status"], "ok");
+
+    let before = c.status().await;
+    let h = before["height"].as_u64().unwrap();
+    let root = before["state_root"].as_str().unwrap().to_string();
+    node.sigterm();
+
+    // Restarted, the node continues from disk with the same root at the same height.
+    let node = DevNode::start(&home);
+    let c = Client::new(&node.url);
+    let (status, block) = c.get(&format!("/v1/blocks/{h}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(block["state_root_after"], root.as_str());
+    for id in &ids {
+        assert_eq!(c.get(&format!("/v1/tx/{id}")).await.1["receipt"]["status"], "ok");
+    }
+    let (status, state) = c.get("/v1/state/principal/cit-0100").await;
+    assert_eq!(status, 200);
+    assert_eq!(state["value"]["keys"][0], pk.trim());
+
+    // A proof saved by the CLI verifies offline against the root, and not against another.
+    let proof_file = dir.path().join("proof.json");
+    let out = govchain(&[
+        "query", "proof", "principal/cit-0003", "--height", &h.to_string(),
+        "--out", proof_file.to_str().unwrap(), "--node", &node.url,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    drop(node);
+    let out = govchain(&["proof", "verify", proof_file.to_str().unwrap(), "--root", &root]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("verified: `principal/cit-0003`"));
+    let other_root = "00".repeat(32);
+    let out = govchain(&["proof", "verify", proof_file.to_str().unwrap(), "--root", &other_root]);
+    assert!(!out.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_under_load_loses_no_committed_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("chain");
+    let mut committed = Vec::new();
+    let mut nonce = 0u64;
+    for round in 0..3 {
+        let node = DevNode::start(&home);
+        let c = Client::new(&node.url);
+        let ca = authority(&home);
+        let height = c.status().await["height"].as_u64().unwrap();
+        // Submit a stream; note each receipt as it commits; kill -9 while some are in flight.
+        let mut pending = Vec::new();
+        for _ in 0..40 {
+            let tx = sign_tx(Scheme::Ed25519, &ca, body(&ca, nonce, height + 500, &format!("k{nonce}")));
+            let (status, answer) = c.submit(tx.encode()).await;
+            assert_eq!(status, 202, "round {round}: {answer}");
+            pending.push(answer["id"].as_str().unwrap().to_string());
+            nonce += 1;
+        }
+        // Wait for the first half to commit, then kill without warning.
+        for id in &pending[..20] {
+            assert_eq!(c.wait_receipt(id).await["status"], "ok");
+            committed.push(id.clone());
+        }
+        node.sigkill();
+        // Transactions after the first half may or may not have committed: ask the chain.
+        let node = DevNode::start(&home);
+        let c = Client::new(&node.url);
+        for id in &committed {
+            let (status, tx) = c.get(&format!("/v1/tx/{id}")).await;
+            assert_eq!(status, 200, "round {round}: committed {id} was lost");
+            assert_eq!(tx["receipt"]["status"], "ok");
+        }
+        // The nonce to continue from is what the chain says.
+        let (status, n) = c.get(&format!("/v1/state/nonce/{}", ca.public_key())).await;
+        assert_eq!(status, 200);
+        nonce = n["value"].as_u64().unwrap();
+        assert!(nonce >= committed.len() as u64);
+        drop(node);
+    }
+}
