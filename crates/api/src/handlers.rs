@@ -149,8 +149,9 @@ async fn submit_tx(
             "send application/json or application/octet-stream",
         ));
     }
-    let req: SubmitRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("malformed", format!("body is not a submit request: {e}")))?;
+    let req: SubmitRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request("malformed", format!("body is not a submit request: {e}"))
+    })?;
     match (req.tx, req.txs) {
         (Some(tx), None) => {
             let id = submit_one(&backend, parse_hex_tx(&tx, None)?).await?;
@@ -161,7 +162,10 @@ async fn submit_tx(
                 return Err(ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "too_large",
-                    format!("a batch holds at most {MAX_BATCH} transactions, not {}", txs.len()),
+                    format!(
+                        "a batch holds at most {MAX_BATCH} transactions, not {}",
+                        txs.len()
+                    ),
                 ));
             }
             let raw = txs
@@ -204,7 +208,13 @@ async fn submit_many(
     // Signature checks are CPU work: keep them off the async workers.
     tokio::task::spawn_blocking(move || backend.submit(raw))
         .await
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string()))
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                e.to_string(),
+            )
+        })
 }
 
 async fn submit_one(backend: &Shared, raw: Vec<u8>) -> ApiResult<Hash> {

@@ -54,7 +54,8 @@ fn corpus(scheme: Scheme) -> Vec<(PublicKey, Vec<u8>, Signature)> {
     (0u32..64)
         .map(|i| {
             let key = SecretKey::from_seed(scheme, format!("bench-{i}").as_bytes());
-            let msg = format!("govchain bench message {i:04} of about sixty bytes....").into_bytes();
+            let msg =
+                format!("govchain bench message {i:04} of about sixty bytes....").into_bytes();
             let sig = key.sign(&msg);
             (key.public_key(), msg, sig)
         })
@@ -75,8 +76,14 @@ fn rate(budget: Duration, per_call: usize, mut f: impl FnMut() -> bool) -> anyho
 }
 
 fn bench_verify(budget: Duration) -> anyhow::Result<()> {
-    println!("signature verification on one core ({} s each)", budget.as_secs_f64());
-    println!("{:<10} {:>14} {:>18}", "scheme", "single/s", "batch of 64 /s");
+    println!(
+        "signature verification on one core ({} s each)",
+        budget.as_secs_f64()
+    );
+    println!(
+        "{:<10} {:>14} {:>18}",
+        "scheme", "single/s", "batch of 64 /s"
+    );
     for scheme in [Scheme::Ed25519, Scheme::Sm2] {
         let items = corpus(scheme);
         let mut i = 0usize;
@@ -123,18 +130,24 @@ fn bench_store(keys: u64, batch: u64, dir: Option<PathBuf>, scheme: Scheme) -> a
         }
     };
     let bar = ProgressBar::new(keys);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} keys committed ({per_sec}, eta {eta})")?,
-    );
+    bar.set_style(ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} keys committed ({per_sec}, eta {eta})",
+    )?);
     let report = govchain_store::bench::run(&dir, scheme, keys, batch, &mut |done| {
         bar.set_position(done)
     })?;
     bar.finish_and_clear();
-    println!("store benchmark: {} keys, {} per block, {} Merkle tree", report.keys, report.batch, scheme);
+    println!(
+        "store benchmark: {} keys, {} per block, {} Merkle tree",
+        report.keys, report.batch, scheme
+    );
     println!("  committed writes/s   {:>12.0}", report.writes_per_sec);
     println!("  proofs generated/s   {:>12.0}", report.proofs_per_sec);
     println!("  point read p50       {:>12.1} µs", report.read_p50_us);
     println!("  point read p99       {:>12.1} µs", report.read_p99_us);
-    println!("  store file           {:>12.1} MiB", report.file_bytes as f64 / 1_048_576.0);
+    println!(
+        "  store file           {:>12.1} MiB",
+        report.file_bytes as f64 / 1_048_576.0
+    );
     Ok(())
 }

@@ -21,8 +21,16 @@ impl Answer {
         if self.status.is_success() {
             return Ok(self.body);
         }
-        let code = self.body.pointer("/code").and_then(|v| v.as_str()).unwrap_or("error");
-        let message = self.body.pointer("/message").and_then(|v| v.as_str()).unwrap_or("");
+        let code = self
+            .body
+            .pointer("/code")
+            .and_then(|v| v.as_str())
+            .unwrap_or("error");
+        let message = self
+            .body
+            .pointer("/message")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
         bail!("{} {code}: {message}", self.status.as_u16())
     }
 }

@@ -83,7 +83,11 @@ pub fn init_home(home: &Path, scheme: Scheme, api: SocketAddr) -> anyhow::Result
 
 pub fn run(args: DevArgs, devnet: bool) -> anyhow::Result<()> {
     let home = args.home.unwrap_or_else(|| {
-        PathBuf::from(if devnet { "devnet-data" } else { ".govchain/dev" })
+        PathBuf::from(if devnet {
+            "devnet-data"
+        } else {
+            ".govchain/dev"
+        })
     });
     let config_file = home.join("config.toml");
     let default_api = SocketAddr::from(([127, 0, 0, 1], 8080));

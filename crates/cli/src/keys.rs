@@ -22,9 +22,7 @@ pub enum KeysCommand {
         force: bool,
     },
     /// Show the public key of a key file
-    Show {
-        file: PathBuf,
-    },
+    Show { file: PathBuf },
 }
 
 pub fn run(cmd: KeysCommand) -> anyhow::Result<()> {
@@ -39,7 +37,8 @@ pub fn run(cmd: KeysCommand) -> anyhow::Result<()> {
             eprintln!("wrote {}", out.display());
         }
         KeysCommand::Show { file } => {
-            let key = read_key_file(&file).with_context(|| format!("reading {}", file.display()))?;
+            let key =
+                read_key_file(&file).with_context(|| format!("reading {}", file.display()))?;
             println!("{}", key.public_key());
         }
     }

@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "govchain", version, about = "A permissioned blockchain for government affairs")]
+#[command(
+    name = "govchain",
+    version,
+    about = "A permissioned blockchain for government affairs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -56,8 +60,7 @@ enum ProofCommand {
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -69,11 +69,15 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
     let key = read_key_file(&args.key)?;
     let client = Client::new(&args.node)?;
     let status = client.get("/v1/status").await?.ok()?;
-    let chain_id = status.pointer("/chain_id")
+    let chain_id = status
+        .pointer("/chain_id")
         .and_then(|v| v.as_str())
         .context("status has no chain id")?
         .to_string();
-    let height = status.pointer("/height").and_then(|v| v.as_u64()).context("status has no height")?;
+    let height = status
+        .pointer("/height")
+        .and_then(|v| v.as_u64())
+        .context("status has no height")?;
     let signer = key.public_key();
     let nonce = match args.nonce {
         Some(n) => n,
@@ -82,7 +86,9 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
             if answer.status == reqwest::StatusCode::NOT_FOUND {
                 0
             } else {
-                answer.ok()?.pointer("/value")
+                answer
+                    .ok()?
+                    .pointer("/value")
                     .and_then(|v| v.as_u64())
                     .context("the node's nonce record is not a number")?
             }
@@ -115,7 +121,11 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
     };
     let tx = sign_tx(key.scheme(), &key, body);
     let submitted = client.post_tx(tx.encode()).await?.ok()?;
-    let id = submitted.pointer("/id").and_then(|v| v.as_str()).context("no id in the answer")?.to_string();
+    let id = submitted
+        .pointer("/id")
+        .and_then(|v| v.as_str())
+        .context("no id in the answer")?
+        .to_string();
     eprintln!("submitted {id}");
     if args.no_wait {
         println!("{id}");
@@ -126,8 +136,15 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
     loop {
         let answer = client.get(&format!("/v1/tx/{id}")).await?;
         if answer.status.is_success() {
-            println!("{}", serde_json::to_string_pretty(&answer.body.pointer("/receipt"))?);
-            let status = answer.body.pointer("/receipt/status").and_then(|v| v.as_str()).unwrap_or("");
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&answer.body.pointer("/receipt"))?
+            );
+            let status = answer
+                .body
+                .pointer("/receipt/status")
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
             if status != "ok" {
                 bail!("transaction {id} was {status}");
             }

@@ -2,7 +2,14 @@
 //! HTTP, receipts awaited, the process stopped (gracefully and with SIGKILL) and restarted, and
 //! the same state root and a proof that verifies offline read back afterwards.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::arithmetic_side_effects, reason = "a test fails loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "a test fails loudly"
+)]
 
 use govchain_crypto::{SecretKey, sign_tx};
 use govchain_node::read_key_file;
@@ -45,14 +52,23 @@ impl DevNode {
 
     fn sigterm(mut self) {
         let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 assert!(status.success(), "node exited with {status}");
                 return;
             }
-            assert!(started.elapsed() < Duration::from_secs(15), "node did not stop on SIGTERM");
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "node did not stop on SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -77,11 +93,19 @@ struct Client {
 
 impl Client {
     fn new(url: &str) -> Self {
-        Self { url: url.into(), http: reqwest::Client::new() }
+        Self {
+            url: url.into(),
+            http: reqwest::Client::new(),
+        }
     }
 
     async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self.http.get(format!("{}{path}", self.url)).send().await.unwrap();
+        let r = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
@@ -106,7 +130,10 @@ impl Client {
             if status == 200 {
                 return body["receipt"].clone();
             }
-            assert!(started.elapsed() < Duration::from_secs(20), "no receipt for {id}");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "no receipt for {id}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -135,7 +162,11 @@ fn authority(home: &Path) -> SecretKey {
 }
 
 fn govchain(args: &[&str]) -> std::process::Output {
-    Command::new(BIN).args(args).env("RUST_LOG", "warn").output().unwrap()
+    Command::new(BIN)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,7 +181,11 @@ async fn transactions_survive_a_restart_and_proofs_verify_offline() {
     // Ten signed registrations over HTTP, then their receipts.
     let mut ids = Vec::new();
     for i in 0..10u64 {
-        let tx = sign_tx(Scheme::Ed25519, &ca, body(&ca, i, height + 100, &format!("cit-{i:04}")));
+        let tx = sign_tx(
+            Scheme::Ed25519,
+            &ca,
+            body(&ca, i, height + 100, &format!("cit-{i:04}")),
+        );
         let (status, answer) = c.submit(tx.encode()).await;
         assert_eq!(status, 202, "{answer}");
         ids.push(answer["id"].as_str().unwrap().to_string());
@@ -165,13 +200,32 @@ async fn transactions_survive_a_restart_and_proofs_verify_offline() {
 
     // The CLI signs and submits too, and waits for its receipt.
     let new_key = dir.path().join("cit-0100.json");
-    assert!(govchain(&["keys", "new", "--out", new_key.to_str().unwrap()]).status.success());
-    let pk = String::from_utf8(govchain(&["keys", "show", new_key.to_str().unwrap()]).stdout).unwrap();
+    assert!(
+        govchain(&["keys", "new", "--out", new_key.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let pk =
+        String::from_utf8(govchain(&["keys", "show", new_key.to_str().unwrap()]).stdout).unwrap();
     let out = govchain(&[
-        "tx", "--node", &node.url, "--key", home.join("keys/civil-affairs.json").to_str().unwrap(),
-        "register-key", "--principal", "cit-0100", "--kind", "person", "--new-key", pk.trim(),
+        "tx",
+        "--node",
+        &node.url,
+        "--key",
+        home.join("keys/civil-affairs.json").to_str().unwrap(),
+        "register-key",
+        "--principal",
+        "cit-0100",
+        "--kind",
+        "person",
+        "--new-key",
+        pk.trim(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let receipt: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(receipt["status"], "ok");
 
@@ -187,7 +241,10 @@ async fn transactions_survive_a_restart_and_proofs_verify_offline() {
     assert_eq!(status, 200);
     assert_eq!(block["state_root_after"], root.as_str());
     for id in &ids {
-        assert_eq!(c.get(&format!("/v1/tx/{id}")).await.1["receipt"]["status"], "ok");
+        assert_eq!(
+            c.get(&format!("/v1/tx/{id}")).await.1["receipt"]["status"],
+            "ok"
+        );
     }
     let (status, state) = c.get("/v1/state/principal/cit-0100").await;
     assert_eq!(status, 200);
@@ -196,16 +253,43 @@ async fn transactions_survive_a_restart_and_proofs_verify_offline() {
     // A proof saved by the CLI verifies offline against the root, and not against another.
     let proof_file = dir.path().join("proof.json");
     let out = govchain(&[
-        "query", "proof", "principal/cit-0003", "--height", &h.to_string(),
-        "--out", proof_file.to_str().unwrap(), "--node", &node.url,
+        "query",
+        "proof",
+        "principal/cit-0003",
+        "--height",
+        &h.to_string(),
+        "--out",
+        proof_file.to_str().unwrap(),
+        "--node",
+        &node.url,
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     drop(node);
-    let out = govchain(&["proof", "verify", proof_file.to_str().unwrap(), "--root", &root]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = govchain(&[
+        "proof",
+        "verify",
+        proof_file.to_str().unwrap(),
+        "--root",
+        &root,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("verified: `principal/cit-0003`"));
     let other_root = "00".repeat(32);
-    let out = govchain(&["proof", "verify", proof_file.to_str().unwrap(), "--root", &other_root]);
+    let out = govchain(&[
+        "proof",
+        "verify",
+        proof_file.to_str().unwrap(),
+        "--root",
+        &other_root,
+    ]);
     assert!(!out.status.success());
 }
 
@@ -223,7 +307,11 @@ async fn kill_9_under_load_loses_no_committed_transaction() {
         // Submit a stream; note each receipt as it commits; kill -9 while some are in flight.
         let mut pending = Vec::new();
         for _ in 0..40 {
-            let tx = sign_tx(Scheme::Ed25519, &ca, body(&ca, nonce, height + 500, &format!("k{nonce}")));
+            let tx = sign_tx(
+                Scheme::Ed25519,
+                &ca,
+                body(&ca, nonce, height + 500, &format!("k{nonce}")),
+            );
             let (status, answer) = c.submit(tx.encode()).await;
             assert_eq!(status, 202, "round {round}: {answer}");
             pending.push(answer["id"].as_str().unwrap().to_string());

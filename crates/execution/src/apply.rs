@@ -76,10 +76,7 @@ pub fn apply_block(state: &dyn State, header: &Header, txs: &[VerifiedTx]) -> Re
                 let next = body.nonce.checked_add(1).ok_or_else(|| {
                     ExecError::InvalidBlock("nonce overflow passed the envelope".into())
                 })?;
-                writes.insert(
-                    schema::nonce_key(&body.signer),
-                    Some(schema::value(&next)),
-                );
+                writes.insert(schema::nonce_key(&body.signer), Some(schema::value(&next)));
                 block.merge(Some(index), writes);
             }
         }
@@ -234,7 +231,10 @@ fn register_key(
     if key.scheme() != ctx.scheme {
         return Ok(Err(TxError::new(
             "scheme_mismatch",
-            format!("key `{key}` is not a {} key, the chain's scheme", ctx.scheme),
+            format!(
+                "key `{key}` is not a {} key, the chain's scheme",
+                ctx.scheme
+            ),
         )));
     }
     if let Some(existing) = schema::key_record(tx, key)? {
@@ -255,10 +255,7 @@ fn register_key(
             if record.kind != kind {
                 return Ok(Err(TxError::new(
                     "kind_mismatch",
-                    format!(
-                        "`{principal}` is a {:?}, not a {kind:?}",
-                        record.kind
-                    ),
+                    format!("`{principal}` is a {:?}, not a {kind:?}", record.kind),
                 )));
             }
             record.keys.push(key.clone());

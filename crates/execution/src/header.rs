@@ -28,17 +28,27 @@ pub fn expected_tx_root(scheme: Scheme, tx_ids: &[Hash]) -> Hash {
 }
 
 /// Checks the header of `block` given its parent and the ids of its transactions.
-pub fn validate_header(exp: &Expected<'_>, block: &Block, tx_ids: &[Hash]) -> Result<(), HeaderError> {
+pub fn validate_header(
+    exp: &Expected<'_>,
+    block: &Block,
+    tx_ids: &[Hash],
+) -> Result<(), HeaderError> {
     let h = &block.header;
     let fail = |m: String| Err(HeaderError(m));
     if h.chain_id != exp.chain_id {
-        return fail(format!("chain `{}`, expected `{}`", h.chain_id, exp.chain_id));
+        return fail(format!(
+            "chain `{}`, expected `{}`",
+            h.chain_id, exp.chain_id
+        ));
     }
     if h.height != exp.height {
         return fail(format!("height {}, expected {}", h.height, exp.height));
     }
     if h.parent_hash != exp.parent_hash {
-        return fail(format!("parent {}, expected {}", h.parent_hash, exp.parent_hash));
+        return fail(format!(
+            "parent {}, expected {}",
+            h.parent_hash, exp.parent_hash
+        ));
     }
     if h.time_ms < exp.parent_time_ms {
         return fail(format!(

@@ -66,12 +66,14 @@ pub fn nonce_key(key: &PublicKey) -> Vec<u8> {
 fn read<T: BorshDeserialize>(state: &dyn State, key: &[u8]) -> Result<Option<T>> {
     match state.get(key)? {
         None => Ok(None),
-        Some(bytes) => decode::<T>("state record", &bytes)
-            .map(Some)
-            .map_err(|e| ExecError::Corrupt {
-                key: String::from_utf8_lossy(key).into_owned(),
-                reason: e.to_string(),
-            }),
+        Some(bytes) => {
+            decode::<T>("state record", &bytes)
+                .map(Some)
+                .map_err(|e| ExecError::Corrupt {
+                    key: String::from_utf8_lossy(key).into_owned(),
+                    reason: e.to_string(),
+                })
+        }
     }
 }
 

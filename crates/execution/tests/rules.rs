@@ -1,5 +1,14 @@
 //! Table-driven tests of the envelope rules and the key-management payloads (STYLE.md §8).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "a test fails loudly"
+)]
+
 mod common;
 
 use common::*;
@@ -15,11 +24,29 @@ struct Step {
 }
 
 fn ok(what: &'static str, height: u64, tx: govchain_crypto::VerifiedTx) -> Step {
-    Step { what, height, tx, status: TxStatus::Ok, code: None }
+    Step {
+        what,
+        height,
+        tx,
+        status: TxStatus::Ok,
+        code: None,
+    }
 }
 
-fn no(what: &'static str, height: u64, tx: govchain_crypto::VerifiedTx, status: TxStatus, code: &'static str) -> Step {
-    Step { what, height, tx, status, code: Some(code) }
+fn no(
+    what: &'static str,
+    height: u64,
+    tx: govchain_crypto::VerifiedTx,
+    status: TxStatus,
+    code: &'static str,
+) -> Step {
+    Step {
+        what,
+        height,
+        tx,
+        status,
+        code: Some(code),
+    }
 }
 
 #[test]
@@ -33,53 +60,176 @@ fn envelope_and_key_rules() {
     use PrincipalKind::*;
     use TxStatus::*;
     let steps = vec![
-        ok("an authority creates a person with a key", 1, tx(&ca, 0, 10, register("alice", Person, &alice))),
-        no("the same nonce again is rejected", 1, tx(&ca, 0, 10, register("bob", Person, &bob)), Rejected, "bad_nonce"),
-        no("a nonce from the future is rejected", 1, tx(&ca, 5, 10, register("bob", Person, &bob)), Rejected, "bad_nonce"),
-        no("an expired transaction is rejected", 2, tx(&ca, 1, 1, register("bob", Person, &bob)), Rejected, "expired"),
-        no("a lifetime beyond the limit is rejected", 2, tx(&ca, 1, 5_000, register("bob", Person, &bob)), Rejected, "lifetime_too_long"),
-        no("an unregistered signer is rejected", 2, tx(&stranger, 0, 10, register("x", Person, &bob)), Rejected, "unknown_signer"),
-        no("a non-authority cannot create principals", 2, tx(&hospital, 0, 10, register("bob", Person, &bob)), Failed, "unauthorized"),
-        no("a failed tx still used its nonce", 2, tx(&hospital, 0, 10, register("bob", Person, &bob)), Rejected, "bad_nonce"),
-        ok("the principal adds its own second key", 3, tx(&alice, 0, 10, register("alice", Person, &alice2))),
-        no("a key is never bound twice", 3, tx(&ca, 1, 10, register("bob", Person, &alice2)), Failed, "key_exists"),
-        no("a kind must match the principal's", 3, tx(&ca, 2, 10, register("alice", Organisation, &bob)), Failed, "kind_mismatch"),
-        no("another principal may not manage alice's keys", 3, tx(&hospital, 1, 10, revoke("alice", &alice)), Failed, "unauthorized"),
-        ok("alice revokes her first key with it", 4, tx(&alice, 1, 10, revoke("alice", &alice))),
-        ok("the revoked key still signs in the same block", 4, tx(&alice, 2, 10, register("alice", Person, &bob))),
-        no("the revoked key is refused from the next block", 5, tx(&alice, 3, 10, register("alice", Person, &stranger)), Rejected, "key_revoked"),
-        no("revoking twice fails", 5, tx(&alice2, 0, 10, revoke("alice", &alice)), Failed, "already_revoked"),
-        no("revoking a key of someone else fails", 5, tx(&ca, 3, 10, revoke("hospital", &alice2)), Failed, "unknown_key"),
-        ok("an authority revokes anyone's key", 6, tx(&ca, 4, 10, revoke("alice", &bob))),
+        ok(
+            "an authority creates a person with a key",
+            1,
+            tx(&ca, 0, 10, register("alice", Person, &alice)),
+        ),
+        no(
+            "the same nonce again is rejected",
+            1,
+            tx(&ca, 0, 10, register("bob", Person, &bob)),
+            Rejected,
+            "bad_nonce",
+        ),
+        no(
+            "a nonce from the future is rejected",
+            1,
+            tx(&ca, 5, 10, register("bob", Person, &bob)),
+            Rejected,
+            "bad_nonce",
+        ),
+        no(
+            "an expired transaction is rejected",
+            2,
+            tx(&ca, 1, 1, register("bob", Person, &bob)),
+            Rejected,
+            "expired",
+        ),
+        no(
+            "a lifetime beyond the limit is rejected",
+            2,
+            tx(&ca, 1, 5_000, register("bob", Person, &bob)),
+            Rejected,
+            "lifetime_too_long",
+        ),
+        no(
+            "an unregistered signer is rejected",
+            2,
+            tx(&stranger, 0, 10, register("x", Person, &bob)),
+            Rejected,
+            "unknown_signer",
+        ),
+        no(
+            "a non-authority cannot create principals",
+            2,
+            tx(&hospital, 0, 10, register("bob", Person, &bob)),
+            Failed,
+            "unauthorized",
+        ),
+        no(
+            "a failed tx still used its nonce",
+            2,
+            tx(&hospital, 0, 10, register("bob", Person, &bob)),
+            Rejected,
+            "bad_nonce",
+        ),
+        ok(
+            "the principal adds its own second key",
+            3,
+            tx(&alice, 0, 10, register("alice", Person, &alice2)),
+        ),
+        no(
+            "a key is never bound twice",
+            3,
+            tx(&ca, 1, 10, register("bob", Person, &alice2)),
+            Failed,
+            "key_exists",
+        ),
+        no(
+            "a kind must match the principal's",
+            3,
+            tx(&ca, 2, 10, register("alice", Organisation, &bob)),
+            Failed,
+            "kind_mismatch",
+        ),
+        no(
+            "another principal may not manage alice's keys",
+            3,
+            tx(&hospital, 1, 10, revoke("alice", &alice)),
+            Failed,
+            "unauthorized",
+        ),
+        ok(
+            "alice revokes her first key with it",
+            4,
+            tx(&alice, 1, 10, revoke("alice", &alice)),
+        ),
+        ok(
+            "the revoked key still signs in the same block",
+            4,
+            tx(&alice, 2, 10, register("alice", Person, &bob)),
+        ),
+        no(
+            "the revoked key is refused from the next block",
+            5,
+            tx(&alice, 3, 10, register("alice", Person, &stranger)),
+            Rejected,
+            "key_revoked",
+        ),
+        no(
+            "revoking twice fails",
+            5,
+            tx(&alice2, 0, 10, revoke("alice", &alice)),
+            Failed,
+            "already_revoked",
+        ),
+        no(
+            "revoking a key of someone else fails",
+            5,
+            tx(&ca, 3, 10, revoke("hospital", &alice2)),
+            Failed,
+            "unknown_key",
+        ),
+        ok(
+            "an authority revokes anyone's key",
+            6,
+            tx(&ca, 4, 10, revoke("alice", &bob)),
+        ),
     ];
 
     let mut state = MemState::default();
     state.apply(&genesis_writes(&genesis()).unwrap());
     for step in steps {
         let before = state.clone();
-        let out = apply_block(&state, &header(step.height), std::slice::from_ref(&step.tx)).unwrap();
+        let out =
+            apply_block(&state, &header(step.height), std::slice::from_ref(&step.tx)).unwrap();
         let r = &out.receipts[0];
         assert_eq!(r.status, step.status, "{}: {:?}", step.what, r.error);
         assert_eq!(r.code.as_deref(), step.code, "{}: {:?}", step.what, r.error);
         let signer = &step.tx.tx().body.signer;
         let nonce_key = schema::nonce_key(signer);
         match step.status {
-            Rejected => assert!(out.writes.is_empty(), "{}: a rejected tx wrote {:?}", step.what, out.writes.keys()),
+            Rejected => assert!(
+                out.writes.is_empty(),
+                "{}: a rejected tx wrote {:?}",
+                step.what,
+                out.writes.keys()
+            ),
             Failed => {
                 let keys: Vec<_> = out.writes.keys().collect();
-                assert_eq!(keys, vec![&nonce_key], "{}: a failed tx writes only the nonce", step.what);
+                assert_eq!(
+                    keys,
+                    vec![&nonce_key],
+                    "{}: a failed tx writes only the nonce",
+                    step.what
+                );
             }
             Ok => assert!(out.writes.len() > 1, "{}", step.what),
         }
         state.apply(&out.writes);
         if step.status != Rejected {
             let before_nonce = schema::next_nonce(&before, signer).unwrap();
-            assert_eq!(schema::next_nonce(&state, signer).unwrap(), before_nonce + 1, "{}", step.what);
+            assert_eq!(
+                schema::next_nonce(&state, signer).unwrap(),
+                before_nonce + 1,
+                "{}",
+                step.what
+            );
         }
     }
     let alice_rec = schema::principal(&state, &id("alice")).unwrap().unwrap();
-    assert_eq!(alice_rec.keys, vec![alice.public_key(), alice2.public_key(), bob.public_key()]);
-    assert_eq!(schema::key_record(&state, &alice.public_key()).unwrap().unwrap().revoked_from, Some(5));
+    assert_eq!(
+        alice_rec.keys,
+        vec![alice.public_key(), alice2.public_key(), bob.public_key()]
+    );
+    assert_eq!(
+        schema::key_record(&state, &alice.public_key())
+            .unwrap()
+            .unwrap()
+            .revoked_from,
+        Some(5)
+    );
 }
 
 #[test]
@@ -89,17 +239,30 @@ fn one_block_many_txs_in_order() {
     let txs: Vec<_> = people
         .iter()
         .enumerate()
-        .map(|(i, k)| tx(&ca, i as u64, 10, register(&format!("p{i}"), PrincipalKind::Person, k)))
+        .map(|(i, k)| {
+            tx(
+                &ca,
+                i as u64,
+                10,
+                register(&format!("p{i}"), PrincipalKind::Person, k),
+            )
+        })
         .collect();
     let mut state = MemState::default();
     state.apply(&genesis_writes(&genesis()).unwrap());
     let out = apply_block(&state, &header(1), &txs).unwrap();
     assert!(out.receipts.iter().all(|r| r.status == TxStatus::Ok));
-    assert_eq!(out.receipts.iter().map(|r| r.index).collect::<Vec<_>>(), (0..20).collect::<Vec<_>>());
+    assert_eq!(
+        out.receipts.iter().map(|r| r.index).collect::<Vec<_>>(),
+        (0..20).collect::<Vec<_>>()
+    );
     // Each write is attributed to the transaction that made it last.
     let w = &out.writes[&schema::principal_key(&id("p7"))];
     assert_eq!(w.tx_index, Some(7));
-    assert_eq!(out.writes[&schema::nonce_key(&ca.public_key())].tx_index, Some(19));
+    assert_eq!(
+        out.writes[&schema::nonce_key(&ca.public_key())].tx_index,
+        Some(19)
+    );
     state.apply(&out.writes);
     assert_eq!(schema::next_nonce(&state, &ca.public_key()).unwrap(), 20);
 }
@@ -118,13 +281,24 @@ fn genesis_is_validated() {
     let mut g = genesis();
     let shared = g.accounts[0].keys[0].clone();
     g.accounts[1].keys.push(shared);
-    assert!(genesis_writes(&g).unwrap_err().to_string().contains("more than one account"));
+    assert!(
+        genesis_writes(&g)
+            .unwrap_err()
+            .to_string()
+            .contains("more than one account")
+    );
     let mut g = genesis();
     g.validators[0].power = 0;
     assert!(genesis_writes(&g).is_err());
     let mut g = genesis();
-    g.accounts[0].keys = vec![govchain_crypto::SecretKey::from_seed(govchain_types::Scheme::Sm2, b"x").public_key()];
-    assert!(genesis_writes(&g).unwrap_err().to_string().contains("not a ed25519 key"));
+    g.accounts[0].keys =
+        vec![govchain_crypto::SecretKey::from_seed(govchain_types::Scheme::Sm2, b"x").public_key()];
+    assert!(
+        genesis_writes(&g)
+            .unwrap_err()
+            .to_string()
+            .contains("not a ed25519 key")
+    );
     let mut g = genesis();
     g.accounts.iter_mut().for_each(|a| a.authority = false);
     assert!(genesis_writes(&g).is_err());

@@ -1,6 +1,15 @@
 //! The same blocks applied on two independent redb stores give the same state root at every
 //! height (DESIGN.md §3: same block in, same state root out, on every node).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "a test fails loudly"
+)]
+
 mod common;
 
 use common::*;
@@ -13,7 +22,10 @@ struct Latest<'a>(&'a Store);
 
 impl State for Latest<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        self.0.get(key, None).map(|v| v.map(|v| v.value)).map_err(|e| StateError(e.to_string()))
+        self.0
+            .get(key, None)
+            .map(|v| v.map(|v| v.value))
+            .map_err(|e| StateError(e.to_string()))
     }
 }
 
@@ -51,11 +63,21 @@ fn two_stores_agree_at_every_height() {
         let mut txs = Vec::new();
         for j in 0..(height % 5) {
             let who = format!("p{height}-{j}");
-            txs.push(tx(&ca, nonce, height + 5, register(&who, PrincipalKind::Person, &key(&who))));
+            txs.push(tx(
+                &ca,
+                nonce,
+                height + 5,
+                register(&who, PrincipalKind::Person, &key(&who)),
+            ));
             nonce += 1;
         }
         if height % 7 == 0 {
-            txs.push(tx(&ca, nonce + 3, height + 5, register("late", PrincipalKind::Person, &key("late"))));
+            txs.push(tx(
+                &ca,
+                nonce + 3,
+                height + 5,
+                register("late", PrincipalKind::Person, &key("late")),
+            ));
             let prev = format!("p{}-0", height - 1);
             txs.push(tx(&ca, nonce, height + 5, revoke(&prev, &key(&prev))));
             nonce += 1;
@@ -63,7 +85,10 @@ fn two_stores_agree_at_every_height() {
         let ids: Vec<_> = txs.iter().map(|t| t.id()).collect();
         let mut h = header(height);
         h.tx_root = merkle_root(Scheme::Ed25519, &ids);
-        let block = Block { header: h, txs: txs.iter().map(|t| t.tx().clone()).collect() };
+        let block = Block {
+            header: h,
+            txs: txs.iter().map(|t| t.tx().clone()).collect(),
+        };
         let hash = block_hash(Scheme::Ed25519, &block.header);
         let mut per_store = Vec::new();
         for s in &stores {

@@ -8,5 +8,5 @@
 
 mod pool;
 
-pub use pool::{AdmitError, Mempool, MempoolConfig, MempoolStats};
 pub use govchain_crypto::VerifiedTx;
+pub use pool::{AdmitError, Mempool, MempoolConfig, MempoolStats};

@@ -48,7 +48,9 @@ pub enum AdmitError {
     Revoked(String),
     #[error("nonce {nonce} was already used; the signer's next nonce is {expected}")]
     NonceUsed { nonce: u64, expected: u64 },
-    #[error("nonce {nonce} is too far ahead: the signer's next nonce is {expected}, window {window}")]
+    #[error(
+        "nonce {nonce} is too far ahead: the signer's next nonce is {expected}, window {window}"
+    )]
     NonceTooHigh {
         nonce: u64,
         expected: u64,
@@ -130,7 +132,12 @@ struct Candidate {
 }
 
 impl Mempool {
-    pub fn new(scheme: Scheme, chain_id: String, params: ChainParams, config: MempoolConfig) -> Self {
+    pub fn new(
+        scheme: Scheme,
+        chain_id: String,
+        params: ChainParams,
+        config: MempoolConfig,
+    ) -> Self {
         Self {
             scheme,
             chain_id,
@@ -212,7 +219,12 @@ impl Mempool {
     }
 
     /// Admits one encoded transaction.
-    pub fn admit(&self, raw: Vec<u8>, state: &dyn State, height: Height) -> Result<Hash, AdmitError> {
+    pub fn admit(
+        &self,
+        raw: Vec<u8>,
+        state: &dyn State,
+        height: Height,
+    ) -> Result<Hash, AdmitError> {
         self.admit_batch(vec![raw], state, height)
             .into_iter()
             .next()
@@ -274,12 +286,7 @@ impl Mempool {
         Ok(())
     }
 
-    fn insert(
-        &self,
-        inner: &mut Inner,
-        vtx: VerifiedTx,
-        size: usize,
-    ) -> Result<Hash, AdmitError> {
+    fn insert(&self, inner: &mut Inner, vtx: VerifiedTx, size: usize) -> Result<Hash, AdmitError> {
         let id = vtx.id();
         if inner.by_id.contains_key(&id) {
             return Err(AdmitError::Duplicate(id));

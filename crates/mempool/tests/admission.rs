@@ -1,5 +1,14 @@
 //! Admission rules: each refusal is named, and refused input changes nothing.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "a test fails loudly"
+)]
+
 use govchain_crypto::{SecretKey, sign_tx};
 use govchain_execution::{MemState, genesis_writes};
 use govchain_mempool::{AdmitError, Mempool, MempoolConfig};
@@ -43,7 +52,11 @@ fn pool(capacity: usize, per_signer: usize) -> Mempool {
         Scheme::Ed25519,
         CHAIN.into(),
         ChainParams::default(),
-        MempoolConfig { capacity, max_per_signer: per_signer, nonce_window: 10 },
+        MempoolConfig {
+            capacity,
+            max_per_signer: per_signer,
+            nonce_window: 10,
+        },
     )
 }
 
@@ -82,12 +95,24 @@ fn each_refusal_is_named_and_adds_nothing() {
         ("garbage", b"not a transaction".to_vec(), "malformed"),
         ("empty", vec![], "malformed"),
         ("oversize", vec![1u8; 70_000], "too_large"),
-        ("wrong chain", sign_tx(Scheme::Ed25519, &a, wrong_chain).encode(), "wrong_chain"),
+        (
+            "wrong chain",
+            sign_tx(Scheme::Ed25519, &a, wrong_chain).encode(),
+            "wrong_chain",
+        ),
         ("expired", raw(&a, 1, 0), "expired"),
         ("too long-lived", raw(&a, 1, 5_000), "lifetime_too_long"),
-        ("unknown signer", raw(&key("nobody"), 0, 10), "unknown_signer"),
+        (
+            "unknown signer",
+            raw(&key("nobody"), 0, 10),
+            "unknown_signer",
+        ),
         ("bad signature", bad_sig.encode(), "bad_signature"),
-        ("other scheme", sign_tx(Scheme::Sm2, &sm2, body(&sm2, 0, 10)).encode(), "unknown_signer"),
+        (
+            "other scheme",
+            sign_tx(Scheme::Sm2, &sm2, body(&sm2, 0, 10)).encode(),
+            "unknown_signer",
+        ),
         ("nonce beyond the window", raw(&a, 50, 10), "nonce_too_high"),
         ("duplicate", good.clone(), "duplicate"),
         ("same nonce, other content", raw(&a, 0, 11), "nonce_taken"),
@@ -111,7 +136,16 @@ fn replay_of_a_used_nonce_is_refused() {
     );
     let p = pool(100, 100);
     let err = p.admit(raw(&a, 2, 10), &s, 0).unwrap_err();
-    assert!(matches!(err, AdmitError::NonceUsed { nonce: 2, expected: 3 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            AdmitError::NonceUsed {
+                nonce: 2,
+                expected: 3
+            }
+        ),
+        "{err}"
+    );
     assert_eq!(err.code(), "replay");
     assert!(p.admit(raw(&a, 3, 10), &s, 0).is_ok());
 }
@@ -138,18 +172,29 @@ fn reap_takes_consecutive_nonces_and_commit_prunes() {
     let (a, b) = (key("a"), key("b"));
     let p = pool(100, 100);
     // a: 0, 1, 3 (gap at 2); b: 1 only (gap at 0).
-    for r in [raw(&a, 1, 10), raw(&a, 0, 10), raw(&a, 3, 10), raw(&b, 1, 10)] {
+    for r in [
+        raw(&a, 1, 10),
+        raw(&a, 0, 10),
+        raw(&a, 3, 10),
+        raw(&b, 1, 10),
+    ] {
         p.admit(r, &s, 0).unwrap();
     }
     let reaped = p.reap(&s, 100, usize::MAX);
-    let nonces: Vec<_> = reaped.iter().map(|t| (t.tx().body.signer.clone(), t.tx().body.nonce)).collect();
+    let nonces: Vec<_> = reaped
+        .iter()
+        .map(|t| (t.tx().body.signer.clone(), t.tx().body.nonce))
+        .collect();
     assert_eq!(nonces, vec![(a.public_key(), 0), (a.public_key(), 1)]);
     assert_eq!(p.reap(&s, 1, usize::MAX).len(), 1, "max_txs is respected");
     assert!(p.reap(&s, 100, 10).is_empty(), "max_bytes is respected");
 
     // Commit a's 0 and 1: they leave, and so does nothing else.
     let ids: Vec<_> = reaped.iter().map(|t| t.id()).collect();
-    s.0.insert(govchain_execution::schema::nonce_key(&a.public_key()), encode(&2u64));
+    s.0.insert(
+        govchain_execution::schema::nonce_key(&a.public_key()),
+        encode(&2u64),
+    );
     p.on_commit(&ids, &s, 1);
     assert_eq!(p.len(), 2);
     // At height 10 everything valid until 10 expires for the next block.
@@ -162,7 +207,16 @@ fn batches_keep_input_order() {
     let s = state();
     let a = key("a");
     let p = pool(100, 100);
-    let results = p.admit_batch(vec![raw(&a, 0, 10), b"junk".to_vec(), raw(&a, 1, 10), raw(&a, 1, 10)], &s, 0);
+    let results = p.admit_batch(
+        vec![
+            raw(&a, 0, 10),
+            b"junk".to_vec(),
+            raw(&a, 1, 10),
+            raw(&a, 1, 10),
+        ],
+        &s,
+        0,
+    );
     assert!(results[0].is_ok());
     assert_eq!(results[1].as_ref().unwrap_err().code(), "malformed");
     assert!(results[2].is_ok());

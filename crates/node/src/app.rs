@@ -6,7 +6,9 @@ use crate::error::{NodeError, Result};
 use crate::metrics::Metrics;
 use govchain_api::CommitEvent;
 use govchain_crypto::{VerifiedTx, block_hash, hash, tx_id, validator_set_hash, verify_txs};
-use govchain_execution::{Expected, State, StateError, apply_block, genesis_writes, validate_header};
+use govchain_execution::{
+    Expected, State, StateError, apply_block, genesis_writes, validate_header,
+};
 use govchain_mempool::{Mempool, MempoolConfig};
 use govchain_store::{CommitInput, Store};
 use govchain_types::{
@@ -121,10 +123,17 @@ impl App {
             }
         };
         let validator_set_hash = validator_set_hash(scheme, &genesis.validators);
-        let mempool = Mempool::new(scheme, genesis.chain_id.clone(), genesis.params.clone(), mempool);
+        let mempool = Mempool::new(
+            scheme,
+            genesis.chain_id.clone(),
+            genesis.params.clone(),
+            mempool,
+        );
         let (events, _) = broadcast::channel(1024);
         let metrics = Metrics::new();
-        metrics.height.set(i64::try_from(height).unwrap_or(i64::MAX));
+        metrics
+            .height
+            .set(i64::try_from(height).unwrap_or(i64::MAX));
         tracing::info!(height, root = %head.root, "store opened");
         Ok(Self {
             store,
@@ -170,7 +179,10 @@ impl App {
     }
 
     /// Admits encoded transactions against the latest state.
-    pub fn submit(&self, raw: Vec<Vec<u8>>) -> Vec<std::result::Result<Hash, govchain_mempool::AdmitError>> {
+    pub fn submit(
+        &self,
+        raw: Vec<Vec<u8>>,
+    ) -> Vec<std::result::Result<Hash, govchain_mempool::AdmitError>> {
         let height = self.head().height;
         let results = self.mempool.admit_batch(raw, &self.state(), height);
         let ok = results.iter().filter(|r| r.is_ok()).count() as u64;

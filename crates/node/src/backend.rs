@@ -43,11 +43,9 @@ impl Backend for App {
             .block(height)
             .map_err(unavailable)?
             .ok_or_else(|| unavailable(format!("block {height} missing")))?;
-        let tx = block
-            .txs
-            .get(index as usize)
-            .cloned()
-            .ok_or_else(|| unavailable(format!("transaction {index} missing from block {height}")))?;
+        let tx = block.txs.get(index as usize).cloned().ok_or_else(|| {
+            unavailable(format!("transaction {index} missing from block {height}"))
+        })?;
         let receipt = store
             .receipt(id)
             .map_err(unavailable)?

@@ -28,7 +28,9 @@ pub enum NodeError {
     Crypto(#[from] govchain_crypto::CryptoError),
     #[error("this data directory belongs to another chain: its genesis differs from `{0}`")]
     GenesisMismatch(PathBuf),
-    #[error("state divergence at height {height}: this node has root {local}, the block says {remote}")]
+    #[error(
+        "state divergence at height {height}: this node has root {local}, the block says {remote}"
+    )]
     Divergence {
         height: u64,
         local: govchain_types::Hash,

@@ -14,7 +14,9 @@ mod producer;
 mod run;
 
 pub use app::{App, CommitInfo, Proposal};
-pub use config::{ApiConfig, MempoolSettings, NodeConfig, ProducerConfig, read_key_file, write_key_file};
+pub use config::{
+    ApiConfig, MempoolSettings, NodeConfig, ProducerConfig, read_key_file, write_key_file,
+};
 pub use error::{NodeError, Result};
 pub use producer::SoloProducer;
 pub use run::{now_ms, read_genesis, run};

@@ -33,7 +33,11 @@ impl Metrics {
             commit_seconds: Histogram::new(exponential_buckets(0.000_5, 2.0, 14)),
             registry: Registry::default(),
         };
-        registry.register("height", "Height of the latest committed block", m.height.clone());
+        registry.register(
+            "height",
+            "Height of the latest committed block",
+            m.height.clone(),
+        );
         registry.register("blocks_committed", "Blocks committed", m.blocks.clone());
         registry.register("txs_committed", "Transactions committed", m.txs.clone());
         registry.register(
@@ -41,9 +45,21 @@ impl Metrics {
             "Committed transactions that failed or were rejected",
             m.txs_failed.clone(),
         );
-        registry.register("mempool_size", "Transactions waiting", m.mempool_size.clone());
-        registry.register("txs_admitted", "Transactions admitted to the mempool", m.admitted.clone());
-        registry.register("txs_refused", "Transactions refused at admission", m.refused.clone());
+        registry.register(
+            "mempool_size",
+            "Transactions waiting",
+            m.mempool_size.clone(),
+        );
+        registry.register(
+            "txs_admitted",
+            "Transactions admitted to the mempool",
+            m.admitted.clone(),
+        );
+        registry.register(
+            "txs_refused",
+            "Transactions refused at admission",
+            m.refused.clone(),
+        );
         registry.register(
             "block_commit_seconds",
             "Time to execute and durably commit a block",

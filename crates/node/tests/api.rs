@@ -1,6 +1,15 @@
 //! The API through `Router::oneshot` over a real node (redb store in a temp dir), no sockets.
 //! Bad input gets a clear 4xx `{code, message}` and changes nothing.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "a test fails loudly"
+)]
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -47,10 +56,18 @@ fn node(capacity: usize) -> Node {
             keys: vec![key("civil-affairs").public_key()],
         }],
     };
-    let config = MempoolConfig { capacity, ..MempoolConfig::default() };
+    let config = MempoolConfig {
+        capacity,
+        ..MempoolConfig::default()
+    };
     let app = Arc::new(App::open(dir.path(), genesis, config).unwrap());
     let router = govchain_api::router(app.clone());
-    Node { app, router, validator, _dir: dir }
+    Node {
+        app,
+        router,
+        validator,
+        _dir: dir,
+    }
 }
 
 fn tx(signer: &SecretKey, nonce: u64, valid_until: u64, who: &str) -> Tx {
@@ -75,7 +92,8 @@ async fn call(router: &Router, req: Request<Body>) -> (StatusCode, Value) {
     let resp = router.clone().oneshot(req).await.unwrap();
     let status = resp.status();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
     (status, body)
 }
 
@@ -108,7 +126,10 @@ async fn post_json(router: &Router, body: &str) -> (StatusCode, Value) {
 fn assert_error(what: &str, (status, body): &(StatusCode, Value), want: StatusCode, code: &str) {
     assert_eq!(*status, want, "{what}: {body}");
     assert_eq!(body["code"], code, "{what}: {body}");
-    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: {body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{what}: {body}"
+    );
 }
 
 #[tokio::test]
@@ -116,10 +137,19 @@ async fn a_transaction_goes_in_and_its_receipt_state_and_proof_come_out() {
     let n = node(100);
     let ca = key("civil-affairs");
     let t = tx(&ca, 0, 10, "cit-0001");
-    let (status, body) = post_json(&n.router, &format!(r#"{{"tx":"{}"}}"#, hex::encode(t.encode()))).await;
+    let (status, body) = post_json(
+        &n.router,
+        &format!(r#"{{"tx":"{}"}}"#, hex::encode(t.encode())),
+    )
+    .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let id = body["id"].as_str().unwrap().to_string();
-    assert_error("pending", &get(&n.router, &format!("/v1/tx/{id}")).await, StatusCode::NOT_FOUND, "pending");
+    assert_error(
+        "pending",
+        &get(&n.router, &format!("/v1/tx/{id}")).await,
+        StatusCode::NOT_FOUND,
+        "pending",
+    );
 
     SoloProducer::produce(&n.app, &n.validator).unwrap();
     let (status, body) = get(&n.router, &format!("/v1/tx/{id}")).await;
@@ -130,8 +160,14 @@ async fn a_transaction_goes_in_and_its_receipt_state_and_proof_come_out() {
     let (status, block) = get(&n.router, "/v1/blocks/1").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(block["block"]["txs"].as_array().unwrap().len(), 1);
-    assert_eq!(block["certificate"]["signatures"].as_array().unwrap().len(), 1);
-    assert_eq!(get(&n.router, "/v1/blocks/latest").await.1["block"]["header"]["height"], 1);
+    assert_eq!(
+        block["certificate"]["signatures"].as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(
+        get(&n.router, "/v1/blocks/latest").await.1["block"]["header"]["height"],
+        1
+    );
 
     let (status, state) = get(&n.router, "/v1/state/principal/cit-0001").await;
     assert_eq!(status, StatusCode::OK, "{state}");
@@ -139,7 +175,12 @@ async fn a_transaction_goes_in_and_its_receipt_state_and_proof_come_out() {
     assert_eq!(state["version_height"], 1);
     assert_eq!(state["tx_index"], 0);
     // As of genesis it did not exist.
-    assert_error("as of 0", &get(&n.router, "/v1/state/principal/cit-0001?height=0").await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        "as of 0",
+        &get(&n.router, "/v1/state/principal/cit-0001?height=0").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
 
     // Inclusion proof at 1, exclusion proof at 0, both against the roots the node certifies.
     let root1 = n.app.store().root(1).unwrap();
@@ -167,7 +208,16 @@ async fn a_transaction_goes_in_and_its_receipt_state_and_proof_come_out() {
 
     let (status, doc) = get(&n.router, "/v1/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
-    for path in ["/v1/tx", "/v1/tx/{id}", "/v1/blocks/{height}", "/v1/state/{key}", "/v1/proof/{key}", "/v1/status", "/v1/events", "/metrics"] {
+    for path in [
+        "/v1/tx",
+        "/v1/tx/{id}",
+        "/v1/blocks/{height}",
+        "/v1/state/{key}",
+        "/v1/proof/{key}",
+        "/v1/status",
+        "/v1/events",
+        "/metrics",
+    ] {
         assert!(doc["paths"][path].is_object(), "openapi lacks {path}");
     }
 }
@@ -178,7 +228,10 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
     let ca = key("civil-affairs");
     // Commit one transaction so that a replay has something to replay.
     let first = tx(&ca, 0, 10, "cit-0001");
-    assert_eq!(post_raw(&n.router, first.encode()).await.0, StatusCode::ACCEPTED);
+    assert_eq!(
+        post_raw(&n.router, first.encode()).await.0,
+        StatusCode::ACCEPTED
+    );
     SoloProducer::produce(&n.app, &n.validator).unwrap();
     let head = n.app.head();
 
@@ -188,43 +241,181 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
     let mut bad_sig = tx(&ca, 1, 10, "x2");
     bad_sig.body.valid_until = 11;
     let cases: Vec<(&str, (StatusCode, Value), StatusCode, &str)> = vec![
-        ("garbage bytes", post_raw(&n.router, b"\x01garbage".to_vec()).await, StatusCode::BAD_REQUEST, "malformed"),
-        ("garbage json", post_json(&n.router, "{not json").await, StatusCode::BAD_REQUEST, "malformed"),
-        ("json without tx", post_json(&n.router, "{}").await, StatusCode::BAD_REQUEST, "malformed"),
-        ("unknown field", post_json(&n.router, r#"{"tx":"00","extra":1}"#).await, StatusCode::BAD_REQUEST, "malformed"),
-        ("not hex", post_json(&n.router, r#"{"tx":"zz"}"#).await, StatusCode::BAD_REQUEST, "malformed"),
-        ("wrong media type", call(&n.router, Request::post("/v1/tx").header(header::CONTENT_TYPE, "text/plain").body(Body::from("x")).unwrap()).await, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
-        ("wrong chain id", post_raw(&n.router, wrong_chain.encode()).await, StatusCode::BAD_REQUEST, "wrong_chain"),
-        ("bad signature", post_raw(&n.router, bad_sig.encode()).await, StatusCode::BAD_REQUEST, "bad_signature"),
-        ("replay", post_raw(&n.router, first.encode()).await, StatusCode::CONFLICT, "replay"),
-        ("expired", post_raw(&n.router, tx(&ca, 1, 1, "x3").encode()).await, StatusCode::BAD_REQUEST, "expired"),
-        ("oversize", post_raw(&n.router, vec![1u8; 100_000]).await, StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
-        ("oversize body", post_raw(&n.router, vec![1u8; 9 * 1024 * 1024]).await, StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
-        ("bad tx id", get(&n.router, "/v1/tx/xyz").await, StatusCode::BAD_REQUEST, "malformed"),
-        ("unknown tx", get(&n.router, &format!("/v1/tx/{}", Hash([7; 32]))).await, StatusCode::NOT_FOUND, "not_found"),
-        ("bad height", get(&n.router, "/v1/blocks/abc").await, StatusCode::BAD_REQUEST, "malformed"),
-        ("future block", get(&n.router, "/v1/blocks/99").await, StatusCode::NOT_FOUND, "not_found"),
-        ("bad query", get(&n.router, "/v1/state/chain/info?height=abc").await, StatusCode::BAD_REQUEST, "malformed"),
-        ("unknown query", get(&n.router, "/v1/state/chain/info?h=1").await, StatusCode::BAD_REQUEST, "malformed"),
-        ("future state", get(&n.router, "/v1/state/chain/info?height=99").await, StatusCode::NOT_FOUND, "not_found"),
-        ("bad hex key", get(&n.router, "/v1/proof/0xzz").await, StatusCode::BAD_REQUEST, "malformed"),
-        ("unknown route", get(&n.router, "/v2/nothing").await, StatusCode::NOT_FOUND, "not_found"),
-        ("wrong method", call(&n.router, Request::delete("/v1/status").body(Body::empty()).unwrap()).await, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        (
+            "garbage bytes",
+            post_raw(&n.router, b"\x01garbage".to_vec()).await,
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "garbage json",
+            post_json(&n.router, "{not json").await,
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "json without tx",
+            post_json(&n.router, "{}").await,
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "unknown field",
+            post_json(&n.router, r#"{"tx":"00","extra":1}"#).await,
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "not hex",
+            post_json(&n.router, r#"{"tx":"zz"}"#).await,
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "wrong media type",
+            call(
+                &n.router,
+                Request::post("/v1/tx")
+                    .header(header::CONTENT_TYPE, "text/plain")
+                    .body(Body::from("x"))
+                    .unwrap(),
+            )
+            .await,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "wrong chain id",
+            post_raw(&n.router, wrong_chain.encode()).await,
+            StatusCode::BAD_REQUEST,
+            "wrong_chain",
+        ),
+        (
+            "bad signature",
+            post_raw(&n.router, bad_sig.encode()).await,
+            StatusCode::BAD_REQUEST,
+            "bad_signature",
+        ),
+        (
+            "replay",
+            post_raw(&n.router, first.encode()).await,
+            StatusCode::CONFLICT,
+            "replay",
+        ),
+        (
+            "expired",
+            post_raw(&n.router, tx(&ca, 1, 1, "x3").encode()).await,
+            StatusCode::BAD_REQUEST,
+            "expired",
+        ),
+        (
+            "oversize",
+            post_raw(&n.router, vec![1u8; 100_000]).await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            "oversize body",
+            post_raw(&n.router, vec![1u8; 9 * 1024 * 1024]).await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            "bad tx id",
+            get(&n.router, "/v1/tx/xyz").await,
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "unknown tx",
+            get(&n.router, &format!("/v1/tx/{}", Hash([7; 32]))).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "bad height",
+            get(&n.router, "/v1/blocks/abc").await,
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "future block",
+            get(&n.router, "/v1/blocks/99").await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "bad query",
+            get(&n.router, "/v1/state/chain/info?height=abc").await,
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "unknown query",
+            get(&n.router, "/v1/state/chain/info?h=1").await,
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "future state",
+            get(&n.router, "/v1/state/chain/info?height=99").await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "bad hex key",
+            get(&n.router, "/v1/proof/0xzz").await,
+            StatusCode::BAD_REQUEST,
+            "malformed",
+        ),
+        (
+            "unknown route",
+            get(&n.router, "/v2/nothing").await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "wrong method",
+            call(
+                &n.router,
+                Request::delete("/v1/status").body(Body::empty()).unwrap(),
+            )
+            .await,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
     ];
     for (what, answer, status, code) in &cases {
         assert_error(what, answer, *status, code);
     }
-    assert!(n.app.mempool().is_empty(), "refused input entered the mempool");
+    assert!(
+        n.app.mempool().is_empty(),
+        "refused input entered the mempool"
+    );
 
     // Mempool full: capacity 2.
-    assert_eq!(post_raw(&n.router, tx(&ca, 1, 10, "y1").encode()).await.0, StatusCode::ACCEPTED);
-    assert_eq!(post_raw(&n.router, tx(&ca, 2, 10, "y2").encode()).await.0, StatusCode::ACCEPTED);
-    assert_error("mempool full", &post_raw(&n.router, tx(&ca, 3, 10, "y3").encode()).await, StatusCode::TOO_MANY_REQUESTS, "mempool_full");
+    assert_eq!(
+        post_raw(&n.router, tx(&ca, 1, 10, "y1").encode()).await.0,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        post_raw(&n.router, tx(&ca, 2, 10, "y2").encode()).await.0,
+        StatusCode::ACCEPTED
+    );
+    assert_error(
+        "mempool full",
+        &post_raw(&n.router, tx(&ca, 3, 10, "y3").encode()).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "mempool_full",
+    );
     assert_eq!(n.app.mempool().len(), 2);
 
     // Nothing committed changed.
     let after = n.app.head();
-    assert_eq!((after.height, after.root, after.hash), (head.height, head.root, head.hash));
+    assert_eq!(
+        (after.height, after.root, after.hash),
+        (head.height, head.root, head.hash)
+    );
 }
 
 #[tokio::test]
@@ -247,11 +438,22 @@ async fn a_batch_reports_each_transaction() {
 #[tokio::test]
 async fn events_stream_committed_blocks() {
     let n = node(100);
-    let resp = n.router.clone().oneshot(Request::get("/v1/events").body(Body::empty()).unwrap()).await.unwrap();
+    let resp = n
+        .router
+        .clone()
+        .oneshot(Request::get("/v1/events").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(
+        resp.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
     let mut body = resp.into_body();
-    n.app.submit(vec![tx(&key("civil-affairs"), 0, 10, "e1").encode()]);
+    n.app
+        .submit(vec![tx(&key("civil-affairs"), 0, 10, "e1").encode()]);
     SoloProducer::produce(&n.app, &n.validator).unwrap();
     let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
         .await
@@ -279,7 +481,10 @@ async fn a_reopened_node_continues_from_disk() {
     drop(app);
     let app = App::open(dir.path(), genesis.clone(), MempoolConfig::default()).unwrap();
     let head = app.head();
-    assert_eq!((head.height, head.root, head.hash), (1, info.state_root, info.hash));
+    assert_eq!(
+        (head.height, head.root, head.hash),
+        (1, info.state_root, info.hash)
+    );
     // A different genesis is refused on the same data.
     let mut other = genesis;
     other.chain_id = "another".into();

@@ -35,7 +35,9 @@ impl CommitInput<'_> {
             })
         };
         match self.block {
-            None if self.height != 0 => return refuse("only genesis may come without a block".into()),
+            None if self.height != 0 => {
+                return refuse("only genesis may come without a block".into());
+            }
             Some(b) if b.header.height != self.height => {
                 return refuse(format!("the block is for height `{}`", b.header.height));
             }
@@ -125,7 +127,7 @@ impl Store {
                     value: write.value.clone(),
                     tx_index: write.tx_index,
                 };
-                versions.insert((kh, height), version.encode().as_slice())?;
+                versions.insert((kh, height), version.encode()?.as_slice())?;
                 preimages.insert(kh, key.as_slice())?;
             }
             txn.open_table(ROOTS)?.insert(height, root.0)?;

@@ -11,9 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// A self-contained proof that `key` has `value` (or, with `None`, has no value) in the state
 /// after `height`, whose root is `root`. Checked offline with [`StateProof::verify`].
-#[derive(
-    Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 pub struct StateProof {
     /// The chain's scheme: its hash is the tree's hash.
     pub scheme: Scheme,

@@ -186,9 +186,9 @@ impl Store {
         let Some(at) = index.get(tx_id.0)?.map(|g| g.value()) else {
             return Ok(None);
         };
-        let bytes = snap
-            .get_bytes(RECEIPTS, at)?
-            .ok_or_else(|| Error::corrupt(format!("tx index points at a missing receipt {at:?}")))?;
+        let bytes = snap.get_bytes(RECEIPTS, at)?.ok_or_else(|| {
+            Error::corrupt(format!("tx index points at a missing receipt {at:?}"))
+        })?;
         decode_receipt(&bytes).map(Some)
     }
 }

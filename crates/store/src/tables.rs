@@ -38,8 +38,7 @@ pub(crate) const BLOCK_HASHES: TableDefinition<u64, [u8; 32]> =
     TableDefinition::new("block_hashes");
 pub(crate) const CERTIFICATES: TableDefinition<u64, Bytes> = TableDefinition::new("certificates");
 pub(crate) const RECEIPTS: TableDefinition<(u64, u32), Bytes> = TableDefinition::new("receipts");
-pub(crate) const TX_INDEX: TableDefinition<[u8; 32], (u64, u32)> =
-    TableDefinition::new("tx_index");
+pub(crate) const TX_INDEX: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("tx_index");
 
 pub(crate) const SYS_SCHEME: &str = "scheme";
 pub(crate) const SYS_LATEST: &str = "latest";
@@ -57,9 +56,8 @@ pub(crate) struct StoredVersion {
 }
 
 impl StoredVersion {
-    pub(crate) fn encode(&self) -> Vec<u8> {
-        // INVARIANT: borsh into a Vec cannot fail for these field types.
-        borsh::to_vec(self).unwrap_or_default()
+    pub(crate) fn encode(&self) -> Result<Vec<u8>> {
+        borsh::to_vec(self).map_err(|e| Error::corrupt(format!("state version: {e}")))
     }
 
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {

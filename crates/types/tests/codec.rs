@@ -1,5 +1,14 @@
 //! Round trips of the canonical encoding, and decoding of garbage that never panics.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "a test fails loudly"
+)]
+
 use govchain_types::*;
 use proptest::prelude::*;
 
@@ -18,7 +27,11 @@ fn arb_key() -> impl Strategy<Value = PublicKey> {
 fn arb_sig() -> impl Strategy<Value = Signature> {
     (any::<bool>(), proptest::collection::vec(any::<u8>(), 64)).prop_map(|(ed, v)| {
         let b: [u8; 64] = v.try_into().unwrap();
-        if ed { Signature::Ed25519(b) } else { Signature::Sm2(b) }
+        if ed {
+            Signature::Ed25519(b)
+        } else {
+            Signature::Sm2(b)
+        }
     })
 }
 
@@ -38,19 +51,37 @@ fn arb_kind() -> impl Strategy<Value = PrincipalKind> {
 fn arb_payload() -> impl Strategy<Value = Payload> {
     prop_oneof![
         (arb_id(), arb_kind(), arb_key()).prop_map(|(principal, kind, key)| {
-            Payload::RegisterKey { principal, kind, key }
+            Payload::RegisterKey {
+                principal,
+                kind,
+                key,
+            }
         }),
         (arb_id(), arb_key()).prop_map(|(principal, key)| Payload::RevokeKey { principal, key }),
     ]
 }
 
 fn arb_tx() -> impl Strategy<Value = Tx> {
-    (".{0,20}", arb_key(), any::<u64>(), any::<u64>(), arb_payload(), arb_sig()).prop_map(
-        |(chain_id, signer, nonce, valid_until, payload, signature)| Tx {
-            body: TxBody { chain_id, signer, nonce, valid_until, payload },
-            signature,
-        },
+    (
+        ".{0,20}",
+        arb_key(),
+        any::<u64>(),
+        any::<u64>(),
+        arb_payload(),
+        arb_sig(),
     )
+        .prop_map(
+            |(chain_id, signer, nonce, valid_until, payload, signature)| Tx {
+                body: TxBody {
+                    chain_id,
+                    signer,
+                    nonce,
+                    valid_until,
+                    payload,
+                },
+                signature,
+            },
+        )
 }
 
 fn arb_hash() -> impl Strategy<Value = Hash> {
@@ -158,7 +189,10 @@ fn invalid_ids_do_not_decode() {
     for bad in ["", "Upper", "has space", &"x".repeat(65)] {
         assert!(PrincipalId::new(bad).is_err(), "{bad:?}");
         let encoded = borsh::to_vec(&bad.to_string()).unwrap();
-        assert!(borsh::from_slice::<PrincipalId>(&encoded).is_err(), "{bad:?}");
+        assert!(
+            borsh::from_slice::<PrincipalId>(&encoded).is_err(),
+            "{bad:?}"
+        );
     }
     assert!(PrincipalId::new("cit-0001").is_ok());
 }

@@ -1,10 +1,10 @@
 //! Fixtures: blocks, write sets, commits.
 
+use govchain_store::{CommitInput, Store};
 use govchain_types::{
     Block, CommitCertificate, Hash, Header, Height, Payload, PrincipalId, PublicKey, Receipt,
     Scheme, Signature, Tx, TxBody, TxStatus, Write, WriteSet,
 };
-use govchain_store::{CommitInput, Store};
 use redb::backends::InMemoryBackend;
 
 pub fn memory_store(scheme: Scheme) -> Store {

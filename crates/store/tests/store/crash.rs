@@ -88,13 +88,20 @@ fn assert_recovered(store: &Store, exp: &Expected) -> Option<Height> {
         for k in 0..60 {
             let key = format!("key-{k:02}").into_bytes();
             let got = store.get(&key, Some(at)).unwrap().map(|v| v.value);
-            assert_eq!(got.as_ref(), state.get(&key), "key-{k:02} at {at} (latest {h})");
+            assert_eq!(
+                got.as_ref(),
+                state.get(&key),
+                "key-{k:02} at {at} (latest {h})"
+            );
         }
     }
     let p = store.proof(b"key-00", h).unwrap();
     p.verify(&exp.roots[h as usize]).unwrap();
     let next = h + 1;
-    assert_eq!(commit(store, next, &workload(next)).unwrap(), exp.roots[next as usize]);
+    assert_eq!(
+        commit(store, next, &workload(next)).unwrap(),
+        exp.roots[next as usize]
+    );
     Some(h)
 }
 
@@ -128,7 +135,10 @@ fn power_loss_at_every_point_of_a_commit_sequence() {
     assert_eq!(run_until_crash(&store), Some(HEIGHTS));
     let total = probe.ops() - opened;
     drop(store);
-    assert!(total > 50, "the workload should take many operations, took {total}");
+    assert!(
+        total > 50,
+        "the workload should take many operations, took {total}"
+    );
 
     let mut reached = BTreeMap::<Option<Height>, u32>::new();
     let mut torn_ahead = 0;
@@ -158,9 +168,14 @@ fn power_loss_at_every_point_of_a_commit_sequence() {
     }
     // The crash points covered every height (the last one's final sync is the last operation).
     for h in 0..HEIGHTS {
-        assert!(reached.contains_key(&Some(h)), "no crash recovered at {h}: {reached:?}");
+        assert!(
+            reached.contains_key(&Some(h)),
+            "no crash recovered at {h}: {reached:?}"
+        );
     }
-    eprintln!("crash points: {total}, recovered heights: {reached:?}, torn commits that landed: {torn_ahead}");
+    eprintln!(
+        "crash points: {total}, recovered heights: {reached:?}, torn commits that landed: {torn_ahead}"
+    );
 }
 
 /// A crash while redb initialises a brand-new backend can leave bytes redb refuses to open
@@ -180,7 +195,10 @@ fn power_loss_while_creating_is_an_error_or_an_empty_store() {
             match Store::open_with_backend(image, SCHEME) {
                 Ok(store) => {
                     assert_eq!(store.latest_height().unwrap(), None);
-                    assert_eq!(commit(&store, 0, &workload(0)).unwrap(), expected_genesis_root());
+                    assert_eq!(
+                        commit(&store, 0, &workload(0)).unwrap(),
+                        expected_genesis_root()
+                    );
                 }
                 Err(e) => {
                     assert!(!created, "a created store did not reopen: {e}");

@@ -71,10 +71,16 @@ impl Drop for KillOnDrop {
 
 /// Everything at the latest height agrees with what the child committed.
 fn assert_consistent(store: &Store) -> Height {
-    let latest = store.latest_height().unwrap().expect("genesis was reported committed");
+    let latest = store
+        .latest_height()
+        .unwrap()
+        .expect("genesis was reported committed");
     let root = store.root(latest).unwrap();
     let count = store.get(b"count", None).unwrap().unwrap();
-    assert_eq!((count.value, count.height), (latest.to_string().into_bytes(), latest));
+    assert_eq!(
+        (count.value, count.height),
+        (latest.to_string().into_bytes(), latest)
+    );
     for slot in 0..SLOTS {
         let key = format!("slot-{slot}");
         let last_write = (0..=latest).rev().find(|h| h % SLOTS == slot);
@@ -111,7 +117,12 @@ fn kill_9_mid_commit_loses_no_reported_height() {
     for round in 0..6u64 {
         let mut child = KillOnDrop(
             Command::new(&exe)
-                .args(["kill9::child_commit_loop", "--exact", "--nocapture", "--test-threads=1"])
+                .args([
+                    "kill9::child_commit_loop",
+                    "--exact",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env(CHILD_DIR, dir.path())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
@@ -145,14 +156,21 @@ fn kill_9_mid_commit_loses_no_reported_height() {
             }
         }
         let (finished, last_height) = last;
-        let last_committed = if finished { last_height } else { last_height - 1 };
+        let last_committed = if finished {
+            last_height
+        } else {
+            last_height - 1
+        };
         if !finished {
             mid_commit_kills += 1;
         }
 
         let store = Store::open(&store_path(dir.path()), SCHEME).unwrap();
         let latest = assert_consistent(&store);
-        assert!(latest >= reported, "reported {reported} but the store is at {latest}");
+        assert!(
+            latest >= reported,
+            "reported {reported} but the store is at {latest}"
+        );
         // Every commit that returned is there; the one in flight is wholly there or absent.
         assert!(
             latest == last_committed || (!finished && latest == last_height),
@@ -162,5 +180,8 @@ fn kill_9_mid_commit_loses_no_reported_height() {
     }
     eprintln!("kill -9: {mid_commit_kills} of 6 kills landed inside a commit");
     // Most kills land inside a commit (a commit is most of the child's loop).
-    assert!(mid_commit_kills >= 1, "no kill landed in the middle of a commit");
+    assert!(
+        mid_commit_kills >= 1,
+        "no kill landed in the middle of a commit"
+    );
 }

@@ -25,7 +25,12 @@ fn history(scheme: Scheme) -> Store {
     )
     .unwrap();
     commit(&store, 2, &WriteSet::new()).unwrap();
-    commit(&store, 3, &writes(&[("key-2", Some("back")), ("new", None)])).unwrap();
+    commit(
+        &store,
+        3,
+        &writes(&[("key-2", Some("back")), ("new", None)]),
+    )
+    .unwrap();
     store
 }
 
@@ -47,7 +52,10 @@ fn inclusion_and_exclusion_verify_at_every_height_for_both_schemes() {
         }
         // Spot checks of what the proofs say.
         assert_eq!(store.proof(b"key-2", 1).unwrap().value, None);
-        assert_eq!(store.proof(b"key-2", 0).unwrap().value, Some(b"v0-2".to_vec()));
+        assert_eq!(
+            store.proof(b"key-2", 0).unwrap().value,
+            Some(b"v0-2".to_vec())
+        );
         assert_eq!(store.proof(b"new", 2).unwrap().value, Some(b"n1".to_vec()));
         assert_eq!(store.proof(b"new", 3).unwrap().value, None);
     }
@@ -61,7 +69,10 @@ fn the_two_schemes_hash_differently() {
     // A proof read under the other scheme's hash does not verify.
     let mut p = a.proof(b"key-0", 0).unwrap();
     p.scheme = Scheme::Sm2;
-    assert!(matches!(p.verify(&p.root.clone()), Err(Error::InvalidProof(_))));
+    assert!(matches!(
+        p.verify(&p.root.clone()),
+        Err(Error::InvalidProof(_))
+    ));
 }
 
 #[test]
@@ -142,7 +153,10 @@ fn proofs_round_trip_through_json_and_borsh() {
         let p = store.proof(key.as_bytes(), 1).unwrap();
         let json = serde_json::to_string_pretty(&p).unwrap();
         assert!(json.contains(&format!("\"root\": \"{root}\"")), "{json}");
-        assert!(json.contains(&format!("\"key\": \"{}\"", hex::encode(key))), "{json}");
+        assert!(
+            json.contains(&format!("\"key\": \"{}\"", hex::encode(key))),
+            "{json}"
+        );
         let back: StateProof = serde_json::from_str(&json).unwrap();
         assert_eq!(back, p);
         back.verify(&root).unwrap();

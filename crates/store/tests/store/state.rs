@@ -27,7 +27,9 @@ fn value_at(store: &Store, key: &str, at: Option<u64>) -> Option<(String, u64)> 
 fn reads_as_of_every_height() {
     let store = story();
     assert_eq!(store.latest_height().unwrap(), Some(5));
-    let table: &[(&str, [Option<(&str, u64)>; 6])] = &[
+    /// A key and what it reads as at heights 0 to 5: (value, height that wrote it).
+    type Row = (&'static str, [Option<(&'static str, u64)>; 6]);
+    let table: &[Row] = &[
         (
             "a",
             [
@@ -52,7 +54,14 @@ fn reads_as_of_every_height() {
         ),
         (
             "c",
-            [None, None, None, Some(("c3", 3)), Some(("c3", 3)), Some(("c3", 3))],
+            [
+                None,
+                None,
+                None,
+                Some(("c3", 3)),
+                Some(("c3", 3)),
+                Some(("c3", 3)),
+            ],
         ),
         ("never", [None, None, None, None, None, None]),
     ];
@@ -132,7 +141,10 @@ fn deleting_every_key_empties_the_tree() {
     let root = commit(&store, 2, &writes(&[("a", None), ("b", None)])).unwrap();
     assert_eq!(root, empty_root);
     // Deleting what is absent changes nothing.
-    assert_eq!(commit(&store, 3, &writes(&[("zz", None)])).unwrap(), empty_root);
+    assert_eq!(
+        commit(&store, 3, &writes(&[("zz", None)])).unwrap(),
+        empty_root
+    );
     commit(&store, 4, &writes(&[("a", Some("1"))])).unwrap();
     assert_eq!(value_at(&store, "a", Some(4)), Some(("1".into(), 4)));
 }
@@ -197,7 +209,10 @@ fn commits_must_come_in_order_and_fit_together() {
         tx_ids: &[],
         writes: &ws,
     });
-    assert!(matches!(no_block, Err(Error::InvalidCommit { height: 1, .. })));
+    assert!(matches!(
+        no_block,
+        Err(Error::InvalidCommit { height: 1, .. })
+    ));
     let wrong = block(2, Vec::new());
     let wrong_block = store.commit(CommitInput {
         height: 1,
@@ -313,4 +328,37 @@ fn file_store_persists_and_refuses_another_scheme() {
     );
     assert_eq!(store.get_meta("other").unwrap(), None);
     commit(&store, 2, &writes(&[("b", Some("3"))])).unwrap();
+}
+
+#[test]
+fn readers_never_see_half_a_commit() {
+    let store = std::sync::Arc::new(memory_store(Scheme::Ed25519));
+    commit(&store, 0, &writes(&[("a", Some("0")), ("b", Some("0"))])).unwrap();
+    let reader = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            let mut checked = 0;
+            loop {
+                let latest = store.latest_height().unwrap().unwrap();
+                // Everything of a height the store reports is there, whichever commit runs now.
+                let h = latest.to_string().into_bytes();
+                assert_eq!(store.get(b"a", Some(latest)).unwrap().unwrap().value, h);
+                assert_eq!(store.get(b"b", Some(latest)).unwrap().unwrap().value, h);
+                let p = store.proof(b"a", latest).unwrap();
+                p.verify(&store.root(latest).unwrap()).unwrap();
+                if latest > 0 {
+                    assert_eq!(store.block(latest).unwrap().unwrap().header.height, latest);
+                }
+                checked += 1;
+                if latest == 40 {
+                    return checked;
+                }
+            }
+        })
+    };
+    for h in 1..=40u64 {
+        let v = h.to_string();
+        commit(&store, h, &writes(&[("a", Some(&v)), ("b", Some(&v))])).unwrap();
+    }
+    assert!(reader.join().unwrap() > 0);
 }
