@@ -490,3 +490,65 @@ async fn a_reopened_node_continues_from_disk() {
     other.chain_id = "another".into();
     assert!(App::open(dir.path(), other, MempoolConfig::default()).is_err());
 }
+
+#[tokio::test]
+async fn an_sm2_chain_runs_end_to_end_with_sm3_roots() {
+    let dir = tempfile::tempdir().unwrap();
+    let authority = SecretKey::from_seed(Scheme::Sm2, b"civil-affairs");
+    let validator = key("validator");
+    let genesis = Genesis {
+        chain_id: CHAIN.into(),
+        scheme: Scheme::Sm2,
+        genesis_time_ms: 1,
+        params: ChainParams::default(),
+        validators: vec![GenesisValidator {
+            name: PrincipalId::new("civil-affairs").unwrap(),
+            key: validator.public_key(),
+            power: 1,
+        }],
+        accounts: vec![GenesisAccount {
+            id: PrincipalId::new("civil-affairs").unwrap(),
+            kind: PrincipalKind::Department,
+            authority: true,
+            keys: vec![authority.public_key()],
+        }],
+    };
+    let app = Arc::new(App::open(dir.path(), genesis, MempoolConfig::default()).unwrap());
+    let router = govchain_api::router(app.clone());
+    let citizen = SecretKey::from_seed(Scheme::Sm2, b"cit-0001");
+    let body = TxBody {
+        chain_id: CHAIN.into(),
+        signer: authority.public_key(),
+        nonce: 0,
+        valid_until: 10,
+        payload: Payload::RegisterKey {
+            principal: PrincipalId::new("cit-0001").unwrap(),
+            kind: PrincipalKind::Person,
+            key: citizen.public_key(),
+        },
+    };
+    let t = sign_tx(Scheme::Sm2, &authority, body.clone());
+    let (status, answer) = post_raw(&router, t.encode()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    // The id is the SM3 hash of the signing bytes.
+    assert_eq!(
+        answer["id"],
+        govchain_crypto::tx_id(Scheme::Sm2, &body).to_string()
+    );
+    // An Ed25519 signer is refused on an SM2 chain.
+    let ed = sign_tx(
+        Scheme::Ed25519,
+        &key("civil-affairs"),
+        tx(&key("civil-affairs"), 0, 10, "x").body,
+    );
+    assert_eq!(
+        post_raw(&router, ed.encode()).await.0,
+        StatusCode::BAD_REQUEST
+    );
+
+    SoloProducer::produce(&app, &validator).unwrap();
+    let (_, proof) = get(&router, "/v1/proof/principal/cit-0001?height=1").await;
+    let proof: StateProof = serde_json::from_value(proof).unwrap();
+    assert_eq!(proof.scheme, Scheme::Sm2);
+    proof.verify(&app.store().root(1).unwrap()).unwrap();
+}
