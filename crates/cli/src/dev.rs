@@ -1,30 +1,17 @@
-//! `govchain dev`: a one-validator chain in a home directory, created on first run.
+//! `govchain dev`, `govchain devnet` and `govchain node`: create a chain's files and run its
+//! validators.
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::Args;
 use govchain_crypto::SecretKey;
-use govchain_node::{NodeConfig, ProducerConfig, now_ms, write_key_file};
+use govchain_node::{ApiConfig, ConsensusSettings, NodeConfig, now_ms, write_key_file};
 use govchain_types::{
     ChainParams, Genesis, GenesisAccount, GenesisValidator, PrincipalId, PrincipalKind, Scheme,
 };
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-
-#[derive(Args)]
-pub struct DevArgs {
-    /// The chain's home: config.toml, genesis.json, keys/ and data/ (reused when it exists)
-    #[arg(long)]
-    home: Option<PathBuf>,
-    /// Address of the API; port 0 picks a free one
-    #[arg(long)]
-    api: Option<SocketAddr>,
-    /// Signature scheme of a new chain: ed25519 or sm2
-    #[arg(long, default_value = "ed25519")]
-    scheme: Scheme,
-    /// Milliseconds between blocks while transactions wait
-    #[arg(long)]
-    block_ms: Option<u64>,
-}
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The bootstrap authorities of the demo government (../shared/DEMO.md) that exist from genesis,
 /// each with one key in `keys/<id>.json`. They may register the keys of everyone else until the
@@ -38,11 +25,73 @@ pub const BOOTSTRAP: &[(&str, PrincipalKind)] = &[
     ("treasury", PrincipalKind::Department),
 ];
 
-/// Creates a new chain home: keys, genesis and config.
-pub fn init_home(home: &Path, scheme: Scheme, api: SocketAddr) -> anyhow::Result<NodeConfig> {
+/// The departments that run the devnet's validators (★ in DEMO.md), in node order.
+pub const VALIDATORS: &[&str] = &[
+    "civil-affairs",
+    "market-regulation",
+    "hr-social-security",
+    "central-bank",
+];
+
+#[derive(Args)]
+pub struct DevArgs {
+    /// The chain's home (reused when it exists)
+    #[arg(long)]
+    home: Option<PathBuf>,
+    /// Address of the API; port 0 picks a free one
+    #[arg(long)]
+    api: Option<SocketAddr>,
+    /// Signature scheme of a new chain: ed25519 or sm2
+    #[arg(long, default_value = "ed25519")]
+    scheme: Scheme,
+}
+
+#[derive(Args)]
+pub struct DevnetArgs {
+    /// The devnet's directory (reused when it exists)
+    #[arg(long, default_value = "devnet-data")]
+    home: PathBuf,
+    /// Validators of a new devnet
+    #[arg(long, default_value_t = 4)]
+    validators: usize,
+    /// API port of node 0; node i gets this + i
+    #[arg(long, default_value_t = 8080)]
+    api_port: u16,
+    /// Consensus (libp2p) port of node 0; node i gets this + i
+    #[arg(long, default_value_t = 27000)]
+    p2p_port: u16,
+    /// Signature scheme of a new devnet: ed25519 or sm2
+    #[arg(long, default_value = "ed25519")]
+    scheme: Scheme,
+}
+
+#[derive(Args)]
+pub struct NodeArgs {
+    /// The node's configuration file (TOML)
+    #[arg(long)]
+    config: PathBuf,
+}
+
+fn p2p_addr(port: u16) -> String {
+    format!("/ip4/127.0.0.1/tcp/{port}")
+}
+
+/// Creates a chain of `n` validators in `home`: `genesis.json`, `keys/` with the bootstrap
+/// authorities' keys, and `node-<i>/` with each validator's key and `config.toml`.
+/// Returns the config files.
+pub fn init_chain(
+    home: &Path,
+    n: usize,
+    scheme: Scheme,
+    api: impl Fn(usize) -> SocketAddr,
+    p2p_port: impl Fn(usize) -> u16,
+) -> anyhow::Result<Vec<PathBuf>> {
+    const MAX_VALIDATORS: usize = 16;
+    if n == 0 || n > MAX_VALIDATORS {
+        bail!("choose between 1 and {MAX_VALIDATORS} validators");
+    }
+    std::fs::create_dir_all(home).with_context(|| format!("creating {}", home.display()))?;
     let keys_dir = home.join("keys");
-    let validator = SecretKey::generate(Scheme::Ed25519);
-    write_key_file(&keys_dir.join("validator.json"), &validator)?;
     let mut accounts = Vec::new();
     for (id, kind) in BOOTSTRAP {
         let key = SecretKey::generate(scheme);
@@ -54,83 +103,217 @@ pub fn init_home(home: &Path, scheme: Scheme, api: SocketAddr) -> anyhow::Result
             keys: vec![key.public_key()],
         });
     }
+    let mut validators = Vec::new();
+    let mut consensus_keys = Vec::new();
+    for i in 0..n {
+        let key = SecretKey::generate(Scheme::Ed25519);
+        let department = VALIDATORS
+            .get(i.checked_rem(VALIDATORS.len()).unwrap_or(0))
+            .copied()
+            .unwrap_or("civil-affairs");
+        validators.push(GenesisValidator {
+            name: PrincipalId::new(department)?,
+            key: key.public_key(),
+            power: 1,
+        });
+        consensus_keys.push(key);
+    }
     let genesis = Genesis {
-        chain_id: "govchain-dev".into(),
+        chain_id: if n == 1 {
+            "govchain-dev"
+        } else {
+            "govchain-devnet"
+        }
+        .into(),
         scheme,
         genesis_time_ms: now_ms(),
         params: ChainParams::default(),
-        validators: vec![GenesisValidator {
-            name: PrincipalId::new("civil-affairs")?,
-            key: validator.public_key(),
-            power: 1,
-        }],
+        validators,
         accounts,
     };
     let genesis_file = home.join("genesis.json");
     std::fs::write(&genesis_file, serde_json::to_string_pretty(&genesis)?)
         .with_context(|| format!("writing {}", genesis_file.display()))?;
-    let config = NodeConfig {
-        data_dir: PathBuf::from("data"),
-        genesis_file: PathBuf::from("genesis.json"),
-        validator_key_file: PathBuf::from("keys/validator.json"),
-        api: govchain_node::ApiConfig { listen: api },
-        producer: ProducerConfig::default(),
-        mempool: Default::default(),
-    };
-    config.save(&home.join("config.toml"))?;
-    Ok(config)
+    let mut configs = Vec::new();
+    for (i, key) in consensus_keys.iter().enumerate() {
+        let dir = home.join(format!("node-{i}"));
+        write_key_file(&dir.join("validator.json"), key)?;
+        let config = NodeConfig {
+            data_dir: PathBuf::from("data"),
+            genesis_file: PathBuf::from("../genesis.json"),
+            validator_key_file: PathBuf::from("validator.json"),
+            api: ApiConfig { listen: api(i) },
+            consensus: ConsensusSettings {
+                home: PathBuf::from("consensus"),
+                listen: p2p_addr(p2p_port(i)),
+                peers: (0..n)
+                    .filter(|j| *j != i)
+                    .map(|j| p2p_addr(p2p_port(j)))
+                    .collect(),
+                block_time_ms: 500,
+            },
+            mempool: Default::default(),
+        };
+        let file = dir.join("config.toml");
+        config.save(&file)?;
+        configs.push(file);
+    }
+    Ok(configs)
 }
 
-pub fn run(args: DevArgs, devnet: bool) -> anyhow::Result<()> {
-    let home = args.home.unwrap_or_else(|| {
-        PathBuf::from(if devnet {
-            "devnet-data"
-        } else {
-            ".govchain/dev"
-        })
-    });
-    let config_file = home.join("config.toml");
-    let default_api = SocketAddr::from(([127, 0, 0, 1], 8080));
-    if !config_file.exists() {
-        std::fs::create_dir_all(&home).with_context(|| format!("creating {}", home.display()))?;
-        init_home(&home, args.scheme, args.api.unwrap_or(default_api))?;
-        eprintln!("created a new chain in {}", home.display());
-    }
-    let mut config = NodeConfig::load(&config_file)?;
-    if let Some(api) = args.api {
+/// Runs one node in this process until Ctrl-C or SIGTERM.
+fn run_node(mut config: NodeConfig, api: Option<SocketAddr>, home: &Path) -> anyhow::Result<()> {
+    if let Some(api) = api {
         config.api.listen = api;
     }
-    if let Some(ms) = args.block_ms {
-        config.producer.block_interval_ms = ms;
-    }
+    let home = home.display().to_string();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         govchain_node::run(config, shutdown_signal(), |addr, app| {
-            let head = app.head();
             // The first line of stdout is read by scripts and tests: keep its shape.
             println!("govchain: api listening on http://{addr}");
             eprintln!(
-                "\n  chain `{}` ({}), height {}, home {}\n\n  \
+                "\n  chain `{}` ({}), height {}, {} validator(s), home {home}\n\n  \
                  status   curl http://{addr}/v1/status\n  \
                  events   curl -N http://{addr}/v1/events\n  \
-                 api doc  http://{addr}/v1/openapi.json\n  \
-                 a tx     govchain tx --node http://{addr} --key {}/keys/civil-affairs.json \\\n           \
-                          register-key --principal cit-0001 --kind person --new-key <public key>\n\n  \
-                 Ctrl-C stops the node; run again to continue from disk.{}\n",
+                 api doc  http://{addr}/v1/openapi.json\n\n  \
+                 Ctrl-C stops the node; run again to continue from disk.\n",
                 app.genesis().chain_id,
                 app.scheme(),
-                head.height,
-                home.display(),
-                home.display(),
-                if devnet {
-                    "\n  (one validator for now: the four-validator devnet arrives with consensus)"
-                } else {
-                    ""
-                }
+                app.head().height,
+                app.genesis().validators.len(),
             );
         })
         .await
     })?;
+    eprintln!("stopped");
+    Ok(())
+}
+
+/// `govchain node --config FILE`: one validator, as a department deploys it.
+pub fn node(args: NodeArgs) -> anyhow::Result<()> {
+    let config = NodeConfig::load(&args.config)?;
+    let home = args.config.parent().unwrap_or(Path::new(".")).to_path_buf();
+    run_node(config, None, &home)
+}
+
+/// `govchain dev`: a one-validator chain in this process.
+pub fn dev(args: DevArgs) -> anyhow::Result<()> {
+    let home = args.home.unwrap_or_else(|| PathBuf::from(".govchain/dev"));
+    let config_file = home.join("node-0").join("config.toml");
+    if !config_file.exists() {
+        let api = args.api.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
+        init_chain(&home, 1, args.scheme, |_| api, |_| 0)?;
+        eprintln!("created a new chain in {}", home.display());
+    }
+    run_node(NodeConfig::load(&config_file)?, args.api, &home)
+}
+
+/// `govchain devnet`: N validators as separate processes on 127.0.0.1.
+pub fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
+    let home = args.home;
+    let genesis = home.join("genesis.json");
+    let configs: Vec<PathBuf> = if genesis.exists() {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&home)?
+            .filter_map(|e| e.ok().map(|e| e.path().join("config.toml")))
+            .filter(|p| p.exists())
+            .collect();
+        found.sort();
+        found
+    } else {
+        let (api, p2p) = (args.api_port, args.p2p_port);
+        let configs = init_chain(
+            &home,
+            args.validators,
+            args.scheme,
+            |i| SocketAddr::from(([127, 0, 0, 1], api.saturating_add(i as u16))),
+            |i| p2p.saturating_add(i as u16),
+        )?;
+        eprintln!(
+            "created a {}-validator devnet in {}",
+            args.validators,
+            home.display()
+        );
+        configs
+    };
+    if configs.is_empty() {
+        bail!("{} has a genesis but no node-*/config.toml", home.display());
+    }
+    let exe = std::env::current_exe()?;
+    let mut children: Vec<(PathBuf, Child)> = Vec::new();
+    for config in &configs {
+        let dir = config.parent().unwrap_or(Path::new("."));
+        let log = std::fs::File::create(dir.join("node.log"))?;
+        let child = Command::new(&exe)
+            .arg("node")
+            .arg("--config")
+            .arg(config)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("starting the node of {}", config.display()))?;
+        children.push((config.clone(), child));
+    }
+    println!(
+        "govchain devnet: {} validators (separate processes)",
+        children.len()
+    );
+    for (config, child) in &children {
+        let c = NodeConfig::load(config)?;
+        println!(
+            "  {}  pid {:>6}  api http://{}  p2p {}  log {}",
+            config
+                .parent()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            child.id(),
+            c.api.listen,
+            c.consensus.listen,
+            config.with_file_name("node.log").display()
+        );
+    }
+    println!(
+        "\n  status   curl http://{}/v1/status\n  keys     {}/keys/ (the demo government's bootstrap authorities)\n  \
+         Ctrl-C stops every node; run again to continue from disk.",
+        NodeConfig::load(configs.first().context("no node")?)?
+            .api
+            .listen,
+        home.display()
+    );
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = shutdown_signal() => break,
+                _ = tick.tick() => {
+                    for (config, child) in children.iter_mut() {
+                        if let Ok(Some(status)) = child.try_wait() {
+                            eprintln!("node {} exited with {status}; see its node.log", config.display());
+                        }
+                    }
+                    if children.iter_mut().all(|(_, c)| matches!(c.try_wait(), Ok(Some(_)))) {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    eprintln!("stopping the devnet");
+    for (_, child) in &children {
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+    }
+    let started = Instant::now();
+    for (_, child) in children.iter_mut() {
+        while matches!(child.try_wait(), Ok(None)) && started.elapsed() < Duration::from_secs(15) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     eprintln!("stopped");
     Ok(())
 }

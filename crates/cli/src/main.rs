@@ -27,10 +27,12 @@ enum Command {
     /// Create and show key files
     #[command(subcommand)]
     Keys(keys::KeysCommand),
-    /// Run a one-validator development chain and its API (creates it on first run)
+    /// Run a one-validator development chain and its API in this process (creates it on first run)
     Dev(dev::DevArgs),
-    /// Run the local devnet: until the multi-validator consensus lands, one validator as in `dev`
-    Devnet(dev::DevArgs),
+    /// Run a local devnet: N validators (default 4) as separate processes under BFT consensus
+    Devnet(dev::DevnetArgs),
+    /// Run one validator from its configuration file, as a department deploys it
+    Node(dev::NodeArgs),
     /// Build, sign and submit a transaction, then wait for its receipt
     Tx(tx::TxArgs),
     /// Read from a node: status, blocks, transactions, state, proofs
@@ -57,18 +59,46 @@ enum ProofCommand {
     },
 }
 
+/// Malachite's crates, whose logs are quieted by default (`RUST_LOG` overrides).
+const MALACHITE_CRATES: &[&str] = &[
+    "app",
+    "app_channel",
+    "core_consensus",
+    "core_driver",
+    "core_state_machine",
+    "core_votekeeper",
+    "discovery",
+    "engine",
+    "network",
+    "peer",
+    "sync",
+    "wal",
+];
+
 fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // Malachite logs every vote at info; a lone validator's gossip has nobody to reach.
+    let mut default_filter = String::from("info");
+    for c in MALACHITE_CRATES {
+        default_filter.push_str(",arc_malachitebft_");
+        default_filter.push_str(c);
+        default_filter.push_str("=warn");
+    }
+    if matches!(cli.command, Command::Dev(_)) {
+        default_filter.push_str(",arc_malachitebft_network=off");
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     match cli.command {
         Command::Keys(c) => keys::run(c),
-        Command::Dev(a) => dev::run(a, false),
-        Command::Devnet(a) => dev::run(a, true),
+        Command::Dev(a) => dev::dev(a),
+        Command::Devnet(a) => dev::devnet(a),
+        Command::Node(a) => dev::node(a),
         Command::Tx(a) => tx::run(a),
         Command::Query(c) => query::run(c),
         Command::Proof(ProofCommand::Verify { file, root }) => query::verify_proof(&file, &root),

@@ -33,7 +33,7 @@ impl DevNode {
         let mut child = Command::new(BIN)
             .args(["dev", "--home"])
             .arg(home)
-            .args(["--api", "127.0.0.1:0", "--block-ms", "50"])
+            .args(["--api", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

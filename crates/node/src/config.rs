@@ -18,10 +18,35 @@ pub struct NodeConfig {
     pub validator_key_file: PathBuf,
     #[serde(default)]
     pub api: ApiConfig,
-    #[serde(default)]
-    pub producer: ProducerConfig,
+    pub consensus: ConsensusSettings,
     #[serde(default)]
     pub mempool: MempoolSettings,
+}
+
+/// This validator's place in the consensus network.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsensusSettings {
+    /// Where consensus keeps its write-ahead log and proposals (relative: to the config file).
+    #[serde(default = "default_consensus_home")]
+    pub home: PathBuf,
+    /// The libp2p address to listen on, e.g. `/ip4/127.0.0.1/tcp/27000`.
+    pub listen: String,
+    /// The other validators' addresses.
+    #[serde(default)]
+    pub peers: Vec<String>,
+    /// The least time between the starts of two heights, in milliseconds: blocks are not cut
+    /// faster than this, empty or not.
+    #[serde(default = "default_block_time_ms")]
+    pub block_time_ms: u64,
+}
+
+fn default_block_time_ms() -> u64 {
+    500
+}
+
+fn default_consensus_home() -> PathBuf {
+    PathBuf::from("consensus")
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -35,25 +60,6 @@ impl Default for ApiConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-        }
-    }
-}
-
-/// The single-validator producer's pace (`govchain dev`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProducerConfig {
-    /// How often to cut a block while transactions wait.
-    pub block_interval_ms: u64,
-    /// How often to cut an empty block when nothing waits, so block time moves on.
-    pub idle_block_ms: u64,
-}
-
-impl Default for ProducerConfig {
-    fn default() -> Self {
-        Self {
-            block_interval_ms: 200,
-            idle_block_ms: 5_000,
         }
     }
 }
@@ -90,6 +96,7 @@ impl NodeConfig {
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
         for p in [
+            &mut config.consensus.home,
             &mut config.data_dir,
             &mut config.genesis_file,
             &mut config.validator_key_file,

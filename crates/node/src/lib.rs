@@ -2,12 +2,14 @@
 //! engine drives ([`App`]: propose, check, commit), the engines, the API server and the
 //! lifecycle (graceful shutdown; a restart continues from disk).
 //!
-//! The only engine here is [`SoloProducer`], a single-validator block producer for tests and
-//! `govchain dev`. It drives [`App`] through the same calls the BFT engine uses.
+//! The engine is Malachite BFT (`govchain-consensus`), which drives [`App`] through
+//! `propose`, `check_proposal` and `commit`; [`SoloProducer`] makes the same calls without a
+//! network, for tests only.
 
 mod app;
 mod backend;
 mod config;
+mod consensus_app;
 mod error;
 mod metrics;
 mod producer;
@@ -15,7 +17,7 @@ mod run;
 
 pub use app::{App, CommitInfo, Proposal};
 pub use config::{
-    ApiConfig, MempoolSettings, NodeConfig, ProducerConfig, read_key_file, write_key_file,
+    ApiConfig, ConsensusSettings, MempoolSettings, NodeConfig, read_key_file, write_key_file,
 };
 pub use error::{NodeError, Result};
 pub use producer::SoloProducer;

@@ -3,7 +3,6 @@
 use crate::app::App;
 use crate::config::{NodeConfig, read_key_file};
 use crate::error::{NodeError, Result};
-use crate::producer::SoloProducer;
 use govchain_mempool::MempoolConfig;
 use govchain_types::Genesis;
 use std::future::Future;
@@ -32,8 +31,8 @@ pub fn read_genesis(path: &std::path::Path) -> Result<Genesis> {
     })
 }
 
-/// Runs a single-validator node until `shutdown` completes: the API on `config.api.listen`
-/// (`on_ready` hears the bound address) and the [`SoloProducer`].
+/// Runs a validator until `shutdown` completes or consensus stops: the API on
+/// `config.api.listen` (`on_ready` hears the bound address) and the Malachite BFT engine.
 pub async fn run(
     config: NodeConfig,
     shutdown: impl Future<Output = ()> + Send,
@@ -47,7 +46,27 @@ pub async fn run(
         nonce_window: config.mempool.nonce_window,
     };
     let app = Arc::new(App::open(&config.data_dir, genesis, mempool)?);
-    let producer = SoloProducer::new(&app, key, config.producer.clone())?;
+    let secret: [u8; 32] = key.to_bytes().try_into().map_err(|_| NodeError::Invalid {
+        path: config.validator_key_file.clone(),
+        reason: "a validator's consensus key must be an ed25519 key".into(),
+    })?;
+    if key.scheme() != govchain_types::Scheme::Ed25519 {
+        return Err(NodeError::Invalid {
+            path: config.validator_key_file.clone(),
+            reason: "a validator's consensus key must be an ed25519 key".into(),
+        });
+    }
+    let settings = govchain_consensus::EngineSettings {
+        moniker: config
+            .validator_key_file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "validator".into()),
+        home: config.consensus.home.clone(),
+        listen: config.consensus.listen.clone(),
+        peers: config.consensus.peers.clone(),
+        block_time: std::time::Duration::from_millis(config.consensus.block_time_ms),
+    };
     let listener = tokio::net::TcpListener::bind(config.api.listen)
         .await
         .map_err(|e| NodeError::Other(format!("cannot listen on {}: {e}", config.api.listen)))?;
@@ -64,7 +83,15 @@ pub async fn run(
             })
             .await
     });
-    let engine = tokio::spawn(producer.run(app.clone(), stop_rx));
+    let mut engine_stop = stop_rx;
+    let engine_app: Arc<dyn govchain_consensus::Application> = app.clone();
+    let engine = tokio::spawn(async move {
+        govchain_consensus::run(settings, secret, engine_app, async move {
+            let _ = engine_stop.wait_for(|s| *s).await;
+        })
+        .await
+        .map_err(|e| NodeError::Other(e.to_string()))
+    });
     on_ready(addr, &app);
     tracing::info!(%addr, height = app.head().height, "node running");
 

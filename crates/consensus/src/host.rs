@@ -1,0 +1,453 @@
+//! The application loop: answers every message Malachite sends (app-channel `AppMsg`).
+//! Each reply unblocks consensus, so handlers are short; block checks and commits run on the
+//! blocking pool.
+
+use crate::application::{AppError, Application};
+use crate::cert;
+use crate::context::{Address, BlockId, GovCtx, Height, ValidatorSet, timeouts};
+use crate::proposals::{ProposalStore, StoredProposal};
+use crate::signing::GovSigner;
+use crate::streaming::{Assembled, PartsBuffer, publish};
+use bytes::Bytes;
+use govchain_crypto::{VerifiedTx, block_hash};
+use govchain_types::{Block, Scheme};
+use malachitebft_app_channel::app::engine::host::{HeightParams, Next, SyncedValueOutcome};
+use malachitebft_app_channel::app::types::core::{Round, Validity};
+use malachitebft_app_channel::app::types::sync::RawDecidedValue;
+use malachitebft_app_channel::app::types::{LocallyProposedValue, ProposedValue};
+use malachitebft_app_channel::{AppMsg, Channels, NetworkMsg};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Why the loop stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("{0}")]
+    App(#[from] AppError),
+    #[error("{0}")]
+    Proposals(#[from] crate::proposals::ProposalStoreError),
+    #[error("the network channel closed")]
+    Network,
+    #[error("the consensus engine stopped")]
+    EngineStopped,
+    #[error("a blocking task failed: {0}")]
+    Join(String),
+}
+
+pub(crate) struct Host {
+    pub app: Arc<dyn Application>,
+    pub signer: GovSigner,
+    pub address: Address,
+    pub validators: ValidatorSet,
+    pub proposals: ProposalStore,
+    pub scheme: Scheme,
+    parts: PartsBuffer,
+    /// Checked blocks of the current height, by id, ready to commit.
+    checked: BTreeMap<BlockId, (Block, Vec<VerifiedTx>)>,
+    current: Height,
+    block_time: std::time::Duration,
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, HostError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| HostError::Join(e.to_string()))
+}
+
+impl Host {
+    pub fn new(
+        app: Arc<dyn Application>,
+        signer: GovSigner,
+        validators: ValidatorSet,
+        proposals: ProposalStore,
+        block_time: std::time::Duration,
+    ) -> Self {
+        let scheme = app.genesis().scheme;
+        let address = signer.address();
+        Self {
+            current: Height(app.last_height().saturating_add(1)),
+            app,
+            signer,
+            address,
+            validators,
+            proposals,
+            scheme,
+            parts: PartsBuffer::default(),
+            checked: BTreeMap::new(),
+            block_time,
+        }
+    }
+
+    fn params(&self) -> HeightParams<GovCtx> {
+        HeightParams::new(
+            self.validators.clone(),
+            timeouts(),
+            (!self.block_time.is_zero()).then_some(self.block_time),
+        )
+    }
+
+    /// Runs until the engine closes the channel.
+    pub async fn run(mut self, channels: &mut Channels<GovCtx>) -> Result<(), HostError> {
+        while let Some(msg) = channels.consensus.recv().await {
+            self.handle(msg, channels).await?;
+        }
+        Err(HostError::EngineStopped)
+    }
+
+    async fn handle(
+        &mut self,
+        msg: AppMsg<GovCtx>,
+        channels: &mut Channels<GovCtx>,
+    ) -> Result<(), HostError> {
+        match msg {
+            AppMsg::ConsensusReady { reply } => {
+                self.current = Height(self.app.last_height().saturating_add(1));
+                tracing::info!(height = %self.current, "consensus ready");
+                let _ = reply.send((self.current, self.params()));
+            }
+            AppMsg::StartedRound {
+                height,
+                round,
+                reply_value,
+                ..
+            } => {
+                self.current = height;
+                let seen = self.proposals_for(height, round).await?;
+                let _ = reply_value.send(seen);
+            }
+            AppMsg::GetValue {
+                height,
+                round,
+                reply,
+                ..
+            } => {
+                let (value, messages) = self.get_value(height, round).await?;
+                let _ = reply.send(value);
+                for m in messages {
+                    channels
+                        .network
+                        .send(NetworkMsg::PublishProposalPart(m))
+                        .await
+                        .map_err(|_| HostError::Network)?;
+                }
+            }
+            AppMsg::ReceivedProposalPart {
+                from,
+                published_by,
+                part,
+                reply,
+            } => {
+                let value = match self.parts.insert(published_by.unwrap_or(from), part) {
+                    Some(assembled) => self.received(assembled).await?,
+                    None => None,
+                };
+                let _ = reply.send(value);
+            }
+            AppMsg::RestreamProposal {
+                height,
+                round,
+                valid_round,
+                address,
+                value_id,
+            } => {
+                if address == self.address
+                    && let Some(p) = self.proposals.find(height, &value_id)?
+                {
+                    for m in
+                        self.stream(&p, round.as_u32().unwrap_or(p.round), valid_round.as_u32())
+                    {
+                        channels
+                            .network
+                            .send(NetworkMsg::PublishProposalPart(m))
+                            .await
+                            .map_err(|_| HostError::Network)?;
+                    }
+                }
+            }
+            AppMsg::Decided {
+                certificate, reply, ..
+            } => {
+                self.decided(certificate).await?;
+                let _ = reply.send(());
+            }
+            AppMsg::Finalized { reply, .. } => {
+                let _ = reply.send(Next::Start(self.current, self.params()));
+            }
+            AppMsg::GetHistoryMinHeight { reply } => {
+                let _ = reply.send(Height(1));
+            }
+            AppMsg::GetDecidedValues { range, reply } => {
+                let mut out = Vec::new();
+                let (start, end) = (range.start().0, range.end().0);
+                for h in start..=end {
+                    match self.app.decided(h)? {
+                        Some((block, c)) => match cert::to_malachite(&c, &self.validators) {
+                            Some(certificate) => out.push(RawDecidedValue::new(
+                                Bytes::from(block.encode()),
+                                certificate,
+                            )),
+                            None => break,
+                        },
+                        None => break,
+                    }
+                }
+                let _ = reply.send(out);
+            }
+            AppMsg::ProcessSyncedValue {
+                height,
+                round,
+                proposer,
+                value_bytes,
+                reply,
+            } => {
+                let outcome = self.synced(height, round, proposer, &value_bytes).await?;
+                let _ = reply.send(outcome);
+            }
+            AppMsg::ExtendVote { reply, .. } => {
+                let _ = reply.send(None);
+            }
+            AppMsg::VerifyVoteExtensions {
+                extensions, reply, ..
+            } => {
+                let _ = reply.send(extensions.into_iter().map(|(a, _)| (a, Ok(()))).collect());
+            }
+        }
+        Ok(())
+    }
+
+    fn proposed_value(&self, p: &StoredProposal, valid: bool) -> ProposedValue<GovCtx> {
+        ProposedValue {
+            height: p.height,
+            round: Round::new(p.round),
+            valid_round: Round::from(p.pol_round),
+            proposer: p.proposer,
+            value: p.block_id,
+            validity: if valid {
+                Validity::Valid
+            } else {
+                Validity::Invalid
+            },
+        }
+    }
+
+    /// Every full proposal seen for (height, round), checked now if it arrived early.
+    async fn proposals_for(
+        &mut self,
+        height: Height,
+        round: Round,
+    ) -> Result<Vec<ProposedValue<GovCtx>>, HostError> {
+        let mut out = Vec::new();
+        for mut p in self.proposals.at_height(height)? {
+            if Round::new(p.round) != round {
+                continue;
+            }
+            let valid = match p.valid {
+                Some(v) => v,
+                None => {
+                    let v = self.check(&p).await?;
+                    p.valid = Some(v);
+                    self.proposals.put(&p)?;
+                    v
+                }
+            };
+            out.push(self.proposed_value(&p, valid));
+        }
+        Ok(out)
+    }
+
+    fn stream(
+        &self,
+        p: &StoredProposal,
+        round: u32,
+        pol_round: Option<u32>,
+    ) -> Vec<malachitebft_app_channel::app::streaming::StreamMessage<crate::context::ProposalPart>>
+    {
+        publish(
+            p.height,
+            round,
+            pol_round,
+            p.proposer,
+            p.block_id,
+            &p.block,
+            |digest| self.signer.sign_bytes(digest).to_bytes(),
+        )
+    }
+
+    async fn get_value(
+        &mut self,
+        height: Height,
+        round: Round,
+    ) -> Result<
+        (
+            LocallyProposedValue<GovCtx>,
+            Vec<
+                malachitebft_app_channel::app::streaming::StreamMessage<
+                    crate::context::ProposalPart,
+                >,
+            >,
+        ),
+        HostError,
+    > {
+        let r = round.as_u32().unwrap_or(0);
+        // After a restart, propose exactly what was proposed before for this round.
+        let existing = self
+            .proposals
+            .at_height(height)?
+            .into_iter()
+            .find(|p| p.round == r && p.proposer == self.address);
+        let stored = match existing {
+            Some(p) => p,
+            None => {
+                let app = self.app.clone();
+                let key =
+                    govchain_types::PublicKey::Ed25519(*self.signer.key.public_key().as_bytes());
+                let (block, hash, txs) =
+                    blocking(move || app.propose(&key, app.now_ms())).await??;
+                let p = StoredProposal {
+                    height,
+                    round: r,
+                    pol_round: None,
+                    proposer: self.address,
+                    block_id: BlockId::from(hash),
+                    block: block.encode(),
+                    valid: Some(true),
+                };
+                self.proposals.put(&p)?;
+                tracing::debug!(%height, round = r, txs = txs.len(), "proposing");
+                self.checked.insert(p.block_id, (block, txs));
+                p
+            }
+        };
+        let messages = self.stream(&stored, r, None);
+        Ok((
+            LocallyProposedValue::new(height, round, stored.block_id),
+            messages,
+        ))
+    }
+
+    /// A proposal assembled from parts: signature, block id, then the block itself if it is for
+    /// the height being decided.
+    async fn received(&mut self, a: Assembled) -> Result<Option<ProposedValue<GovCtx>>, HostError> {
+        let Some(proposer) = self.validators.get(&a.proposer) else {
+            tracing::warn!(proposer = %a.proposer, "proposal parts from a non-validator dropped");
+            return Ok(None);
+        };
+        let signature = crate::context::Signature::from_bytes(a.signature);
+        if proposer.public_key.verify(&a.digest, &signature).is_err() {
+            tracing::warn!(proposer = %a.proposer, height = %a.height, "proposal parts with a bad signature dropped");
+            return Ok(None);
+        }
+        if a.height < self.current {
+            return Ok(None);
+        }
+        let mut p = StoredProposal {
+            height: a.height,
+            round: a.round,
+            pol_round: a.pol_round,
+            proposer: a.proposer,
+            block_id: a.block_id,
+            block: a.block_bytes,
+            valid: None,
+        };
+        if a.height > self.current {
+            // Checked when its height starts.
+            self.proposals.put(&p)?;
+            return Ok(None);
+        }
+        let valid = self.check(&p).await?;
+        p.valid = Some(valid);
+        self.proposals.put(&p)?;
+        Ok(Some(self.proposed_value(&p, valid)))
+    }
+
+    /// Decodes and checks a proposal's block against the parent; remembers it if valid.
+    async fn check(&mut self, p: &StoredProposal) -> Result<bool, HostError> {
+        let block = match Block::decode(&p.block) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(height = %p.height, error = %e, "proposed block does not decode");
+                return Ok(false);
+            }
+        };
+        if BlockId::from(block_hash(self.scheme, &block.header)) != p.block_id
+            || block.header.height != p.height.0
+        {
+            tracing::warn!(height = %p.height, "proposed block does not match its id or height");
+            return Ok(false);
+        }
+        if self.checked.contains_key(&p.block_id) {
+            return Ok(true);
+        }
+        let app = self.app.clone();
+        let b = block.clone();
+        match blocking(move || app.check(&b)).await? {
+            Ok(txs) => {
+                self.checked.insert(p.block_id, (block, txs));
+                Ok(true)
+            }
+            Err(AppError::Local(e)) => Err(HostError::App(AppError::Local(e))),
+            Err(e) => {
+                tracing::warn!(height = %p.height, proposer = %p.proposer, error = %e, "voting against an invalid proposal");
+                Ok(false)
+            }
+        }
+    }
+
+    async fn synced(
+        &mut self,
+        height: Height,
+        round: Round,
+        proposer: Address,
+        value_bytes: &[u8],
+    ) -> Result<SyncedValueOutcome<GovCtx>, HostError> {
+        let Ok(block) = Block::decode(value_bytes) else {
+            return Ok(SyncedValueOutcome::PeerFault);
+        };
+        let block_id = BlockId::from(block_hash(self.scheme, &block.header));
+        let mut p = StoredProposal {
+            height,
+            round: round.as_u32().unwrap_or(0),
+            pol_round: None,
+            proposer,
+            block_id,
+            block: value_bytes.to_vec(),
+            valid: None,
+        };
+        self.current = height;
+        let valid = self.check(&p).await?;
+        p.valid = Some(valid);
+        self.proposals.put(&p)?;
+        Ok(SyncedValueOutcome::Verdict(self.proposed_value(&p, valid)))
+    }
+
+    /// Commits the decided block and moves to the next height.
+    async fn decided(
+        &mut self,
+        certificate: malachitebft_core_types::CommitCertificate<GovCtx>,
+    ) -> Result<(), HostError> {
+        let height = certificate.height;
+        let id = certificate.value_id;
+        if !self.checked.contains_key(&id) {
+            // Decided on a block this node has but did not check yet (e.g. it was late).
+            if let Some(p) = self.proposals.find(height, &id)? {
+                self.check(&p).await?;
+            }
+        }
+        let Some((block, txs)) = self.checked.remove(&id) else {
+            return Err(HostError::App(AppError::Divergence(format!(
+                "decided block {id} at height {height} is missing or invalid here"
+            ))));
+        };
+        let ours = cert::from_malachite(&certificate, &self.validators)
+            .ok_or_else(|| AppError::Local("certificate names an unknown validator".into()))?;
+        let app = self.app.clone();
+        blocking(move || app.commit(&block, &txs, &ours)).await??;
+        self.current = Height(height.0.saturating_add(1));
+        self.checked.clear();
+        self.parts.prune_below(self.current.0);
+        self.proposals.prune_below(self.current)?;
+        Ok(())
+    }
+}

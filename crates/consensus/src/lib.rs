@@ -1,0 +1,24 @@
+//! The application side of Malachite, the BFT engine that replicates govchain's ledger
+//! (circlefin/malachite, `arc-malachitebft-*` 0.8.2, app-channel interface).
+//!
+//! - [`context`]: heights, addresses, the decided value (a block id), votes, proposals, parts;
+//! - [`signing`]: what validators sign — a precommit for a block signs exactly govchain's
+//!   commit-certificate bytes, so decisions are checkable offline;
+//! - [`codec`]: borsh encodings of every message for the WAL, the network and sync;
+//! - [`streaming`]: blocks cut into signed proposal parts and put back together;
+//! - [`host`]: the loop answering every `AppMsg`; [`engine`]: configuration and start.
+//!
+//! The node's application is reached only through [`Application`].
+
+mod application;
+pub mod cert;
+pub mod codec;
+pub mod context;
+pub mod engine;
+mod host;
+pub mod proposals;
+pub mod signing;
+pub mod streaming;
+
+pub use application::{AppError, Application};
+pub use engine::{EngineError, EngineSettings, run};
