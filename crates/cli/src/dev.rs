@@ -66,6 +66,28 @@ pub struct DevnetArgs {
 }
 
 #[derive(Args)]
+pub struct InitArgs {
+    /// Directory for the new chain's files (must not hold a chain yet)
+    #[arg(long)]
+    home: PathBuf,
+    /// Validators
+    #[arg(long, default_value_t = 4)]
+    validators: usize,
+    /// API port of node 0; node i gets this + i
+    #[arg(long, default_value_t = 8080)]
+    api_port: u16,
+    /// Consensus (libp2p) port of node 0; node i gets this + i
+    #[arg(long, default_value_t = 27000)]
+    p2p_port: u16,
+    /// Signature scheme of the chain's transactions: ed25519 or sm2
+    #[arg(long, default_value = "ed25519")]
+    scheme: Scheme,
+    /// Least milliseconds between blocks
+    #[arg(long, default_value_t = 500)]
+    block_time_ms: u64,
+}
+
+#[derive(Args)]
 pub struct NodeArgs {
     /// The node's configuration file (TOML)
     #[arg(long)]
@@ -85,7 +107,11 @@ pub fn init_chain(
     scheme: Scheme,
     api: impl Fn(usize) -> SocketAddr,
     p2p_port: impl Fn(usize) -> u16,
+    block_time_ms: u64,
 ) -> anyhow::Result<Vec<PathBuf>> {
+    if home.join("genesis.json").exists() {
+        bail!("{} already holds a chain", home.display());
+    }
     const MAX_VALIDATORS: usize = 16;
     if n == 0 || n > MAX_VALIDATORS {
         bail!("choose between 1 and {MAX_VALIDATORS} validators");
@@ -150,7 +176,7 @@ pub fn init_chain(
                     .filter(|j| *j != i)
                     .map(|j| p2p_addr(p2p_port(j)))
                     .collect(),
-                block_time_ms: 500,
+                block_time_ms,
             },
             mempool: Default::default(),
         };
@@ -159,6 +185,26 @@ pub fn init_chain(
         configs.push(file);
     }
     Ok(configs)
+}
+
+fn offset(base: u16, i: usize) -> u16 {
+    base.saturating_add(u16::try_from(i).unwrap_or(u16::MAX))
+}
+
+/// `govchain init`: a new chain's files, for `govchain node` (or `devnet`) to run.
+pub fn init(args: InitArgs) -> anyhow::Result<()> {
+    let configs = init_chain(
+        &args.home,
+        args.validators,
+        args.scheme,
+        |i| SocketAddr::from(([127, 0, 0, 1], offset(args.api_port, i))),
+        |i| offset(args.p2p_port, i),
+        args.block_time_ms,
+    )?;
+    for c in configs {
+        println!("{}", c.display());
+    }
+    Ok(())
 }
 
 /// Runs one node in this process until Ctrl-C or SIGTERM.
@@ -203,7 +249,7 @@ pub fn dev(args: DevArgs) -> anyhow::Result<()> {
     let config_file = home.join("node-0").join("config.toml");
     if !config_file.exists() {
         let api = args.api.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
-        init_chain(&home, 1, args.scheme, |_| api, |_| 0)?;
+        init_chain(&home, 1, args.scheme, |_| api, |_| 0, 500)?;
         eprintln!("created a new chain in {}", home.display());
     }
     run_node(NodeConfig::load(&config_file)?, args.api, &home)
@@ -221,13 +267,13 @@ pub fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
         found.sort();
         found
     } else {
-        let (api, p2p) = (args.api_port, args.p2p_port);
         let configs = init_chain(
             &home,
             args.validators,
             args.scheme,
-            |i| SocketAddr::from(([127, 0, 0, 1], api.saturating_add(i as u16))),
-            |i| p2p.saturating_add(i as u16),
+            |i| SocketAddr::from(([127, 0, 0, 1], offset(args.api_port, i))),
+            |i| offset(args.p2p_port, i),
+            500,
         )?;
         eprintln!(
             "created a {}-validator devnet in {}",

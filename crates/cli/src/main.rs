@@ -31,6 +31,8 @@ enum Command {
     Dev(dev::DevArgs),
     /// Run a local devnet: N validators (default 4) as separate processes under BFT consensus
     Devnet(dev::DevnetArgs),
+    /// Create a new chain's files: genesis, keys, one config per validator
+    Init(dev::InitArgs),
     /// Run one validator from its configuration file, as a department deploys it
     Node(dev::NodeArgs),
     /// Build, sign and submit a transaction, then wait for its receipt
@@ -98,6 +100,7 @@ fn main() -> anyhow::Result<()> {
         Command::Keys(c) => keys::run(c),
         Command::Dev(a) => dev::dev(a),
         Command::Devnet(a) => dev::devnet(a),
+        Command::Init(a) => dev::init(a),
         Command::Node(a) => dev::node(a),
         Command::Tx(a) => tx::run(a),
         Command::Query(c) => query::run(c),

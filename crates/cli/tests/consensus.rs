@@ -1,0 +1,158 @@
+//! Fault tests of the BFT network with real processes (STYLE.md §9), named by their shape:
+//! four validators as separate `govchain node` processes on 127.0.0.1, linked through
+//! partitionable proxies, under a load of signed transactions.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "a test fails loudly"
+)]
+
+use govchain_node::read_key_file;
+use govchain_testnet::{Load, Testnet, TestnetOptions};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_govchain");
+const AUTHORITIES: &[&str] = &["civil-affairs", "market-regulation", "hr-social-security"];
+
+async fn net(dir: &std::path::Path) -> Testnet {
+    let mut net = Testnet::create(
+        dir,
+        TestnetOptions {
+            binary: BIN.into(),
+            validators: 4,
+            block_time_ms: 100,
+        },
+    )
+    .await
+    .unwrap();
+    net.start_all().await.unwrap();
+    net
+}
+
+fn load(net: &Testnet) -> Load {
+    let keys = AUTHORITIES
+        .iter()
+        .map(|a| read_key_file(&net.authority_key(a)).unwrap())
+        .collect();
+    Load::start(keys, "govchain-devnet", net.urls(), vec![])
+}
+
+/// Fails with the nodes' logs.
+fn check<T, E: std::fmt::Display>(net: &Testnet, r: Result<T, E>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("{e}\n{}", net.log_tails(40)),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn n4_happy() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = net(dir.path()).await;
+    let load = load(&net);
+    check(&net, net.wait_height(15, Duration::from_secs(60)).await);
+    let report = load.stop().await;
+    assert!(
+        report.committed.len() >= 10,
+        "only {} committed",
+        report.committed.len()
+    );
+    check(
+        &net,
+        net.assert_committed_everywhere(&report.committed).await,
+    );
+    let common = check(&net, net.assert_roots_agree().await);
+    assert!(common >= 15);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn n4f1_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = net(dir.path()).await;
+    let load = load(&net);
+    check(&net, net.wait_height(5, Duration::from_secs(60)).await);
+    // A validator other than the first (the load starts there) dies without warning.
+    let victim = 1 + (std::process::id() as usize % 3);
+    net.kill(victim).await.unwrap();
+    let (_, h) = net
+        .heights()
+        .await
+        .into_iter()
+        .max_by_key(|(_, h)| *h)
+        .unwrap();
+    // Three of four keep deciding.
+    check(&net, net.wait_height(h + 10, Duration::from_secs(60)).await);
+    let before = load.snapshot().await.committed;
+    net.start(victim).await.unwrap();
+    // It catches up by value sync and follows the chain again.
+    check(&net, net.wait_height(h + 20, Duration::from_secs(90)).await);
+    let report = load.stop().await;
+    assert!(
+        report.committed.len() > before.len(),
+        "the load made no progress"
+    );
+    check(
+        &net,
+        net.assert_committed_everywhere(&report.committed).await,
+    );
+    check(&net, net.assert_roots_agree().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn n4_restart_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = net(dir.path()).await;
+    let load = load(&net);
+    check(&net, net.wait_height(8, Duration::from_secs(60)).await);
+    let report = load.stop().await;
+    net.stop_all().await.unwrap();
+    let mut heights = Vec::new();
+    net.start_all().await.unwrap();
+    for (_, h) in net.heights().await {
+        heights.push(h);
+    }
+    let h = *heights.iter().max().unwrap();
+    assert!(h >= 8, "restarted below the height reached: {heights:?}");
+    check(&net, net.wait_height(h + 5, Duration::from_secs(60)).await);
+    check(
+        &net,
+        net.assert_committed_everywhere(&report.committed).await,
+    );
+    check(&net, net.assert_roots_agree().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn n4_partition_2_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = net(dir.path()).await;
+    check(&net, net.wait_height(5, Duration::from_secs(60)).await);
+    net.partition(&[&[0, 1], &[2, 3]]);
+    // Let a decision already in flight land, then nothing more may commit anywhere.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let during: Vec<_> = net.heights().await;
+    let load = load(&net);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let after: Vec<_> = net.heights().await;
+    assert_eq!(during, after, "blocks committed during a 2|2 partition");
+    assert!(load.snapshot().await.committed.is_empty());
+    net.heal();
+    let top = after.iter().map(|(_, h)| *h).max().unwrap();
+    check(
+        &net,
+        net.wait_height(top + 5, Duration::from_secs(90)).await,
+    );
+    let report = load.stop().await;
+    assert!(
+        !report.committed.is_empty(),
+        "nothing committed after healing"
+    );
+    check(
+        &net,
+        net.assert_committed_everywhere(&report.committed).await,
+    );
+    check(&net, net.assert_roots_agree().await);
+}

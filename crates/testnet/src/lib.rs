@@ -1,0 +1,15 @@
+//! Test networks of real `govchain node` processes on 127.0.0.1, in the scenario style of
+//! STYLE.md §9: `net.start_all()`, `net.kill(2)`, `net.partition(&[&[0, 1], &[2, 3]])`,
+//! `net.wait_height(20)`, `net.assert_roots_agree()`.
+//!
+//! Every validator reaches every other through a TCP proxy owned by the harness, so a partition
+//! is made by the proxies refusing and cutting connections between groups — no root privileges
+//! needed. A [`Load`] submits signed transactions and remembers which ones committed, so a test
+//! can check that none is ever lost.
+
+mod load;
+mod net;
+mod proxy;
+
+pub use load::{Load, LoadReport};
+pub use net::{NetError, NodeStatus, Testnet, TestnetOptions};
