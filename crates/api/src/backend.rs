@@ -1,7 +1,7 @@
 //! What the API needs from a node.
 
 use govchain_mempool::AdmitError;
-use govchain_store::{StateProof, Versioned};
+use govchain_store::{RecordCertificate, StateProof, Versioned};
 use govchain_types::{Block, CommitCertificate, Hash, Height, Receipt, Scheme, Tx};
 use serde::Serialize;
 use std::sync::Arc;
@@ -71,6 +71,13 @@ pub trait Backend: Send + Sync + 'static {
     /// The version of `key` in force at `height` (latest if `None`).
     fn state(&self, key: &[u8], height: Option<Height>) -> Result<Option<Versioned>, BackendError>;
     fn proof(&self, key: &[u8], height: Option<Height>) -> Result<StateProof, BackendError>;
+    /// The offline certificate of `key` at `height` (default: the latest certified height,
+    /// one below the latest block).
+    fn certificate(
+        &self,
+        key: &[u8],
+        height: Option<Height>,
+    ) -> Result<RecordCertificate, BackendError>;
     fn status(&self) -> Status;
     /// Prometheus text exposition.
     fn metrics(&self) -> String;

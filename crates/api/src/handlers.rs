@@ -41,6 +41,7 @@ pub fn router(backend: Arc<dyn Backend>) -> Router {
         .route("/v1/blocks/{height}", get(get_block))
         .route("/v1/state/{*key}", get(get_state))
         .route("/v1/proof/{*key}", get(get_proof))
+        .route("/v1/certificate/{*key}", get(get_certificate))
         .route("/v1/status", get(status))
         .route("/v1/events", get(events))
         .route("/v1/openapi.json", get(openapi))
@@ -381,6 +382,29 @@ async fn get_proof(
     Ok(Json(proof).into_response())
 }
 
+/// The offline certificate of a record
+///
+/// The value (or absence) of `key` at a height, its Merkle proof, and the next block's header
+/// with the validators' commit certificate. `govchain verify FILE --genesis genesis.json` checks
+/// it with no network.
+#[utoipa::path(
+    get, path = "/v1/certificate/{key}", tag = "state",
+    params(("key" = String, Path, description = "e.g. `principal/civil-affairs`, or 0x-hex"), AtHeight),
+    responses(
+        (status = 200, description = "proof, certifying header, commit certificate", body = Object),
+        (status = 404, description = "that height is not certified yet (its next block is not committed)", body = ErrorBody),
+    )
+)]
+async fn get_certificate(
+    State(backend): State<Shared>,
+    Path(key): Path<String>,
+    q: Result<Query<AtHeight>, QueryRejection>,
+) -> ApiResult<Response> {
+    let height = at_height(q)?;
+    let raw = parse_key(&key)?;
+    Ok(Json(backend.certificate(&raw, height)?).into_response())
+}
+
 /// The node's status
 #[utoipa::path(
     get, path = "/v1/status", tag = "node",
@@ -444,7 +468,7 @@ async fn openapi() -> Response {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node."),
-    paths(submit_tx, get_tx, get_block, get_state, get_proof, status, metrics, events, openapi),
+    paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, status, metrics, events, openapi),
     components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue)),
     tags(
         (name = "transactions", description = "submit signed transactions, read receipts"),

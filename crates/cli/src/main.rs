@@ -40,6 +40,15 @@ enum Command {
     /// Read from a node: status, blocks, transactions, state, proofs
     #[command(subcommand)]
     Query(query::QueryCommand),
+    /// Check a record certificate (from `govchain query certificate --out`) offline, against
+    /// the validator set of the chain's genesis file
+    Verify {
+        /// The certificate file (JSON)
+        file: PathBuf,
+        /// The chain's genesis file (its validator set is trusted)
+        #[arg(long)]
+        genesis: PathBuf,
+    },
     /// Work with Merkle proofs offline
     #[command(subcommand)]
     Proof(ProofCommand),
@@ -105,6 +114,7 @@ fn main() -> anyhow::Result<()> {
         Command::Tx(a) => tx::run(a),
         Command::Query(c) => query::run(c),
         Command::Proof(ProofCommand::Verify { file, root }) => query::verify_proof(&file, &root),
+        Command::Verify { file, genesis } => query::verify_certificate(&file, &genesis),
         Command::Bench(c) => bench::run(c),
     }
 }

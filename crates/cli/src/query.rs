@@ -34,6 +34,18 @@ pub enum QueryCommand {
         #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
         node: String,
     },
+    /// The offline certificate of a record (value, proof, certifying header and its commit
+    /// certificate); --out saves it for `govchain verify`
+    Certificate {
+        key: String,
+        /// Default: the latest certified height (one below the latest block)
+        #[arg(long)]
+        height: Option<u64>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
     /// A Merkle proof of a key's value or absence at a height; --out saves it for
     /// `govchain proof verify`
     Proof {
@@ -69,6 +81,16 @@ pub fn run(cmd: QueryCommand) -> anyhow::Result<()> {
                 out,
                 node,
             } => (node, with_height(format!("/v1/proof/{key}"), height), out),
+            QueryCommand::Certificate {
+                key,
+                height,
+                out,
+                node,
+            } => (
+                node,
+                with_height(format!("/v1/certificate/{key}"), height),
+                out,
+            ),
         };
         let body = Client::new(&node)?.get(&path).await?.ok()?;
         let text = serde_json::to_string_pretty(&body)?;
@@ -104,6 +126,37 @@ pub fn verify_proof(file: &Path, root: &str) -> anyhow::Result<()> {
         None => println!(
             "verified: `{key}` is absent at height {} under root {root}",
             proof.height
+        ),
+    }
+    Ok(())
+}
+
+/// Checks a record certificate offline against the validator set of a genesis file.
+pub fn verify_certificate(file: &Path, genesis: &Path) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let cert: govchain_store::RecordCertificate = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a record certificate", file.display()))?;
+    let genesis = govchain_node::read_genesis(genesis)?;
+    cert.verify(&genesis.chain_id, &genesis.validators)
+        .with_context(|| format!("the certificate in {} does not verify", file.display()))?;
+    let key = String::from_utf8_lossy(&cert.proof.key);
+    let signers = cert.commit.signatures.len();
+    match &cert.proof.value {
+        Some(v) => println!(
+            "verified: `{key}` = {} at height {}, certified by block {} ({} of {} validators signed)",
+            hex::encode(v),
+            cert.proof.height,
+            cert.header.height,
+            signers,
+            genesis.validators.len()
+        ),
+        None => println!(
+            "verified: `{key}` is absent at height {}, certified by block {} ({} of {} validators signed)",
+            cert.proof.height,
+            cert.header.height,
+            signers,
+            genesis.validators.len()
         ),
     }
     Ok(())

@@ -3,7 +3,7 @@
 use crate::app::App;
 use govchain_api::{Backend, BackendError, BlockRecord, CommitEvent, Status, TxRecord};
 use govchain_mempool::AdmitError;
-use govchain_store::{StateProof, Versioned};
+use govchain_store::{RecordCertificate, StateProof, Versioned};
 use govchain_types::{Hash, Height};
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -84,6 +84,41 @@ impl Backend for App {
     fn proof(&self, key: &[u8], height: Option<Height>) -> Result<StateProof, BackendError> {
         let h = self.check_height(height)?;
         self.store().proof(key, h).map_err(unavailable)
+    }
+
+    fn certificate(
+        &self,
+        key: &[u8],
+        height: Option<Height>,
+    ) -> Result<RecordCertificate, BackendError> {
+        let latest = self.head().height;
+        let h = match height {
+            Some(h) => h,
+            None => latest.checked_sub(1).ok_or_else(|| {
+                BackendError::NotFound("no height is certified yet: wait for block 1".into())
+            })?,
+        };
+        if h >= latest {
+            return Err(BackendError::NotFound(format!(
+                "height {h} is certified by block {}, which is not committed yet (latest {latest})",
+                h.saturating_add(1)
+            )));
+        }
+        let store = self.store();
+        let next = h.saturating_add(1);
+        let block = store
+            .block(next)
+            .map_err(unavailable)?
+            .ok_or_else(|| unavailable(format!("block {next} missing")))?;
+        let commit = store
+            .certificate(next)
+            .map_err(unavailable)?
+            .ok_or_else(|| unavailable(format!("certificate of block {next} missing")))?;
+        Ok(RecordCertificate {
+            proof: store.proof(key, h).map_err(unavailable)?,
+            header: block.header,
+            commit,
+        })
     }
 
     fn status(&self) -> Status {

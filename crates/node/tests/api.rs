@@ -552,3 +552,42 @@ async fn an_sm2_chain_runs_end_to_end_with_sm3_roots() {
     assert_eq!(proof.scheme, Scheme::Sm2);
     proof.verify(&app.store().root(1).unwrap()).unwrap();
 }
+
+#[tokio::test]
+async fn a_record_certificate_verifies_offline_and_tampering_is_caught() {
+    let n = node(100);
+    let ca = key("civil-affairs");
+    n.app.submit(vec![tx(&ca, 0, 10, "cit-0001").encode()]);
+    SoloProducer::produce(&n.app, &n.validator).unwrap();
+    // Height 1 is certified only once block 2 exists.
+    assert_error(
+        "not yet certified",
+        &get(&n.router, "/v1/certificate/principal/cit-0001?height=1").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    SoloProducer::produce(&n.app, &n.validator).unwrap();
+    let (status, body) = get(&n.router, "/v1/certificate/principal/cit-0001").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let cert: govchain_store::RecordCertificate = serde_json::from_value(body).unwrap();
+    assert_eq!((cert.proof.height, cert.header.height), (1, 2));
+    let genesis = n.app.genesis().clone();
+    cert.verify(CHAIN, &genesis.validators).unwrap();
+
+    let mut wrong_value = cert.clone();
+    wrong_value.proof.value = Some(b"forged".to_vec());
+    assert!(wrong_value.verify(CHAIN, &genesis.validators).is_err());
+    let mut wrong_header = cert.clone();
+    wrong_header.header.time_ms += 1;
+    assert!(wrong_header.verify(CHAIN, &genesis.validators).is_err());
+    let mut unsigned = cert.clone();
+    unsigned.commit.signatures.clear();
+    assert!(unsigned.verify(CHAIN, &genesis.validators).is_err());
+    let strangers = vec![GenesisValidator {
+        name: PrincipalId::new("x").unwrap(),
+        key: key("stranger").public_key(),
+        power: 1,
+    }];
+    assert!(cert.verify(CHAIN, &strangers).is_err());
+    assert!(cert.verify("other-chain", &genesis.validators).is_err());
+}

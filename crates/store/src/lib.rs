@@ -14,6 +14,7 @@
 //! for the crash tests (STYLE.md §4), and [`bench`] measures the store.
 
 pub mod bench;
+mod certificate;
 mod commit;
 mod error;
 pub mod faulty;
@@ -22,6 +23,7 @@ mod read;
 mod tables;
 mod tree;
 
+pub use certificate::RecordCertificate;
 pub use commit::CommitInput;
 pub use error::{Error, Result};
 pub use proof::StateProof;
