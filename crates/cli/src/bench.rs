@@ -20,6 +20,23 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2.0)]
         seconds: f64,
     },
+    /// A network of validator processes on this machine: committed transactions/s at
+    /// saturation, commit latency p50/p99 at half that load
+    Chain {
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        /// Signers loading the chain (benchmark authorities with public keys)
+        #[arg(long, default_value_t = 200)]
+        signers: usize,
+        /// Transactions per signer in the saturation run (at most 900)
+        #[arg(long, default_value_t = 100)]
+        per_signer: u64,
+        /// Seconds of the half-load run
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 200)]
+        block_time_ms: u64,
+    },
     /// Committed state writes/s, proof generations/s and point-read latency
     Store {
         /// Keys to write
@@ -40,6 +57,21 @@ pub enum BenchCommand {
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Verify { seconds } => bench_verify(Duration::from_secs_f64(seconds)),
+        BenchCommand::Chain {
+            validators,
+            signers,
+            per_signer,
+            seconds,
+            block_time_ms,
+        } => tokio::runtime::Runtime::new()?.block_on(crate::bench_chain::run(
+            crate::bench_chain::ChainBench {
+                validators,
+                signers,
+                per_signer,
+                seconds,
+                block_time_ms,
+            },
+        )),
         BenchCommand::Store {
             keys,
             batch,
@@ -73,6 +105,18 @@ fn rate(budget: Duration, per_call: usize, mut f: impl FnMut() -> bool) -> anyho
         n += per_call;
     }
     Ok(n as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Ed25519 batched verifications per second on one core: the ceiling throughput is compared with.
+pub fn batch_verify_rate(budget: Duration) -> anyhow::Result<f64> {
+    let items = corpus(Scheme::Ed25519);
+    rate(budget, items.len(), || {
+        let mut b = BatchVerifier::new();
+        for (k, m, s) in &items {
+            b.push(k, m, s);
+        }
+        b.verify().iter().all(Result::is_ok)
+    })
 }
 
 fn bench_verify(budget: Duration) -> anyhow::Result<()> {

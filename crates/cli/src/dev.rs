@@ -85,6 +85,15 @@ pub struct InitArgs {
     /// Least milliseconds between blocks
     #[arg(long, default_value_t = 500)]
     block_time_ms: u64,
+    /// Benchmarks only: N extra authorities `bench-<i>` whose keys derive from public seeds
+    /// (INSECURE: anyone can sign as them), to load the chain from many signers
+    #[arg(long, default_value_t = 0, hide = true)]
+    bench_signers: usize,
+}
+
+/// The insecure, publicly derivable key of benchmark signer `i` (`govchain init --bench-signers`).
+pub fn bench_signer_key(scheme: Scheme, i: usize) -> SecretKey {
+    SecretKey::from_seed(scheme, format!("govchain-bench-signer-{i}").as_bytes())
 }
 
 #[derive(Args)]
@@ -108,6 +117,7 @@ pub fn init_chain(
     api: impl Fn(usize) -> SocketAddr,
     p2p_port: impl Fn(usize) -> u16,
     block_time_ms: u64,
+    bench_signers: usize,
 ) -> anyhow::Result<Vec<PathBuf>> {
     if home.join("genesis.json").exists() {
         bail!("{} already holds a chain", home.display());
@@ -127,6 +137,14 @@ pub fn init_chain(
             kind: *kind,
             authority: true,
             keys: vec![key.public_key()],
+        });
+    }
+    for i in 0..bench_signers {
+        accounts.push(GenesisAccount {
+            id: PrincipalId::new(format!("bench-{i}"))?,
+            kind: PrincipalKind::Organisation,
+            authority: true,
+            keys: vec![bench_signer_key(scheme, i).public_key()],
         });
     }
     let mut validators = Vec::new();
@@ -200,6 +218,7 @@ pub fn init(args: InitArgs) -> anyhow::Result<()> {
         |i| SocketAddr::from(([127, 0, 0, 1], offset(args.api_port, i))),
         |i| offset(args.p2p_port, i),
         args.block_time_ms,
+        args.bench_signers,
     )?;
     for c in configs {
         println!("{}", c.display());
@@ -249,7 +268,7 @@ pub fn dev(args: DevArgs) -> anyhow::Result<()> {
     let config_file = home.join("node-0").join("config.toml");
     if !config_file.exists() {
         let api = args.api.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
-        init_chain(&home, 1, args.scheme, |_| api, |_| 0, 500)?;
+        init_chain(&home, 1, args.scheme, |_| api, |_| 0, 500, 0)?;
         eprintln!("created a new chain in {}", home.display());
     }
     run_node(NodeConfig::load(&config_file)?, args.api, &home)
@@ -274,6 +293,7 @@ pub fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
             |i| SocketAddr::from(([127, 0, 0, 1], offset(args.api_port, i))),
             |i| offset(args.p2p_port, i),
             500,
+            0,
         )?;
         eprintln!(
             "created a {}-validator devnet in {}",

@@ -2,6 +2,7 @@
 //! proofs offline, and measure this machine.
 
 mod bench;
+mod bench_chain;
 mod client;
 mod dev;
 mod keys;

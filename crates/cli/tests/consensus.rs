@@ -25,6 +25,7 @@ async fn net(dir: &std::path::Path) -> Testnet {
             binary: BIN.into(),
             validators: 4,
             block_time_ms: 100,
+            bench_signers: 0,
         },
     )
     .await

@@ -29,6 +29,8 @@ pub struct TestnetOptions {
     pub binary: PathBuf,
     pub validators: usize,
     pub block_time_ms: u64,
+    /// Extra authorities with publicly derivable keys, for benchmarks (0 in tests).
+    pub bench_signers: usize,
 }
 
 /// A node's head.
@@ -65,6 +67,7 @@ impl Testnet {
             .arg(dir)
             .args(["--validators", &n.to_string()])
             .args(["--block-time-ms", &options.block_time_ms.to_string()])
+            .args(["--bench-signers", &options.bench_signers.to_string()])
             .output()
             .await
             .map_err(err)?;
