@@ -182,12 +182,12 @@ pub fn init_chain(
     for (i, key) in consensus_keys.iter().enumerate() {
         let dir = home.join(format!("node-{i}"));
         write_key_file(&dir.join("validator.json"), key)?;
-        let config = NodeConfig {
-            data_dir: PathBuf::from("data"),
-            genesis_file: PathBuf::from("../genesis.json"),
-            validator_key_file: PathBuf::from("validator.json"),
-            api: ApiConfig { listen: api(i) },
-            consensus: ConsensusSettings {
+        let config = NodeConfig::new(
+            PathBuf::from("data"),
+            PathBuf::from("../genesis.json"),
+            PathBuf::from("validator.json"),
+            ApiConfig { listen: api(i) },
+            ConsensusSettings {
                 home: PathBuf::from("consensus"),
                 listen: p2p_addr(p2p_port(i)),
                 peers: (0..n)
@@ -196,8 +196,7 @@ pub fn init_chain(
                     .collect(),
                 block_time_ms,
             },
-            mempool: Default::default(),
-        };
+        );
         let file = dir.join("config.toml");
         config.save(&file)?;
         configs.push(file);

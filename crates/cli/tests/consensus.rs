@@ -19,7 +19,13 @@ const BIN: &str = env!("CARGO_BIN_EXE_govchain");
 const AUTHORITIES: &[&str] = &["civil-affairs", "market-regulation", "hr-social-security"];
 
 async fn net(dir: &std::path::Path) -> Testnet {
-    let mut net = Testnet::create(
+    let mut net = created(dir).await;
+    net.start_all().await.unwrap();
+    net
+}
+
+async fn created(dir: &std::path::Path) -> Testnet {
+    Testnet::create(
         dir,
         TestnetOptions {
             binary: BIN.into(),
@@ -29,9 +35,7 @@ async fn net(dir: &std::path::Path) -> Testnet {
         },
     )
     .await
-    .unwrap();
-    net.start_all().await.unwrap();
-    net
+    .unwrap()
 }
 
 fn load(net: &Testnet) -> Load {
@@ -156,4 +160,37 @@ async fn n4_partition_2_2() {
         net.assert_committed_everywhere(&report.committed).await,
     );
     check(&net, net.assert_roots_agree().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn n4_equivocation() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = created(dir.path()).await;
+    // Node 3 signs a conflicting vote for every vote it casts, and a conflicting proposal for
+    // every proposal (Malachite's Byzantine proxy; `cargo test` builds the binary with it).
+    net.append_config(
+        3,
+        "[byzantine]\nequivocate_votes = { mode = \"always\" }\nequivocate_proposals = { mode = \"always\" }\n",
+    )
+    .unwrap();
+    net.start_all().await.unwrap();
+    let load = load(&net);
+    check(&net, net.wait_height(15, Duration::from_secs(90)).await);
+    let report = load.stop().await;
+    assert!(!report.committed.is_empty());
+    // Safety: one block per height, the same everywhere.
+    check(&net, net.assert_roots_agree().await);
+    check(
+        &net,
+        net.assert_committed_everywhere(&report.committed).await,
+    );
+    // The honest validators saw and logged the double signing.
+    let logged = (0..3)
+        .filter(|i| net.log_contains(*i, "equivocation evidence"))
+        .count();
+    assert!(
+        logged >= 1,
+        "no honest node logged the evidence\n{}",
+        net.log_tails(20)
+    );
 }

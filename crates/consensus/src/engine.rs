@@ -3,6 +3,8 @@
 
 use crate::application::Application;
 use crate::codec::GovCodec;
+#[cfg(feature = "byzantine")]
+use crate::context::BlockId;
 use crate::context::{Address, GovCtx, PrivateKey, ValidatorSet};
 use crate::host::{Host, HostError};
 use crate::proposals::ProposalStore;
@@ -47,6 +49,9 @@ pub struct EngineSettings {
     pub peers: Vec<String>,
     /// The least time between the starts of two heights (Malachite's `target_time`).
     pub block_time: Duration,
+    /// Test builds only: make this validator Byzantine (equivocate, drop messages).
+    #[cfg(feature = "byzantine")]
+    pub byzantine: Option<malachitebft_engine_byzantine::ByzantineConfig>,
 }
 
 #[derive(Clone, Debug)]
@@ -157,24 +162,70 @@ pub async fn run(
     );
     let proposals = ProposalStore::open(&settings.home.join("proposals.redb"))
         .map_err(|e| EngineError::Config(e.to_string()))?;
-    let (mut channels, handle) = EngineBuilder::new(GovCtx, cfg)
-        .with_default_wal(WalContext::new(
-            settings.home.join("wal").join("consensus.wal"),
-            GovCodec,
-        ))
-        .with_default_network(NetworkContext::new(identity, GovCodec))
-        .with_default_consensus(ConsensusContext::new_validator(
-            address,
-            Box::new(GovVerifier {
-                chain_id: chain_id.clone(),
-            }),
-            Box::new(signer.clone()),
-        ))
-        .with_default_sync(SyncContext::new(GovCodec))
-        .with_default_request(RequestContext::new(100))
-        .build()
-        .await
-        .map_err(|e| EngineError::Engine(format!("{e:#}")))?;
+    let verifier = Box::new(GovVerifier {
+        chain_id: chain_id.clone(),
+    });
+    let wal = WalContext::new(settings.home.join("wal").join("consensus.wal"), GovCodec);
+    #[cfg(feature = "byzantine")]
+    let byzantine = settings.byzantine.clone();
+    #[cfg(not(feature = "byzantine"))]
+    let byzantine: Option<()> = None;
+    let built = match byzantine {
+        None => {
+            EngineBuilder::new(GovCtx, cfg)
+                .with_default_wal(wal)
+                .with_default_network(NetworkContext::new(identity, GovCodec))
+                .with_default_consensus(ConsensusContext::new_validator(
+                    address,
+                    verifier,
+                    Box::new(signer.clone()),
+                ))
+                .with_default_sync(SyncContext::new(GovCodec))
+                .with_default_request(RequestContext::new(100))
+                .build()
+                .await
+        }
+        #[cfg(feature = "byzantine")]
+        Some(config) => {
+            tracing::warn!(?config, "THIS VALIDATOR IS BYZANTINE (test build)");
+            let flip = |id: &BlockId| {
+                let mut b = id.0;
+                b[0] ^= 0xff;
+                BlockId(b)
+            };
+            EngineBuilder::new(GovCtx, cfg)
+                .with_default_wal(wal)
+                .with_byzantine_network(malachitebft_app_channel::ByzantineContext {
+                    identity,
+                    codec: GovCodec,
+                    config,
+                    signer: Box::new(signer.clone()),
+                    address,
+                    conflicting_value_fn: Some(Box::new(move |v: &BlockId| flip(v))),
+                    conflicting_vote_value_fn: Some(Box::new(move |v: Option<&BlockId>| {
+                        v.map_or(BlockId([0xee; 32]), flip)
+                    })),
+                })
+                .await
+                .map_err(|e| EngineError::Engine(format!("{e:#}")))?
+                .with_default_consensus(ConsensusContext::new_validator(
+                    address,
+                    verifier,
+                    Box::new(signer.clone()),
+                ))
+                .with_default_sync(SyncContext::new(GovCodec))
+                .with_default_request(RequestContext::new(100))
+                .build()
+                .await
+        }
+        #[cfg(not(feature = "byzantine"))]
+        Some(()) => {
+            return Err(EngineError::Config(
+                "byzantine mode needs a test build".into(),
+            ));
+        }
+    };
+    let (mut channels, handle) = built.map_err(|e| EngineError::Engine(format!("{e:#}")))?;
     tracing::info!(%address, listen = %settings.listen, peers = settings.peers.len(), "consensus engine started");
     let host = Host::new(app, signer, validators, proposals, settings.block_time);
     let result = tokio::select! {

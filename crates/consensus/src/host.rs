@@ -172,7 +172,27 @@ impl Host {
                 self.decided(certificate).await?;
                 let _ = reply.send(());
             }
-            AppMsg::Finalized { reply, .. } => {
+            AppMsg::Finalized {
+                certificate,
+                evidence,
+                reply,
+                ..
+            } => {
+                if !evidence.is_empty() {
+                    for v in self.validators.iter() {
+                        let votes = evidence.votes.get(&v.address).map_or(0, Vec::len);
+                        let proposals = evidence.proposals.get(&v.address).map_or(0, Vec::len);
+                        if votes > 0 || proposals > 0 {
+                            tracing::error!(
+                                validator = %v.address,
+                                height = %certificate.height,
+                                double_votes = votes,
+                                double_proposals = proposals,
+                                "equivocation evidence: a validator signed conflicting messages"
+                            );
+                        }
+                    }
+                }
                 let _ = reply.send(Next::Start(self.current, self.params()));
             }
             AppMsg::GetHistoryMinHeight { reply } => {

@@ -22,3 +22,5 @@ pub mod streaming;
 
 pub use application::{AppError, Application};
 pub use engine::{EngineError, EngineSettings, run};
+#[cfg(feature = "byzantine")]
+pub use malachitebft_engine_byzantine::ByzantineConfig;

@@ -21,6 +21,10 @@ pub struct NodeConfig {
     pub consensus: ConsensusSettings,
     #[serde(default)]
     pub mempool: MempoolSettings,
+    /// Test builds only (feature `byzantine`): make this validator misbehave.
+    #[cfg(feature = "byzantine")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub byzantine: Option<govchain_consensus::ByzantineConfig>,
 }
 
 /// This validator's place in the consensus network.
@@ -84,6 +88,26 @@ impl Default for MempoolSettings {
 }
 
 impl NodeConfig {
+    /// A configuration with default mempool limits.
+    pub fn new(
+        data_dir: PathBuf,
+        genesis_file: PathBuf,
+        validator_key_file: PathBuf,
+        api: ApiConfig,
+        consensus: ConsensusSettings,
+    ) -> Self {
+        Self {
+            data_dir,
+            genesis_file,
+            validator_key_file,
+            api,
+            consensus,
+            mempool: MempoolSettings::default(),
+            #[cfg(feature = "byzantine")]
+            byzantine: None,
+        }
+    }
+
     /// Reads a configuration file and makes its paths absolute.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|source| NodeError::Read {

@@ -66,6 +66,8 @@ pub async fn run(
         listen: config.consensus.listen.clone(),
         peers: config.consensus.peers.clone(),
         block_time: std::time::Duration::from_millis(config.consensus.block_time_ms),
+        #[cfg(feature = "byzantine")]
+        byzantine: config.byzantine.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.api.listen)
         .await

@@ -123,6 +123,27 @@ impl Testnet {
         })
     }
 
+    /// Appends TOML to node `i`'s configuration (e.g. a `[byzantine]` section for a test build);
+    /// takes effect at its next start.
+    pub fn append_config(&self, i: usize, toml: &str) -> Result<()> {
+        let file = self
+            .configs
+            .get(i)
+            .ok_or_else(|| NetError(format!("no node {i}")))?;
+        let mut text = std::fs::read_to_string(file).map_err(err)?;
+        text.push('\n');
+        text.push_str(toml);
+        std::fs::write(file, text).map_err(err)
+    }
+
+    /// Whether node `i`'s log contains `needle`.
+    pub fn log_contains(&self, i: usize, needle: &str) -> bool {
+        self.configs
+            .get(i)
+            .and_then(|c| std::fs::read_to_string(c.with_file_name("node.log")).ok())
+            .is_some_and(|t| t.contains(needle))
+    }
+
     pub fn len(&self) -> usize {
         self.configs.len()
     }
