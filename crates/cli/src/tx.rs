@@ -53,6 +53,15 @@ enum PayloadCommand {
         #[arg(long)]
         revoked_key: PublicKey,
     },
+    /// Replace the validator set from a height on (the legislature's key signs)
+    UpdateValidators {
+        /// JSON list of validators: `[{"name": ..., "key": "ed25519:...", "power": 1}, ...]`
+        #[arg(long)]
+        file: PathBuf,
+        /// The first height the new set decides
+        #[arg(long)]
+        effective_height: u64,
+    },
 }
 
 fn parse_kind(s: &str) -> Result<PrincipalKind, String> {
@@ -111,6 +120,18 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
             principal,
             key: revoked_key,
         },
+        PayloadCommand::UpdateValidators {
+            file,
+            effective_height,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            Payload::UpdateValidators {
+                validators: serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not a list of validators", file.display()))?,
+                effective_height,
+            }
+        }
     };
     let body = TxBody {
         chain_id,

@@ -194,3 +194,67 @@ async fn n4_equivocation() {
         net.log_tails(20)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn n4_validator_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = net(dir.path()).await;
+    check(&net, net.wait_height(3, Duration::from_secs(60)).await);
+    // The legislature gives node 0 ten votes of thirteen, from a height a few blocks ahead.
+    let genesis: govchain_types::Genesis =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("genesis.json")).unwrap())
+            .unwrap();
+    let node0: govchain_types::PublicKey = govchain_crypto::SecretKey::public_key(
+        &read_key_file(&dir.path().join("node-0/validator.json")).unwrap(),
+    );
+    let mut set = genesis.validators.clone();
+    for v in &mut set {
+        if v.key == node0 {
+            v.power = 10;
+        }
+    }
+    let file = dir.path().join("validators.json");
+    std::fs::write(&file, serde_json::to_string(&set).unwrap()).unwrap();
+    let (_, h) = net.heights().await[0];
+    let effective = h + 6;
+    let out = std::process::Command::new(BIN)
+        .args(["tx", "--node", &net.url(0), "--key"])
+        .arg(net.authority_key("legislature"))
+        .args([
+            "update-validators",
+            "--effective-height",
+            &effective.to_string(),
+            "--file",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    check(
+        &net,
+        net.wait_height(effective + 2, Duration::from_secs(60))
+            .await,
+    );
+    // With the old set, one validator of four could not decide alone; with the new one it can.
+    for i in 1..4 {
+        net.kill(i).await.unwrap();
+    }
+    let (_, alone) = net.heights().await[0];
+    check(
+        &net,
+        net.wait_height(alone + 5, Duration::from_secs(60)).await,
+    );
+    // The others come back and catch up through sync, checking certificates of the new set.
+    for i in 1..4 {
+        net.start(i).await.unwrap();
+    }
+    check(
+        &net,
+        net.wait_height(alone + 10, Duration::from_secs(90)).await,
+    );
+    check(&net, net.assert_roots_agree().await);
+}

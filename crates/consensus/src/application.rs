@@ -2,7 +2,9 @@
 //! mempool; consensus never touches them directly (STYLE.md §2).
 
 use govchain_crypto::VerifiedTx;
-use govchain_types::{Block, CommitCertificate, Genesis, Hash, Height, PublicKey};
+use govchain_types::{
+    Block, CommitCertificate, Genesis, GenesisValidator, Hash, Height, PublicKey,
+};
 
 /// Why the application refused or failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -40,6 +42,8 @@ pub trait Application: Send + Sync + 'static {
     ) -> Result<(), AppError>;
     /// A committed block and its certificate, for peers that sync.
     fn decided(&self, height: Height) -> Result<Option<(Block, CommitCertificate)>, AppError>;
+    /// The validator set that decides block `height` (a past height, or the next one).
+    fn validators_at(&self, height: Height) -> Result<Vec<GenesisValidator>, AppError>;
     /// The proposer's clock, read at the edge.
     fn now_ms(&self) -> u64;
 }

@@ -80,6 +80,13 @@ impl Host {
         }
     }
 
+    /// The validator set of a height, as the application's state names it.
+    fn set_at(&self, height: u64) -> Result<ValidatorSet, HostError> {
+        let list = self.app.validators_at(height)?;
+        ValidatorSet::from_genesis(&list)
+            .map_err(|e| HostError::App(AppError::Local(e.to_string())))
+    }
+
     fn params(&self) -> HeightParams<GovCtx> {
         HeightParams::new(
             self.validators.clone(),
@@ -104,6 +111,7 @@ impl Host {
         match msg {
             AppMsg::ConsensusReady { reply } => {
                 self.current = Height(self.app.last_height().saturating_add(1));
+                self.validators = self.set_at(self.current.0)?;
                 tracing::info!(height = %self.current, "consensus ready");
                 let _ = reply.send((self.current, self.params()));
             }
@@ -203,7 +211,7 @@ impl Host {
                 let (start, end) = (range.start().0, range.end().0);
                 for h in start..=end {
                     match self.app.decided(h)? {
-                        Some((block, c)) => match cert::to_malachite(&c, &self.validators) {
+                        Some((block, c)) => match cert::to_malachite(&c, &self.set_at(h)?) {
                             Some(certificate) => out.push(RawDecidedValue::new(
                                 Bytes::from(block.encode()),
                                 certificate,
@@ -465,6 +473,11 @@ impl Host {
         let app = self.app.clone();
         blocking(move || app.commit(&block, &txs, &ours)).await??;
         self.current = Height(height.0.saturating_add(1));
+        let next = self.set_at(self.current.0)?;
+        if next != self.validators {
+            tracing::info!(height = %self.current, validators = next.iter().count(), "validator set changes");
+        }
+        self.validators = next;
         self.checked.clear();
         self.parts.prune_below(self.current.0);
         self.proposals.prune_below(self.current)?;

@@ -2,13 +2,11 @@
 
 use crate::error::{ExecError, Result, TxError};
 use crate::overlay::{BlockOverlay, TxOverlay};
-use crate::schema::{self, KeyRecord, PrincipalRecord};
+use crate::payload::{Signer, TxContext, execute_payload};
+use crate::schema;
 use crate::state::State;
 use govchain_crypto::VerifiedTx;
-use govchain_types::{
-    Event, Header, Height, Payload, PrincipalId, PrincipalKind, PublicKey, Receipt, TxStatus,
-    WriteSet,
-};
+use govchain_types::{Header, Receipt, TxStatus, WriteSet};
 
 /// What a block did: its writes (for the store) and one receipt per transaction, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +30,7 @@ pub fn apply_block(state: &dyn State, header: &Header, txs: &[VerifiedTx]) -> Re
         )));
     }
     let mut block = BlockOverlay::new(state);
+    crate::validators::begin_block(&mut block, header.height)?;
     let mut receipts = Vec::with_capacity(txs.len());
     for (i, vtx) in txs.iter().enumerate() {
         let index = u32::try_from(i)
@@ -86,20 +85,6 @@ pub fn apply_block(state: &dyn State, header: &Header, txs: &[VerifiedTx]) -> Re
         writes: block.writes,
         receipts,
     })
-}
-
-struct TxContext<'a> {
-    height: Height,
-    max_lifetime: u64,
-    chain_id: &'a str,
-    scheme: govchain_types::Scheme,
-}
-
-/// The signer as the envelope check found it.
-struct Signer {
-    key: PublicKey,
-    principal: PrincipalId,
-    record: PrincipalRecord,
 }
 
 /// Chain id, expiry, signer's key in force, nonce. `Ok(Err(_))` is a rejected transaction;
@@ -174,180 +159,4 @@ fn check_envelope(
         principal: key_record.principal,
         record,
     }))
-}
-
-fn event(kind: &str, attributes: &[(&str, String)]) -> Event {
-    Event {
-        kind: kind.to_string(),
-        attributes: attributes
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
-    }
-}
-
-/// Runs a payload in the transaction's overlay. Until the Smart-laws issue makes the laws
-/// decide, key management follows the bootstrap rule: a principal manages its own keys, and a
-/// genesis authority manages anyone's.
-fn execute_payload(
-    tx: &mut TxOverlay<'_>,
-    ctx: &TxContext<'_>,
-    signer: &Signer,
-    payload: &Payload,
-) -> Result<std::result::Result<Vec<Event>, TxError>> {
-    match payload {
-        Payload::RegisterKey {
-            principal,
-            kind,
-            key,
-        } => register_key(tx, ctx, signer, principal, *kind, key),
-        Payload::RevokeKey { principal, key } => revoke_key(tx, ctx, signer, principal, key),
-    }
-}
-
-fn may_manage(signer: &Signer, principal: &PrincipalId) -> std::result::Result<(), TxError> {
-    if signer.record.authority || &signer.principal == principal {
-        Ok(())
-    } else {
-        Err(TxError::new(
-            "unauthorized",
-            format!(
-                "`{}` may not manage the keys of `{principal}`: only the principal itself or a \
-                 bootstrap authority may",
-                signer.principal
-            ),
-        ))
-    }
-}
-
-fn register_key(
-    tx: &mut TxOverlay<'_>,
-    ctx: &TxContext<'_>,
-    signer: &Signer,
-    principal: &PrincipalId,
-    kind: PrincipalKind,
-    key: &PublicKey,
-) -> Result<std::result::Result<Vec<Event>, TxError>> {
-    if key.scheme() != ctx.scheme {
-        return Ok(Err(TxError::new(
-            "scheme_mismatch",
-            format!(
-                "key `{key}` is not a {} key, the chain's scheme",
-                ctx.scheme
-            ),
-        )));
-    }
-    if let Some(existing) = schema::key_record(tx, key)? {
-        return Ok(Err(TxError::new(
-            "key_exists",
-            format!(
-                "key `{key}` is already bound to `{}`; keys are never re-bound",
-                existing.principal
-            ),
-        )));
-    }
-    let mut events = Vec::new();
-    let record = match schema::principal(tx, principal)? {
-        Some(mut record) => {
-            if let Err(e) = may_manage(signer, principal) {
-                return Ok(Err(e));
-            }
-            if record.kind != kind {
-                return Ok(Err(TxError::new(
-                    "kind_mismatch",
-                    format!("`{principal}` is a {:?}, not a {kind:?}", record.kind),
-                )));
-            }
-            record.keys.push(key.clone());
-            record
-        }
-        None => {
-            if !signer.record.authority {
-                return Ok(Err(TxError::new(
-                    "unauthorized",
-                    format!(
-                        "`{}` may not create principal `{principal}`: only a bootstrap \
-                         authority may",
-                        signer.principal
-                    ),
-                )));
-            }
-            events.push(event(
-                "principal_created",
-                &[
-                    ("principal", principal.to_string()),
-                    ("kind", format!("{kind:?}").to_lowercase()),
-                ],
-            ));
-            PrincipalRecord {
-                kind,
-                authority: false,
-                keys: vec![key.clone()],
-                created_at: ctx.height,
-            }
-        }
-    };
-    tx.put(schema::principal_key(principal), schema::value(&record));
-    tx.put(
-        schema::key_key(key),
-        schema::value(&KeyRecord {
-            principal: principal.clone(),
-            added_at: ctx.height,
-            revoked_from: None,
-        }),
-    );
-    events.push(event(
-        "key_registered",
-        &[
-            ("principal", principal.to_string()),
-            ("key", key.to_string()),
-            ("by", signer.key.to_string()),
-        ],
-    ));
-    Ok(Ok(events))
-}
-
-fn revoke_key(
-    tx: &mut TxOverlay<'_>,
-    ctx: &TxContext<'_>,
-    signer: &Signer,
-    principal: &PrincipalId,
-    key: &PublicKey,
-) -> Result<std::result::Result<Vec<Event>, TxError>> {
-    if let Err(e) = may_manage(signer, principal) {
-        return Ok(Err(e));
-    }
-    let Some(mut record) = schema::key_record(tx, key)? else {
-        return Ok(Err(TxError::new(
-            "unknown_key",
-            format!("key `{key}` is not registered"),
-        )));
-    };
-    if &record.principal != principal {
-        return Ok(Err(TxError::new(
-            "unknown_key",
-            format!("key `{key}` is not bound to `{principal}`"),
-        )));
-    }
-    if record.revoked_from.is_some() {
-        return Ok(Err(TxError::new(
-            "already_revoked",
-            format!("key `{key}` is already revoked"),
-        )));
-    }
-    // The key still signs in this block and is refused from the next one on.
-    let from = ctx
-        .height
-        .checked_add(1)
-        .ok_or_else(|| ExecError::InvalidBlock("height overflow".into()))?;
-    record.revoked_from = Some(from);
-    tx.put(schema::key_key(key), schema::value(&record));
-    Ok(Ok(vec![event(
-        "key_revoked",
-        &[
-            ("principal", principal.to_string()),
-            ("key", key.to_string()),
-            ("from_height", from.to_string()),
-        ],
-    )]))
 }

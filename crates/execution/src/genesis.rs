@@ -1,7 +1,7 @@
 //! The genesis state.
 
 use crate::schema::{self, ChainInfo, KeyRecord, PrincipalRecord};
-use govchain_types::{Genesis, PublicKey, Write, WriteSet};
+use govchain_types::{Genesis, Write, WriteSet};
 use std::collections::BTreeSet;
 
 /// Why a genesis document cannot start a chain.
@@ -16,28 +16,7 @@ pub fn validate_genesis(g: &Genesis) -> Result<(), GenesisError> {
     if g.chain_id.is_empty() || g.chain_id.len() > 64 {
         return err("the chain id must be 1 to 64 characters".into());
     }
-    if g.validators.is_empty() {
-        return err("there must be at least one validator".into());
-    }
-    let mut seen_validators = BTreeSet::new();
-    let mut total: u64 = 0;
-    for v in &g.validators {
-        if !matches!(v.key, PublicKey::Ed25519(_)) {
-            return err(format!(
-                "validator `{}` must have an ed25519 consensus key",
-                v.name
-            ));
-        }
-        if v.power == 0 {
-            return err(format!("validator `{}` has no voting power", v.name));
-        }
-        if !seen_validators.insert(v.key.clone()) {
-            return err(format!("validator key `{}` appears twice", v.key));
-        }
-        total = total
-            .checked_add(v.power)
-            .ok_or_else(|| GenesisError("total voting power overflows".into()))?;
-    }
+    crate::validators::validate_validators(&g.validators).map_err(GenesisError)?;
     let mut ids = BTreeSet::new();
     let mut keys = BTreeSet::new();
     for a in &g.accounts {

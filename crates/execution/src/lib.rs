@@ -6,15 +6,20 @@
 //! same block to the same state produce the same writes, receipts and state root.
 
 mod apply;
+mod authorize;
 mod error;
 mod genesis;
 mod header;
+mod keys;
 mod overlay;
+mod payload;
 pub mod schema;
 mod state;
+mod validators;
 
 pub use apply::{BlockOutcome, apply_block};
 pub use error::{ExecError, Result, TxError};
 pub use genesis::{GenesisError, genesis_writes, validate_genesis};
 pub use header::{Expected, HeaderError, expected_tx_root, validate_header};
 pub use state::{MemState, State, StateError};
+pub use validators::validate_validators;

@@ -51,6 +51,20 @@ impl KeyRecord {
     }
 }
 
+/// Where a validator set scheduled to take effect at `height` waits.
+pub fn validator_update_key(height: Height) -> Vec<u8> {
+    format!("chain/validator-update/{height:020}").into_bytes()
+}
+
+/// The validator set in force at `height`, read from the state after `height - 1`: a change
+/// scheduled for `height`, or else the current set.
+pub fn validators_at(state: &dyn State, height: Height) -> Result<Vec<GenesisValidator>> {
+    match read(state, &validator_update_key(height))? {
+        Some(set) => Ok(set),
+        None => validators(state),
+    }
+}
+
 pub fn principal_key(id: &PrincipalId) -> Vec<u8> {
     format!("principal/{id}").into_bytes()
 }
@@ -117,7 +131,7 @@ pub fn json_view(key: &[u8], value: &[u8]) -> Option<serde_json::Value> {
     let key = std::str::from_utf8(key).ok()?;
     if key == "chain/info" {
         view::<ChainInfo>(value)
-    } else if key == "chain/validators" {
+    } else if key == "chain/validators" || key.starts_with("chain/validator-update/") {
         view::<Vec<GenesisValidator>>(value)
     } else if key.starts_with("principal/") {
         view::<PrincipalRecord>(value)

@@ -303,3 +303,80 @@ fn genesis_is_validated() {
     g.accounts.iter_mut().for_each(|a| a.authority = false);
     assert!(genesis_writes(&g).is_err());
 }
+
+#[test]
+fn the_legislature_changes_the_validator_set_from_a_given_height() {
+    let ca = key("civil-affairs");
+    let leg = key("legislature");
+    let new_set = vec![
+        govchain_types::GenesisValidator {
+            name: id("civil-affairs"),
+            key: key("v1").public_key(),
+            power: 10,
+        },
+        govchain_types::GenesisValidator {
+            name: id("hospital"),
+            key: key("v2").public_key(),
+            power: 1,
+        },
+    ];
+    let update = |validators: Vec<govchain_types::GenesisValidator>, effective_height| {
+        govchain_types::Payload::UpdateValidators {
+            validators,
+            effective_height,
+        }
+    };
+    let mut state = MemState::default();
+    state.apply(&genesis_writes(&genesis()).unwrap());
+    let cases = vec![
+        (
+            "an authority that is not the legislature",
+            tx(&ca, 0, 10, update(new_set.clone(), 5)),
+            "unauthorized",
+        ),
+        (
+            "a change for the current block",
+            tx(&leg, 0, 10, update(new_set.clone(), 1)),
+            "too_early",
+        ),
+        (
+            "an empty set",
+            tx(&leg, 1, 10, update(vec![], 5)),
+            "invalid_validators",
+        ),
+        (
+            "a key twice",
+            tx(
+                &leg,
+                2,
+                10,
+                update(vec![new_set[0].clone(), new_set[0].clone()], 5),
+            ),
+            "invalid_validators",
+        ),
+    ];
+    for (what, t, code) in cases {
+        let out = apply_block(&state, &header(1), std::slice::from_ref(&t)).unwrap();
+        assert_eq!(out.receipts[0].code.as_deref(), Some(code), "{what}");
+        state.apply(&out.writes);
+    }
+    let t = tx(&leg, 3, 10, update(new_set.clone(), 3));
+    let out = apply_block(&state, &header(2), &[t]).unwrap();
+    assert_eq!(
+        out.receipts[0].status,
+        TxStatus::Ok,
+        "{:?}",
+        out.receipts[0].error
+    );
+    state.apply(&out.writes);
+    // Before height 3 the genesis set is in force; at 3 the new one.
+    assert_eq!(schema::validators(&state).unwrap(), genesis().validators);
+    assert_eq!(schema::validators_at(&state, 3).unwrap(), new_set);
+    let out = apply_block(&state, &header(3), &[]).unwrap();
+    state.apply(&out.writes);
+    assert_eq!(schema::validators(&state).unwrap(), new_set);
+    assert!(
+        !state.0.contains_key(&schema::validator_update_key(3)),
+        "the schedule is consumed"
+    );
+}

@@ -12,7 +12,8 @@ use govchain_execution::{
 use govchain_mempool::{Mempool, MempoolConfig};
 use govchain_store::{CommitInput, Store};
 use govchain_types::{
-    Block, CommitCertificate, Genesis, Hash, Header, Height, PublicKey, Scheme, TxStatus,
+    Block, CommitCertificate, Genesis, GenesisValidator, Hash, Header, Height, PublicKey, Scheme,
+    TxStatus,
 };
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
@@ -51,7 +52,6 @@ pub struct App {
     store: Store,
     mempool: Mempool,
     genesis: Genesis,
-    validator_set_hash: Hash,
     head: RwLock<Head>,
     commit_lock: Mutex<()>,
     events: broadcast::Sender<Arc<CommitEvent>>,
@@ -65,6 +65,18 @@ impl State for LatestState<'_> {
     fn get(&self, key: &[u8]) -> std::result::Result<Option<Vec<u8>>, StateError> {
         self.0
             .get(key, None)
+            .map(|v| v.map(|v| v.value))
+            .map_err(|e| StateError(e.to_string()))
+    }
+}
+
+/// The state as of a past height.
+pub struct StateAt<'a>(pub &'a Store, pub Height);
+
+impl State for StateAt<'_> {
+    fn get(&self, key: &[u8]) -> std::result::Result<Option<Vec<u8>>, StateError> {
+        self.0
+            .get(key, Some(self.1))
             .map(|v| v.map(|v| v.value))
             .map_err(|e| StateError(e.to_string()))
     }
@@ -122,7 +134,6 @@ impl App {
                 root: store.root(height)?,
             }
         };
-        let validator_set_hash = validator_set_hash(scheme, &genesis.validators);
         let mempool = Mempool::new(
             scheme,
             genesis.chain_id.clone(),
@@ -139,7 +150,6 @@ impl App {
             store,
             mempool,
             genesis,
-            validator_set_hash,
             head: RwLock::new(head),
             commit_lock: Mutex::new(()),
             events,
@@ -178,6 +188,16 @@ impl App {
         LatestState(&self.store)
     }
 
+    /// The validator set that decides block `height` (1 ≤ height ≤ head + 1): the state after
+    /// `height - 1` names it.
+    pub fn validators_at(&self, height: Height) -> Result<Vec<GenesisValidator>> {
+        let before = height.saturating_sub(1);
+        Ok(govchain_execution::schema::validators_at(
+            &StateAt(&self.store, before),
+            height,
+        )?)
+    }
+
     /// Admits encoded transactions against the latest state.
     pub fn submit(
         &self,
@@ -207,15 +227,17 @@ impl App {
             .mempool
             .reap(&self.state(), params.max_block_txs as usize, budget);
         let ids: Vec<Hash> = txs.iter().map(VerifiedTx::id).collect();
+        let height = head.height.saturating_add(1);
+        let validators = self.validators_at(height)?;
         let header = Header {
             chain_id: self.genesis.chain_id.clone(),
-            height: head.height.saturating_add(1),
+            height,
             time_ms: time_ms.max(head.time_ms),
             parent_hash: head.hash,
             tx_root: govchain_execution::expected_tx_root(self.scheme(), &ids),
             state_root: head.root,
             proposer: proposer.clone(),
-            validator_set_hash: self.validator_set_hash,
+            validator_set_hash: validator_set_hash(self.scheme(), &validators),
         };
         let block = Block {
             header,
@@ -232,6 +254,7 @@ impl App {
         let head = self.head();
         let scheme = self.scheme();
         let ids: Vec<Hash> = block.txs.iter().map(|t| tx_id(scheme, &t.body)).collect();
+        let validators = self.validators_at(head.height.saturating_add(1))?;
         let expected = Expected {
             scheme,
             chain_id: &self.genesis.chain_id,
@@ -239,8 +262,8 @@ impl App {
             parent_hash: head.hash,
             parent_time_ms: head.time_ms,
             state_root: head.root,
-            validator_set_hash: self.validator_set_hash,
-            validators: &self.genesis.validators,
+            validator_set_hash: validator_set_hash(scheme, &validators),
+            validators: &validators,
             max_block_txs: self.genesis.params.max_block_txs,
         };
         if block.header.height == expected.height && block.header.state_root != head.root {

@@ -130,7 +130,9 @@ impl Backend for App {
             block_hash: head.hash,
             block_time_ms: head.time_ms,
             state_root: head.root,
-            validators: self.genesis().validators.len(),
+            validators: self
+                .validators_at(head.height.saturating_add(1))
+                .map_or(0, |v| v.len()),
             mempool_size: self.mempool().len(),
             version: env!("CARGO_PKG_VERSION").to_string(),
         }

@@ -4,7 +4,9 @@ use crate::app::App;
 use crate::error::NodeError;
 use govchain_consensus::{AppError, Application};
 use govchain_crypto::VerifiedTx;
-use govchain_types::{Block, CommitCertificate, Genesis, Hash, Height, PublicKey};
+use govchain_types::{
+    Block, CommitCertificate, Genesis, GenesisValidator, Hash, Height, PublicKey,
+};
 
 fn local(e: impl std::fmt::Display) -> AppError {
     AppError::Local(e.to_string())
@@ -58,6 +60,10 @@ impl Application for App {
             .certificate(height)
             .map_err(local)?
             .map(|c| (block, c)))
+    }
+
+    fn validators_at(&self, height: Height) -> Result<Vec<GenesisValidator>, AppError> {
+        App::validators_at(self, height).map_err(local)
     }
 
     fn now_ms(&self) -> u64 {

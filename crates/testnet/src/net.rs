@@ -384,8 +384,23 @@ impl Testnet {
             .map(str::to_string))
     }
 
-    /// Checks that every running node has committed every transaction in `ids`.
+    /// Waits until every running node has reached the highest height any of them has.
+    pub async fn catch_up(&self, timeout: Duration) -> Result<u64> {
+        let top = self
+            .heights()
+            .await
+            .iter()
+            .map(|(_, h)| *h)
+            .max()
+            .unwrap_or(0);
+        self.wait_height(top, timeout).await?;
+        Ok(top)
+    }
+
+    /// Checks that every running node has committed every transaction in `ids` (once they have
+    /// all caught up with the highest of them).
     pub async fn assert_committed_everywhere(&self, ids: &[Hash]) -> Result<()> {
+        self.catch_up(Duration::from_secs(60)).await?;
         for i in self.running() {
             for id in ids {
                 if self.tx_status(i, id).await?.is_none() {

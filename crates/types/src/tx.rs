@@ -2,7 +2,7 @@
 
 use crate::codec::{DecodeError, decode, encode};
 use crate::genesis::PrincipalKind;
-use crate::{Height, PrincipalId, PublicKey, Signature};
+use crate::{GenesisValidator, Height, PrincipalId, PublicKey, Signature};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,11 @@ pub enum Payload {
         principal: PrincipalId,
         key: PublicKey,
     },
+    /// Replaces the validator set from `effective_height` on (at least the next block).
+    UpdateValidators {
+        validators: Vec<GenesisValidator>,
+        effective_height: Height,
+    },
 }
 
 impl Payload {
@@ -35,6 +40,7 @@ impl Payload {
         match self {
             Payload::RegisterKey { .. } => "register_key",
             Payload::RevokeKey { .. } => "revoke_key",
+            Payload::UpdateValidators { .. } => "update_validators",
         }
     }
 }

@@ -35,6 +35,12 @@ pub fn genesis() -> Genesis {
                 keys: vec![key("civil-affairs").public_key()],
             },
             GenesisAccount {
+                id: id("legislature"),
+                kind: PrincipalKind::Legislature,
+                authority: true,
+                keys: vec![key("legislature").public_key()],
+            },
+            GenesisAccount {
                 id: id("hospital"),
                 kind: PrincipalKind::Department,
                 authority: false,

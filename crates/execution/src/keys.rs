@@ -1,0 +1,133 @@
+//! Key management payloads: register and revoke keys of principals.
+
+use crate::authorize::{Action, authorize};
+use crate::error::{ExecError, Result, TxError};
+use crate::overlay::TxOverlay;
+use crate::payload::{Signer, TxContext, event};
+use crate::schema::{self, KeyRecord, PrincipalRecord};
+use govchain_types::{Event, PrincipalId, PrincipalKind, PublicKey};
+
+pub(crate) fn register_key(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    signer: &Signer,
+    principal: &PrincipalId,
+    kind: PrincipalKind,
+    key: &PublicKey,
+) -> Result<std::result::Result<Vec<Event>, TxError>> {
+    if key.scheme() != ctx.scheme {
+        return Ok(Err(TxError::new(
+            "scheme_mismatch",
+            format!(
+                "key `{key}` is not a {} key, the chain's scheme",
+                ctx.scheme
+            ),
+        )));
+    }
+    if let Some(existing) = schema::key_record(tx, key)? {
+        return Ok(Err(TxError::new(
+            "key_exists",
+            format!(
+                "key `{key}` is already bound to `{}`; keys are never re-bound",
+                existing.principal
+            ),
+        )));
+    }
+    let mut events = Vec::new();
+    let record = match schema::principal(tx, principal)? {
+        Some(mut record) => {
+            if let Err(e) = authorize(tx, signer, &Action::ManageKeys { principal })? {
+                return Ok(Err(e));
+            }
+            if record.kind != kind {
+                return Ok(Err(TxError::new(
+                    "kind_mismatch",
+                    format!("`{principal}` is a {:?}, not a {kind:?}", record.kind),
+                )));
+            }
+            record.keys.push(key.clone());
+            record
+        }
+        None => {
+            if let Err(e) = authorize(tx, signer, &Action::CreatePrincipal { principal, kind })? {
+                return Ok(Err(e));
+            }
+            events.push(event(
+                "principal_created",
+                &[
+                    ("principal", principal.to_string()),
+                    ("kind", format!("{kind:?}").to_lowercase()),
+                ],
+            ));
+            PrincipalRecord {
+                kind,
+                authority: false,
+                keys: vec![key.clone()],
+                created_at: ctx.height,
+            }
+        }
+    };
+    tx.put(schema::principal_key(principal), schema::value(&record));
+    tx.put(
+        schema::key_key(key),
+        schema::value(&KeyRecord {
+            principal: principal.clone(),
+            added_at: ctx.height,
+            revoked_from: None,
+        }),
+    );
+    events.push(event(
+        "key_registered",
+        &[
+            ("principal", principal.to_string()),
+            ("key", key.to_string()),
+            ("by", signer.key.to_string()),
+        ],
+    ));
+    Ok(Ok(events))
+}
+
+pub(crate) fn revoke_key(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    signer: &Signer,
+    principal: &PrincipalId,
+    key: &PublicKey,
+) -> Result<std::result::Result<Vec<Event>, TxError>> {
+    if let Err(e) = authorize(tx, signer, &Action::ManageKeys { principal })? {
+        return Ok(Err(e));
+    }
+    let Some(mut record) = schema::key_record(tx, key)? else {
+        return Ok(Err(TxError::new(
+            "unknown_key",
+            format!("key `{key}` is not registered"),
+        )));
+    };
+    if &record.principal != principal {
+        return Ok(Err(TxError::new(
+            "unknown_key",
+            format!("key `{key}` is not bound to `{principal}`"),
+        )));
+    }
+    if record.revoked_from.is_some() {
+        return Ok(Err(TxError::new(
+            "already_revoked",
+            format!("key `{key}` is already revoked"),
+        )));
+    }
+    // The key still signs in this block and is refused from the next one on.
+    let from = ctx
+        .height
+        .checked_add(1)
+        .ok_or_else(|| ExecError::InvalidBlock("height overflow".into()))?;
+    record.revoked_from = Some(from);
+    tx.put(schema::key_key(key), schema::value(&record));
+    Ok(Ok(vec![event(
+        "key_revoked",
+        &[
+            ("principal", principal.to_string()),
+            ("key", key.to_string()),
+            ("from_height", from.to_string()),
+        ],
+    )]))
+}
