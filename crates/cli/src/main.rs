@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_chain;
+mod chaos;
 mod client;
 mod dev;
 mod keys;
@@ -53,9 +54,23 @@ enum Command {
     /// Work with Merkle proofs offline
     #[command(subcommand)]
     Proof(ProofCommand),
-    /// Measure this machine: signature verification, store
+    /// Measure this machine: signature verification, store, a validator network
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Soak a real network: random kill -9, restarts and 2|2 partitions under load, then a summary
+    Chaos {
+        /// How long to run
+        #[arg(long, default_value_t = 5.0)]
+        minutes: f64,
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        /// Seed of the random schedule (the same seed gives the same schedule)
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Keep the network's files here (default: a temporary directory)
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -117,5 +132,16 @@ fn main() -> anyhow::Result<()> {
         Command::Proof(ProofCommand::Verify { file, root }) => query::verify_proof(&file, &root),
         Command::Verify { file, genesis } => query::verify_certificate(&file, &genesis),
         Command::Bench(c) => bench::run(c),
+        Command::Chaos {
+            minutes,
+            validators,
+            seed,
+            dir,
+        } => tokio::runtime::Runtime::new()?.block_on(chaos::run(chaos::Chaos {
+            minutes,
+            validators,
+            seed,
+            dir,
+        })),
     }
 }
