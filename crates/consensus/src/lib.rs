@@ -21,6 +21,12 @@ pub mod signing;
 pub mod streaming;
 
 pub use application::{AppError, Application};
+
+/// Appends Malachite's own metrics (consensus rounds, votes, sync, network) in Prometheus text
+/// form; the engine keeps them in a global registry.
+pub fn export_metrics(out: &mut String) {
+    malachitebft_app_channel::app::metrics::export(out);
+}
 pub use engine::{EngineError, EngineSettings, run};
 #[cfg(feature = "byzantine")]
 pub use malachitebft_engine_byzantine::ByzantineConfig;

@@ -20,6 +20,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 use tokio::sync::broadcast;
 
+/// How far ahead of this node's clock a proposed block's time may be.
+pub const MAX_CLOCK_AHEAD_MS: u64 = 30_000;
+
 /// The latest committed block, as the next one needs it.
 #[derive(Clone, Debug)]
 pub struct Head {
@@ -280,6 +283,16 @@ impl App {
             });
         }
         validate_header(&expected, block, &ids)?;
+        // Block time comes from the proposer's clock; refuse one far ahead of ours, so a
+        // proposer cannot push the chain's clock (and every deadline on it) into the future.
+        let now = crate::run::now_ms();
+        if block.header.time_ms > now.saturating_add(MAX_CLOCK_AHEAD_MS) {
+            return Err(NodeError::Other(format!(
+                "block time {} is more than {} s ahead of this node's clock ({now})",
+                block.header.time_ms,
+                MAX_CLOCK_AHEAD_MS / 1000
+            )));
+        }
         let mut out = Vec::with_capacity(block.txs.len());
         let mut unchecked = Vec::new();
         let mut slots = Vec::new();

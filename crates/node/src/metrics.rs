@@ -73,6 +73,15 @@ impl Metrics {
         if encode(&mut out, &self.registry).is_err() {
             out = "# metrics encoding failed\n".into();
         }
+        // The OpenMetrics terminator must come last: Malachite's metrics go before it.
+        if let Some(body) = out.strip_suffix("# EOF\n") {
+            let mut joined = body.to_string();
+            govchain_consensus::export_metrics(&mut joined);
+            if !joined.ends_with("# EOF\n") {
+                joined.push_str("# EOF\n");
+            }
+            out = joined;
+        }
         out
     }
 }
