@@ -46,23 +46,33 @@ pub struct DevArgs {
     scheme: Scheme,
 }
 
-#[derive(Args)]
-pub struct DevnetArgs {
-    /// The devnet's directory (reused when it exists)
-    #[arg(long, default_value = "devnet-data")]
-    home: PathBuf,
-    /// Validators of a new devnet
+/// The shape of a new chain: how many validators, where they listen, which scheme, what pace.
+#[derive(Args, Clone, Debug)]
+pub struct ChainShape {
+    /// Validators
     #[arg(long, default_value_t = 4)]
-    validators: usize,
+    pub validators: usize,
     /// API port of node 0; node i gets this + i
     #[arg(long, default_value_t = 8080)]
-    api_port: u16,
-    /// Consensus (libp2p) port of node 0; node i gets this + i
+    pub api_port: u16,
+    /// Consensus (libp2p) port of node 0; node i gets this + i (0: any free port)
     #[arg(long, default_value_t = 27000)]
-    p2p_port: u16,
-    /// Signature scheme of a new devnet: ed25519 or sm2
+    pub p2p_port: u16,
+    /// Signature scheme of the chain's transactions: ed25519 or sm2
     #[arg(long, default_value = "ed25519")]
-    scheme: Scheme,
+    pub scheme: Scheme,
+    /// Least milliseconds between blocks
+    #[arg(long, default_value_t = 500)]
+    pub block_time_ms: u64,
+}
+
+#[derive(Args)]
+pub struct DevnetArgs {
+    /// The devnet's directory (reused when it exists; then the shape options are ignored)
+    #[arg(long, default_value = "devnet-data")]
+    home: PathBuf,
+    #[command(flatten)]
+    shape: ChainShape,
 }
 
 #[derive(Args)]
@@ -70,21 +80,8 @@ pub struct InitArgs {
     /// Directory for the new chain's files (must not hold a chain yet)
     #[arg(long)]
     home: PathBuf,
-    /// Validators
-    #[arg(long, default_value_t = 4)]
-    validators: usize,
-    /// API port of node 0; node i gets this + i
-    #[arg(long, default_value_t = 8080)]
-    api_port: u16,
-    /// Consensus (libp2p) port of node 0; node i gets this + i
-    #[arg(long, default_value_t = 27000)]
-    p2p_port: u16,
-    /// Signature scheme of the chain's transactions: ed25519 or sm2
-    #[arg(long, default_value = "ed25519")]
-    scheme: Scheme,
-    /// Least milliseconds between blocks
-    #[arg(long, default_value_t = 500)]
-    block_time_ms: u64,
+    #[command(flatten)]
+    shape: ChainShape,
     /// Benchmarks only: N extra authorities `bench-<i>` whose keys derive from public seeds
     /// (INSECURE: anyone can sign as them), to load the chain from many signers
     #[arg(long, default_value_t = 0, hide = true)]
@@ -112,17 +109,22 @@ fn p2p_addr(port: u16) -> String {
 /// Returns the config files.
 pub fn init_chain(
     home: &Path,
-    n: usize,
-    scheme: Scheme,
-    api: impl Fn(usize) -> SocketAddr,
-    p2p_port: impl Fn(usize) -> u16,
-    block_time_ms: u64,
+    shape: &ChainShape,
     bench_signers: usize,
 ) -> anyhow::Result<Vec<PathBuf>> {
     if home.join("genesis.json").exists() {
         bail!("{} already holds a chain", home.display());
     }
     const MAX_VALIDATORS: usize = 16;
+    let (n, scheme, block_time_ms) = (shape.validators, shape.scheme, shape.block_time_ms);
+    let api = |i: usize| SocketAddr::from(([127, 0, 0, 1], offset(shape.api_port, i)));
+    let p2p_port = |i: usize| {
+        if shape.p2p_port == 0 {
+            0
+        } else {
+            offset(shape.p2p_port, i)
+        }
+    };
     if n == 0 || n > MAX_VALIDATORS {
         bail!("choose between 1 and {MAX_VALIDATORS} validators");
     }
@@ -210,15 +212,7 @@ fn offset(base: u16, i: usize) -> u16 {
 
 /// `govchain init`: a new chain's files, for `govchain node` (or `devnet`) to run.
 pub fn init(args: InitArgs) -> anyhow::Result<()> {
-    let configs = init_chain(
-        &args.home,
-        args.validators,
-        args.scheme,
-        |i| SocketAddr::from(([127, 0, 0, 1], offset(args.api_port, i))),
-        |i| offset(args.p2p_port, i),
-        args.block_time_ms,
-        args.bench_signers,
-    )?;
+    let configs = init_chain(&args.home, &args.shape, args.bench_signers)?;
     for c in configs {
         println!("{}", c.display());
     }
@@ -267,7 +261,14 @@ pub fn dev(args: DevArgs) -> anyhow::Result<()> {
     let config_file = home.join("node-0").join("config.toml");
     if !config_file.exists() {
         let api = args.api.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
-        init_chain(&home, 1, args.scheme, |_| api, |_| 0, 500, 0)?;
+        let shape = ChainShape {
+            validators: 1,
+            api_port: api.port(),
+            p2p_port: 0,
+            scheme: args.scheme,
+            block_time_ms: 500,
+        };
+        init_chain(&home, &shape, 0)?;
         eprintln!("created a new chain in {}", home.display());
     }
     run_node(NodeConfig::load(&config_file)?, args.api, &home)
@@ -285,18 +286,10 @@ pub fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
         found.sort();
         found
     } else {
-        let configs = init_chain(
-            &home,
-            args.validators,
-            args.scheme,
-            |i| SocketAddr::from(([127, 0, 0, 1], offset(args.api_port, i))),
-            |i| offset(args.p2p_port, i),
-            500,
-            0,
-        )?;
+        let configs = init_chain(&home, &args.shape, 0)?;
         eprintln!(
             "created a {}-validator devnet in {}",
-            args.validators,
+            args.shape.validators,
             home.display()
         );
         configs

@@ -61,25 +61,16 @@ pub struct App {
     pub(crate) metrics: Metrics,
 }
 
-/// The latest state, read from the store.
-pub struct LatestState<'a>(pub &'a Store);
-
-impl State for LatestState<'_> {
-    fn get(&self, key: &[u8]) -> std::result::Result<Option<Vec<u8>>, StateError> {
-        self.0
-            .get(key, None)
-            .map(|v| v.map(|v| v.value))
-            .map_err(|e| StateError(e.to_string()))
-    }
+/// The state as the store holds it: at the latest height, or as of a past one.
+pub struct StoreState<'a> {
+    pub store: &'a Store,
+    pub at: Option<Height>,
 }
 
-/// The state as of a past height.
-pub struct StateAt<'a>(pub &'a Store, pub Height);
-
-impl State for StateAt<'_> {
+impl State for StoreState<'_> {
     fn get(&self, key: &[u8]) -> std::result::Result<Option<Vec<u8>>, StateError> {
-        self.0
-            .get(key, Some(self.1))
+        self.store
+            .get(key, self.at)
             .map(|v| v.map(|v| v.value))
             .map_err(|e| StateError(e.to_string()))
     }
@@ -187,18 +178,22 @@ impl App {
         self.events.subscribe()
     }
 
-    pub(crate) fn state(&self) -> LatestState<'_> {
-        LatestState(&self.store)
+    pub(crate) fn state(&self) -> StoreState<'_> {
+        StoreState {
+            store: &self.store,
+            at: None,
+        }
     }
 
     /// The validator set that decides block `height` (1 ≤ height ≤ head + 1): the state after
     /// `height - 1` names it.
     pub fn validators_at(&self, height: Height) -> Result<Vec<GenesisValidator>> {
         let before = height.saturating_sub(1);
-        Ok(govchain_execution::schema::validators_at(
-            &StateAt(&self.store, before),
-            height,
-        )?)
+        let state = StoreState {
+            store: &self.store,
+            at: Some(before),
+        };
+        Ok(govchain_execution::schema::validators_at(&state, height)?)
     }
 
     /// Admits encoded transactions against the latest state.
