@@ -11,6 +11,7 @@ mod genesis;
 mod hash;
 mod id;
 mod keys;
+mod law;
 mod receipt;
 mod tx;
 mod writes;
@@ -21,6 +22,9 @@ pub use genesis::{ChainParams, Genesis, GenesisAccount, GenesisValidator, Princi
 pub use hash::Hash;
 pub use id::{IdError, PrincipalId};
 pub use keys::{KeyError, PublicKey, Scheme, Signature};
+pub use law::{
+    Article, ArticleKind, BodyMember, Citation, LawBody, LawPackage, Level, MemberSignature,
+};
 pub use receipt::{Event, Receipt, TxStatus};
 pub use tx::{Payload, Tx, TxBody};
 pub use writes::{Write, WriteSet};

@@ -1,0 +1,18 @@
+//! Smart laws: law packages as bills (shape, threshold signatures), the legal hierarchy, and
+//! the one authorization function every operation goes through — Cedar policies of the laws in
+//! force, indexed by what they can match, each decision naming the law and article that made it.
+//!
+//! Pure: no clock, no I/O. The kernel gathers the entities of a request from state and hands
+//! them in (STYLE.md §3).
+
+pub mod book;
+pub mod decision;
+pub mod package;
+pub mod request;
+pub mod schema;
+
+pub use book::{LawBook, LawError, covers};
+pub use decision::Decision;
+pub use package::{BillError, bill_hash, bill_signing_bytes, check_shape, check_signatures};
+pub use request::{AuthRequest, EntityData, EntityRef, Value};
+pub use schema::{BASE_SCHEMA, SchemaError, base_schema};

@@ -1,0 +1,84 @@
+//! An authorization request as the kernel builds it: typed values, no JSON. The kernel gathers
+//! the principal's and resource's attributes from state first (STYLE.md §3); deciding looks
+//! nothing up.
+
+use std::collections::BTreeMap;
+
+/// A value of an entity attribute or of the context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Str(String),
+    Long(i64),
+    Bool(bool),
+    Set(Vec<Value>),
+    Entity(EntityRef),
+}
+
+impl Value {
+    pub fn str(s: impl Into<String>) -> Self {
+        Value::Str(s.into())
+    }
+
+    pub fn strs<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Self {
+        Value::Set(items.into_iter().map(|s| Value::Str(s.into())).collect())
+    }
+}
+
+/// An entity's type and id, e.g. `Official` `off-wang`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EntityRef {
+    pub kind: String,
+    pub id: String,
+}
+
+impl EntityRef {
+    pub fn new(kind: impl Into<String>, id: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            id: id.into(),
+        }
+    }
+}
+
+/// An entity with its attributes and every ancestor (the hierarchy is not looked up).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntityData {
+    pub uid: EntityRef,
+    pub attrs: BTreeMap<String, Value>,
+    pub ancestors: Vec<EntityRef>,
+}
+
+impl EntityData {
+    pub fn new(uid: EntityRef) -> Self {
+        Self {
+            uid,
+            attrs: BTreeMap::new(),
+            ancestors: Vec::new(),
+        }
+    }
+
+    pub fn attr(mut self, name: &str, value: Value) -> Self {
+        self.attrs.insert(name.to_string(), value);
+        self
+    }
+
+    pub fn parent(mut self, parent: EntityRef) -> Self {
+        self.ancestors.push(parent);
+        self
+    }
+}
+
+/// One request: principal, action, resource, context, and any other entities a policy reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthRequest {
+    pub principal: EntityData,
+    pub action: String,
+    pub resource: EntityData,
+    /// The block height the request is decided at.
+    pub height: u64,
+    /// The service contract acting, if any.
+    pub via_contract: Option<String>,
+    /// The region the request concerns; regional and department laws apply only within theirs.
+    pub region: Option<String>,
+    pub others: Vec<EntityData>,
+}

@@ -1,0 +1,146 @@
+//! Smart-law packages: what the legislature enacts, as data.
+//!
+//! A law has a level in the legal hierarchy, an enacting body, a jurisdiction, effective heights,
+//! and articles. An article is either a permission rule (a Cedar policy, permit or forbid) or a
+//! legal algorithm (source text the contract runtime of the Services issue executes). Every
+//! decision names the law and article that decided it.
+
+use crate::{Height, PrincipalId, PublicKey, Signature};
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The legal hierarchy, lowest first: a law of a higher level prevails.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[borsh(use_discriminant = true)]
+pub enum Level {
+    Department = 0,
+    Regional = 1,
+    National = 2,
+    Constitution = 3,
+}
+
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Department => "department",
+            Level::Regional => "regional",
+            Level::National => "national",
+            Level::Constitution => "constitution",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What an article is.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ArticleKind {
+    /// A permission rule: one Cedar policy, `permit (...)` or `forbid (...)`.
+    Permission { policy: String },
+    /// A legal algorithm (eligibility, amounts): source text for the contract runtime.
+    Algorithm { language: String, source: String },
+}
+
+/// One article of a law.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Article {
+    /// Stable within the law, e.g. `4` or `4.2`; cited as ``law `x` article `4` ``.
+    pub id: String,
+    pub title: String,
+    #[serde(flatten)]
+    pub kind: ArticleKind,
+}
+
+/// A law package: a bill until enacted, then state.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct LawPackage {
+    /// Stable id, e.g. `civil-registration-law`.
+    pub id: PrincipalId,
+    /// Version of this law id, from 1; an amendment is the same id with the next version.
+    pub version: u32,
+    pub title: String,
+    pub level: Level,
+    /// The body that enacts it (e.g. `legislature`, `council-110000`).
+    pub body: PrincipalId,
+    /// Region codes it applies to; empty means the whole country.
+    #[serde(default)]
+    pub jurisdiction: Vec<String>,
+    pub articles: Vec<Article>,
+    /// The first height it decides.
+    pub effective_from: Height,
+    /// The first height it no longer decides, if it lapses.
+    #[serde(default)]
+    pub effective_until: Option<Height>,
+    /// Laws this one repeals from its effective height.
+    #[serde(default)]
+    pub repeals: Vec<PrincipalId>,
+}
+
+/// A body that enacts laws: members with their keys and a signature threshold.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct LawBody {
+    pub id: PrincipalId,
+    pub members: Vec<BodyMember>,
+    /// Signatures of distinct members needed to enact.
+    pub threshold: u32,
+}
+
+/// A member of a law-making body.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct BodyMember {
+    pub id: PrincipalId,
+    pub key: PublicKey,
+}
+
+/// A member's signature on a bill (over the hash of its canonical encoding).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct MemberSignature {
+    pub member: PrincipalId,
+    pub signature: Signature,
+}
+
+/// Where a decision came from: a law, its version and an article.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
+pub struct Citation {
+    pub law: PrincipalId,
+    pub version: u32,
+    pub article: String,
+    pub level: Level,
+}
+
+impl fmt::Display for Citation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "law `{}` article `{}`", self.law, self.article)
+    }
+}
