@@ -6,7 +6,8 @@ use clap::Args;
 use govchain_crypto::SecretKey;
 use govchain_node::{ApiConfig, ConsensusSettings, NodeConfig, now_ms, write_key_file};
 use govchain_types::{
-    ChainParams, Genesis, GenesisAccount, GenesisValidator, PrincipalId, PrincipalKind, Scheme,
+    BodyMember, ChainParams, Genesis, GenesisAccount, GenesisValidator, LawBody, PrincipalId,
+    PrincipalKind, Scheme,
 };
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -149,6 +150,21 @@ pub fn init_chain(
             keys: vec![bench_signer_key(scheme, i).public_key()],
         });
     }
+    // The legislature of DEMO.md: five members, three signatures enact.
+    let mut members = Vec::new();
+    for i in 1..=5 {
+        let key = SecretKey::generate(scheme);
+        write_key_file(&keys_dir.join(format!("leg-{i}.json")), &key)?;
+        members.push(BodyMember {
+            id: PrincipalId::new(format!("leg-{i}"))?,
+            key: key.public_key(),
+        });
+    }
+    let bodies = vec![LawBody {
+        id: PrincipalId::new("legislature")?,
+        members,
+        threshold: 3,
+    }];
     let mut validators = Vec::new();
     let mut consensus_keys = Vec::new();
     for i in 0..n {
@@ -176,6 +192,8 @@ pub fn init_chain(
         params: ChainParams::default(),
         validators,
         accounts,
+        bodies,
+        laws: vec![govchain_law::bootstrap::constitution()],
     };
     let genesis_file = home.join("genesis.json");
     std::fs::write(&genesis_file, serde_json::to_string_pretty(&genesis)?)

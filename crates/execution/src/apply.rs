@@ -1,6 +1,7 @@
 //! `apply_block`: the envelope rules every transaction passes, then its payload.
 
 use crate::error::{ExecError, Result, TxError};
+use crate::laws::Laws;
 use crate::overlay::{BlockOverlay, TxOverlay};
 use crate::payload::{Signer, TxContext, execute_payload};
 use crate::schema;
@@ -21,8 +22,15 @@ pub struct BlockOutcome {
 /// validated by [`crate::validate_header`]. A transaction that breaks an envelope rule is
 /// `rejected` and writes nothing; one whose payload is refused is `failed` and writes only the
 /// signer's nonce, so the signed transaction can never run again.
-pub fn apply_block(state: &dyn State, header: &Header, txs: &[VerifiedTx]) -> Result<BlockOutcome> {
+pub fn apply_block(
+    state: &dyn State,
+    header: &Header,
+    txs: &[VerifiedTx],
+    laws: &Laws,
+) -> Result<BlockOutcome> {
     let info = schema::chain_info(state)?;
+    // The laws in force at this height, as the state after the parent names them.
+    let book = laws.book_at(state, header.height)?;
     if header.chain_id != info.chain_id {
         return Err(ExecError::InvalidBlock(format!(
             "block is for chain `{}`, this is `{}`",
@@ -42,6 +50,7 @@ pub fn apply_block(state: &dyn State, header: &Header, txs: &[VerifiedTx]) -> Re
             status: TxStatus::Ok,
             code: None,
             error: None,
+            decided_by: None,
             events: Vec::new(),
         };
         let ctx = TxContext {
@@ -49,6 +58,7 @@ pub fn apply_block(state: &dyn State, header: &Header, txs: &[VerifiedTx]) -> Re
             max_lifetime: info.params.max_tx_lifetime,
             chain_id: &info.chain_id,
             scheme: info.scheme,
+            laws: &book,
         };
         match check_envelope(&block, &ctx, vtx)? {
             Err(e) => {
@@ -63,12 +73,14 @@ pub fn apply_block(state: &dyn State, header: &Header, txs: &[VerifiedTx]) -> Re
                 let mut writes = match result {
                     Ok(events) => {
                         receipt.events = events;
+                        receipt.decided_by = tx.citation;
                         tx.writes
                     }
                     Err(e) => {
                         receipt.status = TxStatus::Failed;
                         receipt.code = Some(e.code.to_string());
                         receipt.error = Some(e.message);
+                        receipt.decided_by = e.citation;
                         Default::default()
                     }
                 };

@@ -1,15 +1,14 @@
-//! The one place every transaction's right to act is decided.
+//! The one place every transaction's right to act is decided: the laws in force.
 //!
-//! HOOK: the Smart-laws issue replaces the body of [`authorize`] with the evaluation of the laws
-//! in force (Cedar policies of enacted law packages, with citations). Until then it applies the
-//! bootstrap rule fixed at genesis:
-//! - a principal manages its own keys;
-//! - a genesis *authority* creates principals and manages anyone's keys;
-//! - only the legislature (a genesis authority of kind `legislature`) changes the validator set.
+//! The kernel builds one request — the signer as a principal with its attributes, the action,
+//! the resource with its attributes, the block height — and the compiled laws decide it
+//! (`govchain_law::LawBook`): default deny, the legal hierarchy, and the article that decided.
+//! The citation goes into the receipt; a refusal shows it.
 
 use crate::error::{Result, TxError};
-use crate::payload::Signer;
-use crate::state::State;
+use crate::overlay::TxOverlay;
+use crate::payload::{Signer, TxContext};
+use govchain_law::{AuthRequest, EntityData, EntityRef, Value};
 use govchain_types::{PrincipalId, PrincipalKind};
 
 /// What a transaction asks to do.
@@ -20,49 +19,100 @@ pub(crate) enum Action<'a> {
     },
     ManageKeys {
         principal: &'a PrincipalId,
+        kind: PrincipalKind,
     },
     ChangeValidators,
 }
 
-/// Decides whether `signer` may perform `action` in the current state. `Ok(Err(_))` is a
-/// refusal (the receipt carries it), `Err(_)` a storage failure.
+fn kind_name(kind: PrincipalKind) -> &'static str {
+    match kind {
+        PrincipalKind::Person => "person",
+        PrincipalKind::Organisation => "organisation",
+        PrincipalKind::Department => "department",
+        PrincipalKind::Legislature => "legislature",
+    }
+}
+
+/// The signer as a Cedar principal: its kind, attributes, and its own `Principal` record as an
+/// ancestor (so `principal in resource` reads "acts on itself").
+fn principal_entity(signer: &Signer) -> EntityData {
+    let authority = Value::Bool(signer.record.authority);
+    let id = signer.principal.to_string();
+    let entity = match signer.record.kind {
+        PrincipalKind::Person => EntityData::new(EntityRef::new("Person", &id))
+            .attr("region", Value::str(""))
+            .attr("authority", authority),
+        PrincipalKind::Organisation => EntityData::new(EntityRef::new("Organisation", &id))
+            .attr("region", Value::str(""))
+            .attr("authority", authority),
+        PrincipalKind::Department => EntityData::new(EntityRef::new("Department", &id))
+            .attr("jurisdiction", Value::Set(Vec::new()))
+            .attr("authority", authority),
+        PrincipalKind::Legislature => {
+            EntityData::new(EntityRef::new("Legislature", &id)).attr("authority", authority)
+        }
+    };
+    entity.parent(EntityRef::new("Principal", id))
+}
+
+fn principal_resource(id: &PrincipalId, kind: PrincipalKind, exists: bool) -> EntityData {
+    EntityData::new(EntityRef::new("Principal", id.to_string()))
+        .attr("kind", Value::str(kind_name(kind)))
+        .attr("exists", Value::Bool(exists))
+}
+
+/// Decides whether `signer` may perform `action` at this block. On allow the citation is
+/// recorded for the receipt; a refusal (`Ok(Err(_))`) carries it in its message.
 pub(crate) fn authorize(
-    _state: &dyn State,
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
     signer: &Signer,
     action: &Action<'_>,
 ) -> Result<std::result::Result<(), TxError>> {
-    let who = &signer.principal;
-    let refuse = |what: String| Ok(Err(TxError::new("unauthorized", what)));
-    match action {
-        Action::CreatePrincipal { principal, kind } => {
-            if signer.record.authority {
-                Ok(Ok(()))
-            } else {
-                refuse(format!(
-                    "`{who}` may not create the {kind:?} `{principal}`: only a bootstrap \
-                     authority may (bootstrap rule, until the laws decide)"
-                ))
-            }
+    let (name, resource) = match action {
+        Action::CreatePrincipal { principal, kind } => (
+            "create-principal",
+            principal_resource(principal, *kind, false),
+        ),
+        Action::ManageKeys { principal, kind } => {
+            ("manage-keys", principal_resource(principal, *kind, true))
         }
-        Action::ManageKeys { principal } => {
-            if signer.record.authority || who == *principal {
-                Ok(Ok(()))
-            } else {
-                refuse(format!(
-                    "`{who}` may not manage the keys of `{principal}`: only the principal \
-                     itself or a bootstrap authority may (bootstrap rule, until the laws decide)"
-                ))
-            }
+        Action::ChangeValidators => (
+            "change-validators",
+            EntityData::new(EntityRef::new("ValidatorSet", "current")),
+        ),
+    };
+    let request = AuthRequest {
+        principal: principal_entity(signer),
+        action: name.to_string(),
+        resource: resource.clone(),
+        height: ctx.height,
+        via_contract: None,
+        region: None,
+        others: Vec::new(),
+    };
+    let decision = match ctx.laws.decide(&request) {
+        Ok(d) => d,
+        Err(e) => {
+            return Ok(Err(TxError::new(
+                "unauthorized",
+                format!("the request cannot be decided: {e}"),
+            )));
         }
-        Action::ChangeValidators => {
-            if signer.record.authority && signer.record.kind == PrincipalKind::Legislature {
-                Ok(Ok(()))
-            } else {
-                refuse(format!(
-                    "`{who}` may not change the validator set: only the legislature may \
-                     (bootstrap rule, until the laws decide)"
-                ))
-            }
-        }
+    };
+    if decision.allowed {
+        tx.citation = decision.decided_by;
+        return Ok(Ok(()));
     }
+    let what = format!(
+        "`{}` may not `{name}` on `{}`",
+        signer.principal, resource.uid.id
+    );
+    Ok(Err(match decision.decided_by {
+        Some(c) => TxError::new("unauthorized", format!("denied by {c}: {what}")).citing(c),
+        None => TxError::new(
+            "unauthorized",
+            format!("no law in force permits it: {what}"),
+        ),
+    }))
 }

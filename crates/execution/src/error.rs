@@ -15,11 +15,13 @@ pub enum ExecError {
 
 pub type Result<T, E = ExecError> = std::result::Result<T, E>;
 
-/// Why one transaction was refused; it becomes the receipt's `code` and `error`.
+/// Why one transaction was refused; it becomes the receipt's `code`, `error` and, when a law
+/// refused it, `decided_by`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TxError {
     pub code: &'static str,
     pub message: String,
+    pub citation: Option<govchain_types::Citation>,
 }
 
 impl TxError {
@@ -27,6 +29,13 @@ impl TxError {
         Self {
             code,
             message: message.into(),
+            citation: None,
         }
+    }
+
+    /// Names the law article that refused.
+    pub fn citing(mut self, citation: govchain_types::Citation) -> Self {
+        self.citation = Some(citation);
+        self
     }
 }

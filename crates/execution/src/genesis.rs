@@ -35,6 +35,39 @@ pub fn validate_genesis(g: &Genesis) -> Result<(), GenesisError> {
             }
         }
     }
+    if !g
+        .laws
+        .iter()
+        .any(|l| l.level == govchain_types::Level::Constitution)
+    {
+        return err("the genesis must hold a constitution among its laws".into());
+    }
+    let mut law_ids = BTreeSet::new();
+    for l in &g.laws {
+        govchain_law::check_shape(l).map_err(|e| GenesisError(e.to_string()))?;
+        if !law_ids.insert((&l.id, l.version)) {
+            return err(format!(
+                "law `{}` version {} appears twice",
+                l.id, l.version
+            ));
+        }
+    }
+    let laws = crate::Laws::new().map_err(|e| GenesisError(e.to_string()))?;
+    laws.compile(&g.laws)
+        .map_err(|e| GenesisError(e.to_string()))?;
+    let mut bodies = BTreeSet::new();
+    for b in &g.bodies {
+        if !bodies.insert(&b.id) {
+            return err(format!("body `{}` appears twice", b.id));
+        }
+        let members = u32::try_from(b.members.len()).unwrap_or(u32::MAX);
+        if b.threshold == 0 || b.threshold > members {
+            return err(format!(
+                "body `{}` needs a threshold between 1 and its {members} members",
+                b.id
+            ));
+        }
+    }
     if !g.accounts.iter().any(|a| a.authority && !a.keys.is_empty()) {
         return err("at least one authority with a key is needed to register anyone else".into());
     }
@@ -64,6 +97,16 @@ pub fn genesis_writes(g: &Genesis) -> Result<WriteSet, GenesisError> {
         }),
     );
     put(schema::VALIDATORS.to_vec(), schema::value(&g.validators));
+    put(
+        schema::LAW_INDEX.to_vec(),
+        schema::value(&g.laws.iter().map(schema::LawRef::of).collect::<Vec<_>>()),
+    );
+    for l in &g.laws {
+        put(schema::law_key(&l.id, l.version), schema::value(l));
+    }
+    for b in &g.bodies {
+        put(schema::body_key(&b.id), schema::value(b));
+    }
     for a in &g.accounts {
         put(
             schema::principal_key(&a.id),

@@ -36,7 +36,11 @@ pub(crate) fn register_key(
     let mut events = Vec::new();
     let record = match schema::principal(tx, principal)? {
         Some(mut record) => {
-            if let Err(e) = authorize(tx, signer, &Action::ManageKeys { principal })? {
+            let action = Action::ManageKeys {
+                principal,
+                kind: record.kind,
+            };
+            if let Err(e) = authorize(tx, ctx, signer, &action)? {
                 return Ok(Err(e));
             }
             if record.kind != kind {
@@ -49,7 +53,12 @@ pub(crate) fn register_key(
             record
         }
         None => {
-            if let Err(e) = authorize(tx, signer, &Action::CreatePrincipal { principal, kind })? {
+            if let Err(e) = authorize(
+                tx,
+                ctx,
+                signer,
+                &Action::CreatePrincipal { principal, kind },
+            )? {
                 return Ok(Err(e));
             }
             events.push(event(
@@ -94,7 +103,16 @@ pub(crate) fn revoke_key(
     principal: &PrincipalId,
     key: &PublicKey,
 ) -> Result<std::result::Result<Vec<Event>, TxError>> {
-    if let Err(e) = authorize(tx, signer, &Action::ManageKeys { principal })? {
+    let kind = match schema::principal(tx, principal)? {
+        Some(p) => p.kind,
+        None => {
+            return Ok(Err(TxError::new(
+                "unknown_principal",
+                format!("`{principal}` is not registered"),
+            )));
+        }
+    };
+    if let Err(e) = authorize(tx, ctx, signer, &Action::ManageKeys { principal, kind })? {
         return Ok(Err(e));
     }
     let Some(mut record) = schema::key_record(tx, key)? else {

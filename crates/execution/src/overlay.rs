@@ -39,6 +39,8 @@ impl State for BlockOverlay<'_> {
 pub struct TxOverlay<'a> {
     base: &'a dyn State,
     pub(crate) writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// The law article that allowed what the transaction did.
+    pub(crate) citation: Option<govchain_types::Citation>,
 }
 
 impl<'a> TxOverlay<'a> {
@@ -46,6 +48,7 @@ impl<'a> TxOverlay<'a> {
         Self {
             base,
             writes: BTreeMap::new(),
+            citation: None,
         }
     }
 

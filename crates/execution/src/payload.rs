@@ -11,6 +11,8 @@ pub(crate) struct TxContext<'a> {
     pub max_lifetime: u64,
     pub chain_id: &'a str,
     pub scheme: Scheme,
+    /// The laws in force at this block.
+    pub laws: &'a govchain_law::LawBook,
 }
 
 /// The signer as the envelope check found it.

@@ -65,6 +65,59 @@ pub fn validators_at(state: &dyn State, height: Height) -> Result<Vec<GenesisVal
     }
 }
 
+/// The list of every law ever enacted, with the heights it decides.
+pub const LAW_INDEX: &[u8] = b"law/index";
+
+/// An entry of the law index.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct LawRef {
+    pub id: PrincipalId,
+    pub version: u32,
+    pub level: govchain_types::Level,
+    pub effective_from: Height,
+    pub effective_until: Option<Height>,
+    pub repeals: Vec<PrincipalId>,
+}
+
+impl LawRef {
+    pub fn of(law: &govchain_types::LawPackage) -> Self {
+        Self {
+            id: law.id.clone(),
+            version: law.version,
+            level: law.level,
+            effective_from: law.effective_from,
+            effective_until: law.effective_until,
+            repeals: law.repeals.clone(),
+        }
+    }
+}
+
+/// Where version `version` of law `id` is kept.
+pub fn law_key(id: &PrincipalId, version: u32) -> Vec<u8> {
+    format!("law/{id}/{version:010}").into_bytes()
+}
+
+/// Where a law-making body is kept.
+pub fn body_key(id: &PrincipalId) -> Vec<u8> {
+    format!("body/{id}").into_bytes()
+}
+
+pub fn law_index(state: &dyn State) -> Result<Vec<LawRef>> {
+    Ok(read(state, LAW_INDEX)?.unwrap_or_default())
+}
+
+pub fn law(
+    state: &dyn State,
+    id: &PrincipalId,
+    version: u32,
+) -> Result<Option<govchain_types::LawPackage>> {
+    read(state, &law_key(id, version))
+}
+
+pub fn body(state: &dyn State, id: &PrincipalId) -> Result<Option<govchain_types::LawBody>> {
+    read(state, &body_key(id))
+}
+
 pub fn principal_key(id: &PrincipalId) -> Vec<u8> {
     format!("principal/{id}").into_bytes()
 }
@@ -139,6 +192,12 @@ pub fn json_view(key: &[u8], value: &[u8]) -> Option<serde_json::Value> {
         view::<KeyRecord>(value)
     } else if key.starts_with("nonce/") {
         view::<u64>(value)
+    } else if key == "law/index" {
+        view::<Vec<LawRef>>(value)
+    } else if key.starts_with("law/") {
+        view::<govchain_types::LawPackage>(value)
+    } else if key.starts_with("body/") {
+        view::<govchain_types::LawBody>(value)
     } else {
         None
     }

@@ -46,7 +46,7 @@ pub(crate) fn update_validators(
     validators: &[GenesisValidator],
     effective_height: Height,
 ) -> Result<std::result::Result<Vec<Event>, TxError>> {
-    if let Err(e) = authorize(tx, signer, &Action::ChangeValidators)? {
+    if let Err(e) = authorize(tx, ctx, signer, &Action::ChangeValidators)? {
         return Ok(Err(e));
     }
     if let Err(e) = validate_validators(validators) {

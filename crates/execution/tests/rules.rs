@@ -182,8 +182,13 @@ fn envelope_and_key_rules() {
     state.apply(&genesis_writes(&genesis()).unwrap());
     for step in steps {
         let before = state.clone();
-        let out =
-            apply_block(&state, &header(step.height), std::slice::from_ref(&step.tx)).unwrap();
+        let out = apply_block(
+            &state,
+            &header(step.height),
+            std::slice::from_ref(&step.tx),
+            &LAWS,
+        )
+        .unwrap();
         let r = &out.receipts[0];
         assert_eq!(r.status, step.status, "{}: {:?}", step.what, r.error);
         assert_eq!(r.code.as_deref(), step.code, "{}: {:?}", step.what, r.error);
@@ -250,7 +255,7 @@ fn one_block_many_txs_in_order() {
         .collect();
     let mut state = MemState::default();
     state.apply(&genesis_writes(&genesis()).unwrap());
-    let out = apply_block(&state, &header(1), &txs).unwrap();
+    let out = apply_block(&state, &header(1), &txs, &LAWS).unwrap();
     assert!(out.receipts.iter().all(|r| r.status == TxStatus::Ok));
     assert_eq!(
         out.receipts.iter().map(|r| r.index).collect::<Vec<_>>(),
@@ -273,7 +278,7 @@ fn a_block_for_another_chain_is_an_error() {
     state.apply(&genesis_writes(&genesis()).unwrap());
     let mut h = header(1);
     h.chain_id = "other".into();
-    assert!(apply_block(&state, &h, &[]).is_err());
+    assert!(apply_block(&state, &h, &[], &LAWS).is_err());
 }
 
 #[test]
@@ -356,12 +361,12 @@ fn the_legislature_changes_the_validator_set_from_a_given_height() {
         ),
     ];
     for (what, t, code) in cases {
-        let out = apply_block(&state, &header(1), std::slice::from_ref(&t)).unwrap();
+        let out = apply_block(&state, &header(1), std::slice::from_ref(&t), &LAWS).unwrap();
         assert_eq!(out.receipts[0].code.as_deref(), Some(code), "{what}");
         state.apply(&out.writes);
     }
     let t = tx(&leg, 3, 10, update(new_set.clone(), 3));
-    let out = apply_block(&state, &header(2), &[t]).unwrap();
+    let out = apply_block(&state, &header(2), &[t], &LAWS).unwrap();
     assert_eq!(
         out.receipts[0].status,
         TxStatus::Ok,
@@ -372,11 +377,51 @@ fn the_legislature_changes_the_validator_set_from_a_given_height() {
     // Before height 3 the genesis set is in force; at 3 the new one.
     assert_eq!(schema::validators(&state).unwrap(), genesis().validators);
     assert_eq!(schema::validators_at(&state, 3).unwrap(), new_set);
-    let out = apply_block(&state, &header(3), &[]).unwrap();
+    let out = apply_block(&state, &header(3), &[], &LAWS).unwrap();
     state.apply(&out.writes);
     assert_eq!(schema::validators(&state).unwrap(), new_set);
     assert!(
         !state.0.contains_key(&schema::validator_update_key(3)),
         "the schedule is consumed"
     );
+}
+
+#[test]
+fn receipts_name_the_article_that_decided() {
+    let ca = key("civil-affairs");
+    let alice = key("alice");
+    let mut state = MemState::default();
+    state.apply(&genesis_writes(&genesis()).unwrap());
+    let t = tx(&ca, 0, 10, register("alice", PrincipalKind::Person, &alice));
+    let out = apply_block(&state, &header(1), &[t], &LAWS).unwrap();
+    let by = out.receipts[0].decided_by.clone().unwrap();
+    assert_eq!(
+        (by.law.as_str(), by.article.as_str()),
+        ("constitution", "2")
+    );
+    state.apply(&out.writes);
+    // Alice adds her own key: article 3.
+    let t = tx(
+        &alice,
+        0,
+        10,
+        register("alice", PrincipalKind::Person, &key("alice-2")),
+    );
+    let out = apply_block(&state, &header(2), &[t], &LAWS).unwrap();
+    assert_eq!(out.receipts[0].decided_by.as_ref().unwrap().article, "3");
+    state.apply(&out.writes);
+    // Alice may not touch the hospital's keys: nothing permits it, and the refusal says so.
+    let t = tx(&alice, 1, 10, revoke("hospital", &key("hospital")));
+    let out = apply_block(&state, &header(3), &[t], &LAWS).unwrap();
+    let r = &out.receipts[0];
+    assert_eq!(r.code.as_deref(), Some("unauthorized"));
+    assert!(
+        r.error
+            .as_deref()
+            .unwrap()
+            .starts_with("no law in force permits it"),
+        "{:?}",
+        r.error
+    );
+    assert!(r.decided_by.is_none());
 }

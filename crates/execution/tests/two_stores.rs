@@ -92,7 +92,7 @@ fn two_stores_agree_at_every_height() {
         let hash = block_hash(Scheme::Ed25519, &block.header);
         let mut per_store = Vec::new();
         for s in &stores {
-            let out = apply_block(&Latest(s), &block.header, &txs).unwrap();
+            let out = apply_block(&Latest(s), &block.header, &txs, &LAWS).unwrap();
             let root = s
                 .commit(CommitInput {
                     height,

@@ -6,12 +6,15 @@
 //! them in (STYLE.md §3).
 
 pub mod book;
+pub mod bootstrap;
 pub mod decision;
 pub mod package;
 pub mod request;
 pub mod schema;
 
 pub use book::{LawBook, LawError, covers};
+/// The Cedar schema type, for callers that keep one.
+pub use cedar_policy::Schema;
 pub use decision::Decision;
 pub use package::{BillError, bill_hash, bill_signing_bytes, check_shape, check_signatures};
 pub use request::{AuthRequest, EntityData, EntityRef, Value};

@@ -41,6 +41,8 @@ fn state() -> MemState {
                 keys: vec![key(n).public_key()],
             })
             .collect(),
+        bodies: vec![],
+        laws: vec![govchain_law::bootstrap::constitution()],
     };
     let mut s = MemState::default();
     s.apply(&genesis_writes(&g).unwrap());

@@ -59,6 +59,8 @@ pub struct App {
     commit_lock: Mutex<()>,
     events: broadcast::Sender<Arc<CommitEvent>>,
     pub(crate) metrics: Metrics,
+    /// The laws in force, compiled once per set.
+    laws: govchain_execution::Laws,
 }
 
 /// The state as the store holds it: at the latest height, or as of a past one.
@@ -148,6 +150,7 @@ impl App {
             commit_lock: Mutex::new(()),
             events,
             metrics,
+            laws: govchain_execution::Laws::new().map_err(|e| NodeError::Other(e.to_string()))?,
         })
     }
 
@@ -342,7 +345,7 @@ impl App {
             });
         }
         let hash = block_hash(self.scheme(), &block.header);
-        let outcome = apply_block(&self.state(), &block.header, txs)?;
+        let outcome = apply_block(&self.state(), &block.header, txs, &self.laws)?;
         let ids: Vec<Hash> = txs.iter().map(VerifiedTx::id).collect();
         let root = self.store.commit(CommitInput {
             height,

@@ -55,6 +55,8 @@ fn node(capacity: usize) -> Node {
             authority: true,
             keys: vec![key("civil-affairs").public_key()],
         }],
+        bodies: vec![],
+        laws: vec![govchain_law::bootstrap::constitution()],
     };
     let config = MempoolConfig {
         capacity,
@@ -512,6 +514,8 @@ async fn an_sm2_chain_runs_end_to_end_with_sm3_roots() {
             authority: true,
             keys: vec![authority.public_key()],
         }],
+        bodies: vec![],
+        laws: vec![govchain_law::bootstrap::constitution()],
     };
     let app = Arc::new(App::open(dir.path(), genesis, MempoolConfig::default()).unwrap());
     let router = govchain_api::router(app.clone());

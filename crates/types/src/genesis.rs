@@ -1,7 +1,7 @@
 //! The genesis document: what a chain starts with.
 
 use crate::codec::{DecodeError, decode, encode};
-use crate::{PrincipalId, PublicKey, Scheme};
+use crate::{LawBody, LawPackage, PrincipalId, PublicKey, Scheme};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -85,6 +85,12 @@ pub struct Genesis {
     pub params: ChainParams,
     pub validators: Vec<GenesisValidator>,
     pub accounts: Vec<GenesisAccount>,
+    /// Law-making bodies (the legislature, councils): members, keys, thresholds.
+    #[serde(default)]
+    pub bodies: Vec<LawBody>,
+    /// The laws in force from the start; at least a constitution.
+    #[serde(default)]
+    pub laws: Vec<LawPackage>,
 }
 
 impl Genesis {

@@ -1,6 +1,6 @@
 //! Receipts: what happened to each transaction of a block.
 
-use crate::{Hash, Height};
+use crate::{Citation, Hash, Height};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -35,5 +35,8 @@ pub struct Receipt {
     pub code: Option<String>,
     /// The human-readable reason when the status is not `ok`.
     pub error: Option<String>,
+    /// The law article that allowed or refused it, when a law decided.
+    #[serde(default)]
+    pub decided_by: Option<Citation>,
     pub events: Vec<Event>,
 }

@@ -7,6 +7,10 @@ use govchain_types::*;
 
 pub const CHAIN: &str = "test-chain";
 
+/// The compiled laws, shared by the tests of a file.
+pub static LAWS: std::sync::LazyLock<govchain_execution::Laws> =
+    std::sync::LazyLock::new(|| govchain_execution::Laws::new().unwrap());
+
 pub fn key(name: &str) -> SecretKey {
     SecretKey::from_seed(Scheme::Ed25519, name.as_bytes())
 }
@@ -47,6 +51,8 @@ pub fn genesis() -> Genesis {
                 keys: vec![key("hospital").public_key()],
             },
         ],
+        bodies: vec![],
+        laws: vec![govchain_law::bootstrap::constitution()],
     }
 }
 

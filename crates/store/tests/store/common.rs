@@ -52,6 +52,7 @@ pub fn tx(nonce: u64) -> Tx {
 
 pub fn receipt(tx_id: Hash, height: Height, index: u32, status: TxStatus) -> Receipt {
     Receipt {
+        decided_by: None,
         tx_id,
         height,
         index,
