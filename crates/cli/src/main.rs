@@ -7,6 +7,7 @@ mod chaos;
 mod client;
 mod dev;
 mod keys;
+mod law;
 mod query;
 mod tx;
 
@@ -39,6 +40,9 @@ enum Command {
     Node(dev::NodeArgs),
     /// Build, sign and submit a transaction, then wait for its receipt
     Tx(tx::TxArgs),
+    /// Work with bills: check, sign
+    #[command(subcommand)]
+    Law(law::LawCommand),
     /// Read from a node: status, blocks, transactions, state, proofs
     #[command(subcommand)]
     Query(query::QueryCommand),
@@ -128,6 +132,7 @@ fn main() -> anyhow::Result<()> {
         Command::Init(a) => dev::init(a),
         Command::Node(a) => dev::node(a),
         Command::Tx(a) => tx::run(a),
+        Command::Law(c) => law::run(c),
         Command::Query(c) => query::run(c),
         Command::Proof(ProofCommand::Verify { file, root }) => query::verify_proof(&file, &root),
         Command::Verify { file, genesis } => query::verify_certificate(&file, &genesis),

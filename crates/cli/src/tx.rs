@@ -53,6 +53,18 @@ enum PayloadCommand {
         #[arg(long)]
         revoked_key: PublicKey,
     },
+    /// Enact a law package: the legislature's account submits it with its members' signatures
+    EnactLaw {
+        /// The bill: a law package (JSON)
+        #[arg(long)]
+        bill: PathBuf,
+        /// A member's signature file from `govchain law sign`
+        #[arg(long = "signature")]
+        signatures: Vec<PathBuf>,
+        /// Sign here as a member: `MEMBER_ID=KEY_FILE`
+        #[arg(long = "member")]
+        members: Vec<String>,
+    },
     /// Replace the validator set from a height on (the legislature's key signs)
     UpdateValidators {
         /// JSON list of validators: `[{"name": ..., "key": "ed25519:...", "power": 1}, ...]`
@@ -120,6 +132,32 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
             principal,
             key: revoked_key,
         },
+        PayloadCommand::EnactLaw {
+            bill,
+            signatures,
+            members,
+        } => {
+            let law = crate::law::read_bill(&bill)?;
+            let mut sigs = Vec::new();
+            for f in signatures {
+                let text = std::fs::read_to_string(&f)
+                    .with_context(|| format!("reading {}", f.display()))?;
+                sigs.push(
+                    serde_json::from_str(&text)
+                        .with_context(|| format!("{} is not a member signature", f.display()))?,
+                );
+            }
+            for m in members {
+                let (member, file) = m
+                    .split_once('=')
+                    .context("write --member MEMBER_ID=KEY_FILE")?;
+                sigs.push(crate::law::sign(&law, member, std::path::Path::new(file))?);
+            }
+            Payload::EnactLaw {
+                law,
+                signatures: sigs,
+            }
+        }
         PayloadCommand::UpdateValidators {
             file,
             effective_height,

@@ -339,3 +339,83 @@ async fn kill_9_under_load_loses_no_committed_transaction() {
         drop(node);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_law_is_enacted_through_the_cli_by_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("chain");
+    let node = DevNode::start(&home);
+    let c = Client::new(&node.url);
+    let h = c.status().await["height"].as_u64().unwrap();
+    let effective = h + 4;
+    let bill = dir.path().join("bill.json");
+    std::fs::write(
+        &bill,
+        serde_json::json!({
+            "id": "hospital-births", "version": 1, "title": "Hospitals register births",
+            "level": "national", "body": "legislature", "effective_from": effective,
+            "articles": [{ "id": "1", "title": "departments register persons", "type": "permission",
+                "policy": "permit (principal is Department, action == Action::\"create-principal\", resource is Principal) when { resource.kind == \"person\" };" }]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let key = |k: &str| {
+        home.join("keys")
+            .join(format!("{k}.json"))
+            .display()
+            .to_string()
+    };
+    let out = govchain(&["law", "check", bill.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Two signatures are not enough.
+    let m = |i: u32| format!("leg-{i}={}", key(&format!("leg-{i}")));
+    let out = govchain(&[
+        "tx",
+        "--node",
+        &node.url,
+        "--key",
+        &key("legislature"),
+        "enact-law",
+        "--bill",
+        bill.to_str().unwrap(),
+        "--member",
+        &m(1),
+        "--member",
+        &m(2),
+    ]);
+    assert!(!out.status.success());
+    let receipt: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(receipt["code"], "not_enacted");
+    let out = govchain(&[
+        "tx",
+        "--node",
+        &node.url,
+        "--key",
+        &key("legislature"),
+        "enact-law",
+        "--bill",
+        bill.to_str().unwrap(),
+        "--member",
+        &m(1),
+        "--member",
+        &m(3),
+        "--member",
+        &m(5),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let receipt: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(receipt["decided_by"]["article"], "4");
+    let (status, index) = c.get("/v1/state/law/index").await;
+    assert_eq!(status, 200);
+    assert_eq!(index["value"][1]["id"], "hospital-births");
+    assert_eq!(index["value"][1]["effective_from"], effective);
+}

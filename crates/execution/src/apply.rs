@@ -59,6 +59,7 @@ pub fn apply_block(
             chain_id: &info.chain_id,
             scheme: info.scheme,
             laws: &book,
+            compiler: laws,
         };
         match check_envelope(&block, &ctx, vtx)? {
             Err(e) => {

@@ -22,6 +22,9 @@ pub(crate) enum Action<'a> {
         kind: PrincipalKind,
     },
     ChangeValidators,
+    Enact {
+        law: &'a govchain_types::LawPackage,
+    },
 }
 
 fn kind_name(kind: PrincipalKind) -> &'static str {
@@ -80,6 +83,16 @@ pub(crate) fn authorize(
         Action::ChangeValidators => (
             "change-validators",
             EntityData::new(EntityRef::new("ValidatorSet", "current")),
+        ),
+        Action::Enact { law } => (
+            "enact",
+            EntityData::new(EntityRef::new("Law", law.id.to_string()))
+                .attr("level", Value::str(law.level.name()))
+                .attr(
+                    "jurisdiction",
+                    Value::strs(law.jurisdiction.iter().cloned()),
+                )
+                .attr("body", Value::str(law.body.to_string())),
         ),
     };
     let request = AuthRequest {

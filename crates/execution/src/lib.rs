@@ -7,6 +7,7 @@
 
 mod apply;
 mod authorize;
+mod enact;
 mod error;
 mod genesis;
 mod header;

@@ -13,6 +13,8 @@ pub(crate) struct TxContext<'a> {
     pub scheme: Scheme,
     /// The laws in force at this block.
     pub laws: &'a govchain_law::LawBook,
+    /// Compiles bills, to check an enactment.
+    pub compiler: &'a crate::laws::Laws,
 }
 
 /// The signer as the envelope check found it.
@@ -53,5 +55,8 @@ pub(crate) fn execute_payload(
             validators,
             effective_height,
         } => crate::validators::update_validators(tx, ctx, signer, validators, *effective_height),
+        Payload::EnactLaw { law, signatures } => {
+            crate::enact::enact_law(tx, ctx, signer, law, signatures)
+        }
     }
 }

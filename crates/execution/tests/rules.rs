@@ -425,3 +425,150 @@ fn receipts_name_the_article_that_decided() {
     );
     assert!(r.decided_by.is_none());
 }
+
+fn bill(
+    id_: &str,
+    version: u32,
+    effective_from: u64,
+    policy: &str,
+    repeals: &[&str],
+) -> govchain_types::LawPackage {
+    govchain_types::LawPackage {
+        id: id(id_),
+        version,
+        title: format!("the {id_} law"),
+        level: govchain_types::Level::National,
+        body: id("legislature"),
+        jurisdiction: vec![],
+        articles: vec![govchain_types::Article {
+            id: "1".into(),
+            title: "the rule".into(),
+            kind: govchain_types::ArticleKind::Permission {
+                policy: policy.into(),
+            },
+        }],
+        effective_from,
+        effective_until: None,
+        repeals: repeals.iter().map(|r| id(r)).collect(),
+    }
+}
+
+fn signed(b: &govchain_types::LawPackage, members: &[usize]) -> govchain_types::Payload {
+    let msg = govchain_law::bill_signing_bytes(govchain_types::Scheme::Ed25519, b);
+    govchain_types::Payload::EnactLaw {
+        law: b.clone(),
+        signatures: members
+            .iter()
+            .map(|i| govchain_types::MemberSignature {
+                member: id(&format!("leg-{i}")),
+                signature: govchain_crypto::Signer::sign(&key(&format!("leg-{i}")), &msg),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn laws_are_enacted_by_threshold_take_effect_at_their_height_and_can_be_repealed() {
+    let leg = key("legislature");
+    let hospital = key("hospital");
+    let ca = key("civil-affairs");
+    let births = bill(
+        "hospital-births",
+        1,
+        5,
+        r#"permit (principal is Department, action == Action::"create-principal", resource is Principal) when { resource.kind == "person" };"#,
+        &[],
+    );
+    let mut state = MemState::default();
+    state.apply(&genesis_writes(&genesis()).unwrap());
+    let mut nonce = 0;
+    let run = |state: &mut MemState,
+               height: u64,
+               signer: &govchain_crypto::SecretKey,
+               n: u64,
+               p: govchain_types::Payload| {
+        let out = apply_block(
+            state,
+            &header(height),
+            &[tx(signer, n, height + 10, p)],
+            &LAWS,
+        )
+        .unwrap();
+        state.apply(&out.writes);
+        out.receipts[0].clone()
+    };
+    #[rustfmt::skip]
+    let refusals = vec![
+        ("n-1 signatures", signed(&births, &[1, 2]), "not_enacted"),
+        ("a duplicate signer", signed(&births, &[1, 1, 2]), "not_enacted"),
+        ("a non-member", { let mut p = signed(&births, &[1, 2, 3]); if let govchain_types::Payload::EnactLaw { signatures, .. } = &mut p { signatures[2].member = id("leg-9"); } p }, "not_enacted"),
+        ("a rule that names an unknown attribute", signed(&bill("bad", 1, 5, r#"permit (principal is Person, action == Action::"manage-keys", resource) when { principal.rank == 1 };"#, &[]), &[1, 2, 3]), "invalid_bill"),
+        ("an effective height in the past", signed(&bill("late", 1, 1, r#"permit (principal is Legislature, action == Action::"enact", resource);"#, &[]), &[1, 2, 3]), "too_early"),
+    ];
+    for (what, payload, code) in refusals {
+        let r = run(&mut state, 1, &leg, nonce, payload);
+        nonce += 1;
+        assert_eq!(r.code.as_deref(), Some(code), "{what}: {:?}", r.error);
+    }
+    // Submitted by someone who is not the legislature, even with the members' signatures.
+    let r = run(&mut state, 1, &ca, 0, signed(&births, &[1, 2, 3]));
+    assert_eq!(r.code.as_deref(), Some("unauthorized"), "{:?}", r.error);
+
+    let r = run(&mut state, 2, &leg, nonce, signed(&births, &[2, 4, 5]));
+    nonce += 1;
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    assert_eq!(r.decided_by.as_ref().map(|c| c.article.as_str()), Some("4"));
+    // The same version twice is refused.
+    let r = run(&mut state, 2, &leg, nonce, signed(&births, &[1, 2, 3]));
+    nonce += 1;
+    assert_eq!(r.code.as_deref(), Some("bad_version"));
+
+    // Before its height the law decides nothing; from it, everything.
+    let r = run(
+        &mut state,
+        4,
+        &hospital,
+        0,
+        register("baby-1", PrincipalKind::Person, &key("baby-1")),
+    );
+    assert_eq!(r.code.as_deref(), Some("unauthorized"), "at height 4");
+    let r = run(
+        &mut state,
+        5,
+        &hospital,
+        1,
+        register("baby-2", PrincipalKind::Person, &key("baby-2")),
+    );
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    assert_eq!(
+        r.decided_by.as_ref().map(|c| c.law.as_str()),
+        Some("hospital-births")
+    );
+
+    // A repeal from height 8 restores the earlier state.
+    let repealer = bill(
+        "births-repeal",
+        1,
+        8,
+        r#"forbid (principal is Contract, action == Action::"change-validators", resource);"#,
+        &["hospital-births"],
+    );
+    let r = run(&mut state, 6, &leg, nonce, signed(&repealer, &[1, 3, 5]));
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    let r = run(
+        &mut state,
+        7,
+        &hospital,
+        2,
+        register("baby-3", PrincipalKind::Person, &key("baby-3")),
+    );
+    assert_eq!(r.status, TxStatus::Ok, "still in force at 7: {:?}", r.error);
+    let r = run(
+        &mut state,
+        8,
+        &hospital,
+        3,
+        register("baby-4", PrincipalKind::Person, &key("baby-4")),
+    );
+    assert_eq!(r.code.as_deref(), Some("unauthorized"), "repealed at 8");
+}

@@ -50,6 +50,12 @@ pub fn constitution() -> LawPackage {
                 r#"permit (principal, action == Action::"manage-keys", resource is Principal)
                    when { principal in resource };"#,
             ),
+            article(
+                "4",
+                "the legislature enacts the constitution and national laws",
+                r#"permit (principal is Legislature, action == Action::"enact", resource is Law)
+                   when { resource.level == "constitution" || resource.level == "national" };"#,
+            ),
         ],
         effective_from: 0,
         effective_until: None,
@@ -64,6 +70,6 @@ mod tests {
         let c = super::constitution();
         crate::package::check_shape(&c).unwrap();
         let book = crate::LawBook::compile(&[c], crate::base_schema().unwrap()).unwrap();
-        assert_eq!(book.len(), 3);
+        assert_eq!(book.len(), 4);
     }
 }

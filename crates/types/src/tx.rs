@@ -2,7 +2,9 @@
 
 use crate::codec::{DecodeError, decode, encode};
 use crate::genesis::PrincipalKind;
-use crate::{GenesisValidator, Height, PrincipalId, PublicKey, Signature};
+use crate::{
+    GenesisValidator, Height, LawPackage, MemberSignature, PrincipalId, PublicKey, Signature,
+};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +34,11 @@ pub enum Payload {
         validators: Vec<GenesisValidator>,
         effective_height: Height,
     },
+    /// Enacts a law package, signed by at least the threshold of its body's members.
+    EnactLaw {
+        law: LawPackage,
+        signatures: Vec<MemberSignature>,
+    },
 }
 
 impl Payload {
@@ -41,6 +48,7 @@ impl Payload {
             Payload::RegisterKey { .. } => "register_key",
             Payload::RevokeKey { .. } => "revoke_key",
             Payload::UpdateValidators { .. } => "update_validators",
+            Payload::EnactLaw { .. } => "enact_law",
         }
     }
 }

@@ -51,7 +51,16 @@ pub fn genesis() -> Genesis {
                 keys: vec![key("hospital").public_key()],
             },
         ],
-        bodies: vec![],
+        bodies: vec![LawBody {
+            id: id("legislature"),
+            members: (1..=5)
+                .map(|i| BodyMember {
+                    id: id(&format!("leg-{i}")),
+                    key: key(&format!("leg-{i}")).public_key(),
+                })
+                .collect(),
+            threshold: 3,
+        }],
         laws: vec![govchain_law::bootstrap::constitution()],
     }
 }
