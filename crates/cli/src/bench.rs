@@ -37,6 +37,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         block_time_ms: u64,
     },
+    /// µs per authorization decision with many laws in force (buckets vs the whole book)
+    Laws {
+        #[arg(long, default_value_t = 50)]
+        laws: usize,
+        #[arg(long, default_value_t = 10)]
+        articles_per_law: usize,
+        #[arg(long, default_value_t = 50)]
+        registries: usize,
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+    },
     /// Committed state writes/s, proof generations/s and point-read latency
     Store {
         /// Keys to write
@@ -57,6 +68,12 @@ pub enum BenchCommand {
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Verify { seconds } => bench_verify(Duration::from_secs_f64(seconds)),
+        BenchCommand::Laws {
+            laws,
+            articles_per_law,
+            registries,
+            requests,
+        } => crate::bench_laws::run(laws, articles_per_law, registries, requests),
         BenchCommand::Chain {
             validators,
             signers,
