@@ -52,9 +52,29 @@ pub struct Testnet {
     http: reqwest::Client,
 }
 
+/// Ports for nodes come from 20000–31999, below Linux's ephemeral range (where the proxies'
+/// and clients' ports come from), handed out by one counter per process so that networks built
+/// in parallel never race for the same port; each is checked free before use.
 fn free_port() -> Result<u16> {
-    let l = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(err)?;
-    Ok(l.local_addr().map_err(err)?.port())
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    // Different test processes start at different offsets.
+    let offset = (std::process::id() % 60).saturating_mul(200);
+    for _ in 0..12_000 {
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let port = offset
+            .wrapping_add(n)
+            .checked_rem(12_000)
+            .unwrap_or(0)
+            .saturating_add(20_000);
+        let Ok(port) = u16::try_from(port) else {
+            continue;
+        };
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(NetError("no free port in 20000-31999".into()))
 }
 
 impl Testnet {
@@ -218,9 +238,12 @@ impl Testnet {
             })?
             .map_err(err)?;
         if !first.is_some_and(|l| l.starts_with("govchain: api listening on")) {
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(5).collect();
             return Err(NetError(format!(
-                "node {i} failed to start; see {}",
-                log_path.display()
+                "node {i} failed to start ({}): {}",
+                log_path.display(),
+                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
             )));
         }
         if let Some(slot) = self.children.get_mut(i) {
