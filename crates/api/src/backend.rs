@@ -2,7 +2,9 @@
 
 use govchain_mempool::AdmitError;
 use govchain_store::{RecordCertificate, StateProof, Versioned};
-use govchain_types::{Block, CommitCertificate, Hash, Height, Receipt, Scheme, Tx};
+use govchain_types::{
+    Block, Citation, CommitCertificate, Hash, Height, LawPackage, Receipt, Scheme, Tx,
+};
 use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -49,6 +51,27 @@ pub struct Status {
     pub version: String,
 }
 
+/// How the laws decide a principal's action, without a transaction.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExplainAnswer {
+    pub height: Height,
+    pub allowed: bool,
+    /// E.g. ``allowed by law `constitution` article `3` ``.
+    pub message: String,
+    pub decided_by: Option<Citation>,
+    pub permits: Vec<Citation>,
+    pub forbids: Vec<Citation>,
+    pub action: String,
+    pub resource: String,
+}
+
+/// The laws in force at a height.
+#[derive(Debug, Clone, Serialize)]
+pub struct LawsInForce {
+    pub height: Height,
+    pub laws: Vec<LawPackage>,
+}
+
 /// What the node publishes after each commit.
 #[derive(Debug, Clone, Serialize)]
 pub struct CommitEvent {
@@ -78,6 +101,18 @@ pub trait Backend: Send + Sync + 'static {
         key: &[u8],
         height: Option<Height>,
     ) -> Result<RecordCertificate, BackendError>;
+    /// The laws in force at `height` (default: the next block).
+    fn laws(&self, height: Option<Height>) -> Result<LawsInForce, BackendError>;
+    /// How the laws in force at `height` (default: the next block) decide `principal` doing
+    /// `action` on `target`.
+    fn explain(
+        &self,
+        principal: &str,
+        action: &str,
+        target: Option<&str>,
+        kind: Option<&str>,
+        height: Option<Height>,
+    ) -> Result<ExplainAnswer, BackendError>;
     fn status(&self) -> Status;
     /// Prometheus text exposition.
     fn metrics(&self) -> String;

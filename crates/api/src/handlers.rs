@@ -42,6 +42,8 @@ pub fn router(backend: Arc<dyn Backend>) -> Router {
         .route("/v1/state/{*key}", get(get_state))
         .route("/v1/proof/{*key}", get(get_proof))
         .route("/v1/certificate/{*key}", get(get_certificate))
+        .route("/v1/laws", get(get_laws))
+        .route("/v1/explain", get(get_explain))
         .route("/v1/status", get(status))
         .route("/v1/events", get(events))
         .route("/v1/openapi.json", get(openapi))
@@ -405,6 +407,60 @@ async fn get_certificate(
     Ok(Json(backend.certificate(&raw, height)?).into_response())
 }
 
+/// The laws in force at a height
+#[utoipa::path(
+    get, path = "/v1/laws", tag = "laws",
+    params(AtHeight),
+    responses((status = 200, description = "every law package in force", body = Object))
+)]
+async fn get_laws(
+    State(backend): State<Shared>,
+    q: Result<Query<AtHeight>, QueryRejection>,
+) -> ApiResult<Response> {
+    let height = at_height(q)?;
+    Ok(Json(backend.laws(height)?).into_response())
+}
+
+/// What `GET /v1/explain` asks.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainQuery {
+    /// The acting principal, e.g. `cit-0001`.
+    pub principal: String,
+    /// `create-principal`, `manage-keys` or `change-validators`.
+    pub action: String,
+    /// The principal acted on, where the action has one.
+    pub target: Option<String>,
+    /// For `create-principal`: person (default), organisation, department or legislature.
+    pub kind: Option<String>,
+    /// Decide as at this height (default: the next block).
+    pub height: Option<Height>,
+}
+
+/// How the laws decide an action, with citations
+#[utoipa::path(
+    get, path = "/v1/explain", tag = "laws",
+    params(ExplainQuery),
+    responses(
+        (status = 200, description = "the decision, the article that made it, every article that applied", body = Object),
+        (status = 400, description = "unknown principal or action", body = ErrorBody),
+    )
+)]
+async fn get_explain(
+    State(backend): State<Shared>,
+    q: Result<Query<ExplainQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
+    let answer = backend.explain(
+        &q.principal,
+        &q.action,
+        q.target.as_deref(),
+        q.kind.as_deref(),
+        q.height,
+    )?;
+    Ok(Json(answer).into_response())
+}
+
 /// The node's status
 #[utoipa::path(
     get, path = "/v1/status", tag = "node",
@@ -468,12 +524,13 @@ async fn openapi() -> Response {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node."),
-    paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, status, metrics, events, openapi),
+    paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_explain, status, metrics, events, openapi),
     components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue)),
     tags(
         (name = "transactions", description = "submit signed transactions, read receipts"),
         (name = "blocks", description = "committed blocks with their certificates"),
         (name = "state", description = "versioned state and proofs"),
+        (name = "laws", description = "laws in force, explanations of decisions"),
         (name = "node", description = "status, metrics, events"),
     )
 )]

@@ -9,6 +9,8 @@ mod backend;
 mod error;
 mod handlers;
 
-pub use backend::{Backend, BackendError, BlockRecord, CommitEvent, Status, TxRecord};
+pub use backend::{
+    Backend, BackendError, BlockRecord, CommitEvent, ExplainAnswer, LawsInForce, Status, TxRecord,
+};
 pub use error::ApiError;
 pub use handlers::{ApiDoc, router};

@@ -14,6 +14,33 @@ pub enum LawCommand {
         /// The bill: a law package (JSON)
         bill: PathBuf,
     },
+    /// Ask a node how the laws in force decide a principal's action, with citations
+    Explain {
+        /// The acting principal, e.g. `cit-0001`
+        #[arg(long)]
+        principal: String,
+        /// create-principal, manage-keys or change-validators
+        #[arg(long)]
+        action: String,
+        /// The principal acted on
+        #[arg(long)]
+        target: Option<String>,
+        /// For create-principal: person (default), organisation, department, legislature
+        #[arg(long)]
+        kind: Option<String>,
+        /// Decide as at this height (default: the next block)
+        #[arg(long)]
+        height: Option<u64>,
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
+    /// The laws in force at a height (default: the next block), from a node
+    InForce {
+        #[arg(long)]
+        height: Option<u64>,
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
     /// Sign a bill as a member of its body; prints the signature (JSON) for `enact-law`
     Sign {
         bill: PathBuf,
@@ -60,6 +87,48 @@ pub fn run(cmd: LawCommand) -> anyhow::Result<()> {
                 book.len()
             );
         }
+        LawCommand::Explain {
+            principal,
+            action,
+            target,
+            kind,
+            height,
+            node,
+        } => {
+            let mut q = vec![("principal", principal), ("action", action)];
+            q.extend(target.map(|t| ("target", t)));
+            q.extend(kind.map(|k| ("kind", k)));
+            q.extend(height.map(|h| ("height", h.to_string())));
+            let query: Vec<String> = q.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let path = format!("/v1/explain?{}", query.join("&"));
+            let body = get(&node, &path)?;
+            let message = body.get("message").and_then(|m| m.as_str()).unwrap_or("");
+            println!("{message}");
+            eprintln!("{}", serde_json::to_string_pretty(&body)?);
+        }
+        LawCommand::InForce { height, node } => {
+            let path = match height {
+                Some(h) => format!("/v1/laws?height={h}"),
+                None => "/v1/laws".to_string(),
+            };
+            let body = get(&node, &path)?;
+            for law in body
+                .get("laws")
+                .and_then(|l| l.as_array())
+                .into_iter()
+                .flatten()
+            {
+                let field = |k: &str| law.get(k).map(|v| v.to_string()).unwrap_or_default();
+                println!(
+                    "{} v{}  {}  from {}  {}",
+                    field("id"),
+                    field("version"),
+                    field("level"),
+                    field("effective_from"),
+                    field("title")
+                );
+            }
+        }
         LawCommand::Sign { bill, member, key } => {
             let law = read_bill(&bill)?;
             println!(
@@ -69,4 +138,9 @@ pub fn run(cmd: LawCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn get(node: &str, path: &str) -> anyhow::Result<serde_json::Value> {
+    tokio::runtime::Runtime::new()?
+        .block_on(async { crate::client::Client::new(node)?.get(path).await?.ok() })
 }

@@ -8,6 +8,7 @@
 use crate::error::{Result, TxError};
 use crate::overlay::TxOverlay;
 use crate::payload::{Signer, TxContext};
+use crate::schema::PrincipalRecord;
 use govchain_law::{AuthRequest, EntityData, EntityRef, Value};
 use govchain_types::{PrincipalId, PrincipalKind};
 
@@ -38,10 +39,10 @@ fn kind_name(kind: PrincipalKind) -> &'static str {
 
 /// The signer as a Cedar principal: its kind, attributes, and its own `Principal` record as an
 /// ancestor (so `principal in resource` reads "acts on itself").
-fn principal_entity(signer: &Signer) -> EntityData {
-    let authority = Value::Bool(signer.record.authority);
-    let id = signer.principal.to_string();
-    let entity = match signer.record.kind {
+fn principal_entity(principal: &PrincipalId, record: &PrincipalRecord) -> EntityData {
+    let authority = Value::Bool(record.authority);
+    let id = principal.to_string();
+    let entity = match record.kind {
         PrincipalKind::Person => EntityData::new(EntityRef::new("Person", &id))
             .attr("region", Value::str(""))
             .attr("authority", authority),
@@ -64,14 +65,14 @@ fn principal_resource(id: &PrincipalId, kind: PrincipalKind, exists: bool) -> En
         .attr("exists", Value::Bool(exists))
 }
 
-/// Decides whether `signer` may perform `action` at this block. On allow the citation is
-/// recorded for the receipt; a refusal (`Ok(Err(_))`) carries it in its message.
-pub(crate) fn authorize(
-    tx: &mut TxOverlay<'_>,
-    ctx: &TxContext<'_>,
-    signer: &Signer,
+/// The request the kernel asks the laws: `principal` (with its record) doing `action` at
+/// `height`. Returns the action's name and the request.
+pub(crate) fn request_for(
+    principal: &PrincipalId,
+    record: &PrincipalRecord,
     action: &Action<'_>,
-) -> Result<std::result::Result<(), TxError>> {
+    height: govchain_types::Height,
+) -> (&'static str, AuthRequest) {
     let (name, resource) = match action {
         Action::CreatePrincipal { principal, kind } => (
             "create-principal",
@@ -96,14 +97,26 @@ pub(crate) fn authorize(
         ),
     };
     let request = AuthRequest {
-        principal: principal_entity(signer),
+        principal: principal_entity(principal, record),
         action: name.to_string(),
-        resource: resource.clone(),
-        height: ctx.height,
+        resource,
+        height,
         via_contract: None,
         region: None,
         others: Vec::new(),
     };
+    (name, request)
+}
+
+/// Decides whether `signer` may perform `action` at this block. On allow the citation is
+/// recorded for the receipt; a refusal (`Ok(Err(_))`) carries it in its message.
+pub(crate) fn authorize(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    signer: &Signer,
+    action: &Action<'_>,
+) -> Result<std::result::Result<(), TxError>> {
+    let (name, request) = request_for(&signer.principal, &signer.record, action, ctx.height);
     let decision = match ctx.laws.decide(&request) {
         Ok(d) => d,
         Err(e) => {
@@ -119,7 +132,7 @@ pub(crate) fn authorize(
     }
     let what = format!(
         "`{}` may not `{name}` on `{}`",
-        signer.principal, resource.uid.id
+        signer.principal, request.resource.uid.id
     );
     Ok(Err(match decision.decided_by {
         Some(c) => TxError::new("unauthorized", format!("denied by {c}: {what}")).citing(c),
@@ -128,4 +141,61 @@ pub(crate) fn authorize(
             format!("no law in force permits it: {what}"),
         ),
     }))
+}
+
+/// What `explain` answers: the decision, and the request the laws were asked.
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    pub decision: govchain_law::Decision,
+    pub action: &'static str,
+    pub resource: String,
+}
+
+/// Explains, without a transaction, how the laws in force at `height` decide `principal` doing
+/// one of the kernel's actions: `create-principal` (of `target`, a person unless `kind` says
+/// otherwise), `manage-keys` (of `target`) or `change-validators`.
+pub fn explain(
+    state: &dyn crate::state::State,
+    laws: &crate::laws::Laws,
+    height: govchain_types::Height,
+    principal: &PrincipalId,
+    action: &str,
+    target: Option<&PrincipalId>,
+    kind: Option<PrincipalKind>,
+) -> Result<std::result::Result<Explanation, String>> {
+    let Some(record) = crate::schema::principal(state, principal)? else {
+        return Ok(Err(format!("`{principal}` is not registered")));
+    };
+    let act = match (action, target) {
+        ("change-validators", _) => Action::ChangeValidators,
+        ("create-principal", Some(t)) => Action::CreatePrincipal {
+            principal: t,
+            kind: kind.unwrap_or(PrincipalKind::Person),
+        },
+        ("manage-keys", Some(t)) => match crate::schema::principal(state, t)? {
+            Some(r) => Action::ManageKeys {
+                principal: t,
+                kind: r.kind,
+            },
+            None => return Ok(Err(format!("`{t}` is not registered"))),
+        },
+        ("create-principal" | "manage-keys", None) => {
+            return Ok(Err(format!("`{action}` needs a target principal")));
+        }
+        (other, _) => {
+            return Ok(Err(format!(
+                "`{other}` is not an action explain knows: use create-principal, manage-keys or change-validators"
+            )));
+        }
+    };
+    let book = laws.book_at(state, height)?;
+    let (name, request) = request_for(principal, &record, &act, height);
+    Ok(match book.decide(&request) {
+        Ok(decision) => Ok(Explanation {
+            decision,
+            action: name,
+            resource: format!("{}::{}", request.resource.uid.kind, request.resource.uid.id),
+        }),
+        Err(e) => Err(e.to_string()),
+    })
 }

@@ -7,6 +7,7 @@
 
 mod apply;
 mod authorize;
+pub use authorize::{Explanation, explain};
 mod enact;
 mod error;
 mod genesis;

@@ -166,6 +166,11 @@ impl App {
         &self.store
     }
 
+    /// The compiled laws, shared by execution and explanations.
+    pub fn laws_cache(&self) -> &govchain_execution::Laws {
+        &self.laws
+    }
+
     pub fn mempool(&self) -> &Mempool {
         &self.mempool
     }

@@ -1,10 +1,13 @@
 //! The API's view of the node.
 
 use crate::app::App;
-use govchain_api::{Backend, BackendError, BlockRecord, CommitEvent, Status, TxRecord};
+use govchain_api::{
+    Backend, BackendError, BlockRecord, CommitEvent, ExplainAnswer, LawsInForce, Status, TxRecord,
+};
+use govchain_execution::{in_force, schema};
 use govchain_mempool::AdmitError;
 use govchain_store::{RecordCertificate, StateProof, Versioned};
-use govchain_types::{Hash, Height};
+use govchain_types::{Hash, Height, PrincipalId, PrincipalKind};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -118,6 +121,84 @@ impl Backend for App {
             proof: store.proof(key, h).map_err(unavailable)?,
             header: block.header,
             commit,
+        })
+    }
+
+    fn laws(&self, height: Option<Height>) -> Result<LawsInForce, BackendError> {
+        let latest = self.head().height;
+        let h = height.unwrap_or(latest.saturating_add(1));
+        if h > latest.saturating_add(1) {
+            return Err(BackendError::NotFound(format!(
+                "height {h} is beyond the next block {}",
+                latest.saturating_add(1)
+            )));
+        }
+        let state = crate::app::StoreState {
+            store: self.store(),
+            at: Some(h.saturating_sub(1)),
+        };
+        let index = schema::law_index(&state).map_err(unavailable)?;
+        let mut laws = Vec::new();
+        for l in index.iter().filter(|l| in_force(l, h, &index)) {
+            if let Some(law) = schema::law(&state, &l.id, l.version).map_err(unavailable)? {
+                laws.push(law);
+            }
+        }
+        Ok(LawsInForce { height: h, laws })
+    }
+
+    fn explain(
+        &self,
+        principal: &str,
+        action: &str,
+        target: Option<&str>,
+        kind: Option<&str>,
+        height: Option<Height>,
+    ) -> Result<ExplainAnswer, BackendError> {
+        let bad = |e: String| BackendError::BadRequest(e);
+        let latest = self.head().height;
+        let h = height.unwrap_or(latest.saturating_add(1));
+        if h == 0 || h > latest.saturating_add(1) {
+            return Err(bad(format!(
+                "explain at a height from 1 to the next block {}",
+                latest.saturating_add(1)
+            )));
+        }
+        let principal = PrincipalId::new(principal).map_err(|e| bad(e.to_string()))?;
+        let target = target
+            .map(PrincipalId::new)
+            .transpose()
+            .map_err(|e| bad(e.to_string()))?;
+        let kind = kind
+            .map(|k| {
+                serde_json::from_value::<PrincipalKind>(serde_json::Value::String(k.into()))
+                    .map_err(|_| bad(format!("`{k}` is not a kind of principal")))
+            })
+            .transpose()?;
+        let state = crate::app::StoreState {
+            store: self.store(),
+            at: Some(h.saturating_sub(1)),
+        };
+        let e = govchain_execution::explain(
+            &state,
+            self.laws_cache(),
+            h,
+            &principal,
+            action,
+            target.as_ref(),
+            kind,
+        )
+        .map_err(unavailable)?
+        .map_err(bad)?;
+        Ok(ExplainAnswer {
+            height: h,
+            allowed: e.decision.allowed,
+            message: e.decision.to_string(),
+            decided_by: e.decision.decided_by,
+            permits: e.decision.permits,
+            forbids: e.decision.forbids,
+            action: e.action.to_string(),
+            resource: e.resource,
         })
     }
 

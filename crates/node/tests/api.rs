@@ -636,3 +636,59 @@ async fn a_block_that_disagrees_with_this_nodes_state_is_refused_loudly() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn laws_in_force_and_explanations_with_citations() {
+    let n = node(100);
+    let (status, body) = get(&n.router, "/v1/laws").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["laws"][0]["id"], "constitution");
+    n.app
+        .submit(vec![tx(&key("civil-affairs"), 0, 10, "cit-0001").encode()]);
+    SoloProducer::produce(&n.app, &n.validator).unwrap();
+
+    let (status, e) = get(
+        &n.router,
+        "/v1/explain?principal=civil-affairs&action=create-principal&target=cit-0002",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{e}");
+    assert_eq!(e["allowed"], true);
+    assert_eq!(e["decided_by"]["article"], "2");
+    assert_eq!(e["message"], "allowed by law `constitution` article `2`");
+    let (_, e) = get(
+        &n.router,
+        "/v1/explain?principal=cit-0001&action=manage-keys&target=cit-0001",
+    )
+    .await;
+    assert_eq!(e["decided_by"]["article"], "3", "{e}");
+    let (_, e) = get(
+        &n.router,
+        "/v1/explain?principal=cit-0001&action=change-validators",
+    )
+    .await;
+    assert_eq!(e["allowed"], false);
+    assert_eq!(e["message"], "denied: no law in force permits it");
+    assert_error(
+        "unknown principal",
+        &get(
+            &n.router,
+            "/v1/explain?principal=nobody&action=manage-keys&target=cit-0001",
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    assert_error(
+        "unknown action",
+        &get(&n.router, "/v1/explain?principal=cit-0001&action=fly").await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    assert_error(
+        "missing action",
+        &get(&n.router, "/v1/explain?principal=cit-0001").await,
+        StatusCode::BAD_REQUEST,
+        "malformed",
+    );
+}
