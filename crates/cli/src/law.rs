@@ -118,7 +118,11 @@ pub fn run(cmd: LawCommand) -> anyhow::Result<()> {
                 .into_iter()
                 .flatten()
             {
-                let field = |k: &str| law.get(k).map(|v| v.to_string()).unwrap_or_default();
+                let field = |k: &str| match law.get(k) {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(v) => v.to_string(),
+                    None => String::new(),
+                };
                 println!(
                     "{} v{}  {}  from {}  {}",
                     field("id"),
