@@ -11,7 +11,7 @@ use cedar_policy::{
     EntityUid, Policy, PolicyId, PolicySet, Request, RestrictedExpression, Schema, ValidationMode,
     Validator,
 };
-use govchain_types::{ArticleKind, Citation, LawPackage, Level};
+use govchain_types::{ArticleKind, Citation, LawPackage};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -353,9 +353,4 @@ fn entity(d: &EntityData) -> Result<Entity, String> {
         .map(uid)
         .collect::<Result<HashSet<_>, String>>()?;
     Entity::new(uid(&d.uid)?, attrs, parents).map_err(|e| e.to_string())
-}
-
-/// The level of a law, for messages.
-pub fn level_name(l: Level) -> &'static str {
-    l.name()
 }
