@@ -318,3 +318,27 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Arbitrary text as a permission rule never panics; a refusal cites the law and article.
+    #[test]
+    fn any_rule_text_is_refused_cleanly_or_compiles(
+        text in prop_oneof![
+            ".{0,200}",
+            "(permit|forbid) \\(principal( is (Person|Official|Department))?, action( == Action::\"(manage-keys|enact|fly)\")?, resource\\)( when \\{ (principal|resource|context)\\.[a-z]{1,8} (==|<|in) [a-z0-9\"]{1,6} \\})?;",
+        ]
+    ) {
+        let l = law("fuzzed", Level::National, &[], &[("1", text.as_str())]);
+        if let Err(e) = LawBook::compile(&[l], base_schema().unwrap()) {
+            prop_assert!(e.to_string().starts_with("law `fuzzed` article `1`"), "{}", e);
+        }
+    }
+
+    /// Arbitrary bytes never decode into a panic.
+    #[test]
+    fn law_package_decoding_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = govchain_types::decode::<LawPackage>("law package", &bytes);
+    }
+}

@@ -1,0 +1,42 @@
+//! Any bytes as a law package, any text as a permission rule: decoding and compiling never
+//! panic; what is refused is refused with a citation of the law and article.
+#![no_main]
+
+use govchain_types::{Article, ArticleKind, Level, LawPackage, PrincipalId, decode};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(law) = decode::<LawPackage>("law package", data) {
+        let _ = govchain_law::check_shape(&law);
+        if let Ok(schema) = govchain_law::base_schema() {
+            let _ = govchain_law::LawBook::compile(&[law], schema);
+        }
+    }
+    if let (Ok(text), Ok(id)) = (std::str::from_utf8(data), PrincipalId::new("fuzz-law")) {
+        let law = LawPackage {
+            id,
+            version: 1,
+            title: "fuzz".into(),
+            level: Level::National,
+            body: id_or_panic("legislature"),
+            jurisdiction: vec![],
+            articles: vec![Article {
+                id: "1".into(),
+                title: "fuzzed".into(),
+                kind: ArticleKind::Permission { policy: text.into() },
+            }],
+            effective_from: 1,
+            effective_until: None,
+            repeals: vec![],
+        };
+        if let Ok(schema) = govchain_law::base_schema() {
+            if let Err(e) = govchain_law::LawBook::compile(&[law], schema) {
+                assert!(e.to_string().starts_with("law `fuzz-law`"), "{e}");
+            }
+        }
+    }
+});
+
+fn id_or_panic(s: &str) -> PrincipalId {
+    PrincipalId::new(s).unwrap()
+}
