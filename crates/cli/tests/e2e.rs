@@ -347,7 +347,8 @@ async fn a_law_is_enacted_through_the_cli_by_threshold() {
     let node = DevNode::start(&home);
     let c = Client::new(&node.url);
     let h = c.status().await["height"].as_u64().unwrap();
-    let effective = h + 4;
+    // Far enough ahead that the refused attempt and the waits cannot overtake it.
+    let effective = h + 100;
     let bill = dir.path().join("bill.json");
     std::fs::write(
         &bill,
@@ -409,7 +410,8 @@ async fn a_law_is_enacted_through_the_cli_by_threshold() {
     ]);
     assert!(
         out.status.success(),
-        "{}",
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     let receipt: Value = serde_json::from_slice(&out.stdout).unwrap();
