@@ -305,6 +305,14 @@ fn at_height(q: Result<Query<AtHeight>, QueryRejection>) -> ApiResult<Option<Hei
         .map_err(|e| ApiError::bad_request("malformed", e.body_text()))
 }
 
+/// The key in the path and the `?height=` of a state, proof or certificate read.
+fn key_at(
+    key: &str,
+    q: Result<Query<AtHeight>, QueryRejection>,
+) -> ApiResult<(Vec<u8>, Option<Height>)> {
+    Ok((parse_key(key)?, at_height(q)?))
+}
+
 /// A state key: readable text (`principal/civil-affairs`) or `0x`-prefixed hex.
 fn parse_key(key: &str) -> ApiResult<Vec<u8>> {
     match key.strip_prefix("0x") {
@@ -346,8 +354,7 @@ async fn get_state(
     Path(key): Path<String>,
     q: Result<Query<AtHeight>, QueryRejection>,
 ) -> ApiResult<Json<StateValue>> {
-    let height = at_height(q)?;
-    let raw = parse_key(&key)?;
+    let (raw, height) = key_at(&key, q)?;
     let v = backend
         .state(&raw, height)?
         .ok_or_else(|| ApiError::not_found(format!("no value at `{key}`")))?;
@@ -378,10 +385,8 @@ async fn get_proof(
     Path(key): Path<String>,
     q: Result<Query<AtHeight>, QueryRejection>,
 ) -> ApiResult<Response> {
-    let height = at_height(q)?;
-    let raw = parse_key(&key)?;
-    let proof = backend.proof(&raw, height)?;
-    Ok(Json(proof).into_response())
+    let (raw, height) = key_at(&key, q)?;
+    Ok(Json(backend.proof(&raw, height)?).into_response())
 }
 
 /// The offline certificate of a record
@@ -402,8 +407,7 @@ async fn get_certificate(
     Path(key): Path<String>,
     q: Result<Query<AtHeight>, QueryRejection>,
 ) -> ApiResult<Response> {
-    let height = at_height(q)?;
-    let raw = parse_key(&key)?;
+    let (raw, height) = key_at(&key, q)?;
     Ok(Json(backend.certificate(&raw, height)?).into_response())
 }
 

@@ -37,11 +37,16 @@ struct Node {
 }
 
 fn node(capacity: usize) -> Node {
+    node_with(Scheme::Ed25519, &key("civil-affairs"), capacity)
+}
+
+/// A node of a chain of `scheme` whose one authority, `civil-affairs`, holds `authority`.
+fn node_with(scheme: Scheme, authority: &SecretKey, capacity: usize) -> Node {
     let dir = tempfile::tempdir().unwrap();
     let validator = key("validator");
     let genesis = Genesis {
         chain_id: CHAIN.into(),
-        scheme: Scheme::Ed25519,
+        scheme,
         genesis_time_ms: 1,
         params: ChainParams::default(),
         validators: vec![GenesisValidator {
@@ -53,7 +58,7 @@ fn node(capacity: usize) -> Node {
             id: PrincipalId::new("civil-affairs").unwrap(),
             kind: PrincipalKind::Department,
             authority: true,
-            keys: vec![key("civil-affairs").public_key()],
+            keys: vec![authority.public_key()],
         }],
         bodies: vec![],
         laws: vec![govchain_law::bootstrap::constitution()],
@@ -495,30 +500,9 @@ async fn a_reopened_node_continues_from_disk() {
 
 #[tokio::test]
 async fn an_sm2_chain_runs_end_to_end_with_sm3_roots() {
-    let dir = tempfile::tempdir().unwrap();
     let authority = SecretKey::from_seed(Scheme::Sm2, b"civil-affairs");
-    let validator = key("validator");
-    let genesis = Genesis {
-        chain_id: CHAIN.into(),
-        scheme: Scheme::Sm2,
-        genesis_time_ms: 1,
-        params: ChainParams::default(),
-        validators: vec![GenesisValidator {
-            name: PrincipalId::new("civil-affairs").unwrap(),
-            key: validator.public_key(),
-            power: 1,
-        }],
-        accounts: vec![GenesisAccount {
-            id: PrincipalId::new("civil-affairs").unwrap(),
-            kind: PrincipalKind::Department,
-            authority: true,
-            keys: vec![authority.public_key()],
-        }],
-        bodies: vec![],
-        laws: vec![govchain_law::bootstrap::constitution()],
-    };
-    let app = Arc::new(App::open(dir.path(), genesis, MempoolConfig::default()).unwrap());
-    let router = govchain_api::router(app.clone());
+    let n = node_with(Scheme::Sm2, &authority, 100);
+    let (app, router, validator) = (&n.app, &n.router, &n.validator);
     let citizen = SecretKey::from_seed(Scheme::Sm2, b"cit-0001");
     let body = TxBody {
         chain_id: CHAIN.into(),
@@ -532,7 +516,7 @@ async fn an_sm2_chain_runs_end_to_end_with_sm3_roots() {
         },
     };
     let t = sign_tx(Scheme::Sm2, &authority, body.clone());
-    let (status, answer) = post_raw(&router, t.encode()).await;
+    let (status, answer) = post_raw(router, t.encode()).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
     // The id is the SM3 hash of the signing bytes.
     assert_eq!(
@@ -546,12 +530,12 @@ async fn an_sm2_chain_runs_end_to_end_with_sm3_roots() {
         tx(&key("civil-affairs"), 0, 10, "x").body,
     );
     assert_eq!(
-        post_raw(&router, ed.encode()).await.0,
+        post_raw(router, ed.encode()).await.0,
         StatusCode::BAD_REQUEST
     );
 
-    SoloProducer::produce(&app, &validator).unwrap();
-    let (_, proof) = get(&router, "/v1/proof/principal/cit-0001?height=1").await;
+    SoloProducer::produce(app, validator).unwrap();
+    let (_, proof) = get(router, "/v1/proof/principal/cit-0001?height=1").await;
     let proof: StateProof = serde_json::from_value(proof).unwrap();
     assert_eq!(proof.scheme, Scheme::Sm2);
     proof.verify(&app.store().root(1).unwrap()).unwrap();
