@@ -6,7 +6,9 @@
     reason = "benchmark arithmetic on counters and timings, not on amounts or input"
 )]
 
-use govchain_law::{AuthRequest, EntityData, EntityRef, LawBook, Schema, Value};
+use govchain_law::{
+    AttrType, AuthRequest, EntityData, EntityDecl, EntityRef, LawBook, Schema, Value,
+};
 use govchain_types::{Article, ArticleKind, LawPackage, Level, PrincipalId};
 use std::time::Instant;
 
@@ -14,20 +16,22 @@ const ACTIONS: [&str; 3] = ["read", "insert", "update"];
 
 /// A schema with `registries` registry types, each with read/insert/update, beside the base.
 fn schema(registries: usize) -> anyhow::Result<Schema> {
-    let mut text = govchain_law::BASE_SCHEMA.to_string();
-    let names: Vec<String> = (0..registries).map(|i| format!("Reg{i}")).collect();
-    for n in &names {
-        text.push_str(&format!(
-            "entity {n} = {{ region: String, sensitivity: String, owner: String }};\n"
-        ));
+    let mut model = govchain_law::SchemaModel::base();
+    for i in 0..registries {
+        model.add_resource(
+            EntityDecl {
+                name: format!("Reg{i}"),
+                parents: vec![],
+                attrs: ["region", "sensitivity", "owner"]
+                    .iter()
+                    .map(|a| (a.to_string(), AttrType::String))
+                    .collect(),
+                principal: false,
+            },
+            &ACTIONS,
+        );
     }
-    text.push_str(&format!(
-        "action \"read\", \"insert\", \"update\" appliesTo {{ principal: [Official, Person, Department], resource: [{}], context: Ctx }};\n",
-        names.join(", ")
-    ));
-    Schema::from_cedarschema_str(&text)
-        .map(|(s, _)| s)
-        .map_err(|e| anyhow::anyhow!("{e}"))
+    Ok(model.schema()?)
 }
 
 fn laws(count: usize, per_law: usize, registries: usize) -> anyhow::Result<Vec<LawPackage>> {
@@ -65,6 +69,7 @@ fn laws(count: usize, per_law: usize, registries: usize) -> anyhow::Result<Vec<L
             effective_from: 0,
             effective_until: None,
             repeals: vec![],
+            constitutes: vec![],
         });
     }
     Ok(out)

@@ -6,8 +6,7 @@ use clap::Args;
 use govchain_crypto::SecretKey;
 use govchain_node::{ApiConfig, ConsensusSettings, NodeConfig, now_ms, write_key_file};
 use govchain_types::{
-    BodyMember, ChainParams, Genesis, GenesisAccount, GenesisValidator, LawBody, PrincipalId,
-    PrincipalKind, Scheme,
+    ChainParams, Genesis, GenesisAccount, GenesisValidator, PrincipalId, PrincipalKind, Scheme,
 };
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -150,21 +149,18 @@ pub fn init_chain(
             keys: vec![bench_signer_key(scheme, i).public_key()],
         });
     }
-    // The legislature of DEMO.md: five members, three signatures enact.
-    let mut members = Vec::new();
-    for i in 1..=5 {
+    // The law-making bodies of DEMO.md (legislature 3 of 5, council-110000 2 of 3, the civil
+    // affairs board): a key file per member.
+    let mut member_keys = Vec::new();
+    let bodies = govchain_demo::bodies(|member| {
         let key = SecretKey::generate(scheme);
-        write_key_file(&keys_dir.join(format!("leg-{i}.json")), &key)?;
-        members.push(BodyMember {
-            id: PrincipalId::new(format!("leg-{i}"))?,
-            key: key.public_key(),
-        });
+        let public = key.public_key();
+        member_keys.push((member.to_string(), key));
+        public
+    });
+    for (member, key) in &member_keys {
+        write_key_file(&keys_dir.join(format!("{member}.json")), key)?;
     }
-    let bodies = vec![LawBody {
-        id: PrincipalId::new("legislature")?,
-        members,
-        threshold: 3,
-    }];
     let mut validators = Vec::new();
     let mut consensus_keys = Vec::new();
     for i in 0..n {
@@ -193,7 +189,7 @@ pub fn init_chain(
         validators,
         accounts,
         bodies,
-        laws: vec![govchain_law::bootstrap::constitution()],
+        laws: govchain_demo::laws(),
     };
     let genesis_file = home.join("genesis.json");
     std::fs::write(&genesis_file, serde_json::to_string_pretty(&genesis)?)

@@ -418,6 +418,16 @@ async fn a_law_is_enacted_through_the_cli_by_threshold() {
     assert_eq!(receipt["decided_by"]["article"], "4");
     let (status, index) = c.get("/v1/state/law/index").await;
     assert_eq!(status, 200);
-    assert_eq!(index["value"][1]["id"], "hospital-births");
-    assert_eq!(index["value"][1]["effective_from"], effective);
+    let entry = index["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "hospital-births")
+        .unwrap();
+    assert_eq!(entry["effective_from"], effective);
+    assert!(entry["enacted_at"].as_u64().unwrap() > h);
+    assert_eq!(
+        entry["signed_by"],
+        serde_json::json!(["leg-1", "leg-3", "leg-5"])
+    );
 }

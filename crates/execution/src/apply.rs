@@ -14,6 +14,9 @@ use govchain_types::{Header, Receipt, TxStatus, WriteSet};
 pub struct BlockOutcome {
     pub writes: WriteSet,
     pub receipts: Vec<Receipt>,
+    /// Every authorization request the block's transactions made, in order, with its decision:
+    /// the audit log a bill's dry run replays.
+    pub audit: Vec<crate::Audited>,
 }
 
 /// Applies a block's transactions, in order, to the state after its parent.
@@ -40,6 +43,7 @@ pub fn apply_block(
     let mut block = BlockOverlay::new(state);
     crate::validators::begin_block(&mut block, header.height)?;
     let mut receipts = Vec::with_capacity(txs.len());
+    let mut audit = Vec::new();
     for (i, vtx) in txs.iter().enumerate() {
         let index = u32::try_from(i)
             .map_err(|_| ExecError::InvalidBlock("too many transactions".into()))?;
@@ -71,6 +75,10 @@ pub fn apply_block(
                 let body = &vtx.tx().body;
                 let mut tx = TxOverlay::new(&block);
                 let result = execute_payload(&mut tx, &ctx, &signer, &body.payload)?;
+                audit.extend(std::mem::take(&mut tx.audit).into_iter().map(|mut a| {
+                    a.tx_index = index;
+                    a
+                }));
                 let mut writes = match result {
                     Ok(events) => {
                         receipt.events = events;
@@ -97,6 +105,7 @@ pub fn apply_block(
     Ok(BlockOutcome {
         writes: block.writes,
         receipts,
+        audit,
     })
 }
 

@@ -9,8 +9,20 @@ use crate::error::{Result, TxError};
 use crate::overlay::TxOverlay;
 use crate::payload::{Signer, TxContext};
 use crate::schema::PrincipalRecord;
+use borsh::{BorshDeserialize, BorshSerialize};
 use govchain_law::{AuthRequest, EntityData, EntityRef, Value};
-use govchain_types::{PrincipalId, PrincipalKind};
+use govchain_types::{Citation, LawBody, LawPackage, PrincipalId, PrincipalKind};
+use serde::{Deserialize, Serialize};
+
+/// One authorization request a transaction made, and how the laws decided it.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Audited {
+    /// The transaction's index in its block.
+    pub tx_index: u32,
+    pub request: AuthRequest,
+    pub allowed: bool,
+    pub decided_by: Option<Citation>,
+}
 
 /// What a transaction asks to do.
 pub(crate) enum Action<'a> {
@@ -23,9 +35,44 @@ pub(crate) enum Action<'a> {
         kind: PrincipalKind,
     },
     ChangeValidators,
+    /// A body enacts a law.
     Enact {
-        law: &'a govchain_types::LawPackage,
+        body: &'a LawBody,
+        law: &'a LawPackage,
     },
+    /// A body's law constitutes (or reconstitutes) a body.
+    Constitute {
+        by: &'a LawBody,
+        body: &'a LawBody,
+    },
+    /// A body interprets a law.
+    Interpret {
+        body: &'a LawBody,
+        law: &'a LawPackage,
+    },
+}
+
+/// A law-making body as a Cedar principal or resource.
+fn body_entity(body: &LawBody) -> EntityData {
+    let count = |n: usize| Value::Long(i64::try_from(n).unwrap_or(i64::MAX));
+    EntityData::new(EntityRef::new("Body", body.id.to_string()))
+        .attr("kind", Value::str(body.kind.name()))
+        .attr(
+            "jurisdiction",
+            Value::strs(body.jurisdiction.iter().cloned()),
+        )
+        .attr("members", count(body.members.len()))
+        .attr("threshold", Value::Long(i64::from(body.threshold)))
+}
+
+fn law_entity(law: &LawPackage) -> EntityData {
+    EntityData::new(EntityRef::new("Law", law.id.to_string()))
+        .attr("level", Value::str(law.level.name()))
+        .attr(
+            "jurisdiction",
+            Value::strs(law.jurisdiction.iter().cloned()),
+        )
+        .attr("body", Value::str(law.body.to_string()))
 }
 
 fn kind_name(kind: PrincipalKind) -> &'static str {
@@ -66,7 +113,8 @@ fn principal_resource(id: &PrincipalId, kind: PrincipalKind, exists: bool) -> En
 }
 
 /// The request the kernel asks the laws: `principal` (with its record) doing `action` at
-/// `height`. Returns the action's name and the request.
+/// `height` — or, for the acts of law-making bodies, the body doing it. Returns the action's
+/// name and the request.
 pub(crate) fn request_for(
     principal: &PrincipalId,
     record: &PrincipalRecord,
@@ -85,24 +133,28 @@ pub(crate) fn request_for(
             "change-validators",
             EntityData::new(EntityRef::new("ValidatorSet", "current")),
         ),
-        Action::Enact { law } => (
-            "enact",
-            EntityData::new(EntityRef::new("Law", law.id.to_string()))
-                .attr("level", Value::str(law.level.name()))
-                .attr(
-                    "jurisdiction",
-                    Value::strs(law.jurisdiction.iter().cloned()),
-                )
-                .attr("body", Value::str(law.body.to_string())),
-        ),
+        Action::Enact { law, .. } => ("enact", law_entity(law)),
+        Action::Constitute { body, .. } => ("constitute", body_entity(body)),
+        Action::Interpret { law, .. } => ("interpret", law_entity(law)),
+    };
+    let who = match action {
+        Action::Enact { body, .. } | Action::Interpret { body, .. } => body_entity(body),
+        Action::Constitute { by, .. } => body_entity(by),
+        _ => principal_entity(principal, record),
+    };
+    // A law of a region is enacted or interpreted in that region: regional laws of the region
+    // decide it too.
+    let region = match action {
+        Action::Enact { law, .. } | Action::Interpret { law, .. } => law.jurisdiction.first(),
+        _ => None,
     };
     let request = AuthRequest {
-        principal: principal_entity(principal, record),
+        principal: who,
         action: name.to_string(),
         resource,
         height,
         via_contract: None,
-        region: None,
+        region: region.cloned(),
         others: Vec::new(),
     };
     (name, request)
@@ -126,14 +178,21 @@ pub(crate) fn authorize(
             )));
         }
     };
+    let who = request.principal.uid.id.clone();
+    tx.audit.push(Audited {
+        tx_index: 0,
+        allowed: decision.allowed,
+        decided_by: decision.decided_by.clone(),
+        request: request.clone(),
+    });
     if decision.allowed {
-        tx.citation = decision.decided_by;
+        // The first decision of a transaction is its main act (e.g. enact before constitute).
+        if tx.citation.is_none() {
+            tx.citation = decision.decided_by;
+        }
         return Ok(Ok(()));
     }
-    let what = format!(
-        "`{}` may not `{name}` on `{}`",
-        signer.principal, request.resource.uid.id
-    );
+    let what = format!("`{who}` may not `{name}` on `{}`", request.resource.uid.id);
     Ok(Err(match decision.decided_by {
         Some(c) => TxError::new("unauthorized", format!("denied by {c}: {what}")).citing(c),
         None => TxError::new(

@@ -7,8 +7,8 @@ use crate::error::{Result, TxError};
 use crate::laws::in_force;
 use crate::overlay::TxOverlay;
 use crate::payload::{Signer, TxContext, event};
-use crate::schema::{self, LawRef};
-use govchain_types::{Event, LawPackage, MemberSignature};
+use crate::schema::{self, InterpretationRecord, LawRef};
+use govchain_types::{Event, Interpretation, LawPackage, MemberSignature};
 
 pub(crate) fn enact_law(
     tx: &mut TxOverlay<'_>,
@@ -20,7 +20,7 @@ pub(crate) fn enact_law(
     if let Err(e) = govchain_law::check_shape(law) {
         return Ok(Err(TxError::new("invalid_bill", e.to_string())));
     }
-    let Some(body) = schema::body(tx, &law.body)? else {
+    let Some(body) = schema::body_at(tx, &law.body, ctx.height)? else {
         return Ok(Err(TxError::new(
             "unknown_body",
             format!("there is no law-making body `{}`", law.body),
@@ -30,9 +30,30 @@ pub(crate) fn enact_law(
         Ok(s) => s,
         Err(e) => return Ok(Err(TxError::new("not_enacted", e.to_string()))),
     };
-    // The constitution says which body may enact which level.
-    if let Err(e) = authorize(tx, ctx, signer, &Action::Enact { law })? {
+    // The constitution says which body may enact which level, and who constitutes bodies.
+    if let Err(e) = authorize(tx, ctx, signer, &Action::Enact { body: &body, law })? {
         return Ok(Err(e));
+    }
+    for new in &law.constitutes {
+        if let Some(m) = new.members.iter().find(|m| m.key.scheme() != ctx.scheme) {
+            return Ok(Err(TxError::new(
+                "invalid_bill",
+                format!(
+                    "member `{}` of body `{}` has a {} key; this chain signs with {}",
+                    m.id,
+                    new.id,
+                    m.key.scheme(),
+                    ctx.scheme
+                ),
+            )));
+        }
+        let act = Action::Constitute {
+            by: &body,
+            body: new,
+        };
+        if let Err(e) = authorize(tx, ctx, signer, &act)? {
+            return Ok(Err(e));
+        }
     }
     if law.effective_from <= ctx.height {
         return Ok(Err(TxError::new(
@@ -62,7 +83,11 @@ pub(crate) fn enact_law(
         )));
     }
     // The body of law in force once this one is must still compile (schema, conflicts of ids).
-    index.push(LawRef::of(law));
+    index.push(LawRef {
+        enacted_at: ctx.height,
+        signed_by: signers.clone(),
+        ..LawRef::of(law)
+    });
     let mut future = Vec::new();
     for l in index
         .iter()
@@ -86,6 +111,109 @@ pub(crate) fn enact_law(
             ("version", law.version.to_string()),
             ("level", law.level.to_string()),
             ("effective_from", law.effective_from.to_string()),
+            (
+                "signed_by",
+                signers
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+        ],
+    )]))
+}
+
+/// Records an interpretation of a law: the body's threshold signatures, the constitution's
+/// permission for that body to interpret that law, articles that exist, an id not used before.
+pub(crate) fn interpret(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    signer: &Signer,
+    interpretation: &Interpretation,
+    signatures: &[MemberSignature],
+) -> Result<std::result::Result<Vec<Event>, TxError>> {
+    if let Err(e) = govchain_law::check_interpretation(interpretation) {
+        return Ok(Err(TxError::new("invalid_interpretation", e.to_string())));
+    }
+    let Some(body) = schema::body_at(tx, &interpretation.body, ctx.height)? else {
+        return Ok(Err(TxError::new(
+            "unknown_body",
+            format!("there is no law-making body `{}`", interpretation.body),
+        )));
+    };
+    let msg = govchain_law::interpretation_signing_bytes(ctx.scheme, interpretation);
+    let signers = match govchain_law::check_member_signatures(&body, &msg, signatures) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(TxError::new("not_recorded", e.to_string()))),
+    };
+    // The latest version of the law enacted so far: its articles are the ones interpreted.
+    let index = schema::law_index(tx)?;
+    let latest = index
+        .iter()
+        .filter(|l| l.id == interpretation.law)
+        .map(|l| l.version)
+        .max();
+    let Some(law) = (match latest {
+        Some(v) => schema::law(tx, &interpretation.law, v)?,
+        None => None,
+    }) else {
+        return Ok(Err(TxError::new(
+            "unknown_law",
+            format!("there is no law `{}`", interpretation.law),
+        )));
+    };
+    if let Some(missing) = interpretation
+        .articles
+        .iter()
+        .find(|a| !law.articles.iter().any(|x| &x.id == *a))
+    {
+        return Ok(Err(TxError::new(
+            "unknown_article",
+            format!(
+                "law `{}` version {} has no article `{missing}`",
+                law.id, law.version
+            ),
+        )));
+    }
+    if let Err(e) = authorize(
+        tx,
+        ctx,
+        signer,
+        &Action::Interpret {
+            body: &body,
+            law: &law,
+        },
+    )? {
+        return Ok(Err(e));
+    }
+    let mut records = schema::interpretations(tx, &law.id)?;
+    if records
+        .iter()
+        .any(|r| r.interpretation.id == interpretation.id)
+    {
+        return Ok(Err(TxError::new(
+            "duplicate",
+            format!(
+                "law `{}` already has an interpretation `{}`",
+                law.id, interpretation.id
+            ),
+        )));
+    }
+    records.push(InterpretationRecord {
+        interpretation: interpretation.clone(),
+        recorded_at: ctx.height,
+        signed_by: signers.clone(),
+    });
+    tx.put(
+        schema::interpretations_key(&law.id),
+        schema::value(&records),
+    );
+    Ok(Ok(vec![event(
+        "interpretation_recorded",
+        &[
+            ("law", law.id.to_string()),
+            ("interpretation", interpretation.id.clone()),
+            ("articles", interpretation.articles.join(",")),
             (
                 "signed_by",
                 signers

@@ -60,11 +60,11 @@ pub fn validate_genesis(g: &Genesis) -> Result<(), GenesisError> {
         if !bodies.insert(&b.id) {
             return err(format!("body `{}` appears twice", b.id));
         }
-        let members = u32::try_from(b.members.len()).unwrap_or(u32::MAX);
-        if b.threshold == 0 || b.threshold > members {
+        govchain_law::check_body(b).map_err(|e| GenesisError(e.to_string()))?;
+        if let Some(m) = b.members.iter().find(|m| m.key.scheme() != g.scheme) {
             return err(format!(
-                "body `{}` needs a threshold between 1 and its {members} members",
-                b.id
+                "member `{}` of body `{}` does not have a {} key, the chain's scheme",
+                m.id, b.id, g.scheme
             ));
         }
     }

@@ -7,7 +7,7 @@
 
 mod apply;
 mod authorize;
-pub use authorize::{Explanation, explain};
+pub use authorize::{Audited, Explanation, explain};
 mod enact;
 mod error;
 mod genesis;

@@ -41,6 +41,8 @@ pub struct TxOverlay<'a> {
     pub(crate) writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     /// The law article that allowed what the transaction did.
     pub(crate) citation: Option<govchain_types::Citation>,
+    /// The authorization requests the transaction made, with their decisions.
+    pub(crate) audit: Vec<crate::Audited>,
 }
 
 impl<'a> TxOverlay<'a> {
@@ -49,6 +51,7 @@ impl<'a> TxOverlay<'a> {
             base,
             writes: BTreeMap::new(),
             citation: None,
+            audit: Vec::new(),
         }
     }
 

@@ -58,5 +58,9 @@ pub(crate) fn execute_payload(
         Payload::EnactLaw { law, signatures } => {
             crate::enact::enact_law(tx, ctx, signer, law, signatures)
         }
+        Payload::Interpret {
+            interpretation,
+            signatures,
+        } => crate::enact::interpret(tx, ctx, signer, interpretation, signatures),
     }
 }

@@ -77,9 +77,16 @@ pub struct LawRef {
     pub effective_from: Height,
     pub effective_until: Option<Height>,
     pub repeals: Vec<PrincipalId>,
+    /// The bodies it constitutes.
+    pub constitutes: Vec<PrincipalId>,
+    /// The height of the block that enacted it (0 for genesis laws).
+    pub enacted_at: Height,
+    /// The members whose signatures enacted it (empty for genesis laws).
+    pub signed_by: Vec<PrincipalId>,
 }
 
 impl LawRef {
+    /// The index entry of a genesis law.
     pub fn of(law: &govchain_types::LawPackage) -> Self {
         Self {
             id: law.id.clone(),
@@ -88,8 +95,28 @@ impl LawRef {
             effective_from: law.effective_from,
             effective_until: law.effective_until,
             repeals: law.repeals.clone(),
+            constitutes: law.constitutes.iter().map(|b| b.id.clone()).collect(),
+            enacted_at: 0,
+            signed_by: Vec::new(),
         }
     }
+}
+
+/// A recorded interpretation: what the body said, when, and who signed it.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct InterpretationRecord {
+    pub interpretation: govchain_types::Interpretation,
+    pub recorded_at: Height,
+    pub signed_by: Vec<PrincipalId>,
+}
+
+/// Where the interpretations of law `id` are kept, in the order recorded.
+pub fn interpretations_key(id: &PrincipalId) -> Vec<u8> {
+    format!("interpretations/{id}").into_bytes()
+}
+
+pub fn interpretations(state: &dyn State, id: &PrincipalId) -> Result<Vec<InterpretationRecord>> {
+    Ok(read(state, &interpretations_key(id))?.unwrap_or_default())
 }
 
 /// Where version `version` of law `id` is kept.
@@ -114,8 +141,32 @@ pub fn law(
     read(state, &law_key(id, version))
 }
 
+/// A body as genesis constituted it.
 pub fn body(state: &dyn State, id: &PrincipalId) -> Result<Option<govchain_types::LawBody>> {
     read(state, &body_key(id))
+}
+
+/// A body as it stands at `height`: as the latest law in force that constitutes it says, or
+/// else as genesis constituted it.
+pub fn body_at(
+    state: &dyn State,
+    id: &PrincipalId,
+    height: Height,
+) -> Result<Option<govchain_types::LawBody>> {
+    let index = law_index(state)?;
+    let latest = index
+        .iter()
+        .filter(|l| l.constitutes.contains(id) && crate::laws::in_force(l, height, &index))
+        .max_by(|a, b| {
+            (a.effective_from, a.enacted_at, &a.id).cmp(&(b.effective_from, b.enacted_at, &b.id))
+        });
+    if let Some(l) = latest
+        && let Some(law) = self::law(state, &l.id, l.version)?
+        && let Some(b) = law.constitutes.into_iter().find(|b| &b.id == id)
+    {
+        return Ok(Some(b));
+    }
+    body(state, id)
 }
 
 pub fn principal_key(id: &PrincipalId) -> Vec<u8> {
@@ -198,6 +249,8 @@ pub fn json_view(key: &[u8], value: &[u8]) -> Option<serde_json::Value> {
         view::<govchain_types::LawPackage>(value)
     } else if key.starts_with("body/") {
         view::<govchain_types::LawBody>(value)
+    } else if key.starts_with("interpretations/") {
+        view::<Vec<InterpretationRecord>>(value)
     } else {
         None
     }

@@ -450,21 +450,32 @@ fn bill(
         effective_from,
         effective_until: None,
         repeals: repeals.iter().map(|r| id(r)).collect(),
+        constitutes: vec![],
     }
 }
 
 fn signed(b: &govchain_types::LawPackage, members: &[usize]) -> govchain_types::Payload {
+    let names: Vec<String> = members.iter().map(|i| format!("leg-{i}")).collect();
+    signed_by(b, &names.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// A bill signed by the named members.
+fn signed_by(b: &govchain_types::LawPackage, members: &[&str]) -> govchain_types::Payload {
     let msg = govchain_law::bill_signing_bytes(govchain_types::Scheme::Ed25519, b);
     govchain_types::Payload::EnactLaw {
         law: b.clone(),
-        signatures: members
-            .iter()
-            .map(|i| govchain_types::MemberSignature {
-                member: id(&format!("leg-{i}")),
-                signature: govchain_crypto::Signer::sign(&key(&format!("leg-{i}")), &msg),
-            })
-            .collect(),
+        signatures: member_signatures(&msg, members),
     }
+}
+
+fn member_signatures(msg: &[u8], members: &[&str]) -> Vec<govchain_types::MemberSignature> {
+    members
+        .iter()
+        .map(|m| govchain_types::MemberSignature {
+            member: id(m),
+            signature: govchain_crypto::Signer::sign(&key(m), msg),
+        })
+        .collect()
 }
 
 #[test]
@@ -510,9 +521,27 @@ fn laws_are_enacted_by_threshold_take_effect_at_their_height_and_can_be_repealed
         nonce += 1;
         assert_eq!(r.code.as_deref(), Some(code), "{what}: {:?}", r.error);
     }
-    // Submitted by someone who is not the legislature, even with the members' signatures.
-    let r = run(&mut state, 1, &ca, 0, signed(&births, &[1, 2, 3]));
+    // A regional council may not enact a national law, even with its members' signatures.
+    let council_bill = govchain_types::LawPackage {
+        body: id("council-110000"),
+        ..births.clone()
+    };
+    let r = run(
+        &mut state,
+        1,
+        &ca,
+        0,
+        signed_by(&council_bill, &["council-1", "council-3"]),
+    );
     assert_eq!(r.code.as_deref(), Some("unauthorized"), "{:?}", r.error);
+    assert!(
+        r.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("`council-110000` may not `enact`"),
+        "{:?}",
+        r.error
+    );
 
     let r = run(&mut state, 2, &leg, nonce, signed(&births, &[2, 4, 5]));
     nonce += 1;
@@ -571,4 +600,305 @@ fn laws_are_enacted_by_threshold_take_effect_at_their_height_and_can_be_repealed
         register("baby-4", PrincipalKind::Person, &key("baby-4")),
     );
     assert_eq!(r.code.as_deref(), Some("unauthorized"), "repealed at 8");
+}
+
+/// Applies one transaction in a block of its own and returns its receipt.
+fn run_one(
+    state: &mut MemState,
+    height: u64,
+    signer: &govchain_crypto::SecretKey,
+    nonce: u64,
+    payload: govchain_types::Payload,
+) -> govchain_types::Receipt {
+    let out = apply_block(
+        state,
+        &header(height),
+        &[tx(signer, nonce, height + 10, payload)],
+        &LAWS,
+    )
+    .unwrap();
+    state.apply(&out.writes);
+    out.receipts[0].clone()
+}
+
+fn regional(
+    id_: &str,
+    version: u32,
+    effective_from: u64,
+    region: &str,
+) -> govchain_types::LawPackage {
+    govchain_types::LawPackage {
+        level: govchain_types::Level::Regional,
+        body: id("council-110000"),
+        jurisdiction: vec![region.into()],
+        ..bill(
+            id_,
+            version,
+            effective_from,
+            r#"permit (principal is Official, action == Action::"read", resource is Record) when { resource.registry == "licences" };"#,
+            &[],
+        )
+    }
+}
+
+fn body(
+    name: &str,
+    kind: govchain_types::BodyKind,
+    region: &[&str],
+    members: &[&str],
+    threshold: u32,
+) -> govchain_types::LawBody {
+    govchain_types::LawBody {
+        id: id(name),
+        kind,
+        jurisdiction: region.iter().map(|r| r.to_string()).collect(),
+        members: members
+            .iter()
+            .map(|m| govchain_types::BodyMember {
+                id: id(m),
+                key: key(m).public_key(),
+            })
+            .collect(),
+        threshold,
+    }
+}
+
+#[test]
+fn each_body_enacts_its_level_and_bodies_change_only_by_law() {
+    let ca = key("civil-affairs");
+    let mut state = MemState::default();
+    state.apply(&genesis_writes(&genesis()).unwrap());
+    let mut n = 0;
+    let mut run = |state: &mut MemState, height: u64, p: govchain_types::Payload| {
+        n += 1;
+        run_one(state, height, &ca, n - 1, p)
+    };
+    // The council enacts for its region, not for another, and not a national law.
+    let r = run(
+        &mut state,
+        1,
+        signed_by(
+            &regional("reg-a", 1, 20, "110000"),
+            &["council-1", "council-2"],
+        ),
+    );
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    assert_eq!(
+        r.decided_by
+            .map(|c| format!("{}/{}", c.law, c.article))
+            .as_deref(),
+        Some("constitution/5")
+    );
+    let r = run(
+        &mut state,
+        1,
+        signed_by(
+            &regional("reg-b", 1, 20, "310000"),
+            &["council-1", "council-2"],
+        ),
+    );
+    assert_eq!(r.code.as_deref(), Some("unauthorized"), "{:?}", r.error);
+    // A regional or department law must name its regions.
+    let r = run(
+        &mut state,
+        1,
+        signed_by(
+            &regional("reg-c", 1, 20, "110000").tap_jurisdiction(vec![]),
+            &["council-1", "council-2"],
+        ),
+    );
+    assert_eq!(r.code.as_deref(), Some("invalid_bill"), "{:?}", r.error);
+    // The board of a ministry enacts department rules.
+    let rule = govchain_types::LawPackage {
+        level: govchain_types::Level::Department,
+        body: id("civil-affairs-board"),
+        ..regional("ca-rule", 1, 20, "110000")
+    };
+    let r = run(&mut state, 1, signed_by(&rule, &["off-zhao"]));
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    assert_eq!(r.decided_by.map(|c| c.article).as_deref(), Some("6"));
+
+    // A council cannot constitute a body, even its own.
+    let grab = govchain_types::LawPackage {
+        constitutes: vec![body(
+            "council-110000",
+            govchain_types::BodyKind::Council,
+            &["110000"],
+            &["council-1"],
+            1,
+        )],
+        ..regional("reg-grab", 1, 20, "110000")
+    };
+    let r = run(&mut state, 2, signed_by(&grab, &["council-1", "council-2"]));
+    assert_eq!(r.code.as_deref(), Some("unauthorized"), "{:?}", r.error);
+    assert!(
+        r.error.as_deref().unwrap().contains("`constitute`"),
+        "{:?}",
+        r.error
+    );
+
+    // The legislature reconstitutes the council from height 5.
+    let reform = govchain_types::LawPackage {
+        constitutes: vec![body(
+            "council-110000",
+            govchain_types::BodyKind::Council,
+            &["110000"],
+            &["council-4", "council-5"],
+            2,
+        )],
+        ..bill(
+            "council-reform",
+            1,
+            5,
+            r#"forbid (principal is Contract, action == Action::"change-validators", resource);"#,
+            &[],
+        )
+    };
+    let r = run(&mut state, 2, signed(&reform, &[1, 2, 3]));
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    // Until 5 the old members sign; from 5 only the new ones.
+    let r = run(
+        &mut state,
+        4,
+        signed_by(
+            &regional("reg-a", 2, 20, "110000"),
+            &["council-1", "council-2"],
+        ),
+    );
+    assert_eq!(r.status, TxStatus::Ok, "before the reform: {:?}", r.error);
+    let r = run(
+        &mut state,
+        5,
+        signed_by(
+            &regional("reg-a", 3, 20, "110000"),
+            &["council-1", "council-2"],
+        ),
+    );
+    assert_eq!(r.code.as_deref(), Some("not_enacted"), "{:?}", r.error);
+    let r = run(
+        &mut state,
+        5,
+        signed_by(
+            &regional("reg-a", 3, 20, "110000"),
+            &["council-4", "council-5"],
+        ),
+    );
+    assert_eq!(r.status, TxStatus::Ok, "after the reform: {:?}", r.error);
+    assert_eq!(
+        schema::body_at(&state, &id("council-110000"), 4)
+            .unwrap()
+            .unwrap()
+            .members
+            .len(),
+        3
+    );
+    assert_eq!(
+        schema::body_at(&state, &id("council-110000"), 5)
+            .unwrap()
+            .unwrap()
+            .members
+            .len(),
+        2
+    );
+    // A repeal of the reform restores the genesis council.
+    let undo = bill(
+        "reform-repeal",
+        1,
+        9,
+        r#"forbid (principal is Contract, action == Action::"manage-keys", resource);"#,
+        &["council-reform"],
+    );
+    let r = run(&mut state, 6, signed(&undo, &[1, 4, 5]));
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    assert_eq!(
+        schema::body_at(&state, &id("council-110000"), 9)
+            .unwrap()
+            .unwrap()
+            .members
+            .len(),
+        3
+    );
+    let index = schema::law_index(&state).unwrap();
+    let reform_ref = index
+        .iter()
+        .find(|l| l.id.as_str() == "council-reform")
+        .unwrap();
+    assert_eq!(reform_ref.enacted_at, 2);
+    assert_eq!(reform_ref.signed_by.len(), 3);
+}
+
+fn interpretation(
+    id_: &str,
+    law: &str,
+    articles: &[&str],
+    body: &str,
+) -> govchain_types::Interpretation {
+    govchain_types::Interpretation {
+        id: id_.into(),
+        law: id(law),
+        articles: articles.iter().map(|a| a.to_string()).collect(),
+        title: "on acting within a term".into(),
+        text: "A position suspended by a court order counts as not active.".into(),
+        body: id(body),
+    }
+}
+
+fn interpret(i: &govchain_types::Interpretation, members: &[&str]) -> govchain_types::Payload {
+    let msg = govchain_law::interpretation_signing_bytes(govchain_types::Scheme::Ed25519, i);
+    govchain_types::Payload::Interpret {
+        interpretation: i.clone(),
+        signatures: member_signatures(&msg, members),
+    }
+}
+
+#[test]
+fn the_legislature_records_interpretations_linked_to_articles() {
+    let ca = key("civil-affairs");
+    let mut state = MemState::default();
+    state.apply(&genesis_writes(&genesis()).unwrap());
+    let mut n = 0;
+    let mut run = |state: &mut MemState, p: govchain_types::Payload| {
+        n += 1;
+        run_one(state, 1, &ca, n - 1, p)
+    };
+    let good = interpretation("2026-1", "constitution", &["10"], "legislature");
+    #[rustfmt::skip]
+    let refusals = vec![
+        ("below the threshold", interpret(&good, &["leg-1", "leg-2"]), "not_recorded"),
+        ("an unknown law", interpret(&interpretation("2026-1", "no-such-law", &["1"], "legislature"), &["leg-1", "leg-2", "leg-3"]), "unknown_law"),
+        ("an unknown article", interpret(&interpretation("2026-1", "constitution", &["99"], "legislature"), &["leg-1", "leg-2", "leg-3"]), "unknown_article"),
+        ("a council on the constitution", interpret(&interpretation("2026-1", "constitution", &["10"], "council-110000"), &["council-1", "council-2"]), "unauthorized"),
+        ("no articles", interpret(&interpretation("2026-1", "constitution", &[], "legislature"), &["leg-1", "leg-2", "leg-3"]), "invalid_interpretation"),
+        ("a bad id", interpret(&interpretation("a b", "constitution", &["10"], "legislature"), &["leg-1", "leg-2", "leg-3"]), "invalid_interpretation"),
+    ];
+    for (what, payload, code) in refusals {
+        let r = run(&mut state, payload);
+        assert_eq!(r.code.as_deref(), Some(code), "{what}: {:?}", r.error);
+    }
+    assert!(
+        schema::interpretations(&state, &id("constitution"))
+            .unwrap()
+            .is_empty()
+    );
+    let r = run(&mut state, interpret(&good, &["leg-1", "leg-3", "leg-5"]));
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    assert_eq!(r.decided_by.map(|c| c.article).as_deref(), Some("8"));
+    assert_eq!(r.events[0].kind, "interpretation_recorded");
+    let r = run(&mut state, interpret(&good, &["leg-1", "leg-3", "leg-5"]));
+    assert_eq!(r.code.as_deref(), Some("duplicate"), "{:?}", r.error);
+    let recorded = schema::interpretations(&state, &id("constitution")).unwrap();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].interpretation, good);
+    assert_eq!(recorded[0].recorded_at, 1);
+}
+
+trait TapJurisdiction {
+    fn tap_jurisdiction(self, j: Vec<String>) -> Self;
+}
+
+impl TapJurisdiction for govchain_types::LawPackage {
+    fn tap_jurisdiction(mut self, j: Vec<String>) -> Self {
+        self.jurisdiction = j;
+        self
+    }
 }

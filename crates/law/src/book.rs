@@ -255,12 +255,17 @@ impl LawBook {
 
     fn build(&self, req: &AuthRequest) -> Result<(Request, Entities), LawError> {
         let bad = |e: String| LawError::Request(e);
-        let mut list = vec![
-            entity(&req.principal).map_err(bad)?,
-            entity(&req.resource).map_err(bad)?,
-        ];
-        for other in &req.others {
-            list.push(entity(other).map_err(bad)?);
+        // One entity per uid: when a principal acts on itself (a body reconstituting itself),
+        // the policies see the principal's attributes for both.
+        let mut list: Vec<Entity> = Vec::with_capacity(req.others.len().saturating_add(2));
+        let mut seen = HashSet::new();
+        for e in [&req.principal, &req.resource]
+            .into_iter()
+            .chain(&req.others)
+        {
+            if seen.insert((&e.uid.kind, &e.uid.id)) {
+                list.push(entity(e).map_err(bad)?);
+            }
         }
         let entities = Entities::from_entities(list, None).map_err(|e| bad(e.to_string()))?;
         let height = i64::try_from(req.height).map_err(|_| bad("height out of range".into()))?;
@@ -337,7 +342,7 @@ fn expression(v: &Value) -> Result<RestrictedExpression, String> {
                 .map(expression)
                 .collect::<Result<Vec<_>, _>>()?,
         ),
-        Value::Entity(r) => RestrictedExpression::new_entity_uid(uid(r)?),
+        Value::Entity(r) => RestrictedExpression::new_entity_uid(uid(&r.entity)?),
     })
 }
 

@@ -1,6 +1,8 @@
 //! The bootstrap constitution: the first law of a new chain, until the legislature enacts its
 //! own. It grants what the kernel needs to start — genesis authorities register principals and
-//! their keys, every principal manages its own keys, the legislature changes the validator set.
+//! their keys, every principal manages its own keys, the legislature changes the validator set —
+//! and says which body enacts which level of law, who constitutes and interprets, and that
+//! officials act only within their position's term and jurisdiction.
 
 use govchain_types::{Article, ArticleKind, LawPackage, Level, PrincipalId};
 
@@ -53,13 +55,67 @@ pub fn constitution() -> LawPackage {
             article(
                 "4",
                 "the legislature enacts the constitution and national laws",
-                r#"permit (principal is Legislature, action == Action::"enact", resource is Law)
-                   when { resource.level == "constitution" || resource.level == "national" };"#,
+                r#"permit (principal is Body, action == Action::"enact", resource is Law)
+                   when { principal.kind == "legislature" && (resource.level == "constitution" || resource.level == "national") };"#,
+            ),
+            article(
+                "5",
+                "a regional council enacts regional laws within its region",
+                r#"permit (principal is Body, action == Action::"enact", resource is Law)
+                   when { principal.kind == "council" && resource.level == "regional"
+                          && principal.jurisdiction.containsAll(resource.jurisdiction) };"#,
+            ),
+            article(
+                "6",
+                "a department's head enacts department rules within the department's jurisdiction",
+                r#"permit (principal is Body, action == Action::"enact", resource is Law)
+                   when { principal.kind == "department" && resource.level == "department"
+                          && principal.jurisdiction.containsAll(resource.jurisdiction) };"#,
+            ),
+            article(
+                "7",
+                "law-making bodies are constituted by the legislature",
+                r#"permit (principal is Body, action == Action::"constitute", resource is Body)
+                   when { principal.kind == "legislature" };"#,
+            ),
+            article(
+                "8",
+                "the legislature interprets the laws",
+                r#"permit (principal is Body, action == Action::"interpret", resource is Law)
+                   when { principal.kind == "legislature" };"#,
+            ),
+            article(
+                "9",
+                "a regional council interprets its regional laws",
+                r#"permit (principal is Body, action == Action::"interpret", resource is Law)
+                   when { principal.kind == "council" && resource.level == "regional"
+                          && principal.jurisdiction.containsAll(resource.jurisdiction) };"#,
+            ),
+            article(
+                "10",
+                "an official acts only while the position is active and within its term",
+                r#"forbid (principal is Official, action, resource)
+                   unless { principal.status == "active" && principal.term_from <= context.height
+                            && context.height < principal.term_to };"#,
+            ),
+            article(
+                "11",
+                "an official acts on records only within the position's jurisdiction",
+                r#"forbid (principal is Official, action, resource is Record)
+                   unless { principal.jurisdiction.containsAny(resource.regions) };"#,
+            ),
+            article(
+                "12",
+                "no department reads protected data outside its jurisdiction",
+                r#"forbid (principal is Department, action == Action::"read", resource is Record)
+                   when { resource.sensitivity != "public" }
+                   unless { principal.jurisdiction.containsAny(resource.regions) };"#,
             ),
         ],
         effective_from: 0,
         effective_until: None,
         repeals: vec![],
+        constitutes: vec![],
     }
 }
 
@@ -70,6 +126,6 @@ mod tests {
         let c = super::constitution();
         crate::package::check_shape(&c).unwrap();
         let book = crate::LawBook::compile(&[c], crate::base_schema().unwrap()).unwrap();
-        assert_eq!(book.len(), 4);
+        assert_eq!(book.len(), 12);
     }
 }

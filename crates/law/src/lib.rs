@@ -16,6 +16,9 @@ pub use book::{LawBook, LawError, covers};
 /// The Cedar schema type, for callers that keep one.
 pub use cedar_policy::Schema;
 pub use decision::Decision;
-pub use package::{BillError, bill_hash, bill_signing_bytes, check_shape, check_signatures};
+pub use package::{
+    BillError, bill_hash, bill_signing_bytes, check_body, check_interpretation,
+    check_member_signatures, check_shape, check_signatures, interpretation_signing_bytes,
+};
 pub use request::{AuthRequest, EntityData, EntityRef, Value};
-pub use schema::{BASE_SCHEMA, SchemaError, base_schema};
+pub use schema::{AttrType, EntityDecl, SchemaError, SchemaModel, base_schema, enclosing_regions};

@@ -2,12 +2,17 @@
 
 use govchain_crypto::{hash, verify};
 use govchain_types::{
-    ArticleKind, Hash, LawBody, LawPackage, MemberSignature, PrincipalId, Scheme, encode,
+    ArticleKind, Hash, Interpretation, LawBody, LawPackage, Level, MemberSignature, PrincipalId,
+    Scheme, encode,
 };
 use std::collections::BTreeSet;
 
 /// Domain separation for members' signatures on bills.
 pub const BILL_SIGNING_DOMAIN: &[u8] = b"govchain/bill/v1\0";
+/// Domain separation for members' signatures on interpretations.
+pub const INTERPRETATION_SIGNING_DOMAIN: &[u8] = b"govchain/interpretation/v1\0";
+/// Longest interpretation text accepted, in bytes.
+pub const MAX_INTERPRETATION_BYTES: usize = 16 * 1024;
 
 /// Why a bill is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +46,74 @@ pub fn bill_signing_bytes(scheme: Scheme, bill: &LawPackage) -> Vec<u8> {
     out
 }
 
+/// The bytes members sign for an interpretation.
+pub fn interpretation_signing_bytes(scheme: Scheme, i: &Interpretation) -> Vec<u8> {
+    let mut out = INTERPRETATION_SIGNING_DOMAIN.to_vec();
+    out.extend_from_slice(hash(scheme, &encode(i)).as_bytes());
+    out
+}
+
+/// Checks the shape of an interpretation: an id, articles named, a text of bounded size.
+pub fn check_interpretation(i: &Interpretation) -> Result<(), BillError> {
+    let bad = |m: String| Err(BillError::Malformed(m));
+    let id_ok = !i.id.is_empty()
+        && i.id.len() <= 32
+        && i.id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    if !id_ok {
+        return bad("an interpretation id is 1 to 32 letters, digits, dashes and dots".into());
+    }
+    if i.articles.is_empty() {
+        return bad(format!("interpretation `{}` names no article", i.id));
+    }
+    if i.title.trim().is_empty() || i.text.trim().is_empty() {
+        return bad(format!(
+            "interpretation `{}` needs a title and a text",
+            i.id
+        ));
+    }
+    if i.text.len() > MAX_INTERPRETATION_BYTES {
+        return bad(format!(
+            "interpretation `{}` is {} bytes, more than {MAX_INTERPRETATION_BYTES}",
+            i.id,
+            i.text.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a law-making body: members unique, a threshold they can reach, region codes.
+pub fn check_body(body: &LawBody) -> Result<(), BillError> {
+    let bad = |m: String| Err(BillError::Malformed(m));
+    let mut ids = BTreeSet::new();
+    let mut keys = BTreeSet::new();
+    for m in &body.members {
+        if !ids.insert(&m.id) || !keys.insert(&m.key) {
+            return bad(format!(
+                "body `{}`: member `{}` or its key appears twice",
+                body.id, m.id
+            ));
+        }
+    }
+    let members = u32::try_from(body.members.len()).unwrap_or(u32::MAX);
+    if body.threshold == 0 || body.threshold > members {
+        return bad(format!(
+            "body `{}` needs a threshold between 1 and its {members} members",
+            body.id
+        ));
+    }
+    for code in &body.jurisdiction {
+        if !region_code_ok(code) {
+            return bad(format!(
+                "body `{}`: `{code}` is not a region code (six digits, GB/T 2260)",
+                body.id
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The identity of a bill.
 pub fn bill_hash(scheme: Scheme, bill: &LawPackage) -> Hash {
     hash(scheme, &encode(bill))
@@ -70,6 +143,22 @@ pub fn check_shape(bill: &LawPackage) -> Result<(), BillError> {
             "law `{}` lapses at {until}, not after it takes effect at {}",
             bill.id, bill.effective_from
         ));
+    }
+    if matches!(bill.level, Level::Regional | Level::Department) && bill.jurisdiction.is_empty() {
+        return bad(format!(
+            "law `{}` is a {} law: name the regions it applies to",
+            bill.id, bill.level
+        ));
+    }
+    let mut constituted = BTreeSet::new();
+    for body in &bill.constitutes {
+        check_body(body)?;
+        if !constituted.insert(&body.id) {
+            return bad(format!(
+                "law `{}` constitutes body `{}` twice",
+                bill.id, body.id
+            ));
+        }
     }
     for code in &bill.jurisdiction {
         if !region_code_ok(code) {
@@ -116,7 +205,16 @@ pub fn check_signatures(
     bill: &LawPackage,
     signatures: &[MemberSignature],
 ) -> Result<Vec<PrincipalId>, BillError> {
-    let msg = bill_signing_bytes(scheme, bill);
+    check_member_signatures(body, &bill_signing_bytes(scheme, bill), signatures)
+}
+
+/// Checks that at least the body's threshold of distinct members signed `msg`. Returns the
+/// signers.
+pub fn check_member_signatures(
+    body: &LawBody,
+    msg: &[u8],
+    signatures: &[MemberSignature],
+) -> Result<Vec<PrincipalId>, BillError> {
     let mut signers = BTreeSet::new();
     for s in signatures {
         let Some(member) = body.members.iter().find(|m| m.id == s.member) else {
@@ -125,7 +223,7 @@ pub fn check_signatures(
         if !signers.insert(s.member.clone()) {
             return Err(BillError::DuplicateSigner(s.member.clone()));
         }
-        verify(&member.key, &msg, &s.signature)
+        verify(&member.key, msg, &s.signature)
             .map_err(|_| BillError::BadSignature(s.member.clone()))?;
     }
     let have = u32::try_from(signers.len()).unwrap_or(u32::MAX);

@@ -2,16 +2,20 @@
 //! the principal's and resource's attributes from state first (STYLE.md §3); deciding looks
 //! nothing up.
 
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// A value of an entity attribute or of the context.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A value of an entity attribute or of the context. In JSON: a string, a number, a bool, an
+/// array (a set) or `{"entity": {"kind": .., "id": ..}}`.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(untagged)]
 pub enum Value {
     Str(String),
     Long(i64),
     Bool(bool),
     Set(Vec<Value>),
-    Entity(EntityRef),
+    Entity(EntityValue),
 }
 
 impl Value {
@@ -19,13 +23,36 @@ impl Value {
         Value::Str(s.into())
     }
 
+    pub fn entity(kind: impl Into<String>, id: impl Into<String>) -> Self {
+        Value::Entity(EntityValue {
+            entity: EntityRef::new(kind, id),
+        })
+    }
+
     pub fn strs<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Self {
         Value::Set(items.into_iter().map(|s| Value::Str(s.into())).collect())
     }
 }
 
+/// A reference to an entity, as an attribute value.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct EntityValue {
+    pub entity: EntityRef,
+}
+
 /// An entity's type and id, e.g. `Official` `off-wang`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
 pub struct EntityRef {
     pub kind: String,
     pub id: String,
@@ -41,10 +68,12 @@ impl EntityRef {
 }
 
 /// An entity with its attributes and every ancestor (the hierarchy is not looked up).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct EntityData {
     pub uid: EntityRef,
+    #[serde(default)]
     pub attrs: BTreeMap<String, Value>,
+    #[serde(default)]
     pub ancestors: Vec<EntityRef>,
 }
 
@@ -69,7 +98,7 @@ impl EntityData {
 }
 
 /// One request: principal, action, resource, context, and any other entities a policy reads.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct AuthRequest {
     pub principal: EntityData,
     pub action: String,
@@ -77,8 +106,11 @@ pub struct AuthRequest {
     /// The block height the request is decided at.
     pub height: u64,
     /// The service contract acting, if any.
+    #[serde(default)]
     pub via_contract: Option<String>,
     /// The region the request concerns; regional and department laws apply only within theirs.
+    #[serde(default)]
     pub region: Option<String>,
+    #[serde(default)]
     pub others: Vec<EntityData>,
 }

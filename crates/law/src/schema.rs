@@ -2,65 +2,336 @@
 //! (resources), how (actions), with which context. A bill whose policy names an unknown type,
 //! attribute or action fails validation before the vote.
 //!
-//! The Registries issue extends it with one entity type per registry definition; the text is
-//! generated, never hand-edited per deployment.
+//! The schema is a Rust model rendered to Cedar schema text, never hand-edited per deployment:
+//! the Registries issue adds one resource type per registry definition to it. The conflict
+//! analysis (`verify`) reads the same model to build sample requests.
 
 use cedar_policy::Schema;
+use std::fmt::Write as _;
 
-/// The base schema: principals, the chain's own resources, and the kernel's actions.
-pub const BASE_SCHEMA: &str = r#"
-type Ctx = {
-  height: Long,
-  via_contract: Bool,
-  service: String,
-};
+/// The type of an entity attribute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttrType {
+    String,
+    Long,
+    Bool,
+    /// A set of strings (region codes, powers).
+    StringSet,
+    /// A reference to an entity of the named type.
+    Entity(String),
+}
 
-// Resources of the kernel. Every principal is a member of its own `Principal` record, so
-// `principal in resource` reads "acts on itself".
-entity Principal = { kind: String, exists: Bool };
-entity ValidatorSet;
-entity Law = { level: String, jurisdiction: Set<String>, body: String };
+impl AttrType {
+    fn cedar(&self) -> String {
+        match self {
+            AttrType::String => "String".into(),
+            AttrType::Long => "Long".into(),
+            AttrType::Bool => "Bool".into(),
+            AttrType::StringSet => "Set<String>".into(),
+            AttrType::Entity(name) => name.clone(),
+        }
+    }
+}
 
-// Principals. `authority` marks the genesis bootstrap authorities.
-entity Body = { members: Long, threshold: Long };
-entity Department in [Department, Principal] = { jurisdiction: Set<String>, authority: Bool };
-entity Legislature in [Body, Principal] = { authority: Bool };
-entity Person in [Principal] = { region: String, authority: Bool };
-entity Organisation in [Principal] = { region: String, authority: Bool };
-entity Official in [Department, Principal] = {
-  powers: Set<String>,
-  jurisdiction: Set<String>,
-  term_from: Long,
-  term_to: Long,
-  status: String,
-};
-entity Contract in [Principal] = { service: String, version: Long };
+/// An entity type: its name, the types it may be a member of, and its attributes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntityDecl {
+    pub name: String,
+    pub parents: Vec<String>,
+    pub attrs: Vec<(String, AttrType)>,
+    /// A principal kind (may act), as opposed to a resource only.
+    pub principal: bool,
+}
 
-action "create-principal", "manage-keys" appliesTo {
-  principal: [Person, Organisation, Department, Legislature, Official, Contract],
-  resource: [Principal],
-  context: Ctx,
-};
-action "change-validators" appliesTo {
-  principal: [Person, Organisation, Department, Legislature, Official, Contract],
-  resource: [ValidatorSet],
-  context: Ctx,
-};
-action "enact" appliesTo {
-  principal: [Body, Legislature, Department],
-  resource: [Law],
-  context: Ctx,
-};
-"#;
+/// An action: which principal types may ask it of which resource types.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionDecl {
+    pub name: String,
+    pub principals: Vec<String>,
+    pub resources: Vec<String>,
+}
+
+/// The schema as data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaModel {
+    pub entities: Vec<EntityDecl>,
+    pub actions: Vec<ActionDecl>,
+}
+
+fn entity(name: &str, parents: &[&str], attrs: &[(&str, AttrType)], principal: bool) -> EntityDecl {
+    EntityDecl {
+        name: name.into(),
+        parents: parents.iter().map(|p| (*p).into()).collect(),
+        attrs: attrs
+            .iter()
+            .map(|(n, t)| ((*n).into(), t.clone()))
+            .collect(),
+        principal,
+    }
+}
+
+fn action(names: &[&str], principals: &[&str], resources: &[&str]) -> Vec<ActionDecl> {
+    names
+        .iter()
+        .map(|n| ActionDecl {
+            name: (*n).into(),
+            principals: principals.iter().map(|p| (*p).into()).collect(),
+            resources: resources.iter().map(|r| (*r).into()).collect(),
+        })
+        .collect()
+}
+
+/// Every kind of principal that signs transactions.
+pub const PRINCIPAL_KINDS: [&str; 6] = [
+    "Person",
+    "Organisation",
+    "Department",
+    "Legislature",
+    "Official",
+    "Contract",
+];
+
+impl SchemaModel {
+    /// The kernel's schema: principals, the chain's own resources, registry records, money, and
+    /// the actions on them.
+    ///
+    /// Region codes: `regions` of a resource holds its region code, every code enclosing it
+    /// (`110101` → `110100`, `110000`) and `CN`, the whole country; a jurisdiction is a set of
+    /// codes, so "within jurisdiction" reads `principal.jurisdiction.containsAny(resource.regions)`.
+    pub fn base() -> Self {
+        use AttrType::*;
+        let s = || String;
+        let set = || StringSet;
+        let entities = vec![
+            // Resources of the kernel. Every principal is a member of its own `Principal`
+            // record, so `principal in resource` reads "acts on itself".
+            entity("Principal", &[], &[("kind", s()), ("exists", Bool)], false),
+            entity("ValidatorSet", &[], &[], false),
+            entity(
+                "Law",
+                &[],
+                &[("level", s()), ("jurisdiction", set()), ("body", s())],
+                false,
+            ),
+            // A registry record: which registry, the department owning it, its sensitivity
+            // (public, protected, secret), where it is, and whom it is about.
+            entity(
+                "Record",
+                &[],
+                &[
+                    ("registry", s()),
+                    ("department", s()),
+                    ("sensitivity", s()),
+                    ("regions", set()),
+                    ("subject", Entity("Principal".into())),
+                ],
+                false,
+            ),
+            entity(
+                "Currency",
+                &[],
+                &[("code", s()), ("issuer", s()), ("decimals", Long)],
+                false,
+            ),
+            entity(
+                "Account",
+                &[],
+                &[
+                    ("currency", s()),
+                    ("holder", Entity("Principal".into())),
+                    ("holder_kind", s()),
+                    ("frozen", Bool),
+                    ("regions", set()),
+                ],
+                false,
+            ),
+            // A law-making body: legislature, council or department.
+            entity(
+                "Body",
+                &[],
+                &[
+                    ("kind", s()),
+                    ("jurisdiction", set()),
+                    ("members", Long),
+                    ("threshold", Long),
+                ],
+                true,
+            ),
+            // Principals. `authority` marks the genesis bootstrap authorities.
+            entity(
+                "Department",
+                &["Department", "Principal"],
+                &[("jurisdiction", set()), ("authority", Bool)],
+                true,
+            ),
+            entity("Legislature", &["Principal"], &[("authority", Bool)], true),
+            entity(
+                "Person",
+                &["Principal"],
+                &[("region", s()), ("authority", Bool)],
+                true,
+            ),
+            entity(
+                "Organisation",
+                &["Principal"],
+                &[("region", s()), ("authority", Bool)],
+                true,
+            ),
+            // An official acts through a position: its powers, jurisdiction, term (heights,
+            // `term_to` exclusive) and status (active, suspended, ended) at the executing block.
+            entity(
+                "Official",
+                &["Department", "Principal"],
+                &[
+                    ("department", s()),
+                    ("powers", set()),
+                    ("jurisdiction", set()),
+                    ("term_from", Long),
+                    ("term_to", Long),
+                    ("status", s()),
+                ],
+                true,
+            ),
+            entity(
+                "Contract",
+                &["Principal"],
+                &[("service", s()), ("version", Long)],
+                true,
+            ),
+        ];
+        let all = PRINCIPAL_KINDS;
+        let mut actions = Vec::new();
+        actions.extend(action(
+            &["create-principal", "manage-keys"],
+            &all,
+            &["Principal"],
+        ));
+        actions.extend(action(&["change-validators"], &all, &["ValidatorSet"]));
+        actions.extend(action(&["enact", "interpret"], &["Body"], &["Law"]));
+        actions.extend(action(&["constitute"], &["Body"], &["Body"]));
+        actions.extend(action(
+            &["read", "insert", "update", "close"],
+            &all,
+            &["Record"],
+        ));
+        actions.extend(action(&["decide"], &["Official"], &["Record"]));
+        actions.extend(action(
+            &["issue", "redeem"],
+            &["Official", "Department", "Contract"],
+            &["Currency"],
+        ));
+        actions.extend(action(&["transfer"], &all, &["Account"]));
+        actions.extend(action(&["freeze", "unfreeze"], &["Official"], &["Account"]));
+        Self { entities, actions }
+    }
+
+    /// Adds a resource type to the actions named (a registry's own record type, say).
+    pub fn add_resource(&mut self, decl: EntityDecl, actions: &[&str]) {
+        for a in self
+            .actions
+            .iter_mut()
+            .filter(|a| actions.contains(&a.name.as_str()))
+        {
+            if !a.resources.contains(&decl.name) {
+                a.resources.push(decl.name.clone());
+            }
+        }
+        self.entities.push(decl);
+    }
+
+    /// The entity type named `name`.
+    pub fn entity(&self, name: &str) -> Option<&EntityDecl> {
+        self.entities.iter().find(|e| e.name == name)
+    }
+
+    /// The schema in Cedar's schema syntax.
+    pub fn render(&self) -> String {
+        let mut out = String::from(
+            "type Ctx = {\n  height: Long,\n  via_contract: Bool,\n  service: String,\n};\n\n",
+        );
+        for e in &self.entities {
+            let _ = write!(out, "entity {}", e.name);
+            if !e.parents.is_empty() {
+                let _ = write!(out, " in [{}]", e.parents.join(", "));
+            }
+            if !e.attrs.is_empty() {
+                let attrs: Vec<String> = e
+                    .attrs
+                    .iter()
+                    .map(|(n, t)| format!("{n}: {}", t.cedar()))
+                    .collect();
+                let _ = write!(out, " = {{ {} }}", attrs.join(", "));
+            }
+            out.push_str(";\n");
+        }
+        out.push('\n');
+        for a in &self.actions {
+            let _ = writeln!(
+                out,
+                "action \"{}\" appliesTo {{ principal: [{}], resource: [{}], context: Ctx }};",
+                a.name,
+                a.principals.join(", "),
+                a.resources.join(", ")
+            );
+        }
+        out
+    }
+
+    /// Parses the rendered schema.
+    pub fn schema(&self) -> Result<Schema, SchemaError> {
+        Schema::from_cedarschema_str(&self.render())
+            .map(|(schema, _warnings)| schema)
+            .map_err(|e| SchemaError(e.to_string()))
+    }
+}
 
 /// Why a schema is not usable.
 #[derive(Debug, thiserror::Error)]
 #[error("law schema: {0}")]
 pub struct SchemaError(pub String);
 
-/// Parses the base schema.
+/// The base schema, parsed.
 pub fn base_schema() -> Result<Schema, SchemaError> {
-    Schema::from_cedarschema_str(BASE_SCHEMA)
-        .map(|(schema, _warnings)| schema)
-        .map_err(|e| SchemaError(e.to_string()))
+    SchemaModel::base().schema()
+}
+
+/// A region code, every code enclosing it and `CN` (the whole country): the `regions` of a
+/// resource. `110101` → `[110101, 110100, 110000, CN]`.
+pub fn enclosing_regions(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        out.push(code.to_string());
+        for keep in [4usize, 2] {
+            if let Some(prefix) = code.get(..keep) {
+                let enclosing = format!("{prefix:0<6}");
+                if !out.contains(&enclosing) {
+                    out.push(enclosing);
+                }
+            }
+        }
+    }
+    out.push("CN".into());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_base_schema_parses() {
+        let text = SchemaModel::base().render();
+        assert!(text.contains("entity Official in [Department, Principal]"));
+        base_schema().unwrap();
+    }
+
+    #[test]
+    fn regions_enclose() {
+        assert_eq!(
+            enclosing_regions("110101"),
+            ["110101", "110100", "110000", "CN"]
+        );
+        assert_eq!(enclosing_regions("110000"), ["110000", "CN"]);
+        assert_eq!(enclosing_regions("bad"), ["CN"]);
+    }
 }

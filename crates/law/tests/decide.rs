@@ -36,6 +36,7 @@ fn law(id: &str, level: Level, jurisdiction: &[&str], articles: &[(&str, &str)])
         effective_from: 0,
         effective_until: None,
         repeals: vec![],
+        constitutes: vec![],
     }
 }
 

@@ -25,6 +25,8 @@ fn member_key(i: usize) -> SecretKey {
 fn legislature() -> LawBody {
     LawBody {
         id: id("legislature"),
+        kind: govchain_types::BodyKind::Legislature,
+        jurisdiction: vec![],
         members: (1..=5)
             .map(|i| BodyMember {
                 id: id(&format!("leg-{i}")),
@@ -53,6 +55,7 @@ fn bill() -> LawPackage {
         effective_from: 10,
         effective_until: None,
         repeals: vec![],
+        constitutes: vec![],
     }
 }
 

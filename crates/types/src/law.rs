@@ -94,12 +94,65 @@ pub struct LawPackage {
     /// Laws this one repeals from its effective height.
     #[serde(default)]
     pub repeals: Vec<PrincipalId>,
+    /// Law-making bodies this law establishes or reconstitutes (members, threshold), from its
+    /// effective height; a repeal of this law restores the earlier composition. Bodies change
+    /// only this way.
+    #[serde(default)]
+    pub constitutes: Vec<LawBody>,
+}
+
+/// What kind of law-making body it is; the constitution says which kind enacts which level.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[borsh(use_discriminant = true)]
+pub enum BodyKind {
+    /// The national legislature.
+    #[default]
+    Legislature = 0,
+    /// A regional council (e.g. `council-110000`).
+    Council = 1,
+    /// A department's head (or its board), for department rules.
+    Department = 2,
+}
+
+impl BodyKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            BodyKind::Legislature => "legislature",
+            BodyKind::Council => "council",
+            BodyKind::Department => "department",
+        }
+    }
+}
+
+impl fmt::Display for BodyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// A body that enacts laws: members with their keys and a signature threshold.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct LawBody {
     pub id: PrincipalId,
+    #[serde(default)]
+    pub kind: BodyKind,
+    /// Region codes the body acts for; empty means the whole country.
+    #[serde(default)]
+    pub jurisdiction: Vec<String>,
     pub members: Vec<BodyMember>,
     /// Signatures of distinct members needed to enact.
     pub threshold: u32,
@@ -117,6 +170,22 @@ pub struct BodyMember {
 pub struct MemberSignature {
     pub member: PrincipalId,
     pub signature: Signature,
+}
+
+/// An interpretation of articles of a law, for events no algorithm can decide: signed by the
+/// members of a body the constitution lets interpret, recorded on chain, cited by services and
+/// officials as ``interpretation `id` of law `x` ``.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Interpretation {
+    /// Stable and unique per law, e.g. `2026-1`.
+    pub id: String,
+    /// The law interpreted and the articles it concerns.
+    pub law: PrincipalId,
+    pub articles: Vec<String>,
+    pub title: String,
+    pub text: String,
+    /// The body that gives it (its members sign).
+    pub body: PrincipalId,
 }
 
 /// Where a decision came from: a law, its version and an article.

@@ -23,7 +23,8 @@ pub use hash::Hash;
 pub use id::{IdError, PrincipalId};
 pub use keys::{KeyError, PublicKey, Scheme, Signature};
 pub use law::{
-    Article, ArticleKind, BodyMember, Citation, LawBody, LawPackage, Level, MemberSignature,
+    Article, ArticleKind, BodyKind, BodyMember, Citation, Interpretation, LawBody, LawPackage,
+    Level, MemberSignature,
 };
 pub use receipt::{Event, Receipt, TxStatus};
 pub use tx::{Payload, Tx, TxBody};

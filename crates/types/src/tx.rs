@@ -3,7 +3,8 @@
 use crate::codec::{DecodeError, decode, encode};
 use crate::genesis::PrincipalKind;
 use crate::{
-    GenesisValidator, Height, LawPackage, MemberSignature, PrincipalId, PublicKey, Signature,
+    GenesisValidator, Height, Interpretation, LawPackage, MemberSignature, PrincipalId, PublicKey,
+    Signature,
 };
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,11 @@ pub enum Payload {
         law: LawPackage,
         signatures: Vec<MemberSignature>,
     },
+    /// Records an interpretation of a law's articles, signed by the interpreting body's members.
+    Interpret {
+        interpretation: Interpretation,
+        signatures: Vec<MemberSignature>,
+    },
 }
 
 impl Payload {
@@ -49,6 +55,7 @@ impl Payload {
             Payload::RevokeKey { .. } => "revoke_key",
             Payload::UpdateValidators { .. } => "update_validators",
             Payload::EnactLaw { .. } => "enact_law",
+            Payload::Interpret { .. } => "interpret",
         }
     }
 }

@@ -51,16 +51,9 @@ pub fn genesis() -> Genesis {
                 keys: vec![key("hospital").public_key()],
             },
         ],
-        bodies: vec![LawBody {
-            id: id("legislature"),
-            members: (1..=5)
-                .map(|i| BodyMember {
-                    id: id(&format!("leg-{i}")),
-                    key: key(&format!("leg-{i}")).public_key(),
-                })
-                .collect(),
-            threshold: 3,
-        }],
+        // The bodies of DEMO.md: legislature (3 of 5), council-110000 (2 of 3), the civil
+        // affairs board (off-zhao).
+        bodies: govchain_demo::bodies(|member| key(member).public_key()),
         laws: vec![govchain_law::bootstrap::constitution()],
     }
 }

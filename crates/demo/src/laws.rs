@@ -1,0 +1,311 @@
+//! The laws of the demo government in force at genesis (DEMO.md, "Laws in force at genesis").
+
+use crate::id;
+use govchain_types::{Article, ArticleKind, LawPackage, Level};
+
+fn permit(id: &str, title: &str, policy: &str) -> Article {
+    Article {
+        id: id.into(),
+        title: title.into(),
+        kind: ArticleKind::Permission {
+            policy: policy.into(),
+        },
+    }
+}
+
+fn algorithm(id: &str, title: &str, source: &str) -> Article {
+    Article {
+        id: id.into(),
+        title: title.into(),
+        kind: ArticleKind::Algorithm {
+            language: "rhai".into(),
+            source: source.into(),
+        },
+    }
+}
+
+fn national(law: &str, title: &str, articles: Vec<Article>) -> LawPackage {
+    LawPackage {
+        id: id(law),
+        version: 1,
+        title: title.into(),
+        level: Level::National,
+        body: id("legislature"),
+        jurisdiction: vec![],
+        articles,
+        effective_from: 0,
+        effective_until: None,
+        repeals: vec![],
+        constitutes: vec![],
+    }
+}
+
+/// Every law in force at genesis: the constitution first.
+pub fn laws() -> Vec<LawPackage> {
+    vec![
+        govchain_law::bootstrap::constitution(),
+        civil_registration_law(),
+        business_licence_law(),
+        child_subsidy_law(),
+        pension_law(),
+        currency_law(),
+        regional_regulation(),
+    ]
+}
+
+/// Registries of persons, households and births: who registers, and who reads.
+pub fn civil_registration_law() -> LawPackage {
+    national(
+        "civil-registration-law",
+        "Civil Registration Law",
+        vec![
+            permit(
+                "1",
+                "a registrar registers births",
+                r#"permit (principal is Official, action == Action::"insert", resource is Record)
+                   when { resource.registry == "births" && principal.powers.contains("register-birth") };"#,
+            ),
+            permit(
+                "2",
+                "a hospital notifies the births in its jurisdiction",
+                r#"permit (principal is Department, action == Action::"insert", resource is Record)
+                   when { resource.registry == "birth-notifications"
+                          && principal.jurisdiction.containsAny(resource.regions) };"#,
+            ),
+            permit(
+                "3",
+                "the birth-registration service records the births it decides",
+                r#"permit (principal is Contract, action == Action::"insert", resource is Record)
+                   when { principal.service == "register-birth"
+                          && ["births", "persons", "households"].contains(resource.registry) };"#,
+            ),
+            permit(
+                "4",
+                "civil-affairs officials keep the persons, households and births registries",
+                r#"permit (principal is Official, action in [Action::"read", Action::"update"], resource is Record)
+                   when { ["persons", "households", "births"].contains(resource.registry)
+                          && principal.department like "civil-affairs*" };"#,
+            ),
+            permit(
+                "5",
+                "a person reads the records about them",
+                r#"permit (principal is Person, action == Action::"read", resource is Record)
+                   when { principal in resource.subject };"#,
+            ),
+            permit(
+                "6",
+                "a registrar decides civil cases",
+                r#"permit (principal is Official, action == Action::"decide", resource is Record)
+                   when { resource.registry == "civil-cases" && principal.powers.contains("decide-civil-case") };"#,
+            ),
+            permit(
+                "7",
+                "only registrars and the birth service register births; hospitals notify them",
+                r#"forbid (principal is Department, action == Action::"insert", resource is Record)
+                   when { resource.registry == "births" };"#,
+            ),
+            algorithm(
+                "8",
+                "a birth is decided automatically when the notification and the parents' records agree",
+                r#"// Inputs: the hospital's notification and the registry records of both parents.
+fn decide(notification, mother, father) {
+    if notification.mother != mother.id { return #{ decided: false, reason: "the mother is not the person notified" }; }
+    if mother.status != "living" { return #{ decided: false, reason: "the mother's record is not current" }; }
+    if father != () && father.household != mother.household {
+        return #{ decided: false, reason: "the parents' households differ: a registrar decides" };
+    }
+    #{ decided: true, household: mother.household, region: mother.region }
+}"#,
+            ),
+        ],
+    )
+}
+
+/// Organisations and business licences.
+pub fn business_licence_law() -> LawPackage {
+    national(
+        "business-licence-law",
+        "Business Licence Law",
+        vec![
+            permit(
+                "1",
+                "a licensing officer grants and amends licences",
+                r#"permit (principal is Official, action in [Action::"insert", Action::"update"], resource is Record)
+                   when { resource.registry == "licences" && principal.powers.contains("grant-licence") };"#,
+            ),
+            permit(
+                "2",
+                "the licensing service grants the licences it decides",
+                r#"permit (principal is Contract, action == Action::"insert", resource is Record)
+                   when { principal.service == "grant-licence" && resource.registry == "licences" };"#,
+            ),
+            permit(
+                "3",
+                "market regulation keeps the registers of organisations and sanctions",
+                r#"permit (principal is Official, action in [Action::"read", Action::"insert", Action::"update"], resource is Record)
+                   when { ["organisations", "sanctions"].contains(resource.registry)
+                          && principal.department == "market-regulation" };"#,
+            ),
+            permit(
+                "4",
+                "an organisation reads the records about it",
+                r#"permit (principal is Organisation, action == Action::"read", resource is Record)
+                   when { principal in resource.subject };"#,
+            ),
+            algorithm(
+                "5",
+                "a licence is granted automatically unless the organisation is sanctioned or the activity is restricted in its region",
+                r#"fn decide(organisation, activity, sanctions, restricted) {
+    if sanctions.len() > 0 { return #{ decided: false, reason: "the organisation is under a sanction" }; }
+    if restricted.contains(activity) { return #{ decided: false, reason: "the activity is restricted in the region" }; }
+    #{ decided: true }
+}"#,
+            ),
+        ],
+    )
+}
+
+/// The child subsidy: eligibility and amount, paid from the treasury.
+pub fn child_subsidy_law() -> LawPackage {
+    national(
+        "child-subsidy-law",
+        "Child Subsidy Law",
+        vec![
+            algorithm(
+                "1",
+                "the monthly subsidy per child under three, by household income bracket (fen)",
+                r#"fn amount(children_under_3, household_income_fen) {
+    let per_child = if household_income_fen < 500000 { 50000 }
+        else if household_income_fen < 1500000 { 30000 }
+        else { 0 };
+    children_under_3 * per_child
+}"#,
+            ),
+            permit(
+                "2",
+                "the child-subsidy service pays from the treasury",
+                r#"permit (principal is Contract, action == Action::"transfer", resource is Account)
+                   when { principal.service == "child-subsidy" && resource.holder == Principal::"treasury"
+                          && resource.currency == "CNY" };"#,
+            ),
+            permit(
+                "3",
+                "a benefits officer decides the subsidy cases the data cannot",
+                r#"permit (principal is Official, action == Action::"decide", resource is Record)
+                   when { resource.registry == "benefit-cases" && principal.powers.contains("pay-benefit") };"#,
+            ),
+        ],
+    )
+}
+
+/// Pensions: the monthly amount and who pays it.
+pub fn pension_law() -> LawPackage {
+    national(
+        "pension-law",
+        "Pension Law",
+        vec![
+            algorithm(
+                "1",
+                "the monthly pension: a basic part and an individual part (fen)",
+                r#"fn monthly(contribution_months, average_wage_fen, account_balance_fen) {
+    if contribution_months < 180 { return 0; }
+    let basic = average_wage_fen * contribution_months / 1200;
+    let individual = account_balance_fen / 139;
+    basic + individual
+}"#,
+            ),
+            permit(
+                "2",
+                "the pension service pays pensions from the treasury",
+                r#"permit (principal is Contract, action == Action::"transfer", resource is Account)
+                   when { principal.service == "pension" && resource.holder == Principal::"treasury"
+                          && resource.currency == "CNY" };"#,
+            ),
+            permit(
+                "3",
+                "a pensions officer records benefits",
+                r#"permit (principal is Official, action in [Action::"insert", Action::"update"], resource is Record)
+                   when { resource.registry == "benefits" && principal.powers.contains("pay-benefit") };"#,
+            ),
+        ],
+    )
+}
+
+/// Legal tender: who issues it, who moves it, who freezes it.
+pub fn currency_law() -> LawPackage {
+    national(
+        "currency-law",
+        "Currency Law",
+        vec![
+            permit(
+                "1",
+                "the central bank's governor issues CNY",
+                r#"permit (principal is Official, action == Action::"issue", resource is Currency)
+                   when { resource.code == "CNY" && resource.issuer == "central-bank"
+                          && principal.department == "central-bank" && principal.powers.contains("issue-currency") };"#,
+            ),
+            permit(
+                "2",
+                "the central bank's governor redeems CNY",
+                r#"permit (principal is Official, action == Action::"redeem", resource is Currency)
+                   when { resource.code == "CNY" && resource.issuer == "central-bank"
+                          && principal.department == "central-bank" && principal.powers.contains("redeem-currency") };"#,
+            ),
+            permit(
+                "3",
+                "a holder transfers from its own account",
+                r#"permit (principal, action == Action::"transfer", resource is Account)
+                   when { principal in resource.holder };"#,
+            ),
+            permit(
+                "4",
+                "nothing moves from a frozen account",
+                r#"forbid (principal, action == Action::"transfer", resource is Account)
+                   when { resource.frozen };"#,
+            ),
+            permit(
+                "5",
+                "a court freezes and unfreezes accounts by order",
+                r#"permit (principal is Official, action in [Action::"freeze", Action::"unfreeze"], resource is Account)
+                   when { principal.powers.contains("freeze-account") };"#,
+            ),
+        ],
+    )
+}
+
+/// The regional regulation of `110000`: one article within the national laws, one that tries
+/// to permit what a national law forbids (the conflict report's example; the hierarchy makes it
+/// decide nothing), and the activities restricted in the region.
+pub fn regional_regulation() -> LawPackage {
+    LawPackage {
+        id: id("regional-regulation-110000"),
+        version: 1,
+        title: "Regional Regulation of 110000".into(),
+        level: Level::Regional,
+        body: id("council-110000"),
+        jurisdiction: vec!["110000".into()],
+        articles: vec![
+            permit(
+                "1",
+                "officials of the region read the licences of the region",
+                r#"permit (principal is Official, action == Action::"read", resource is Record)
+                   when { resource.registry == "licences" && principal.jurisdiction.containsAny(resource.regions) };"#,
+            ),
+            permit(
+                "2",
+                "hospitals register births directly",
+                r#"permit (principal is Department, action == Action::"insert", resource is Record)
+                   when { resource.registry == "births" };"#,
+            ),
+            algorithm(
+                "3",
+                "activities restricted in the region",
+                r#"fn restricted() { ["fireworks", "mining"] }"#,
+            ),
+        ],
+        effective_from: 0,
+        effective_until: None,
+        repeals: vec![],
+        constitutes: vec![],
+    }
+}
