@@ -72,6 +72,17 @@ pub struct LawsInForce {
     pub laws: Vec<LawPackage>,
 }
 
+/// A law's history: every version with when and how it ended, and its interpretations.
+#[derive(Debug, Clone, Serialize)]
+pub struct LawHistory {
+    pub law: String,
+    pub versions: Vec<govchain_execution::LawVersion>,
+    pub interpretations: Vec<govchain_execution::schema::InterpretationRecord>,
+}
+
+/// Most sample requests one verification replays.
+pub const MAX_VERIFY_SAMPLES: usize = 10_000;
+
 /// What the node publishes after each commit.
 #[derive(Debug, Clone, Serialize)]
 pub struct CommitEvent {
@@ -113,6 +124,16 @@ pub trait Backend: Send + Sync + 'static {
         kind: Option<&str>,
         height: Option<Height>,
     ) -> Result<ExplainAnswer, BackendError>;
+    /// Every version of law `id` and its interpretations.
+    fn law_history(&self, id: &str) -> Result<LawHistory, BackendError>;
+    /// Verifies a bill against the laws in force: schema, conflicts, and a dry run over
+    /// `samples` (default: the recent requests of the audit log). Takes a while: call it off
+    /// the async runtime.
+    fn verify_bill(
+        &self,
+        bill: &LawPackage,
+        samples: Option<Vec<govchain_law::AuthRequest>>,
+    ) -> Result<govchain_law::verify::Report, BackendError>;
     fn status(&self) -> Status;
     /// Prometheus text exposition.
     fn metrics(&self) -> String;

@@ -43,6 +43,8 @@ pub fn router(backend: Arc<dyn Backend>) -> Router {
         .route("/v1/proof/{*key}", get(get_proof))
         .route("/v1/certificate/{*key}", get(get_certificate))
         .route("/v1/laws", get(get_laws))
+        .route("/v1/laws/verify", post(verify_bill))
+        .route("/v1/laws/{id}/history", get(get_law_history))
         .route("/v1/explain", get(get_explain))
         .route("/v1/status", get(status))
         .route("/v1/events", get(events))
@@ -425,6 +427,72 @@ async fn get_laws(
     Ok(Json(backend.laws(height)?).into_response())
 }
 
+/// A law's versions and interpretations
+#[utoipa::path(
+    get, path = "/v1/laws/{id}/history", tag = "laws",
+    params(("id" = String, Path, description = "the law's id, e.g. `civil-registration-law`")),
+    responses(
+        (status = 200, description = "every version (enacted at, signed by, effective from, ended when and how) and the interpretations recorded", body = Object),
+        (status = 404, description = "no law has that id", body = ErrorBody),
+    )
+)]
+async fn get_law_history(
+    State(backend): State<Shared>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    Ok(Json(backend.law_history(&id)?).into_response())
+}
+
+/// What `POST /v1/laws/verify` takes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The bill: a law package as `govchain law sign` takes it.
+    #[schema(value_type = Object)]
+    pub bill: govchain_types::LawPackage,
+    /// Requests to replay instead of the audit log's recent ones.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub samples: Option<Vec<govchain_law::AuthRequest>>,
+}
+
+/// Verifies a bill before the vote
+#[utoipa::path(
+    post, path = "/v1/laws/verify", tag = "laws",
+    request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "validity, the conflicts with the laws in force (each with a request that shows it), and the decisions a dry run changes", body = Object),
+        (status = 400, description = "malformed request", body = ErrorBody),
+    )
+)]
+async fn verify_bill(
+    State(backend): State<Shared>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
+    let req: VerifyRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request("malformed", format!("a verify request: {e}")))?;
+    if req
+        .samples
+        .as_ref()
+        .is_some_and(|s| s.len() > crate::backend::MAX_VERIFY_SAMPLES)
+    {
+        return Err(ApiError::bad_request(
+            "too_many",
+            format!(
+                "at most {} sample requests",
+                crate::backend::MAX_VERIFY_SAMPLES
+            ),
+        ));
+    }
+    // The search samples thousands of requests: keep it off the async workers.
+    let report = tokio::task::spawn_blocking(move || backend.verify_bill(&req.bill, req.samples))
+        .await
+        .map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })??;
+    Ok(Json(report).into_response())
+}
+
 /// What `GET /v1/explain` asks.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -528,7 +596,7 @@ async fn openapi() -> Response {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node."),
-    paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_explain, status, metrics, events, openapi),
+    paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, status, metrics, events, openapi),
     components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue)),
     tags(
         (name = "transactions", description = "submit signed transactions, read receipts"),

@@ -10,7 +10,8 @@ mod error;
 mod handlers;
 
 pub use backend::{
-    Backend, BackendError, BlockRecord, CommitEvent, ExplainAnswer, LawsInForce, Status, TxRecord,
+    Backend, BackendError, BlockRecord, CommitEvent, ExplainAnswer, LawHistory, LawsInForce,
+    MAX_VERIFY_SAMPLES, Status, TxRecord,
 };
 pub use error::ApiError;
 pub use handlers::{ApiDoc, router};

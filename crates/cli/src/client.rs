@@ -63,6 +63,19 @@ impl Client {
         Self::answer(resp).await
     }
 
+    pub async fn post_json(&self, path: &str, body: &Value) -> anyhow::Result<Answer> {
+        let url = format!("{}{path}", self.base);
+        let resp = self
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(body)?)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {url}"))?;
+        Self::answer(resp).await
+    }
+
     pub async fn post_tx(&self, raw: Vec<u8>) -> anyhow::Result<Answer> {
         let url = format!("{}/v1/tx", self.base);
         let resp = self

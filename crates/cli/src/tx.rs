@@ -53,12 +53,25 @@ enum PayloadCommand {
         #[arg(long)]
         revoked_key: PublicKey,
     },
-    /// Enact a law package: the legislature's account submits it with its members' signatures
+    /// Enact a law package: any registered key submits it; the enacting body's members'
+    /// signatures (at its threshold) are what enact it
     EnactLaw {
         /// The bill: a law package (JSON)
         #[arg(long)]
         bill: PathBuf,
         /// A member's signature file from `govchain law sign`
+        #[arg(long = "signature")]
+        signatures: Vec<PathBuf>,
+        /// Sign here as a member: `MEMBER_ID=KEY_FILE`
+        #[arg(long = "member")]
+        members: Vec<String>,
+    },
+    /// Record an interpretation of a law's articles with the interpreting body's signatures
+    Interpret {
+        /// The interpretation (JSON: id, law, articles, title, text, body)
+        #[arg(long)]
+        file: PathBuf,
+        /// A member's signature file from `govchain law sign-interpretation`
         #[arg(long = "signature")]
         signatures: Vec<PathBuf>,
         /// Sign here as a member: `MEMBER_ID=KEY_FILE`
@@ -80,6 +93,13 @@ fn parse_kind(s: &str) -> Result<PrincipalKind, String> {
     serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
         format!("`{s}` is not a kind: use person, organisation, department or legislature")
     })
+}
+
+fn read_signatures(files: &[PathBuf]) -> anyhow::Result<Vec<govchain_types::MemberSignature>> {
+    files
+        .iter()
+        .map(|f| crate::law::read_json(f, "a member signature"))
+        .collect()
 }
 
 pub fn run(args: TxArgs) -> anyhow::Result<()> {
@@ -138,15 +158,7 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
             members,
         } => {
             let law = crate::law::read_bill(&bill)?;
-            let mut sigs = Vec::new();
-            for f in signatures {
-                let text = std::fs::read_to_string(&f)
-                    .with_context(|| format!("reading {}", f.display()))?;
-                sigs.push(
-                    serde_json::from_str(&text)
-                        .with_context(|| format!("{} is not a member signature", f.display()))?,
-                );
-            }
+            let mut sigs = read_signatures(&signatures)?;
             for m in members {
                 let (member, file) = m
                     .split_once('=')
@@ -155,6 +167,29 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
             }
             Payload::EnactLaw {
                 law,
+                signatures: sigs,
+            }
+        }
+        PayloadCommand::Interpret {
+            file,
+            signatures,
+            members,
+        } => {
+            let interpretation: govchain_types::Interpretation =
+                crate::law::read_json(&file, "an interpretation")?;
+            let mut sigs = read_signatures(&signatures)?;
+            for m in members {
+                let (member, file) = m
+                    .split_once('=')
+                    .context("write --member MEMBER_ID=KEY_FILE")?;
+                sigs.push(crate::law::sign_interpretation(
+                    &interpretation,
+                    member,
+                    std::path::Path::new(file),
+                )?);
+            }
+            Payload::Interpret {
+                interpretation,
                 signatures: sigs,
             }
         }

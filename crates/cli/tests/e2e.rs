@@ -430,4 +430,102 @@ async fn a_law_is_enacted_through_the_cli_by_threshold() {
         entry["signed_by"],
         serde_json::json!(["leg-1", "leg-3", "leg-5"])
     );
+
+    // The law's history names its signers; an interpretation is recorded and shows there.
+    let stdout = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).into_owned();
+    let out = govchain(&["law", "history", "hospital-births", "--node", &node.url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains("signed by leg-1, leg-3, leg-5"),
+        "{}",
+        stdout(&out)
+    );
+    let interpretation = dir.path().join("interpretation.json");
+    std::fs::write(
+        &interpretation,
+        serde_json::json!({
+            "id": "2026-1", "law": "hospital-births", "articles": ["1"],
+            "title": "a birth centre counts as a hospital",
+            "text": "A licensed birth centre registers births as a hospital does.",
+            "body": "legislature"
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let out = govchain(&[
+        "tx",
+        "--node",
+        &node.url,
+        "--key",
+        &key("legislature"),
+        "interpret",
+        "--file",
+        interpretation.to_str().unwrap(),
+        "--member",
+        &m(2),
+        "--member",
+        &m(3),
+        "--member",
+        &m(4),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = govchain(&["law", "history", "hospital-births", "--node", &node.url]);
+    assert!(
+        stdout(&out).contains("interpretation `2026-1` of articles [\"1\"]"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bill_is_verified_against_the_live_laws_before_the_vote() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("chain");
+    let node = DevNode::start(&home);
+    // The demo's regional regulation, amended: its article 2 still tries to let hospitals
+    // register births, which the national civil registration law forbids.
+    let mut bill = serde_json::to_value(govchain_demo::regional_regulation()).unwrap();
+    bill["version"] = 2.into();
+    bill["effective_from"] = 1_000.into();
+    let file = dir.path().join("regional.json");
+    std::fs::write(&file, bill.to_string()).unwrap();
+    let out = govchain(&["law", "check", file.to_str().unwrap(), "--node", &node.url]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("valid"), "{text}");
+    assert!(
+        text.contains("forbidden_by_higher")
+            && text.contains("law `civil-registration-law` article `7`"),
+        "{text}"
+    );
+    assert!(text.contains("dry run:"), "{text}");
+    // The JSON report, and an invalid bill that exits non-zero.
+    bill["articles"][0]["policy"] =
+        "permit (principal is Official, action == Action::\"raed\", resource is Record);".into();
+    std::fs::write(&file, bill.to_string()).unwrap();
+    let out = govchain(&[
+        "law",
+        "check",
+        file.to_str().unwrap(),
+        "--node",
+        &node.url,
+        "--json",
+    ]);
+    assert!(!out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["findings"][0]["article"], "1");
 }

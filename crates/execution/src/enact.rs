@@ -4,7 +4,6 @@
 
 use crate::authorize::{Action, authorize};
 use crate::error::{Result, TxError};
-use crate::laws::in_force;
 use crate::overlay::TxOverlay;
 use crate::payload::{Signer, TxContext, event};
 use crate::schema::{self, InterpretationRecord, LawRef};
@@ -83,25 +82,15 @@ pub(crate) fn enact_law(
         )));
     }
     // The body of law in force once this one is must still compile (schema, conflicts of ids).
+    let (_, future) = crate::laws::with_bill(tx, law, ctx.height)?;
+    if let Err(e) = ctx.compiler.compile(&future) {
+        return Ok(Err(TxError::new("invalid_bill", e.to_string())));
+    }
     index.push(LawRef {
         enacted_at: ctx.height,
         signed_by: signers.clone(),
         ..LawRef::of(law)
     });
-    let mut future = Vec::new();
-    for l in index
-        .iter()
-        .filter(|l| in_force(l, law.effective_from, &index))
-    {
-        if l.id == law.id && l.version == law.version {
-            future.push(law.clone());
-        } else if let Some(stored) = schema::law(tx, &l.id, l.version)? {
-            future.push(stored);
-        }
-    }
-    if let Err(e) = ctx.compiler.compile(&future) {
-        return Ok(Err(TxError::new("invalid_bill", e.to_string())));
-    }
     tx.put(schema::law_key(&law.id, law.version), schema::value(law));
     tx.put(schema::LAW_INDEX.to_vec(), schema::value(&index));
     Ok(Ok(vec![event(

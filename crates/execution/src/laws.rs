@@ -18,6 +18,7 @@ type Cache = BTreeMap<InForce, Arc<LawBook>>;
 
 /// The compiled laws, by the set in force.
 pub struct Laws {
+    model: govchain_law::SchemaModel,
     schema: govchain_law::Schema,
     cache: Mutex<Cache>,
 }
@@ -39,10 +40,17 @@ pub fn in_force(law: &LawRef, height: Height, index: &[LawRef]) -> bool {
 
 impl Laws {
     pub fn new() -> std::result::Result<Self, govchain_law::SchemaError> {
+        let model = govchain_law::SchemaModel::base();
         Ok(Self {
-            schema: govchain_law::base_schema()?,
+            schema: model.schema()?,
+            model,
             cache: Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// The schema, as data (for verifying bills).
+    pub fn model(&self) -> &govchain_law::SchemaModel {
+        &self.model
     }
 
     /// Compiles `laws` against the schema (for checks at genesis and enactment).
@@ -92,4 +100,102 @@ impl Laws {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// Loads the packages of the index entries in force at `height`.
+fn load_in_force(
+    state: &dyn State,
+    index: &[LawRef],
+    height: Height,
+    bill: Option<&govchain_types::LawPackage>,
+) -> Result<Vec<govchain_types::LawPackage>> {
+    let mut out = Vec::new();
+    for l in index.iter().filter(|l| in_force(l, height, index)) {
+        if let Some(b) = bill.filter(|b| b.id == l.id && b.version == l.version) {
+            out.push(b.clone());
+            continue;
+        }
+        let law = schema::law(state, &l.id, l.version)?.ok_or_else(|| ExecError::Corrupt {
+            key: String::from_utf8_lossy(&schema::law_key(&l.id, l.version)).into_owned(),
+            reason: "the law index names a law that is not stored".into(),
+        })?;
+        out.push(law);
+    }
+    Ok(out)
+}
+
+/// The laws in force at `height`, and those that would be in force at the bill's effective
+/// height were it enacted now (what it supersedes or repeals left out): what a bill is checked
+/// against at enactment and verified against before the vote.
+pub fn with_bill(
+    state: &dyn State,
+    bill: &govchain_types::LawPackage,
+    height: Height,
+) -> Result<(
+    Vec<govchain_types::LawPackage>,
+    Vec<govchain_types::LawPackage>,
+)> {
+    let mut index = schema::law_index(state)?;
+    let now = load_in_force(state, &index, height, None)?;
+    index.push(LawRef::of(bill));
+    let future = load_in_force(state, &index, bill.effective_from.max(height), Some(bill))?;
+    Ok((now, future))
+}
+
+/// One version of a law in its history.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LawVersion {
+    #[serde(flatten)]
+    pub entry: LawRef,
+    pub title: String,
+    /// The height it stopped deciding, and why, if it has (or is scheduled to).
+    pub ended: Option<Ended>,
+}
+
+/// Why and from when a version no longer decides.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Ended {
+    pub from: Height,
+    /// `superseded` (by version n), `repealed` (by law x) or `lapsed`.
+    pub how: String,
+}
+
+/// Every version of law `id`, oldest first, with when and how each ended.
+pub fn history(state: &dyn State, id: &govchain_types::PrincipalId) -> Result<Vec<LawVersion>> {
+    let index = schema::law_index(state)?;
+    let mut out = Vec::new();
+    for l in index.iter().filter(|l| &l.id == id) {
+        let title = schema::law(state, &l.id, l.version)?
+            .map(|p| p.title)
+            .unwrap_or_default();
+        let mut ends: Vec<Ended> = Vec::new();
+        if let Some(until) = l.effective_until {
+            ends.push(Ended {
+                from: until,
+                how: "lapsed".into(),
+            });
+        }
+        for other in &index {
+            if other.id == l.id && other.version > l.version {
+                ends.push(Ended {
+                    from: other.effective_from,
+                    how: format!("superseded by version {}", other.version),
+                });
+            } else if other.repeals.contains(&l.id)
+                && (other.id != l.id || other.version > l.version)
+            {
+                ends.push(Ended {
+                    from: other.effective_from,
+                    how: format!("repealed by law `{}` version {}", other.id, other.version),
+                });
+            }
+        }
+        let ended = ends.into_iter().min_by_key(|e| e.from);
+        out.push(LawVersion {
+            entry: l.clone(),
+            title,
+            ended,
+        });
+    }
+    Ok(out)
 }

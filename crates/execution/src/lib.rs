@@ -24,6 +24,6 @@ pub use apply::{BlockOutcome, apply_block};
 pub use error::{ExecError, Result, TxError};
 pub use genesis::{GenesisError, genesis_writes, validate_genesis};
 pub use header::{Expected, HeaderError, expected_tx_root, validate_header};
-pub use laws::{Laws, in_force};
+pub use laws::{Ended, LawVersion, Laws, history, in_force, with_bill};
 pub use state::{MemState, State, StateError};
 pub use validators::validate_validators;

@@ -49,6 +49,7 @@ fn two_stores_agree_at_every_height() {
                 receipts: &[],
                 tx_ids: &[],
                 writes: &writes,
+                audit: &[],
             })
             .unwrap(),
         );
@@ -102,6 +103,7 @@ fn two_stores_agree_at_every_height() {
                     receipts: &out.receipts,
                     tx_ids: &ids,
                     writes: &out.writes,
+                    audit: &[],
                 })
                 .unwrap();
             per_store.push((root, out.receipts));

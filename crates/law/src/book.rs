@@ -39,6 +39,7 @@ pub enum LawError {
 struct ArticleRef {
     citation: Citation,
     jurisdiction: Vec<String>,
+    policy: Policy,
 }
 
 #[derive(Clone, Default)]
@@ -107,73 +108,28 @@ pub fn covers(law_code: &str, region: &str) -> bool {
 }
 
 impl LawBook {
-    /// Compiles the permission articles of `laws` (those in force) against `schema`. Every
-    /// problem is reported with the law and article it is in.
+    /// Compiles the permission articles of `laws` (those in force) against `schema`. The first
+    /// problem is reported with the law and article it is in; [`LawBook::check`] lists them all.
     pub fn compile(laws: &[LawPackage], schema: Schema) -> Result<Self, LawError> {
-        let mut sorted: Vec<&LawPackage> = laws.iter().collect();
-        sorted.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut articles = BTreeMap::new();
-        let mut policies = Vec::new();
-        for law in sorted {
-            for article in &law.articles {
-                let ArticleKind::Permission { policy } = &article.kind else {
-                    continue;
-                };
-                let fail = |reason: String| LawError::Article {
-                    law: law.id.to_string(),
-                    article: article.id.clone(),
-                    reason,
-                };
-                check_size(policy).map_err(fail)?;
-                let id = policy_id(law, &article.id);
-                let parsed = Policy::parse(Some(PolicyId::new(&id)), policy)
-                    .map_err(|e| fail(format!("the rule does not parse: {e}")))?;
-                articles.insert(
-                    id,
-                    ArticleRef {
-                        citation: Citation {
-                            law: law.id.clone(),
-                            version: law.version,
-                            article: article.id.clone(),
-                            level: law.level,
-                        },
-                        jurisdiction: law.jurisdiction.clone(),
-                    },
-                );
-                policies.push(parsed);
-            }
+        let (articles, mut problems) = parse(laws);
+        if let Some(first) = problems.drain(..).next() {
+            return Err(first);
         }
         let mut all = PolicySet::new();
-        for p in &policies {
-            all.add(p.clone()).map_err(|e| LawError::Article {
-                law: p.id().to_string(),
-                article: String::new(),
+        for a in articles.values() {
+            all.add(a.policy.clone()).map_err(|e| LawError::Article {
+                law: a.citation.law.to_string(),
+                article: a.citation.article.clone(),
                 reason: e.to_string(),
             })?;
         }
-        let validator = Validator::new(schema.clone());
-        let result = validator.validate_with_level(&all, ValidationMode::Strict, 1);
-        let mut problems: Vec<(String, String)> = result
-            .validation_errors()
-            .map(|e| (e.policy_id().to_string(), e.to_string()))
-            .chain(
-                result
-                    .validation_warnings()
-                    .map(|w| (w.policy_id().to_string(), w.to_string())),
-            )
-            .collect();
-        problems.sort();
-        if let Some((id, message)) = problems.into_iter().next() {
-            let (law, article) = id.split_once('/').unwrap_or((id.as_str(), ""));
-            return Err(LawError::Article {
-                law: law.to_string(),
-                article: article.to_string(),
-                reason: format!("the rule does not fit the schema: {message}"),
-            });
+        if let Some(first) = validate(&schema, &all).into_iter().next() {
+            return Err(first);
         }
         let mut buckets: BTreeMap<(String, String), Bucket> = BTreeMap::new();
         let mut whole = Bucket::default();
-        for p in policies {
+        for a in articles.values() {
+            let p = &a.policy;
             // One entry per principal type the policy fits: keep each bucket once.
             let keys: std::collections::BTreeSet<(String, String)> = p
                 .get_valid_request_envs(&schema)
@@ -186,7 +142,7 @@ impl LawBook {
                     .add(p.clone())
                     .map_err(LawError::Request)?;
             }
-            whole.add(p).map_err(LawError::Request)?;
+            whole.add(p.clone()).map_err(LawError::Request)?;
         }
         Ok(Self {
             schema: Arc::new(schema),
@@ -194,6 +150,43 @@ impl LawBook {
             buckets: buckets.into_iter().map(|(k, b)| (k, Arc::new(b))).collect(),
             whole: Arc::new(whole),
         })
+    }
+
+    /// Every problem of `laws` against `schema`: text that does not parse or is too large, and
+    /// every validation error and warning, sorted by law and article. Empty when they compile.
+    pub fn check(laws: &[LawPackage], schema: &Schema) -> Vec<LawError> {
+        let (articles, mut problems) = parse(laws);
+        let mut all = PolicySet::new();
+        for a in articles.values() {
+            if let Err(e) = all.add(a.policy.clone()) {
+                problems.push(LawError::Article {
+                    law: a.citation.law.to_string(),
+                    article: a.citation.article.clone(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+        problems.extend(validate(schema, &all));
+        problems
+    }
+
+    /// The schema the book was compiled against.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The compiled policy of `law/article`, if it is in the book.
+    pub fn policy(&self, id: &str) -> Option<&Policy> {
+        self.articles.get(id).map(|a| &a.policy)
+    }
+
+    /// The policies of the bucket a request with this action and resource type is decided in.
+    pub fn bucket_policies(&self, action: &str, resource_type: &str) -> Vec<&Policy> {
+        let key = (action.to_string(), resource_type.to_string());
+        self.buckets
+            .get(&key)
+            .map(|b| b.permits.policies().chain(b.forbids.policies()).collect())
+            .unwrap_or_default()
     }
 
     /// How many articles are compiled.
@@ -291,6 +284,78 @@ impl LawBook {
         .map_err(|e| bad(e.to_string()))?;
         Ok((request, entities))
     }
+}
+
+/// Parses every permission article of `laws`, sorted by law id: the articles that parse, and
+/// the problems of those that do not.
+fn parse(laws: &[LawPackage]) -> (BTreeMap<String, ArticleRef>, Vec<LawError>) {
+    let mut sorted: Vec<&LawPackage> = laws.iter().collect();
+    sorted.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut articles = BTreeMap::new();
+    let mut problems = Vec::new();
+    for law in sorted {
+        for article in &law.articles {
+            let ArticleKind::Permission { policy } = &article.kind else {
+                continue;
+            };
+            let fail = |reason: String| LawError::Article {
+                law: law.id.to_string(),
+                article: article.id.clone(),
+                reason,
+            };
+            if let Err(e) = check_size(policy) {
+                problems.push(fail(e));
+                continue;
+            }
+            let id = policy_id(law, &article.id);
+            match Policy::parse(Some(PolicyId::new(&id)), policy) {
+                Ok(parsed) => {
+                    articles.insert(
+                        id,
+                        ArticleRef {
+                            citation: Citation {
+                                law: law.id.clone(),
+                                version: law.version,
+                                article: article.id.clone(),
+                                level: law.level,
+                            },
+                            jurisdiction: law.jurisdiction.clone(),
+                            policy: parsed,
+                        },
+                    );
+                }
+                Err(e) => problems.push(fail(format!("the rule does not parse: {e}"))),
+            }
+        }
+    }
+    (articles, problems)
+}
+
+/// Strict level-1 validation: every error and warning, sorted by policy id.
+fn validate(schema: &Schema, all: &PolicySet) -> Vec<LawError> {
+    let validator = Validator::new(schema.clone());
+    let result = validator.validate_with_level(all, ValidationMode::Strict, 1);
+    let mut problems: Vec<(String, String)> = result
+        .validation_errors()
+        .map(|e| (e.policy_id().to_string(), e.to_string()))
+        .chain(
+            result
+                .validation_warnings()
+                .map(|w| (w.policy_id().to_string(), w.to_string())),
+        )
+        .collect();
+    problems.sort();
+    problems
+        .into_iter()
+        .map(|(id, message)| {
+            let (law, article) = id.split_once('/').unwrap_or((id.as_str(), ""));
+            LawError::Article {
+                law: law.to_string(),
+                article: article.to_string(),
+                reason: format!("the rule does not fit the schema: {message}"),
+            }
+        })
+        .collect()
 }
 
 /// The ids that apply in `set`, and those that failed to evaluate; both sorted.

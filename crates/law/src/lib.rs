@@ -11,6 +11,7 @@ pub mod decision;
 pub mod package;
 pub mod request;
 pub mod schema;
+pub mod verify;
 
 pub use book::{LawBook, LawError, covers};
 /// The Cedar schema type, for callers that keep one.

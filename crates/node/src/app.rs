@@ -107,6 +107,7 @@ impl App {
                 receipts: &[],
                 tx_ids: &[],
                 writes: &writes,
+                audit: &[],
             })?;
         }
         let height = store
@@ -320,6 +321,18 @@ impl App {
             .collect()
     }
 
+    /// The latest `limit` authorization requests of the audit log, oldest first.
+    pub fn audit_recent(&self, limit: usize) -> Result<Vec<govchain_execution::Audited>> {
+        self.store
+            .audit_recent(limit)?
+            .into_iter()
+            .map(|(height, index, bytes)| {
+                govchain_types::decode("audit entry", &bytes)
+                    .map_err(|e| NodeError::Other(format!("audit entry {height}/{index}: {e}")))
+            })
+            .collect()
+    }
+
     /// Executes and durably commits a decided block with its certificate. The block must follow
     /// the head; it was checked by [`App::check_proposal`] or built by [`App::propose`].
     pub fn commit(
@@ -352,6 +365,7 @@ impl App {
         let hash = block_hash(self.scheme(), &block.header);
         let outcome = apply_block(&self.state(), &block.header, txs, &self.laws)?;
         let ids: Vec<Hash> = txs.iter().map(VerifiedTx::id).collect();
+        let audit = audit_sample(&outcome.audit);
         let root = self.store.commit(CommitInput {
             height,
             block: Some(block),
@@ -360,6 +374,7 @@ impl App {
             receipts: &outcome.receipts,
             tx_ids: &ids,
             writes: &outcome.writes,
+            audit: &audit,
         })?;
         {
             let mut h = self
@@ -408,4 +423,18 @@ impl App {
             txs: ids.len(),
         })
     }
+}
+
+/// Most authorization requests of one block kept in the audit log.
+const AUDIT_PER_BLOCK: usize = 100;
+
+/// The block's authorization requests for the audit log, encoded: all of them, or an even
+/// sample of [`AUDIT_PER_BLOCK`] for a large block.
+fn audit_sample(audit: &[govchain_execution::Audited]) -> Vec<Vec<u8>> {
+    let stride = audit.len().div_ceil(AUDIT_PER_BLOCK).max(1);
+    audit
+        .iter()
+        .step_by(stride)
+        .map(govchain_types::encode)
+        .collect()
 }

@@ -2,7 +2,8 @@
 
 use crate::app::App;
 use govchain_api::{
-    Backend, BackendError, BlockRecord, CommitEvent, ExplainAnswer, LawsInForce, Status, TxRecord,
+    Backend, BackendError, BlockRecord, CommitEvent, ExplainAnswer, LawHistory, LawsInForce,
+    Status, TxRecord,
 };
 use govchain_execution::{in_force, schema};
 use govchain_mempool::AdmitError;
@@ -10,6 +11,9 @@ use govchain_store::{RecordCertificate, StateProof, Versioned};
 use govchain_types::{Hash, Height, PrincipalId, PrincipalKind};
 use std::sync::Arc;
 use tokio::sync::broadcast;
+
+/// How many recent requests of the audit log a bill's dry run replays.
+const AUDIT_REPLAY: usize = 5_000;
 
 fn unavailable(e: impl std::fmt::Display) -> BackendError {
     BackendError::Unavailable(e.to_string())
@@ -200,6 +204,49 @@ impl Backend for App {
             action: e.action.to_string(),
             resource: e.resource,
         })
+    }
+
+    fn law_history(&self, id: &str) -> Result<LawHistory, BackendError> {
+        let id = PrincipalId::new(id).map_err(|e| BackendError::BadRequest(e.to_string()))?;
+        let state = self.state();
+        let versions = govchain_execution::history(&state, &id).map_err(unavailable)?;
+        if versions.is_empty() {
+            return Err(BackendError::NotFound(format!("there is no law `{id}`")));
+        }
+        Ok(LawHistory {
+            law: id.to_string(),
+            versions,
+            interpretations: schema::interpretations(&state, &id).map_err(unavailable)?,
+        })
+    }
+
+    fn verify_bill(
+        &self,
+        bill: &govchain_types::LawPackage,
+        samples: Option<Vec<govchain_law::AuthRequest>>,
+    ) -> Result<govchain_law::verify::Report, BackendError> {
+        let next = self.head().height.saturating_add(1);
+        let state = self.state();
+        let (now, with_bill) =
+            govchain_execution::with_bill(&state, bill, next).map_err(unavailable)?;
+        let replay = match samples {
+            Some(s) => s,
+            None => self
+                .audit_recent(AUDIT_REPLAY)
+                .map_err(unavailable)?
+                .into_iter()
+                .map(|a| a.request)
+                .collect(),
+        };
+        Ok(govchain_law::verify::verify(
+            bill,
+            &govchain_law::verify::Context {
+                model: self.laws_cache().model(),
+                now: &now,
+                with_bill: &with_bill,
+                replay: &replay,
+            },
+        ))
     }
 
     fn status(&self) -> Status {

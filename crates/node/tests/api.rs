@@ -676,3 +676,127 @@ async fn laws_in_force_and_explanations_with_citations() {
         "malformed",
     );
 }
+
+async fn post_to(router: &Router, path: &str, body: &Value) -> (StatusCode, Value) {
+    call(
+        router,
+        Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_bill_is_verified_against_the_live_laws_and_the_audit_log() {
+    let n = node(100);
+    // Two registrations: the audit log records both authorization requests.
+    n.app.submit(vec![
+        tx(&key("civil-affairs"), 0, 10, "cit-0001").encode(),
+        tx(&key("civil-affairs"), 1, 10, "cit-0002").encode(),
+    ]);
+    SoloProducer::produce(&n.app, &n.validator).unwrap();
+    let audit = n.app.audit_recent(10).unwrap();
+    assert_eq!(audit.len(), 2);
+    assert_eq!(audit[0].request.action, "create-principal");
+    assert!(audit[0].allowed);
+
+    // A national bill that forbids departments to register persons: the constitution grants it,
+    // so the forbid never takes effect; the dry run over the log changes nothing.
+    let bill = serde_json::json!({
+        "id": "no-department-registrations", "version": 1, "title": "No registrations by departments",
+        "level": "national", "body": "legislature", "effective_from": 50,
+        "articles": [{ "id": "1", "title": "departments may not register persons", "type": "permission",
+            "policy": "forbid (principal is Department, action == Action::\"create-principal\", resource is Principal);" }]
+    });
+    let (status, r) = post_to(
+        &n.router,
+        "/v1/laws/verify",
+        &serde_json::json!({ "bill": bill }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["valid"], true, "{r}");
+    assert_eq!(r["dry_run"]["replayed"], 2, "{r}");
+    assert_eq!(r["dry_run"]["changed"], 0, "{r}");
+    let kinds: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"limited_by") || kinds.contains(&"granted_by_higher"),
+        "{r}"
+    );
+
+    // The same bill at constitution level takes away what article 2 grants: both recorded
+    // registrations would now be refused.
+    let mut constitutional = bill.clone();
+    constitutional["level"] = "constitution".into();
+    let (_, r) = post_to(
+        &n.router,
+        "/v1/laws/verify",
+        &serde_json::json!({ "bill": constitutional }),
+    )
+    .await;
+    assert_eq!(r["dry_run"]["newly_denied"], 2, "{r}");
+    assert_eq!(
+        r["dry_run"]["changes"][0]["after"]["decided_by"]["law"],
+        "no-department-registrations"
+    );
+
+    // A bill with a typo is invalid, with the article named.
+    let mut typo = bill.clone();
+    typo["articles"][0]["policy"] =
+        "permit (principal, action == Action::\"create-principl\", resource);".into();
+    let (status, r) = post_to(
+        &n.router,
+        "/v1/laws/verify",
+        &serde_json::json!({ "bill": typo }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(r["valid"], false, "{r}");
+    assert_eq!(r["findings"][0]["kind"], "invalid");
+    assert_eq!(r["findings"][0]["article"], "1");
+
+    // Malformed requests are a clear 400.
+    assert_error(
+        "not a bill",
+        &post_to(
+            &n.router,
+            "/v1/laws/verify",
+            &serde_json::json!({ "bill": 3 }),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "malformed",
+    );
+    assert_error(
+        "unknown field",
+        &post_to(
+            &n.router,
+            "/v1/laws/verify",
+            &serde_json::json!({ "bill": bill, "extra": 1 }),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "malformed",
+    );
+
+    // A law's history.
+    let (status, h) = get(&n.router, "/v1/laws/constitution/history").await;
+    assert_eq!(status, StatusCode::OK, "{h}");
+    assert_eq!(h["versions"][0]["version"], 1);
+    assert_eq!(h["versions"][0]["enacted_at"], 0);
+    assert!(h["versions"][0]["ended"].is_null());
+    assert_eq!(h["interpretations"], serde_json::json!([]));
+    assert_error(
+        "no such law",
+        &get(&n.router, "/v1/laws/no-such-law/history").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+}

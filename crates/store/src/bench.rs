@@ -105,6 +105,7 @@ fn measure(
             receipts: &[],
             tx_ids: &[],
             writes: &writes,
+            audit: &[],
         };
         let started = Instant::now();
         store.commit(input)?;

@@ -1,13 +1,16 @@
 //! Committing one height: everything of it in one durable write transaction.
 
 use crate::tables::{
-    BLOCK_HASHES, BLOCKS, CERTIFICATES, NODES, PREIMAGES, RECEIPTS, ROOTS, SYS, SYS_LATEST,
+    AUDIT, BLOCK_HASHES, BLOCKS, CERTIFICATES, NODES, PREIMAGES, RECEIPTS, ROOTS, SYS, SYS_LATEST,
     StoredVersion, TX_INDEX, VERSIONS, node_key_bytes,
 };
 use crate::tree::{TreeTables, apply, key_hash};
 use crate::{Error, Result, Store, begin_write};
 use govchain_types::{Block, CommitCertificate, Hash, Height, Receipt, TxStatus, WriteSet};
 use redb::ReadableTable;
+
+/// How many recent heights the audit log keeps.
+pub const AUDIT_RETAIN_HEIGHTS: Height = 10_000;
 
 /// Everything one height adds to the store.
 #[derive(Clone, Copy, Debug)]
@@ -23,6 +26,9 @@ pub struct CommitInput<'a> {
     pub tx_ids: &'a [Hash],
     /// The block's state writes (for genesis, the initial state).
     pub writes: &'a WriteSet,
+    /// The authorization requests the block made, encoded by the caller: the node's audit log,
+    /// kept beside the chain (not part of the state root).
+    pub audit: &'a [Vec<u8>],
 }
 
 impl CommitInput<'_> {
@@ -154,6 +160,14 @@ impl Store {
                 if !keep_existing {
                     tx_index.insert(receipt.tx_id.0, (height, i))?;
                 }
+            }
+            let mut audit = txn.open_table(AUDIT)?;
+            for (i, entry) in (0u32..).zip(input.audit) {
+                audit.insert((height, i), entry.as_slice())?;
+            }
+            // The log is a window over recent heights, not an archive (the blocks are).
+            if let Some(oldest) = height.checked_sub(AUDIT_RETAIN_HEIGHTS) {
+                audit.retain_in(..(oldest, 0u32), |_, _| false)?;
             }
             sys.insert(SYS_LATEST, height.to_be_bytes().as_slice())?;
             root

@@ -24,7 +24,7 @@ mod tables;
 mod tree;
 
 pub use certificate::RecordCertificate;
-pub use commit::CommitInput;
+pub use commit::{AUDIT_RETAIN_HEIGHTS, CommitInput};
 pub use error::{Error, Result};
 pub use proof::StateProof;
 pub use read::{VersionEntry, Versioned};

@@ -1,12 +1,13 @@
 //! Reads: state as of any height, history, blocks, receipts. Each call reads one snapshot.
 
 use crate::tables::{
-    BLOCK_HASHES, BLOCKS, Bytes, CERTIFICATES, RECEIPTS, ROOTS, SYS, StoredVersion, TX_INDEX,
-    VERSIONS,
+    AUDIT, BLOCK_HASHES, BLOCKS, Bytes, CERTIFICATES, RECEIPTS, ROOTS, SYS, StoredVersion,
+    TX_INDEX, VERSIONS,
 };
 use crate::tree::{key_hash, version_at};
 use crate::{Error, Result, Store};
 use govchain_types::{Block, CommitCertificate, Hash, Height, Receipt};
+use redb::ReadableTable as _;
 use redb::{ReadTransaction, ReadableDatabase};
 use serde::{Deserialize, Serialize};
 
@@ -169,6 +170,25 @@ impl Store {
             let (_, v) = entry?;
             out.push(decode_receipt(v.value())?);
         }
+        Ok(out)
+    }
+
+    /// The latest `limit` entries of the audit log, oldest first: `(height, index, entry)`.
+    pub fn audit_recent(&self, limit: usize) -> Result<Vec<(Height, u32, Vec<u8>)>> {
+        let snap = self.snapshot()?;
+        let table = match snap.txn.open_table(AUDIT) {
+            Ok(t) => t,
+            // A store that has committed nothing since the log was added.
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        for entry in table.iter()?.rev().take(limit) {
+            let (k, v) = entry?;
+            let (height, index) = k.value();
+            out.push((height, index, v.value().to_vec()));
+        }
+        out.reverse();
         Ok(out)
     }
 

@@ -38,6 +38,7 @@ pub(crate) const BLOCK_HASHES: TableDefinition<u64, [u8; 32]> =
     TableDefinition::new("block_hashes");
 pub(crate) const CERTIFICATES: TableDefinition<u64, Bytes> = TableDefinition::new("certificates");
 pub(crate) const RECEIPTS: TableDefinition<(u64, u32), Bytes> = TableDefinition::new("receipts");
+pub(crate) const AUDIT: TableDefinition<(u64, u32), Bytes> = TableDefinition::new("audit");
 pub(crate) const TX_INDEX: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("tx_index");
 
 pub(crate) const SYS_SCHEME: &str = "scheme";

@@ -99,5 +99,6 @@ pub fn commit(store: &Store, height: Height, ws: &WriteSet) -> govchain_store::R
         receipts: &[],
         tx_ids: &[],
         writes: ws,
+        audit: &[],
     })
 }

@@ -208,6 +208,7 @@ fn commits_must_come_in_order_and_fit_together() {
         receipts: &[],
         tx_ids: &[],
         writes: &ws,
+        audit: &[],
     });
     assert!(matches!(
         no_block,
@@ -222,6 +223,7 @@ fn commits_must_come_in_order_and_fit_together() {
         receipts: &[],
         tx_ids: &[],
         writes: &ws,
+        audit: &[],
     });
     assert!(matches!(wrong_block, Err(Error::InvalidCommit { .. })));
     let b = block(1, vec![tx(0)]);
@@ -233,6 +235,7 @@ fn commits_must_come_in_order_and_fit_together() {
         receipts: &[],
         tx_ids: &[Hash([9; 32])],
         writes: &ws,
+        audit: &[],
     });
     assert!(matches!(missing_receipt, Err(Error::InvalidCommit { .. })));
     // Nothing of a refused commit is stored.
@@ -261,6 +264,7 @@ fn blocks_certificates_receipts_and_the_tx_index() {
             receipts: &r1,
             tx_ids: &ids,
             writes: &writes(&[("a", Some("1"))]),
+            audit: &[],
         })
         .unwrap();
     // A replay of the first transaction, rejected at height 2, and a new one.
@@ -279,6 +283,7 @@ fn blocks_certificates_receipts_and_the_tx_index() {
             receipts: &r2,
             tx_ids: &ids2,
             writes: &WriteSet::new(),
+            audit: &[],
         })
         .unwrap();
 
