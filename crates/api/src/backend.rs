@@ -124,6 +124,13 @@ pub trait Backend: Send + Sync + 'static {
         kind: Option<&str>,
         height: Option<Height>,
     ) -> Result<ExplainAnswer, BackendError>;
+    /// How the laws in force at the request's height decide a request given in full (principal,
+    /// action, resource with their attributes): for actions whose entities the caller builds,
+    /// e.g. registry records before the Registries issue loads them.
+    fn explain_request(
+        &self,
+        request: &govchain_law::AuthRequest,
+    ) -> Result<ExplainAnswer, BackendError>;
     /// Every version of law `id` and its interpretations.
     fn law_history(&self, id: &str) -> Result<LawHistory, BackendError>;
     /// Verifies a bill against the laws in force: schema, conflicts, and a dry run over

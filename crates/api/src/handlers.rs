@@ -45,7 +45,7 @@ pub fn router(backend: Arc<dyn Backend>) -> Router {
         .route("/v1/laws", get(get_laws))
         .route("/v1/laws/verify", post(verify_bill))
         .route("/v1/laws/{id}/history", get(get_law_history))
-        .route("/v1/explain", get(get_explain))
+        .route("/v1/explain", get(get_explain).post(post_explain))
         .route("/v1/status", get(status))
         .route("/v1/events", get(events))
         .route("/v1/openapi.json", get(openapi))
@@ -533,6 +533,26 @@ async fn get_explain(
     Ok(Json(answer).into_response())
 }
 
+/// How the laws decide a request given in full
+#[utoipa::path(
+    post, path = "/v1/explain", tag = "laws",
+    request_body(content = Object, description = "an authorization request: principal and resource (`uid` {kind, id}, `attrs`, `ancestors`), `action`, `height`, optional `region`, `via_contract`, `others`"),
+    responses(
+        (status = 200, description = "the decision, the article that made it, every article that applied", body = Object),
+        (status = 400, description = "malformed request, or one the schema does not allow", body = ErrorBody),
+    )
+)]
+async fn post_explain(
+    State(backend): State<Shared>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
+    let req: govchain_law::AuthRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request("malformed", format!("an authorization request: {e}"))
+    })?;
+    Ok(Json(backend.explain_request(&req)?).into_response())
+}
+
 /// The node's status
 #[utoipa::path(
     get, path = "/v1/status", tag = "node",
@@ -596,7 +616,7 @@ async fn openapi() -> Response {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node."),
-    paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, status, metrics, events, openapi),
+    paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, status, metrics, events, openapi),
     components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue)),
     tags(
         (name = "transactions", description = "submit signed transactions, read receipts"),

@@ -37,14 +37,15 @@ pub enum LawCommand {
         #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
         node: String,
     },
-    /// Ask a node how the laws in force decide a principal's action, with citations
+    /// Ask a node how the laws in force decide a principal's action, with citations: a kernel
+    /// action of a registered principal, or any request given in full (`--request`)
     Explain {
         /// The acting principal, e.g. `cit-0001`
-        #[arg(long)]
-        principal: String,
+        #[arg(long, required_unless_present = "request")]
+        principal: Option<String>,
         /// create-principal, manage-keys or change-validators
-        #[arg(long)]
-        action: String,
+        #[arg(long, required_unless_present = "request")]
+        action: Option<String>,
         /// The principal acted on
         #[arg(long)]
         target: Option<String>,
@@ -54,6 +55,9 @@ pub enum LawCommand {
         /// Decide as at this height (default: the next block)
         #[arg(long)]
         height: Option<u64>,
+        /// A request given in full (JSON: principal, action, resource, height, region)
+        #[arg(long, conflicts_with_all = ["principal", "action", "target", "kind", "height"])]
+        request: Option<PathBuf>,
         #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
         node: String,
     },
@@ -198,15 +202,30 @@ pub fn run(cmd: LawCommand) -> anyhow::Result<()> {
             target,
             kind,
             height,
+            request,
             node,
         } => {
-            let mut q = vec![("principal", principal), ("action", action)];
-            q.extend(target.map(|t| ("target", t)));
-            q.extend(kind.map(|k| ("kind", k)));
-            q.extend(height.map(|h| ("height", h.to_string())));
-            let query: Vec<String> = q.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let path = format!("/v1/explain?{}", query.join("&"));
-            let body = get(&node, &path)?;
+            let body = match request {
+                Some(file) => {
+                    let req: serde_json::Value = read_json(&file, "an authorization request")?;
+                    tokio::runtime::Runtime::new()?.block_on(async {
+                        crate::client::Client::new(&node)?
+                            .post_json("/v1/explain", &req)
+                            .await?
+                            .ok()
+                    })?
+                }
+                None => {
+                    let mut q: Vec<(&str, String)> = Vec::new();
+                    q.extend(principal.map(|p| ("principal", p)));
+                    q.extend(action.map(|a| ("action", a)));
+                    q.extend(target.map(|t| ("target", t)));
+                    q.extend(kind.map(|k| ("kind", k)));
+                    q.extend(height.map(|h| ("height", h.to_string())));
+                    let query: Vec<String> = q.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    get(&node, &format!("/v1/explain?{}", query.join("&")))?
+                }
+            };
             let message = body.get("message").and_then(|m| m.as_str()).unwrap_or("");
             println!("{message}");
             eprintln!("{}", serde_json::to_string_pretty(&body)?);

@@ -528,4 +528,20 @@ async fn a_bill_is_verified_against_the_live_laws_before_the_vote() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["valid"], false);
     assert_eq!(report["findings"][0]["article"], "1");
+
+    // A request given in full: the regional article permits it, the national law forbids it.
+    let request = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/requests/hospital-registers-birth.json"
+    );
+    let out = govchain(&["law", "explain", "--request", request, "--node", &node.url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "denied by law `civil-registration-law` article `7`"
+    );
 }

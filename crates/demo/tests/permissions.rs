@@ -662,6 +662,9 @@ fn the_permission_table_of_the_demo_government() {
     let book = book();
     let mut failures = Vec::new();
     for (what, request, allowed, by) in table() {
+        // The cast fits the schema: every attribute declared and of its type.
+        book.check_request(&request)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
         let d = book.decide(&request).unwrap();
         let cited = d
             .decided_by

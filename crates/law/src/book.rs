@@ -198,6 +198,25 @@ impl LawBook {
         self.articles.is_empty()
     }
 
+    /// Checks a request's entities against the schema: every attribute declared, of its type,
+    /// none missing. The kernel builds its requests to fit; a request from outside (an API
+    /// caller's) is checked before it is decided.
+    pub fn check_request(&self, req: &AuthRequest) -> Result<(), LawError> {
+        let bad = |e: String| LawError::Request(e);
+        let mut list = Vec::new();
+        let mut seen = HashSet::new();
+        for e in [&req.principal, &req.resource]
+            .into_iter()
+            .chain(&req.others)
+        {
+            if seen.insert((&e.uid.kind, &e.uid.id)) {
+                list.push(entity(e).map_err(bad)?);
+            }
+        }
+        Entities::from_entities(list, Some(&self.schema)).map_err(|e| bad(e.to_string()))?;
+        Ok(())
+    }
+
     /// Decides a request against the articles that can match it.
     pub fn decide(&self, req: &AuthRequest) -> Result<Decision, LawError> {
         let (request, entities) = self.build(req)?;

@@ -209,7 +209,10 @@ pub fn dry_run(now: &LawBook, with_bill: &LawBook, requests: &[AuthRequest]) -> 
         ..DryRun::default()
     };
     for r in requests {
-        let (Ok(before), Ok(after)) = (now.decide(r), with_bill.decide(r)) else {
+        let checked = now
+            .check_request(r)
+            .and_then(|()| with_bill.check_request(r));
+        let (Ok(()), Ok(before), Ok(after)) = (checked, now.decide(r), with_bill.decide(r)) else {
             out.undecidable = out.undecidable.saturating_add(1);
             continue;
         };

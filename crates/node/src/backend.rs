@@ -206,6 +206,39 @@ impl Backend for App {
         })
     }
 
+    fn explain_request(
+        &self,
+        request: &govchain_law::AuthRequest,
+    ) -> Result<ExplainAnswer, BackendError> {
+        let latest = self.head().height;
+        let h = request.height;
+        if h == 0 || h > latest.saturating_add(1) {
+            return Err(BackendError::BadRequest(format!(
+                "explain at a height from 1 to the next block {}",
+                latest.saturating_add(1)
+            )));
+        }
+        let state = crate::app::StoreState {
+            store: self.store(),
+            at: Some(h.saturating_sub(1)),
+        };
+        let book = self.laws_cache().book_at(&state, h).map_err(unavailable)?;
+        let d = book
+            .check_request(request)
+            .and_then(|()| book.decide(request))
+            .map_err(|e| BackendError::BadRequest(e.to_string()))?;
+        Ok(ExplainAnswer {
+            height: h,
+            allowed: d.allowed,
+            message: d.to_string(),
+            decided_by: d.decided_by,
+            permits: d.permits,
+            forbids: d.forbids,
+            action: request.action.clone(),
+            resource: format!("{}::{}", request.resource.uid.kind, request.resource.uid.id),
+        })
+    }
+
     fn law_history(&self, id: &str) -> Result<LawHistory, BackendError> {
         let id = PrincipalId::new(id).map_err(|e| BackendError::BadRequest(e.to_string()))?;
         let state = self.state();

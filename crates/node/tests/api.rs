@@ -800,3 +800,65 @@ async fn a_bill_is_verified_against_the_live_laws_and_the_audit_log() {
         "not_found",
     );
 }
+
+#[tokio::test]
+async fn a_request_given_in_full_is_explained_with_citations() {
+    let n = node(100);
+    SoloProducer::produce(&n.app, &n.validator).unwrap();
+    let official = |status: &str| {
+        serde_json::json!({
+            "uid": { "kind": "Official", "id": "off-chen" },
+            "attrs": {
+                "department": "market-regulation", "powers": ["grant-licence"], "jurisdiction": ["110000"],
+                "term_from": 0, "term_to": 1000, "status": status
+            },
+            "ancestors": [{ "kind": "Principal", "id": "off-chen" }]
+        })
+    };
+    let record = serde_json::json!({
+        "uid": { "kind": "Record", "id": "licences/l-1" },
+        "attrs": {
+            "registry": "licences", "department": "market-regulation", "sensitivity": "public",
+            "regions": ["110101", "110100", "110000", "CN"],
+            "subject": { "entity": { "kind": "Principal", "id": "org-0001" } }
+        }
+    });
+    let ask = |principal: Value, height: u64| {
+        serde_json::json!({
+            "principal": principal, "action": "insert", "resource": record.clone(),
+            "height": height, "region": "110101"
+        })
+    };
+    let (status, e) = post_to(&n.router, "/v1/explain", &ask(official("ended"), 1)).await;
+    assert_eq!(status, StatusCode::OK, "{e}");
+    assert_eq!(e["allowed"], false);
+    assert_eq!(e["message"], "denied by law `constitution` article `10`");
+    // Active, but no law in force grants licences on this chain.
+    let (_, e) = post_to(&n.router, "/v1/explain", &ask(official("active"), 1)).await;
+    assert_eq!(e["message"], "denied: no law in force permits it", "{e}");
+    assert_error(
+        "beyond the next block",
+        &post_to(&n.router, "/v1/explain", &ask(official("active"), 99)).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    let mut wrong = ask(official("active"), 1);
+    wrong["principal"]["attrs"]["term_to"] = "never".into();
+    assert_error(
+        "an attribute of the wrong type",
+        &post_to(&n.router, "/v1/explain", &wrong).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    assert_error(
+        "not a request",
+        &post_to(
+            &n.router,
+            "/v1/explain",
+            &serde_json::json!({ "principal": 1 }),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "malformed",
+    );
+}
