@@ -39,6 +39,7 @@ fuzz_target!(|data: &[u8]| {
             effective_until: None,
             repeals: vec![],
             constitutes: vec![],
+            registries: vec![],
         };
         if let Err(e) = govchain_law::LawBook::compile(&[law], SCHEMA.clone()) {
             assert!(e.to_string().starts_with("law `fuzz-law`"), "{e}");

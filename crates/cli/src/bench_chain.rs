@@ -50,6 +50,7 @@ fn sign_all(signers: &[SecretKey], first: u64, count: u64, valid_until: u64) -> 
                         signer: key.public_key(),
                         nonce,
                         valid_until,
+                        acting_as: None,
                         payload: Payload::RegisterKey {
                             principal: PrincipalId::new(who.clone()).ok()?,
                             kind: PrincipalKind::Person,

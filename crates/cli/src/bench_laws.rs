@@ -70,6 +70,7 @@ fn laws(count: usize, per_law: usize, registries: usize) -> anyhow::Result<Vec<L
             effective_until: None,
             repeals: vec![],
             constitutes: vec![],
+            registries: vec![],
         });
     }
     Ok(out)

@@ -13,16 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The bootstrap authorities of the demo government (../shared/DEMO.md) that exist from genesis,
-/// each with one key in `keys/<id>.json`. They may register the keys of everyone else until the
-/// laws take over that decision.
-pub const BOOTSTRAP: &[(&str, PrincipalKind)] = &[
-    ("legislature", PrincipalKind::Legislature),
-    ("civil-affairs", PrincipalKind::Department),
-    ("market-regulation", PrincipalKind::Department),
-    ("hr-social-security", PrincipalKind::Department),
-    ("central-bank", PrincipalKind::Department),
-    ("treasury", PrincipalKind::Department),
+/// The citizens and organisations of the demo that get a key file in a new devnet (the others
+/// are registered without keys).
+pub const DEMO_KEYED: [&str; 7] = [
+    "cit-0001", "cit-0002", "cit-0003", "cit-0004", "cit-0005", "org-0001", "org-0002",
 ];
 
 /// The departments that run the devnet's validators (★ in DEMO.md), in node order.
@@ -130,17 +124,23 @@ pub fn init_chain(
     }
     std::fs::create_dir_all(home).with_context(|| format!("creating {}", home.display()))?;
     let keys_dir = home.join("keys");
-    let mut accounts = Vec::new();
-    for (id, kind) in BOOTSTRAP {
-        let key = SecretKey::generate(scheme);
-        write_key_file(&keys_dir.join(format!("{id}.json")), &key)?;
-        accounts.push(GenesisAccount {
-            id: PrincipalId::new(*id)?,
-            kind: *kind,
-            authority: true,
-            keys: vec![key.public_key()],
-        });
+    // The demo government: its principals (a key file for every department, official and a
+    // few citizens and organisations), the initial load of its registries, its positions.
+    let mut principal_keys = Vec::new();
+    let cast = govchain_demo::genesis::cast(|id| {
+        let has_key =
+            !(id.starts_with("cit-") || id.starts_with("org-")) || DEMO_KEYED.contains(&id);
+        has_key.then(|| {
+            let key = SecretKey::generate(scheme);
+            let public = key.public_key();
+            principal_keys.push((id.to_string(), key));
+            public
+        })
+    });
+    for (id, key) in &principal_keys {
+        write_key_file(&keys_dir.join(format!("{id}.json")), key)?;
     }
+    let mut accounts = cast.accounts;
     for i in 0..bench_signers {
         accounts.push(GenesisAccount {
             id: PrincipalId::new(format!("bench-{i}"))?,
@@ -190,6 +190,8 @@ pub fn init_chain(
         accounts,
         bodies,
         laws: govchain_demo::laws(),
+        records: cast.records,
+        positions: cast.positions,
     };
     let genesis_file = home.join("genesis.json");
     std::fs::write(&genesis_file, serde_json::to_string_pretty(&genesis)?)

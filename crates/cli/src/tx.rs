@@ -211,6 +211,7 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
         signer,
         nonce,
         valid_until: height.saturating_add(args.valid_for),
+        acting_as: None,
         payload,
     };
     let tx = sign_tx(key.scheme(), &key, body);

@@ -149,6 +149,7 @@ fn body(signer: &SecretKey, nonce: u64, valid_until: u64, who: &str) -> TxBody {
         signer: signer.public_key(),
         nonce,
         valid_until,
+        acting_as: None,
         payload: Payload::RegisterKey {
             principal: PrincipalId::new(who).unwrap(),
             kind: PrincipalKind::Person,

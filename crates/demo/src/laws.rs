@@ -1,7 +1,62 @@
 //! The laws of the demo government in force at genesis (DEMO.md, "Laws in force at genesis").
 
 use crate::id;
-use govchain_types::{Article, ArticleKind, LawPackage, Level};
+use govchain_types::{
+    Article, ArticleKind, FieldDef, FieldType, LawPackage, Level, PrincipalKind, RefTarget,
+    RegistryDef, Sensitivity,
+};
+
+fn field(name: &str, ty: FieldType, required: bool) -> FieldDef {
+    FieldDef {
+        name: name.into(),
+        ty,
+        required,
+    }
+}
+
+fn text(n: u32) -> FieldType {
+    FieldType::Text { max_len: n }
+}
+
+fn reference(to: RefTarget) -> FieldType {
+    FieldType::Reference(to)
+}
+
+fn one_of(values: &[&str]) -> FieldType {
+    FieldType::Enum {
+        values: values.iter().map(|v| (*v).to_string()).collect(),
+    }
+}
+
+/// A registry owned by `department`, placed by its `region` field when it has one.
+fn registry(
+    name: &str,
+    title: &str,
+    department: &str,
+    sensitivity: Sensitivity,
+    fields: Vec<FieldDef>,
+    indexes: &[&str],
+) -> RegistryDef {
+    let has = |n: &str| fields.iter().any(|f| f.name == n);
+    RegistryDef {
+        name: name.into(),
+        title: title.into(),
+        department: id(department),
+        sensitivity,
+        region_field: has("region").then(|| "region".to_string()),
+        indexes: indexes.iter().map(|i| (*i).to_string()).collect(),
+        fields,
+        subject_field: None,
+        principals: None,
+        jurisdiction_field: None,
+        parent_field: None,
+    }
+}
+
+fn about(mut def: RegistryDef, subject: &str) -> RegistryDef {
+    def.subject_field = Some(subject.into());
+    def
+}
 
 fn permit(id: &str, title: &str, policy: &str) -> Article {
     Article {
@@ -37,6 +92,7 @@ fn national(law: &str, title: &str, articles: Vec<Article>) -> LawPackage {
         effective_until: None,
         repeals: vec![],
         constitutes: vec![],
+        registries: vec![],
     }
 }
 
@@ -44,6 +100,7 @@ fn national(law: &str, title: &str, articles: Vec<Article>) -> LawPackage {
 pub fn laws() -> Vec<LawPackage> {
     vec![
         govchain_law::bootstrap::constitution(),
+        state_organisation_law(),
         civil_registration_law(),
         business_licence_law(),
         child_subsidy_law(),
@@ -53,8 +110,130 @@ pub fn laws() -> Vec<LawPackage> {
     ]
 }
 
+/// The register of departments: names, jurisdictions, and the hierarchy of the state.
+pub fn state_organisation_law() -> LawPackage {
+    let mut departments = registry(
+        "departments",
+        "Departments of the state",
+        "legislature",
+        Sensitivity::Public,
+        vec![
+            field("name", text(200), true),
+            field("jurisdiction", FieldType::Regions, true),
+            field("parent", reference(RefTarget::Principal), false),
+        ],
+        &["parent"],
+    );
+    departments.principals = Some(PrincipalKind::Department);
+    departments.jurisdiction_field = Some("jurisdiction".into());
+    departments.parent_field = Some("parent".into());
+    LawPackage {
+        registries: vec![departments],
+        ..national(
+            "state-organisation-law",
+            "State Organisation Law",
+            vec![permit(
+                "1",
+                "the legislature keeps the register of departments",
+                r#"permit (principal is Legislature, action in [Action::"insert", Action::"update", Action::"close"], resource is Record)
+                   when { resource.registry == "departments" };"#,
+            )],
+        )
+    }
+}
+
 /// Registries of persons, households and births: who registers, and who reads.
 pub fn civil_registration_law() -> LawPackage {
+    let mut persons = registry(
+        "persons",
+        "Persons",
+        "civil-affairs",
+        Sensitivity::Protected,
+        vec![
+            field("name", text(200), true),
+            field("birth_date", FieldType::Date, true),
+            field("sex", one_of(&["female", "male"]), false),
+            field("region", FieldType::Region, true),
+            field(
+                "household",
+                reference(RefTarget::Record {
+                    registry: "households".into(),
+                }),
+                false,
+            ),
+            field("status", one_of(&["living", "deceased"]), true),
+        ],
+        &["region", "household"],
+    );
+    persons.principals = Some(PrincipalKind::Person);
+    let households = registry(
+        "households",
+        "Households",
+        "civil-affairs",
+        Sensitivity::Protected,
+        vec![
+            field("region", FieldType::Region, true),
+            field("address", text(500), false),
+        ],
+        &["region"],
+    );
+    let births = about(
+        registry(
+            "births",
+            "Births",
+            "civil-affairs",
+            Sensitivity::Protected,
+            vec![
+                field("child_name", text(200), true),
+                field("mother", reference(RefTarget::Person), true),
+                field("father", reference(RefTarget::Person), false),
+                field("birth_date", FieldType::Date, true),
+                field("region", FieldType::Region, true),
+            ],
+            &["mother", "region"],
+        ),
+        "mother",
+    );
+    let notifications = about(
+        registry(
+            "birth-notifications",
+            "Birth notifications from hospitals",
+            "civil-affairs",
+            Sensitivity::Protected,
+            vec![
+                field("child_name", text(200), true),
+                field("mother", reference(RefTarget::Person), true),
+                field("birth_date", FieldType::Date, true),
+                field("region", FieldType::Region, true),
+                field("hospital", reference(RefTarget::Principal), true),
+            ],
+            &["mother"],
+        ),
+        "mother",
+    );
+    let cases = about(
+        registry(
+            "civil-cases",
+            "Civil affairs cases",
+            "civil-affairs",
+            Sensitivity::Protected,
+            vec![
+                field("applicant", reference(RefTarget::Principal), true),
+                field("matter", text(500), true),
+                field("region", FieldType::Region, true),
+                field("decision", one_of(&["pending", "granted", "refused"]), true),
+            ],
+            &["applicant", "decision"],
+        ),
+        "applicant",
+    );
+    LawPackage {
+        registries: vec![persons, households, births, notifications, cases],
+        ..civil_registration_law_text()
+    }
+}
+
+fn civil_registration_law_text() -> LawPackage {
     national(
         "civil-registration-law",
         "Civil Registration Law",
@@ -123,6 +302,64 @@ fn decide(notification, mother, father) {
 
 /// Organisations and business licences.
 pub fn business_licence_law() -> LawPackage {
+    let mut organisations = registry(
+        "organisations",
+        "Organisations",
+        "market-regulation",
+        Sensitivity::Public,
+        vec![
+            field("name", text(200), true),
+            field("region", FieldType::Region, true),
+            field("representative", reference(RefTarget::Person), true),
+            field(
+                "form",
+                one_of(&["company", "partnership", "association", "sole-trader"]),
+                true,
+            ),
+        ],
+        &["region", "representative"],
+    );
+    organisations.principals = Some(PrincipalKind::Organisation);
+    let licences = about(
+        registry(
+            "licences",
+            "Business licences",
+            "market-regulation",
+            Sensitivity::Public,
+            vec![
+                field("organisation", reference(RefTarget::Organisation), true),
+                field("activity", text(200), true),
+                field("region", FieldType::Region, true),
+                field("valid_from", FieldType::Date, true),
+                field("status", one_of(&["granted", "revoked"]), true),
+            ],
+            &["organisation", "region"],
+        ),
+        "organisation",
+    );
+    let sanctions = about(
+        registry(
+            "sanctions",
+            "Sanctions on organisations",
+            "market-regulation",
+            Sensitivity::Public,
+            vec![
+                field("organisation", reference(RefTarget::Organisation), true),
+                field("reason", text(500), true),
+                field("from", FieldType::Date, true),
+                field("region", FieldType::Region, true),
+            ],
+            &["organisation"],
+        ),
+        "organisation",
+    );
+    LawPackage {
+        registries: vec![organisations, licences, sanctions],
+        ..business_licence_law_text()
+    }
+}
+
+fn business_licence_law_text() -> LawPackage {
     national(
         "business-licence-law",
         "Business Licence Law",
@@ -167,6 +404,29 @@ pub fn business_licence_law() -> LawPackage {
 
 /// The child subsidy: eligibility and amount, paid from the treasury.
 pub fn child_subsidy_law() -> LawPackage {
+    let cases = about(
+        registry(
+            "benefit-cases",
+            "Benefit cases the data could not decide",
+            "hr-social-security",
+            Sensitivity::Protected,
+            vec![
+                field("applicant", reference(RefTarget::Person), true),
+                field("benefit", one_of(&["child-subsidy", "pension"]), true),
+                field("region", FieldType::Region, true),
+                field("decision", one_of(&["pending", "granted", "refused"]), true),
+            ],
+            &["applicant", "decision"],
+        ),
+        "applicant",
+    );
+    LawPackage {
+        registries: vec![cases],
+        ..child_subsidy_law_text()
+    }
+}
+
+fn child_subsidy_law_text() -> LawPackage {
     national(
         "child-subsidy-law",
         "Child Subsidy Law",
@@ -200,6 +460,37 @@ pub fn child_subsidy_law() -> LawPackage {
 
 /// Pensions: the monthly amount and who pays it.
 pub fn pension_law() -> LawPackage {
+    let benefits = about(
+        registry(
+            "benefits",
+            "Benefits granted",
+            "hr-social-security",
+            Sensitivity::Protected,
+            vec![
+                field("beneficiary", reference(RefTarget::Person), true),
+                field("benefit", one_of(&["child-subsidy", "pension"]), true),
+                field(
+                    "amount_fen",
+                    FieldType::Integer {
+                        min: 0,
+                        max: 1_000_000_000,
+                    },
+                    true,
+                ),
+                field("region", FieldType::Region, true),
+                field("from", FieldType::Date, true),
+            ],
+            &["beneficiary"],
+        ),
+        "beneficiary",
+    );
+    LawPackage {
+        registries: vec![benefits],
+        ..pension_law_text()
+    }
+}
+
+fn pension_law_text() -> LawPackage {
     national(
         "pension-law",
         "Pension Law",
@@ -307,5 +598,6 @@ pub fn regional_regulation() -> LawPackage {
         effective_until: None,
         repeals: vec![],
         constitutes: vec![],
+        registries: vec![],
     }
 }

@@ -10,11 +10,12 @@
 //!   into registries; until then the tests build the requests from here.
 
 pub mod cast;
+pub mod genesis;
 mod laws;
 
 pub use laws::{
     business_licence_law, child_subsidy_law, civil_registration_law, currency_law, laws,
-    pension_law, regional_regulation,
+    pension_law, regional_regulation, state_organisation_law,
 };
 
 use govchain_types::{BodyKind, BodyMember, LawBody, PrincipalId, PublicKey};

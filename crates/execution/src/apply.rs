@@ -33,7 +33,7 @@ pub fn apply_block(
 ) -> Result<BlockOutcome> {
     let info = schema::chain_info(state)?;
     // The laws in force at this height, as the state after the parent names them.
-    let book = laws.book_at(state, header.height)?;
+    let compiled = laws.at(state, header.height)?;
     if header.chain_id != info.chain_id {
         return Err(ExecError::InvalidBlock(format!(
             "block is for chain `{}`, this is `{}`",
@@ -62,8 +62,10 @@ pub fn apply_block(
             max_lifetime: info.params.max_tx_lifetime,
             chain_id: &info.chain_id,
             scheme: info.scheme,
-            laws: &book,
+            laws: &compiled.book,
             compiler: laws,
+            registries: &compiled.registries,
+            tx_id: vtx.id(),
         };
         match check_envelope(&block, &ctx, vtx)? {
             Err(e) => {
@@ -176,9 +178,30 @@ fn check_envelope(
             reason: "a key names a principal that does not exist".into(),
         });
     };
+    // An official acts in a position the signer holds; whether it still lets them act (status,
+    // term) is for the laws to say.
+    let position = match &body.acting_as {
+        None => None,
+        Some(id) => match schema::position(state, id)? {
+            Some(p) if p.position.holder == key_record.principal => Some(p),
+            Some(_) => {
+                return Ok(Err(TxError::new(
+                    "not_holder",
+                    format!("`{}` does not hold position `{id}`", key_record.principal),
+                )));
+            }
+            None => {
+                return Ok(Err(TxError::new(
+                    "unknown_position",
+                    format!("there is no position `{id}`"),
+                )));
+            }
+        },
+    };
     Ok(Ok(Signer {
         key: body.signer.clone(),
         principal: key_record.principal,
         record,
+        position,
     }))
 }

@@ -50,6 +50,16 @@ pub(crate) enum Action<'a> {
         body: &'a LawBody,
         law: &'a LawPackage,
     },
+    /// Insert, update or close a registry record (`resource` built by `registry::record_entity`).
+    Record {
+        action: &'static str,
+        resource: EntityData,
+    },
+    /// Appoint to a position, or change its status (`appoint`, `set-position-status`).
+    Position {
+        action: &'static str,
+        resource: EntityData,
+    },
 }
 
 /// A law-making body as a Cedar principal or resource.
@@ -84,26 +94,154 @@ fn kind_name(kind: PrincipalKind) -> &'static str {
     }
 }
 
-/// The signer as a Cedar principal: its kind, attributes, and its own `Principal` record as an
-/// ancestor (so `principal in resource` reads "acts on itself").
-fn principal_entity(principal: &PrincipalId, record: &PrincipalRecord) -> EntityData {
-    let authority = Value::Bool(record.authority);
+/// Deepest department hierarchy followed.
+const MAX_DEPTH: usize = 16;
+
+/// The registry whose records are principals of `kind`, if the laws define one.
+fn registry_of(
+    registries: &crate::laws::Registries,
+    kind: PrincipalKind,
+) -> Option<&govchain_types::RegistryDef> {
+    registries
+        .values()
+        .map(|r| &r.def)
+        .find(|d| d.principals == Some(kind))
+}
+
+/// The principal's own registry record (a person's in `persons`, say), if there is one.
+fn own_record(
+    state: &dyn crate::state::State,
+    registries: &crate::laws::Registries,
+    kind: PrincipalKind,
+    id: &str,
+) -> Result<Option<(govchain_types::RegistryDef, crate::schema::RecordVersion)>> {
+    let Some(def) = registry_of(registries, kind) else {
+        return Ok(None);
+    };
+    Ok(crate::schema::record(state, &def.name, id)?.map(|r| (def.clone(), r)))
+}
+
+fn field_text(fields: &govchain_types::Fields, name: Option<&String>) -> Option<String> {
+    match fields.get(name?)? {
+        govchain_types::FieldValue::Text(t) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+/// `department` and every department above it, from the departments registry's parent field.
+fn department_chain(
+    state: &dyn crate::state::State,
+    registries: &crate::laws::Registries,
+    department: &str,
+) -> Result<Vec<EntityRef>> {
+    let mut out = vec![EntityRef::new("Department", department)];
+    let mut at = department.to_string();
+    for _ in 0..MAX_DEPTH {
+        let parent = match own_record(state, registries, PrincipalKind::Department, &at)? {
+            Some((def, r)) => field_text(&r.fields, def.parent_field.as_ref()),
+            None => None,
+        };
+        match parent {
+            Some(p) if !out.iter().any(|e| e.id == p) => {
+                out.push(EntityRef::new("Department", p.as_str()));
+                at = p;
+            }
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// The signer as a Cedar principal, as it stands in state at this block: an official (when it
+/// acts in a position), or its own kind with the attributes its registry record gives; its own
+/// `Principal` record is an ancestor (so `principal in resource` reads "acts on itself").
+pub(crate) fn principal_entity(
+    state: &dyn crate::state::State,
+    registries: &crate::laws::Registries,
+    principal: &PrincipalId,
+    record: &PrincipalRecord,
+    position: Option<&crate::schema::PositionRecord>,
+) -> Result<EntityData> {
     let id = principal.to_string();
+    let authority = Value::Bool(record.authority);
+    if let Some(p) = position {
+        let pos = &p.position;
+        let long = |h: Option<u64>| {
+            Value::Long(h.map_or(i64::MAX, |h| i64::try_from(h).unwrap_or(i64::MAX)))
+        };
+        let mut e = EntityData::new(EntityRef::new("Official", &id))
+            .attr("department", Value::str(pos.department.to_string()))
+            .attr("powers", Value::strs(pos.powers.iter().cloned()))
+            .attr(
+                "jurisdiction",
+                Value::strs(pos.jurisdiction.iter().cloned()),
+            )
+            .attr("term_from", long(Some(pos.term_from)))
+            .attr("term_to", long(pos.term_to))
+            .attr("status", Value::str(p.status.name()));
+        for d in department_chain(state, registries, pos.department.as_str())? {
+            e = e.parent(d);
+        }
+        return Ok(e.parent(EntityRef::new("Principal", id)));
+    }
+    let own = own_record(state, registries, record.kind, &id)?;
+    let region = own
+        .as_ref()
+        .and_then(|(def, r)| field_text(&r.fields, def.region_field.as_ref()))
+        .unwrap_or_default();
     let entity = match record.kind {
         PrincipalKind::Person => EntityData::new(EntityRef::new("Person", &id))
-            .attr("region", Value::str(""))
+            .attr("region", Value::str(region))
             .attr("authority", authority),
         PrincipalKind::Organisation => EntityData::new(EntityRef::new("Organisation", &id))
-            .attr("region", Value::str(""))
+            .attr("region", Value::str(region))
             .attr("authority", authority),
-        PrincipalKind::Department => EntityData::new(EntityRef::new("Department", &id))
-            .attr("jurisdiction", Value::Set(Vec::new()))
-            .attr("authority", authority),
+        PrincipalKind::Department => {
+            let jurisdiction = match &own {
+                Some((def, r)) => match def
+                    .jurisdiction_field
+                    .as_ref()
+                    .and_then(|f| r.fields.get(f))
+                {
+                    Some(govchain_types::FieldValue::List(codes)) => codes.clone(),
+                    _ => Vec::new(),
+                },
+                None => Vec::new(),
+            };
+            let mut e = EntityData::new(EntityRef::new("Department", &id))
+                .attr("jurisdiction", Value::strs(jurisdiction))
+                .attr("authority", authority);
+            for d in department_chain(state, registries, &id)?
+                .into_iter()
+                .skip(1)
+            {
+                e = e.parent(d);
+            }
+            e
+        }
         PrincipalKind::Legislature => {
             EntityData::new(EntityRef::new("Legislature", &id)).attr("authority", authority)
         }
     };
-    entity.parent(EntityRef::new("Principal", id))
+    Ok(entity.parent(EntityRef::new("Principal", id)))
+}
+
+/// A position as the resource of `appoint` and `set-position-status`: within its department
+/// and every department above it.
+pub(crate) fn position_entity(
+    state: &dyn crate::state::State,
+    registries: &crate::laws::Registries,
+    p: &govchain_types::Position,
+) -> Result<EntityData> {
+    let mut e = EntityData::new(EntityRef::new("Position", p.id.as_str()))
+        .attr("department", Value::str(p.department.to_string()))
+        .attr("holder", Value::entity("Principal", p.holder.to_string()))
+        .attr("powers", Value::strs(p.powers.iter().cloned()))
+        .attr("jurisdiction", Value::strs(p.jurisdiction.iter().cloned()));
+    for d in department_chain(state, registries, p.department.as_str())? {
+        e = e.parent(d);
+    }
+    Ok(e)
 }
 
 fn principal_resource(id: &PrincipalId, kind: PrincipalKind, exists: bool) -> EntityData {
@@ -116,8 +254,7 @@ fn principal_resource(id: &PrincipalId, kind: PrincipalKind, exists: bool) -> En
 /// `height` — or, for the acts of law-making bodies, the body doing it. Returns the action's
 /// name and the request.
 pub(crate) fn request_for(
-    principal: &PrincipalId,
-    record: &PrincipalRecord,
+    signer: EntityData,
     action: &Action<'_>,
     height: govchain_types::Height,
 ) -> (&'static str, AuthRequest) {
@@ -136,16 +273,28 @@ pub(crate) fn request_for(
         Action::Enact { law, .. } => ("enact", law_entity(law)),
         Action::Constitute { body, .. } => ("constitute", body_entity(body)),
         Action::Interpret { law, .. } => ("interpret", law_entity(law)),
+        Action::Record { action, resource } | Action::Position { action, resource } => {
+            (*action, resource.clone())
+        }
     };
     let who = match action {
         Action::Enact { body, .. } | Action::Interpret { body, .. } => body_entity(body),
         Action::Constitute { by, .. } => body_entity(by),
-        _ => principal_entity(principal, record),
+        _ => signer,
     };
-    // A law of a region is enacted or interpreted in that region: regional laws of the region
-    // decide it too.
+    // A law of a region is enacted or interpreted in that region, and a record is acted on
+    // where it is: the regional laws of that region decide too.
     let region = match action {
-        Action::Enact { law, .. } | Action::Interpret { law, .. } => law.jurisdiction.first(),
+        Action::Enact { law, .. } | Action::Interpret { law, .. } => {
+            law.jurisdiction.first().cloned()
+        }
+        Action::Record { resource, .. } => match resource.attrs.get("regions") {
+            Some(Value::Set(codes)) => codes.iter().find_map(|c| match c {
+                Value::Str(s) if s != "CN" => Some(s.clone()),
+                _ => None,
+            }),
+            _ => None,
+        },
         _ => None,
     };
     let request = AuthRequest {
@@ -154,7 +303,7 @@ pub(crate) fn request_for(
         resource,
         height,
         via_contract: None,
-        region: region.cloned(),
+        region,
         others: Vec::new(),
     };
     (name, request)
@@ -168,7 +317,19 @@ pub(crate) fn authorize(
     signer: &Signer,
     action: &Action<'_>,
 ) -> Result<std::result::Result<(), TxError>> {
-    let (name, request) = request_for(&signer.principal, &signer.record, action, ctx.height);
+    let who = match action {
+        Action::Enact { .. } | Action::Interpret { .. } | Action::Constitute { .. } => {
+            EntityData::new(EntityRef::new("Principal", ""))
+        }
+        _ => principal_entity(
+            tx,
+            ctx.registries,
+            &signer.principal,
+            &signer.record,
+            signer.position.as_ref(),
+        )?,
+    };
+    let (name, request) = request_for(who, action, ctx.height);
     let decision = match ctx.laws.decide(&request) {
         Ok(d) => d,
         Err(e) => {
@@ -247,9 +408,10 @@ pub fn explain(
             )));
         }
     };
-    let book = laws.book_at(state, height)?;
-    let (name, request) = request_for(principal, &record, &act, height);
-    Ok(match book.decide(&request) {
+    let compiled = laws.at(state, height)?;
+    let who = principal_entity(state, &compiled.registries, principal, &record, None)?;
+    let (name, request) = request_for(who, &act, height);
+    Ok(match compiled.book.decide(&request) {
         Ok(decision) => Ok(Explanation {
             decision,
             action: name,

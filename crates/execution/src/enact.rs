@@ -83,8 +83,8 @@ pub(crate) fn enact_law(
     }
     // The body of law in force once this one is must still compile (schema, conflicts of ids).
     let (_, future) = crate::laws::with_bill(tx, law, ctx.height)?;
-    if let Err(e) = ctx.compiler.compile(&future) {
-        return Ok(Err(TxError::new("invalid_bill", e.to_string())));
+    if let Err(e) = ctx.compiler.compile_all(&future) {
+        return Ok(Err(TxError::new("invalid_bill", e)));
     }
     index.push(LawRef {
         enacted_at: ctx.height,

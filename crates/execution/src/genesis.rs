@@ -53,8 +53,7 @@ pub fn validate_genesis(g: &Genesis) -> Result<(), GenesisError> {
         }
     }
     let laws = crate::Laws::new().map_err(|e| GenesisError(e.to_string()))?;
-    laws.compile(&g.laws)
-        .map_err(|e| GenesisError(e.to_string()))?;
+    laws.compile_all(&g.laws).map_err(GenesisError)?;
     let mut bodies = BTreeSet::new();
     for b in &g.bodies {
         if !bodies.insert(&b.id) {
@@ -128,5 +127,112 @@ pub fn genesis_writes(g: &Genesis) -> Result<WriteSet, GenesisError> {
             );
         }
     }
+    load_registries(g, &mut writes)?;
     Ok(writes)
+}
+
+/// The initial load: every genesis record checked against its registry's definition (and its
+/// references against what is loaded before it), every position against its holder and
+/// department.
+fn load_registries(g: &Genesis, writes: &mut WriteSet) -> Result<(), GenesisError> {
+    let fail = |m: String| GenesisError(m);
+    let registries = crate::laws::registries_of(&g.laws).map_err(GenesisError)?;
+    let mut state = crate::MemState::default();
+    state.apply(writes);
+    let genesis_id =
+        govchain_types::PrincipalId::new("genesis").map_err(|e| fail(e.to_string()))?;
+    for (i, r) in g.records.iter().enumerate() {
+        let at = |m: String| {
+            fail(format!(
+                "genesis record {i} (`{}` in `{}`): {m}",
+                r.key, r.registry
+            ))
+        };
+        let Some(reg) = registries.get(&r.registry) else {
+            return Err(at("no genesis law defines that registry".into()));
+        };
+        if !crate::registry::key_ok(&r.key)
+            || (reg.def.principals.is_some()
+                && govchain_types::PrincipalId::new(r.key.as_str()).is_err())
+        {
+            return Err(at("not a record key".into()));
+        }
+        if schema::record(&state, &r.registry, &r.key)
+            .map_err(|e| at(e.to_string()))?
+            .is_some()
+        {
+            return Err(at("the key appears twice".into()));
+        }
+        let fields = crate::registry::check_fields(&state, &reg.def, None, &r.fields)
+            .map_err(|e| at(e.to_string()))?
+            .map_err(at)?;
+        let version = schema::RecordVersion {
+            fields,
+            status: govchain_types::RecordStatus::Active,
+            law: reg.law.clone(),
+            law_version: reg.version,
+            written: govchain_types::WrittenBy {
+                height: 0,
+                tx: govchain_types::Hash::ZERO,
+                signer: genesis_id.clone(),
+                position: None,
+            },
+            citation: None,
+        };
+        let mut one = WriteSet::new();
+        for k in crate::registry::index_keys(&reg.def, &r.key, &version.fields) {
+            one.insert(
+                k,
+                Write {
+                    value: Some(r.key.clone().into_bytes()),
+                    tx_index: None,
+                },
+            );
+        }
+        one.insert(
+            schema::record_key(&r.registry, &r.key),
+            Write {
+                value: Some(schema::value(&version)),
+                tx_index: None,
+            },
+        );
+        state.apply(&one);
+        writes.extend(one);
+    }
+    let mut ids = BTreeSet::new();
+    for p in &g.positions {
+        let at = |m: String| fail(format!("genesis position `{}`: {m}", p.id));
+        if !ids.insert(&p.id) || !crate::registry::key_ok(&p.id) {
+            return Err(at("a unique id of letters, digits, `-`, `_` and `.`".into()));
+        }
+        let kind_of = |id: &govchain_types::PrincipalId| {
+            g.accounts.iter().find(|a| &a.id == id).map(|a| a.kind)
+        };
+        if kind_of(&p.holder) != Some(govchain_types::PrincipalKind::Person) {
+            return Err(at(format!(
+                "`{}` is not a person among the accounts",
+                p.holder
+            )));
+        }
+        if kind_of(&p.department) != Some(govchain_types::PrincipalKind::Department) {
+            return Err(at(format!(
+                "`{}` is not a department among the accounts",
+                p.department
+            )));
+        }
+        writes.insert(
+            schema::position_key(&p.id),
+            Write {
+                value: Some(schema::value(&schema::PositionRecord {
+                    position: p.clone(),
+                    status: govchain_types::PositionStatus::Active,
+                    since: 0,
+                    reason: "genesis".into(),
+                    citation: None,
+                })),
+                tx_index: None,
+            },
+        );
+    }
+    Ok(())
 }

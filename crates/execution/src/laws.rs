@@ -14,7 +14,54 @@ const CACHE_SIZE: usize = 16;
 
 /// The (law, version) pairs in force, sorted: the key of a compiled book.
 type InForce = Vec<(String, u32)>;
-type Cache = BTreeMap<InForce, Arc<LawBook>>;
+type Cache = BTreeMap<InForce, Compiled>;
+
+/// A registry definition in force, and the law (id, version) that states it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegistryInForce {
+    pub def: govchain_types::RegistryDef,
+    pub law: govchain_types::PrincipalId,
+    pub version: u32,
+}
+
+/// The registries in force, by name.
+pub type Registries = BTreeMap<String, RegistryInForce>;
+
+/// What the laws in force give the kernel: the compiled permission articles and the registry
+/// definitions.
+#[derive(Clone)]
+pub struct Compiled {
+    pub book: Arc<LawBook>,
+    pub registries: Arc<Registries>,
+}
+
+/// The registries `laws` define; a registry defined by two different laws is refused.
+pub fn registries_of(
+    laws: &[govchain_types::LawPackage],
+) -> std::result::Result<Registries, String> {
+    let mut out = Registries::new();
+    for law in laws {
+        for def in &law.registries {
+            if let Some(other) = out.get(&def.name)
+                && other.law != law.id
+            {
+                return Err(format!(
+                    "registry `{}` is defined by both law `{}` and law `{}`",
+                    def.name, other.law, law.id
+                ));
+            }
+            out.insert(
+                def.name.clone(),
+                RegistryInForce {
+                    def: def.clone(),
+                    law: law.id.clone(),
+                    version: law.version,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
 
 /// The compiled laws, by the set in force.
 pub struct Laws {
@@ -61,8 +108,25 @@ impl Laws {
         LawBook::compile(laws, self.schema.clone())
     }
 
+    /// Compiles `laws` and gathers their registries: what genesis and enactment check.
+    pub fn compile_all(
+        &self,
+        laws: &[govchain_types::LawPackage],
+    ) -> std::result::Result<Compiled, String> {
+        let book = self.compile(laws).map_err(|e| e.to_string())?;
+        Ok(Compiled {
+            book: Arc::new(book),
+            registries: Arc::new(registries_of(laws)?),
+        })
+    }
+
     /// The book of the laws in force at `height`, read from `state`.
     pub fn book_at(&self, state: &dyn State, height: Height) -> Result<Arc<LawBook>> {
+        Ok(self.at(state, height)?.book)
+    }
+
+    /// The compiled laws and registries in force at `height`, read from `state`.
+    pub fn at(&self, state: &dyn State, height: Height) -> Result<Compiled> {
         let index = schema::law_index(state)?;
         let mut key: InForce = index
             .iter()
@@ -70,8 +134,8 @@ impl Laws {
             .map(|l| (l.id.to_string(), l.version))
             .collect();
         key.sort();
-        if let Some(book) = self.lock().get(&key) {
-            return Ok(book.clone());
+        if let Some(compiled) = self.lock().get(&key) {
+            return Ok(compiled.clone());
         }
         let mut laws = Vec::with_capacity(key.len());
         for l in index.iter().filter(|l| in_force(l, height, &index)) {
@@ -81,18 +145,18 @@ impl Laws {
             })?;
             laws.push(law);
         }
-        let book = Arc::new(self.compile(&laws).map_err(|e| ExecError::Corrupt {
+        let compiled = self.compile_all(&laws).map_err(|e| ExecError::Corrupt {
             key: "law/index".into(),
             reason: format!("the laws in force do not compile: {e}"),
-        })?);
+        })?;
         let mut cache = self.lock();
         if cache.len() >= CACHE_SIZE
             && let Some(first) = cache.keys().next().cloned()
         {
             cache.remove(&first);
         }
-        cache.insert(key, book.clone());
-        Ok(book)
+        cache.insert(key, compiled.clone());
+        Ok(compiled)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {

@@ -16,6 +16,8 @@ mod keys;
 mod laws;
 mod overlay;
 mod payload;
+mod positions;
+pub mod registry;
 pub mod schema;
 mod state;
 mod validators;
@@ -24,6 +26,9 @@ pub use apply::{BlockOutcome, apply_block};
 pub use error::{ExecError, Result, TxError};
 pub use genesis::{GenesisError, genesis_writes, validate_genesis};
 pub use header::{Expected, HeaderError, expected_tx_root, validate_header};
-pub use laws::{Ended, LawVersion, Laws, history, in_force, with_bill};
+pub use laws::{
+    Compiled, Ended, LawVersion, Laws, Registries, RegistryInForce, history, in_force,
+    registries_of, with_bill,
+};
 pub use state::{MemState, State, StateError};
 pub use validators::validate_validators;

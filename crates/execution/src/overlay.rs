@@ -58,6 +58,11 @@ impl<'a> TxOverlay<'a> {
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.writes.insert(key, Some(value));
     }
+
+    /// Removes `key` from the state from this version on (earlier versions stay readable).
+    pub fn delete(&mut self, key: Vec<u8>) {
+        self.writes.insert(key, None);
+    }
 }
 
 impl State for TxOverlay<'_> {

@@ -15,6 +15,10 @@ pub(crate) struct TxContext<'a> {
     pub laws: &'a govchain_law::LawBook,
     /// Compiles bills, to check an enactment.
     pub compiler: &'a crate::laws::Laws,
+    /// The registries in force at this block.
+    pub registries: &'a crate::laws::Registries,
+    /// The id of the transaction running.
+    pub tx_id: govchain_types::Hash,
 }
 
 /// The signer as the envelope check found it.
@@ -22,6 +26,8 @@ pub(crate) struct Signer {
     pub key: PublicKey,
     pub principal: PrincipalId,
     pub record: PrincipalRecord,
+    /// The position the signer acts in, as it stands at this block.
+    pub position: Option<crate::schema::PositionRecord>,
 }
 
 pub(crate) fn event(kind: &str, attributes: &[(&str, String)]) -> Event {
@@ -62,5 +68,45 @@ pub(crate) fn execute_payload(
             interpretation,
             signatures,
         } => crate::enact::interpret(tx, ctx, signer, interpretation, signatures),
+        Payload::InsertRecord {
+            registry,
+            key,
+            fields,
+        } => crate::registry::write_record(
+            tx,
+            ctx,
+            signer,
+            registry,
+            key,
+            crate::registry::RecordOp::Insert(fields),
+        ),
+        Payload::UpdateRecord {
+            registry,
+            key,
+            fields,
+        } => crate::registry::write_record(
+            tx,
+            ctx,
+            signer,
+            registry,
+            key,
+            crate::registry::RecordOp::Update(fields),
+        ),
+        Payload::CloseRecord {
+            registry,
+            key,
+            reason,
+        } => crate::registry::write_record(
+            tx,
+            ctx,
+            signer,
+            registry,
+            key,
+            crate::registry::RecordOp::Close(reason),
+        ),
+        Payload::Appoint { position } => crate::positions::appoint(tx, ctx, signer, position),
+        Payload::SetPositionStatus { id, status, reason } => {
+            crate::positions::set_status(tx, ctx, signer, id, *status, reason)
+        }
     }
 }

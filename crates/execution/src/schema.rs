@@ -102,6 +102,65 @@ impl LawRef {
     }
 }
 
+/// One version of a registry record: its fields, whether it is in force, the law that defined
+/// the registry when it was written, who wrote it and the article that allowed it.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct RecordVersion {
+    pub fields: govchain_types::Fields,
+    pub status: govchain_types::RecordStatus,
+    /// The law (and its version) whose registry definition the record was written under.
+    pub law: PrincipalId,
+    pub law_version: u32,
+    pub written: govchain_types::WrittenBy,
+    pub citation: Option<govchain_types::Citation>,
+}
+
+/// Where record `key` of `registry` is kept.
+pub fn record_key(registry: &str, key: &str) -> Vec<u8> {
+    format!("record/{registry}/{key}").into_bytes()
+}
+
+pub fn record(state: &dyn State, registry: &str, key: &str) -> Result<Option<RecordVersion>> {
+    read(state, &record_key(registry, key))
+}
+
+/// A value as a path segment: `%` and `/` escaped.
+fn segment(value: &str) -> String {
+    value.replace('%', "%25").replace('/', "%2F")
+}
+
+/// The prefix of the index entries of `field` = `value` in `registry`.
+pub fn index_prefix(registry: &str, field: &str, value: &str) -> Vec<u8> {
+    format!("index/{registry}/{field}/{}/", segment(value)).into_bytes()
+}
+
+/// The index entry of record `key` under `field` = `value`; its value is the record key.
+pub fn index_key(registry: &str, field: &str, value: &str, key: &str) -> Vec<u8> {
+    let mut k = index_prefix(registry, field, value);
+    k.extend_from_slice(key.as_bytes());
+    k
+}
+
+/// A position and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct PositionRecord {
+    pub position: govchain_types::Position,
+    pub status: govchain_types::PositionStatus,
+    /// The height the status took effect, and why.
+    pub since: Height,
+    pub reason: String,
+    pub citation: Option<govchain_types::Citation>,
+}
+
+/// Where position `id` is kept.
+pub fn position_key(id: &str) -> Vec<u8> {
+    format!("position/{id}").into_bytes()
+}
+
+pub fn position(state: &dyn State, id: &str) -> Result<Option<PositionRecord>> {
+    read(state, &position_key(id))
+}
+
 /// A recorded interpretation: what the body said, when, and who signed it.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct InterpretationRecord {
@@ -249,6 +308,14 @@ pub fn json_view(key: &[u8], value: &[u8]) -> Option<serde_json::Value> {
         view::<govchain_types::LawPackage>(value)
     } else if key.starts_with("body/") {
         view::<govchain_types::LawBody>(value)
+    } else if key.starts_with("record/") {
+        view::<RecordVersion>(value)
+    } else if key.starts_with("index/") {
+        Some(serde_json::Value::String(
+            String::from_utf8_lossy(value).into_owned(),
+        ))
+    } else if key.starts_with("position/") {
+        view::<PositionRecord>(value)
     } else if key.starts_with("interpretations/") {
         view::<Vec<InterpretationRecord>>(value)
     } else {

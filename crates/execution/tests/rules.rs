@@ -451,6 +451,7 @@ fn bill(
         effective_until: None,
         repeals: repeals.iter().map(|r| id(r)).collect(),
         constitutes: vec![],
+        registries: vec![],
     }
 }
 

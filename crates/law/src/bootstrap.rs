@@ -111,11 +111,18 @@ pub fn constitution() -> LawPackage {
                    when { resource.sensitivity != "public" }
                    unless { principal.jurisdiction.containsAny(resource.regions) };"#,
             ),
+            article(
+                "13",
+                "a department appoints, suspends and dismisses the officials of its own structure",
+                r#"permit (principal is Department, action in [Action::"appoint", Action::"set-position-status"], resource is Position)
+                   when { resource in principal };"#,
+            ),
         ],
         effective_from: 0,
         effective_until: None,
         repeals: vec![],
         constitutes: vec![],
+        registries: vec![],
     }
 }
 
@@ -126,6 +133,6 @@ mod tests {
         let c = super::constitution();
         crate::package::check_shape(&c).unwrap();
         let book = crate::LawBook::compile(&[c], crate::base_schema().unwrap()).unwrap();
-        assert_eq!(book.len(), 12);
+        assert_eq!(book.len(), 13);
     }
 }

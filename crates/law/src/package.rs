@@ -3,7 +3,7 @@
 use govchain_crypto::{hash, verify};
 use govchain_types::{
     ArticleKind, Hash, Interpretation, LawBody, LawPackage, Level, MemberSignature, PrincipalId,
-    Scheme, encode,
+    RegistryDef, Scheme, encode,
 };
 use std::collections::BTreeSet;
 
@@ -83,6 +83,119 @@ pub fn check_interpretation(i: &Interpretation) -> Result<(), BillError> {
     Ok(())
 }
 
+/// Whether `s` is a name of a registry, field or record key: 1 to 64 lowercase letters, digits,
+/// `-` and `_`, starting with a letter or digit.
+pub fn name_ok(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Checks a registry definition: names, unique fields, indexes and special fields that exist
+/// with the right types.
+pub fn check_registry(def: &RegistryDef) -> Result<(), BillError> {
+    use govchain_types::{FieldType, RefTarget};
+    let bad = |m: String| {
+        Err(BillError::Malformed(format!(
+            "registry `{}`: {m}",
+            def.name
+        )))
+    };
+    if !name_ok(&def.name) {
+        return bad("a registry name is 1 to 64 lowercase letters, digits, `-` and `_`".into());
+    }
+    if def.title.trim().is_empty() {
+        return bad("it has no title".into());
+    }
+    if def.fields.is_empty() || def.fields.len() > 128 {
+        return bad("it needs 1 to 128 fields".into());
+    }
+    let mut names = BTreeSet::new();
+    for f in &def.fields {
+        if !name_ok(&f.name) {
+            return bad(format!("`{}` is not a field name", f.name));
+        }
+        if !names.insert(f.name.as_str()) {
+            return bad(format!("field `{}` appears twice", f.name));
+        }
+        match &f.ty {
+            FieldType::Integer { min, max } if min > max => {
+                return bad(format!("field `{}`: min above max", f.name));
+            }
+            FieldType::Decimal { scale } if *scale > 18 => {
+                return bad(format!("field `{}`: a scale of at most 18", f.name));
+            }
+            FieldType::Text { max_len } if *max_len == 0 || *max_len > 65_536 => {
+                return bad(format!("field `{}`: a text of 1 to 65536 bytes", f.name));
+            }
+            FieldType::Enum { values } if values.is_empty() => {
+                return bad(format!("field `{}`: an enum needs values", f.name));
+            }
+            FieldType::Reference(RefTarget::Record { registry }) if !name_ok(registry) => {
+                return bad(format!(
+                    "field `{}`: `{registry}` is not a registry",
+                    f.name
+                ));
+            }
+            _ => {}
+        }
+    }
+    let field = |n: &str| def.fields.iter().find(|f| f.name == n);
+    for i in &def.indexes {
+        if field(i).is_none() {
+            return bad(format!("index on `{i}`, which is not a field"));
+        }
+    }
+    if let Some(r) = &def.region_field
+        && !field(r).is_some_and(|f| f.ty == FieldType::Region)
+    {
+        return bad(format!(
+            "the region field `{r}` is not a field of type region"
+        ));
+    }
+    if let Some(s) = &def.subject_field
+        && !field(s).is_some_and(|f| {
+            matches!(
+                f.ty,
+                FieldType::Reference(
+                    RefTarget::Person | RefTarget::Organisation | RefTarget::Principal
+                )
+            )
+        })
+    {
+        return bad(format!(
+            "the subject field `{s}` is not a reference to a principal"
+        ));
+    }
+    if let Some(j) = &def.jurisdiction_field
+        && !field(j).is_some_and(|f| f.ty == FieldType::Regions)
+    {
+        return bad(format!(
+            "the jurisdiction field `{j}` is not a field of type regions"
+        ));
+    }
+    if let Some(p) = &def.parent_field
+        && !field(p).is_some_and(|f| matches!(f.ty, FieldType::Reference(RefTarget::Principal)))
+    {
+        return bad(format!(
+            "the parent field `{p}` is not a reference to a principal"
+        ));
+    }
+    if def.sensitivity == govchain_types::Sensitivity::Secret
+        && !def
+            .fields
+            .iter()
+            .any(|f| f.ty == FieldType::Hash && f.required)
+    {
+        return bad(
+            "a secret registry keeps only a hash on chain: it needs a required hash field".into(),
+        );
+    }
+    Ok(())
+}
+
 /// Checks a law-making body: members unique, a threshold they can reach, region codes.
 pub fn check_body(body: &LawBody) -> Result<(), BillError> {
     let bad = |m: String| Err(BillError::Malformed(m));
@@ -157,6 +270,16 @@ pub fn check_shape(bill: &LawPackage) -> Result<(), BillError> {
             return bad(format!(
                 "law `{}` constitutes body `{}` twice",
                 bill.id, body.id
+            ));
+        }
+    }
+    let mut defined = BTreeSet::new();
+    for def in &bill.registries {
+        check_registry(def)?;
+        if !defined.insert(&def.name) {
+            return bad(format!(
+                "law `{}` defines registry `{}` twice",
+                bill.id, def.name
             ));
         }
     }

@@ -145,6 +145,20 @@ impl SchemaModel {
                 ],
                 false,
             ),
+            // A position in a department, as the resource of appointments: the department
+            // chain it sits in is its ancestry, so `resource in principal` reads "within the
+            // acting department".
+            entity(
+                "Position",
+                &["Department"],
+                &[
+                    ("department", s()),
+                    ("holder", Entity("Principal".into())),
+                    ("powers", set()),
+                    ("jurisdiction", set()),
+                ],
+                false,
+            ),
             // A law-making body: legislature, council or department.
             entity(
                 "Body",
@@ -222,6 +236,11 @@ impl SchemaModel {
         ));
         actions.extend(action(&["transfer"], &all, &["Account"]));
         actions.extend(action(&["freeze", "unfreeze"], &["Official"], &["Account"]));
+        actions.extend(action(
+            &["appoint", "set-position-status"],
+            &["Department", "Official", "Legislature"],
+            &["Position"],
+        ));
         Self { entities, actions }
     }
 

@@ -37,6 +37,7 @@ fn law(id: &str, level: Level, jurisdiction: &[&str], articles: &[(&str, &str)])
         effective_until: None,
         repeals: vec![],
         constitutes: vec![],
+        registries: vec![],
     }
 }
 

@@ -56,6 +56,7 @@ fn bill() -> LawPackage {
         effective_until: None,
         repeals: vec![],
         constitutes: vec![],
+        registries: vec![],
     }
 }
 

@@ -43,6 +43,8 @@ fn state() -> MemState {
             .collect(),
         bodies: vec![],
         laws: vec![govchain_law::bootstrap::constitution()],
+        records: vec![],
+        positions: vec![],
     };
     let mut s = MemState::default();
     s.apply(&genesis_writes(&g).unwrap());
@@ -68,6 +70,7 @@ fn body(signer: &SecretKey, nonce: u64, valid_until: u64) -> TxBody {
         signer: signer.public_key(),
         nonce,
         valid_until,
+        acting_as: None,
         payload: Payload::RegisterKey {
             principal: PrincipalId::new(format!("p-{nonce}")).unwrap(),
             kind: PrincipalKind::Person,

@@ -62,6 +62,8 @@ fn node_with(scheme: Scheme, authority: &SecretKey, capacity: usize) -> Node {
         }],
         bodies: vec![],
         laws: vec![govchain_law::bootstrap::constitution()],
+        records: vec![],
+        positions: vec![],
     };
     let config = MempoolConfig {
         capacity,
@@ -86,6 +88,7 @@ fn tx(signer: &SecretKey, nonce: u64, valid_until: u64, who: &str) -> Tx {
             signer: signer.public_key(),
             nonce,
             valid_until,
+            acting_as: None,
             payload: Payload::RegisterKey {
                 principal: PrincipalId::new(who).unwrap(),
                 kind: PrincipalKind::Person,
@@ -509,6 +512,7 @@ async fn an_sm2_chain_runs_end_to_end_with_sm3_roots() {
         signer: authority.public_key(),
         nonce: 0,
         valid_until: 10,
+        acting_as: None,
         payload: Payload::RegisterKey {
             principal: PrincipalId::new("cit-0001").unwrap(),
             kind: PrincipalKind::Person,

@@ -117,6 +117,7 @@ impl Signer {
                 signer: self.key.public_key(),
                 nonce,
                 valid_until: u64::MAX,
+                acting_as: None,
                 payload: Payload::RegisterKey {
                     principal,
                     kind: PrincipalKind::Person,

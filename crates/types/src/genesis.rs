@@ -91,6 +91,20 @@ pub struct Genesis {
     /// The laws in force from the start; at least a constitution.
     #[serde(default)]
     pub laws: Vec<LawPackage>,
+    /// The initial load of the registries the genesis laws define (初始注册登记).
+    #[serde(default)]
+    pub records: Vec<GenesisRecord>,
+    /// Positions held from the start.
+    #[serde(default)]
+    pub positions: Vec<crate::Position>,
+}
+
+/// A record loaded at genesis.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct GenesisRecord {
+    pub registry: String,
+    pub key: String,
+    pub fields: crate::Fields,
 }
 
 impl Genesis {

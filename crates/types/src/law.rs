@@ -99,6 +99,10 @@ pub struct LawPackage {
     /// only this way.
     #[serde(default)]
     pub constitutes: Vec<LawBody>,
+    /// Registries this law creates or redefines (a later version of the law may add fields;
+    /// records written under an earlier definition stay readable), from its effective height.
+    #[serde(default)]
+    pub registries: Vec<crate::RegistryDef>,
 }
 
 /// What kind of law-making body it is; the constitution says which kind enacts which level.

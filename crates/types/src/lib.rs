@@ -13,12 +13,15 @@ mod id;
 mod keys;
 mod law;
 mod receipt;
+mod registry;
 mod tx;
 mod writes;
 
 pub use block::{Block, CommitCertificate, CommitSignature, Header};
 pub use codec::{DecodeError, ENCODING_VERSION, decode, encode};
-pub use genesis::{ChainParams, Genesis, GenesisAccount, GenesisValidator, PrincipalKind};
+pub use genesis::{
+    ChainParams, Genesis, GenesisAccount, GenesisRecord, GenesisValidator, PrincipalKind,
+};
 pub use hash::Hash;
 pub use id::{IdError, PrincipalId};
 pub use keys::{KeyError, PublicKey, Scheme, Signature};
@@ -27,6 +30,10 @@ pub use law::{
     Level, MemberSignature,
 };
 pub use receipt::{Event, Receipt, TxStatus};
+pub use registry::{
+    FieldDef, FieldType, FieldValue, Fields, Position, PositionStatus, RecordStatus, RefTarget,
+    RegistryDef, Sensitivity, WrittenBy,
+};
 pub use tx::{Payload, Tx, TxBody};
 pub use writes::{Write, WriteSet};
 

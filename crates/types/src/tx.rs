@@ -3,8 +3,8 @@
 use crate::codec::{DecodeError, decode, encode};
 use crate::genesis::PrincipalKind;
 use crate::{
-    GenesisValidator, Height, Interpretation, LawPackage, MemberSignature, PrincipalId, PublicKey,
-    Signature,
+    Fields, GenesisValidator, Height, Interpretation, LawPackage, MemberSignature, Position,
+    PositionStatus, PrincipalId, PublicKey, Signature,
 };
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
@@ -45,6 +45,32 @@ pub enum Payload {
         interpretation: Interpretation,
         signatures: Vec<MemberSignature>,
     },
+    /// Adds a record to a registry under a new key.
+    InsertRecord {
+        registry: String,
+        key: String,
+        fields: Fields,
+    },
+    /// Sets the given fields of a record (the others keep their values): a new version.
+    UpdateRecord {
+        registry: String,
+        key: String,
+        fields: Fields,
+    },
+    /// Closes a record: it stays, with every version, readable as of any height.
+    CloseRecord {
+        registry: String,
+        key: String,
+        reason: String,
+    },
+    /// Appoints a person to a position in a department.
+    Appoint { position: Position },
+    /// Suspends, reinstates or ends a position, from the next block on.
+    SetPositionStatus {
+        id: String,
+        status: PositionStatus,
+        reason: String,
+    },
 }
 
 impl Payload {
@@ -56,6 +82,11 @@ impl Payload {
             Payload::UpdateValidators { .. } => "update_validators",
             Payload::EnactLaw { .. } => "enact_law",
             Payload::Interpret { .. } => "interpret",
+            Payload::InsertRecord { .. } => "insert_record",
+            Payload::UpdateRecord { .. } => "update_record",
+            Payload::CloseRecord { .. } => "close_record",
+            Payload::Appoint { .. } => "appoint",
+            Payload::SetPositionStatus { .. } => "set_position_status",
         }
     }
 }
@@ -71,6 +102,11 @@ pub struct TxBody {
     pub nonce: u64,
     /// The last height at which the transaction may be included.
     pub valid_until: Height,
+    /// The position the signer acts in, if any (an official's, e.g. `registrar-110101-1`): the
+    /// laws then see the signer as that official, with the position's powers, jurisdiction,
+    /// term and status as they stand at the executing block.
+    #[serde(default)]
+    pub acting_as: Option<String>,
     pub payload: Payload,
 }
 

@@ -77,6 +77,7 @@ fn arb_tx() -> impl Strategy<Value = Tx> {
                     signer,
                     nonce,
                     valid_until,
+                    acting_as: None,
                     payload,
                 },
                 signature,

@@ -55,6 +55,8 @@ pub fn genesis() -> Genesis {
         // affairs board (off-zhao).
         bodies: govchain_demo::bodies(|member| key(member).public_key()),
         laws: vec![govchain_law::bootstrap::constitution()],
+        records: vec![],
+        positions: vec![],
     }
 }
 
@@ -64,6 +66,7 @@ pub fn tx(signer: &SecretKey, nonce: u64, valid_until: u64, payload: Payload) ->
         signer: signer.public_key(),
         nonce,
         valid_until,
+        acting_as: None,
         payload,
     };
     verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, signer, body)).unwrap()

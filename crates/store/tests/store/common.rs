@@ -41,6 +41,7 @@ pub fn tx(nonce: u64) -> Tx {
             signer: PublicKey::Ed25519([1; 32]),
             nonce,
             valid_until: 1_000,
+            acting_as: None,
             payload: Payload::RevokeKey {
                 principal: PrincipalId::new("cit-0001").unwrap(),
                 key: PublicKey::Ed25519([2; 32]),

@@ -1,0 +1,210 @@
+//! The demo government at genesis: its principals, the initial load of its registries
+//! (departments, persons, households, organisations, a sanction) and its officials' positions.
+
+use crate::cast::{DEPARTMENTS, OFFICIALS, citizen_region};
+use crate::id;
+use govchain_types::{
+    FieldValue, Fields, GenesisAccount, GenesisRecord, Position, PrincipalKind, PublicKey,
+};
+
+/// The genesis authorities: they register principals and keys until the laws say otherwise.
+pub const AUTHORITIES: [(&str, PrincipalKind); 6] = [
+    ("legislature", PrincipalKind::Legislature),
+    ("civil-affairs", PrincipalKind::Department),
+    ("market-regulation", PrincipalKind::Department),
+    ("hr-social-security", PrincipalKind::Department),
+    ("central-bank", PrincipalKind::Department),
+    ("treasury", PrincipalKind::Department),
+];
+
+/// How many citizens and organisations the demo has.
+pub const CITIZENS: u32 = 100;
+pub const ORGANISATIONS: u32 = 10;
+
+/// What genesis holds of the demo government.
+pub struct Cast {
+    pub accounts: Vec<GenesisAccount>,
+    pub records: Vec<GenesisRecord>,
+    pub positions: Vec<Position>,
+}
+
+fn text(s: impl Into<String>) -> FieldValue {
+    FieldValue::Text(s.into())
+}
+
+fn fields(pairs: Vec<(&str, FieldValue)>) -> Fields {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn record(registry: &str, key: &str, f: Fields) -> GenesisRecord {
+    GenesisRecord {
+        registry: registry.into(),
+        key: key.into(),
+        fields: f,
+    }
+}
+
+/// The surname of an official's id: `off-wang` → `Wang`.
+fn display_name(id: &str) -> String {
+    let last = id.rsplit('-').next().unwrap_or(id);
+    let mut chars = last.chars();
+    match chars.next() {
+        Some(c) => format!("{}{} (official)", c.to_uppercase(), chars.as_str()),
+        None => id.to_string(),
+    }
+}
+
+/// A birth date for citizen `n`: spread over 1950–2009.
+fn birth_date(n: u32) -> String {
+    let year = 1950u32.saturating_add(n.checked_rem(60).unwrap_or(0));
+    let month = n.checked_rem(12).unwrap_or(0).saturating_add(1);
+    let day = n.checked_rem(28).unwrap_or(0).saturating_add(1);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The demo's principals, records and positions. `key_of(id)` gives the key of each principal
+/// that has one (`None`: registered without a key yet).
+pub fn cast(mut key_of: impl FnMut(&str) -> Option<PublicKey>) -> Cast {
+    let mut accounts = Vec::new();
+    let mut account = |name: &str, kind: PrincipalKind, authority: bool| GenesisAccount {
+        id: id(name),
+        kind,
+        authority,
+        keys: key_of(name).into_iter().collect(),
+    };
+    for (name, kind) in AUTHORITIES {
+        accounts.push(account(name, kind, true));
+    }
+    for (name, _, _) in DEPARTMENTS {
+        if !AUTHORITIES.iter().any(|(a, _)| *a == name) {
+            accounts.push(account(name, PrincipalKind::Department, false));
+        }
+    }
+    for (name, ..) in OFFICIALS {
+        accounts.push(account(name, PrincipalKind::Person, false));
+    }
+    for n in 1..=CITIZENS {
+        accounts.push(account(
+            &format!("cit-{n:04}"),
+            PrincipalKind::Person,
+            false,
+        ));
+    }
+    for n in 1..=ORGANISATIONS {
+        accounts.push(account(
+            &format!("org-{n:04}"),
+            PrincipalKind::Organisation,
+            false,
+        ));
+    }
+
+    let mut records = Vec::new();
+    for (name, parent, jurisdiction) in DEPARTMENTS {
+        let mut f = vec![
+            ("name", text(name)),
+            (
+                "jurisdiction",
+                FieldValue::List(jurisdiction.iter().map(|c| (*c).to_string()).collect()),
+            ),
+        ];
+        f.extend(parent.map(|p| ("parent", text(p))));
+        records.push(record("departments", name, fields(f)));
+    }
+    // Households: the married parents cit-0001 and cit-0002 share one; everyone else has
+    // their own.
+    records.push(record(
+        "households",
+        "hh-0001",
+        fields(vec![
+            ("region", text("110101")),
+            ("address", text("1 East Street, 110101")),
+        ]),
+    ));
+    for n in 3..=CITIZENS {
+        records.push(record(
+            "households",
+            &format!("hh-{n:04}"),
+            fields(vec![("region", text(citizen_region(n)))]),
+        ));
+    }
+    for n in 1..=CITIZENS {
+        let household = if n <= 2 { 1 } else { n };
+        records.push(record(
+            "persons",
+            &format!("cit-{n:04}"),
+            fields(vec![
+                ("name", text(format!("Citizen {n:04}"))),
+                ("birth_date", text(birth_date(n))),
+                ("sex", text(if n % 2 == 0 { "male" } else { "female" })),
+                ("region", text(citizen_region(n))),
+                ("household", text(format!("hh-{household:04}"))),
+                ("status", text("living")),
+            ]),
+        ));
+    }
+    for (name, department, _, jurisdiction) in OFFICIALS {
+        let region = jurisdiction
+            .iter()
+            .find(|c| c.len() == 6)
+            .copied()
+            .unwrap_or("110000");
+        records.push(record(
+            "persons",
+            name,
+            fields(vec![
+                ("name", text(display_name(name))),
+                ("birth_date", text("1980-06-15")),
+                ("region", text(region)),
+                ("status", text("living")),
+            ]),
+        ));
+        let _ = department;
+    }
+    for n in 1..=ORGANISATIONS {
+        records.push(record(
+            "organisations",
+            &format!("org-{n:04}"),
+            fields(vec![
+                ("name", text(format!("Organisation {n:04} Ltd"))),
+                ("region", text("110101")),
+                (
+                    "representative",
+                    text(format!("cit-{:04}", n.saturating_add(10))),
+                ),
+                ("form", text("company")),
+            ]),
+        ));
+    }
+    records.push(record(
+        "sanctions",
+        "s-0001",
+        fields(vec![
+            ("organisation", text("org-0007")),
+            (
+                "reason",
+                text("operating without the required safety inspection"),
+            ),
+            ("from", text("2026-01-01")),
+            ("region", text("110101")),
+        ]),
+    ));
+
+    let positions = OFFICIALS
+        .iter()
+        .map(|(name, department, powers, jurisdiction)| Position {
+            id: format!("pos-{name}"),
+            holder: id(name),
+            department: id(department),
+            title: powers.first().map_or("official", |p| *p).to_string(),
+            powers: powers.iter().map(|p| (*p).to_string()).collect(),
+            jurisdiction: jurisdiction.iter().map(|j| (*j).to_string()).collect(),
+            term_from: 0,
+            term_to: None,
+        })
+        .collect();
+    Cast {
+        accounts,
+        records,
+        positions,
+    }
+}

@@ -1,0 +1,317 @@
+//! Registry operations on the demo government through real transactions: who may insert,
+//! update and close which records (with the article that decided), officials acting in their
+//! positions as they stand at each block, records versioned and never lost.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "a test fails loudly"
+)]
+
+use govchain_crypto::{SecretKey, sign_tx, verify_tx};
+use govchain_execution::{Laws, MemState, apply_block, genesis_writes, schema};
+use govchain_types::*;
+use std::collections::BTreeMap;
+
+const CHAIN: &str = "demo-test";
+
+fn key(name: &str) -> SecretKey {
+    SecretKey::from_seed(Scheme::Ed25519, name.as_bytes())
+}
+
+pub fn genesis() -> Genesis {
+    let cast = govchain_demo::genesis::cast(|id| Some(key(id).public_key()));
+    Genesis {
+        chain_id: CHAIN.into(),
+        scheme: Scheme::Ed25519,
+        genesis_time_ms: 0,
+        params: ChainParams::default(),
+        validators: vec![GenesisValidator {
+            name: govchain_demo::id("civil-affairs"),
+            key: key("validator").public_key(),
+            power: 1,
+        }],
+        accounts: cast.accounts,
+        bodies: govchain_demo::bodies(|m| key(&format!("member-{m}")).public_key()),
+        laws: govchain_demo::laws(),
+        records: cast.records,
+        positions: cast.positions,
+    }
+}
+
+fn header(height: u64) -> Header {
+    Header {
+        chain_id: CHAIN.into(),
+        height,
+        time_ms: 1_000 + height,
+        parent_hash: Hash::ZERO,
+        tx_root: Hash::ZERO,
+        state_root: Hash::ZERO,
+        proposer: key("validator").public_key(),
+        validator_set_hash: Hash::ZERO,
+    }
+}
+
+/// The demo chain in memory: one transaction per block, nonces tracked per signer.
+struct Chain {
+    state: MemState,
+    laws: Laws,
+    height: u64,
+    nonces: BTreeMap<String, u64>,
+}
+
+impl Chain {
+    fn new() -> Self {
+        let mut state = MemState::default();
+        state.apply(&genesis_writes(&genesis()).unwrap());
+        Self {
+            state,
+            laws: Laws::new().unwrap(),
+            height: 0,
+            nonces: BTreeMap::new(),
+        }
+    }
+
+    /// `who` signs `payload`, acting in `position` if given, in the next block.
+    fn run(&mut self, who: &str, position: Option<&str>, payload: Payload) -> Receipt {
+        self.height += 1;
+        let nonce = self.nonces.entry(who.to_string()).or_default();
+        let body = TxBody {
+            chain_id: CHAIN.into(),
+            signer: key(who).public_key(),
+            nonce: *nonce,
+            valid_until: self.height + 10,
+            acting_as: position.map(str::to_string),
+            payload,
+        };
+        let vtx = verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, &key(who), body)).unwrap();
+        let out = apply_block(&self.state, &header(self.height), &[vtx], &self.laws).unwrap();
+        self.state.apply(&out.writes);
+        let r = out.receipts[0].clone();
+        if r.status != TxStatus::Rejected {
+            *nonce += 1;
+        }
+        r
+    }
+}
+
+fn fields(pairs: &[(&str, &str)]) -> Fields {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), FieldValue::Text(v.to_string())))
+        .collect()
+}
+
+fn insert(registry: &str, key: &str, f: &[(&str, &str)]) -> Payload {
+    Payload::InsertRecord {
+        registry: registry.into(),
+        key: key.into(),
+        fields: fields(f),
+    }
+}
+
+fn birth(key: &str, region: &str) -> Payload {
+    insert(
+        "births",
+        key,
+        &[
+            ("child_name", "Baby"),
+            ("mother", "cit-0001"),
+            ("birth_date", "2026-11-20"),
+            ("region", region),
+        ],
+    )
+}
+
+fn licence(key: &str) -> Payload {
+    insert(
+        "licences",
+        key,
+        &[
+            ("organisation", "org-0001"),
+            ("activity", "bakery"),
+            ("region", "110101"),
+            ("valid_from", "2026-12-01"),
+            ("status", "granted"),
+        ],
+    )
+}
+
+fn cited(r: &Receipt) -> String {
+    r.decided_by
+        .as_ref()
+        .map(|c| format!("{}/{}", c.law, c.article))
+        .unwrap_or_default()
+}
+
+/// (what, signer, position, payload, ok?, code if refused, "law/article" that decided)
+type Row = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Payload,
+    bool,
+    &'static str,
+    &'static str,
+);
+
+#[test]
+fn the_permission_matrix_of_registry_operations() {
+    let mut chain = Chain::new();
+    #[rustfmt::skip]
+    let rows: Vec<Row> = vec![
+        ("a registrar registers a birth in the district", "off-wang", Some("pos-off-wang"), birth("b-1", "110101"), true, "", "civil-registration-law/1"),
+        ("not in another district", "off-wang", Some("pos-off-wang"), birth("b-2", "110102"), false, "unauthorized", "constitution/11"),
+        ("that district's registrar does", "off-li", Some("pos-off-li"), birth("b-2", "110102"), true, "", "civil-registration-law/1"),
+        ("not as a plain person: no position, no power", "off-wang", None, birth("b-3", "110101"), false, "unauthorized", ""),
+        ("not in someone else's position", "off-wang", Some("pos-off-li"), birth("b-3", "110102"), false, "not_holder", ""),
+        ("a hospital may not register a birth", "hospital-110101", None, birth("b-4", "110101"), false, "unauthorized", "civil-registration-law/7"),
+        ("a hospital notifies one", "hospital-110101", None, insert("birth-notifications", "n-1", &[("child_name", "Baby"), ("mother", "cit-0001"), ("birth_date", "2026-11-20"), ("region", "110101"), ("hospital", "hospital-110101")]), true, "", "civil-registration-law/2"),
+        ("the ministry's head updates a person of the province", "off-zhao", Some("pos-off-zhao"), Payload::UpdateRecord { registry: "persons".into(), key: "cit-0001".into(), fields: fields(&[("sex", "female")]) }, true, "", "civil-registration-law/4"),
+        ("a citizen may not update their own record", "cit-0001", None, Payload::UpdateRecord { registry: "persons".into(), key: "cit-0001".into(), fields: fields(&[("name", "Someone Else")]) }, false, "unauthorized", ""),
+        ("a licensing officer grants a licence", "off-chen", Some("pos-off-chen"), licence("l-1"), true, "", "business-licence-law/1"),
+        ("a pensions officer may not", "off-sun", Some("pos-off-sun"), licence("l-2"), false, "unauthorized", ""),
+        ("the legislature registers a department", "legislature", None, insert("departments", "civil-affairs-310101", &[("name", "Civil affairs office 310101"), ("parent", "civil-affairs")]), false, "invalid_record", ""),
+        ("a record that misses a required field is refused before any law is asked", "off-wang", Some("pos-off-wang"), insert("births", "b-5", &[("child_name", "Baby")]), false, "invalid_record", ""),
+        ("an unknown field is refused", "off-wang", Some("pos-off-wang"), insert("births", "b-5", &[("child_name", "Baby"), ("mother", "cit-0001"), ("birth_date", "2026-11-20"), ("region", "110101"), ("colour", "red")]), false, "invalid_record", ""),
+        ("a bad date is refused", "off-wang", Some("pos-off-wang"), birth_on("b-5", "2026-02-30"), false, "invalid_record", ""),
+        ("a reference to nobody is refused", "off-wang", Some("pos-off-wang"), insert("births", "b-5", &[("child_name", "Baby"), ("mother", "cit-9999"), ("birth_date", "2026-11-20"), ("region", "110101")]), false, "invalid_record", ""),
+        ("an existing key is refused", "off-wang", Some("pos-off-wang"), birth("b-1", "110101"), false, "exists", ""),
+        ("an unknown registry is refused", "off-wang", Some("pos-off-wang"), insert("dragons", "d-1", &[("name", "x")]), false, "unknown_registry", ""),
+        ("a registrar closes a birth record (an error of entry)", "off-wang", Some("pos-off-wang"), Payload::CloseRecord { registry: "births".into(), key: "b-1".into(), reason: "entered twice".into() }, false, "unauthorized", ""),
+    ];
+    let mut failures = Vec::new();
+    for (what, who, position, payload, ok, code, by) in rows {
+        let r = chain.run(who, position, payload);
+        let got_ok = r.status == TxStatus::Ok;
+        let got_code = r.code.clone().unwrap_or_default();
+        if got_ok != ok || (!ok && got_code != code) || cited(&r) != by {
+            failures.push(format!(
+                "{what}: expected {} {code} by `{by}`, got {:?} {got_code} by `{}`: {:?}",
+                if ok { "ok" } else { "refused" },
+                r.status,
+                cited(&r),
+                r.error
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // A written record keeps who wrote it, where, and under which law.
+    let b1 = schema::record(&chain.state, "births", "b-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(b1.written.signer.as_str(), "off-wang");
+    assert_eq!(b1.written.position.as_deref(), Some("pos-off-wang"));
+    assert_eq!(b1.written.height, 1);
+    assert_eq!(b1.law.as_str(), "civil-registration-law");
+    assert_eq!(b1.citation.as_ref().unwrap().article, "1");
+    // The secondary index finds it.
+    let idx = schema::index_key("births", "mother", "cit-0001", "b-1");
+    assert_eq!(
+        govchain_execution::State::get(&chain.state, &idx)
+            .unwrap()
+            .as_deref(),
+        Some(b"b-1".as_slice())
+    );
+}
+
+fn birth_on(key: &str, date: &str) -> Payload {
+    insert(
+        "births",
+        key,
+        &[
+            ("child_name", "Baby"),
+            ("mother", "cit-0001"),
+            ("birth_date", date),
+            ("region", "110101"),
+        ],
+    )
+}
+
+#[test]
+fn a_dismissed_official_is_refused_from_the_block_after_the_dismissal() {
+    let mut chain = Chain::new();
+    let r = chain.run("off-chen", Some("pos-off-chen"), licence("l-1"));
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    // Another department may not dismiss him; his own may.
+    let dismiss = Payload::SetPositionStatus {
+        id: "pos-off-chen".into(),
+        status: PositionStatus::Ended,
+        reason: "dismissed for misconduct".into(),
+    };
+    let r = chain.run("civil-affairs", None, dismiss.clone());
+    assert_eq!(r.code.as_deref(), Some("unauthorized"), "{:?}", r.error);
+    let r = chain.run("market-regulation", None, dismiss);
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    assert_eq!(cited(&r), "constitution/13");
+    let dismissed_at = chain.height;
+    // The next block: refused, citing the constitution.
+    let r = chain.run("off-chen", Some("pos-off-chen"), licence("l-2"));
+    assert_eq!(chain.height, dismissed_at + 1);
+    assert_eq!(r.code.as_deref(), Some("unauthorized"), "{:?}", r.error);
+    assert_eq!(cited(&r), "constitution/10");
+    assert!(
+        r.error
+            .unwrap()
+            .contains("denied by law `constitution` article `10`")
+    );
+    // An ended position cannot be revived; a new appointment is needed.
+    let r = chain.run(
+        "market-regulation",
+        None,
+        Payload::SetPositionStatus {
+            id: "pos-off-chen".into(),
+            status: PositionStatus::Active,
+            reason: "reinstated".into(),
+        },
+    );
+    assert_eq!(r.code.as_deref(), Some("ended"));
+    let appoint = |id: &str, department: &str| Payload::Appoint {
+        position: Position {
+            id: id.into(),
+            holder: govchain_demo::id("cit-0003"),
+            department: govchain_demo::id(department),
+            title: "licensing officer".into(),
+            powers: vec!["grant-licence".into()],
+            jurisdiction: vec!["110000".into()],
+            term_from: 0,
+            term_to: Some(100),
+        },
+    };
+    // A district office may not appoint in market regulation; market regulation may.
+    let r = chain.run(
+        "civil-affairs",
+        None,
+        appoint("pos-cit-0003", "market-regulation"),
+    );
+    assert_eq!(r.code.as_deref(), Some("unauthorized"));
+    let r = chain.run(
+        "market-regulation",
+        None,
+        appoint("pos-cit-0003", "market-regulation"),
+    );
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    let r = chain.run("cit-0003", Some("pos-cit-0003"), licence("l-3"));
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+}
+
+#[test]
+fn departments_inherit_from_the_departments_registry() {
+    // A district office is within the ministry: the ministry's departments registry record
+    // gives the district its parent, so a rule about `Department::"civil-affairs"` covers it.
+    let chain = Chain::new();
+    let rec = schema::record(&chain.state, "departments", "civil-affairs-110101")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        rec.fields.get("parent"),
+        Some(&FieldValue::Text("civil-affairs".into()))
+    );
+    assert_eq!(
+        rec.fields.get("jurisdiction"),
+        Some(&FieldValue::List(vec!["110101".into()]))
+    );
+}

@@ -1,0 +1,226 @@
+//! Registries: typed tables defined by law, whose records are versioned forever; and the
+//! positions through which officials act.
+
+use crate::{Hash, Height, PrincipalId, PrincipalKind};
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Who may read a registry's records.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[borsh(use_discriminant = true)]
+pub enum Sensitivity {
+    /// Anyone reads it.
+    Public = 0,
+    /// Read only as the laws permit, through signed read requests, each read audited.
+    Protected = 1,
+    /// Only a hash and metadata are on chain; the owning department keeps the value, provable
+    /// against the hash.
+    Secret = 2,
+}
+
+impl Sensitivity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Sensitivity::Public => "public",
+            Sensitivity::Protected => "protected",
+            Sensitivity::Secret => "secret",
+        }
+    }
+}
+
+impl fmt::Display for Sensitivity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a reference field points at.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum RefTarget {
+    Person,
+    Organisation,
+    /// Any principal (person, organisation, department …).
+    Principal,
+    Account,
+    /// A record of the named registry.
+    Record {
+        registry: String,
+    },
+}
+
+/// The type of a field.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FieldType {
+    /// UTF-8 text of at most `max_len` bytes.
+    Text {
+        max_len: u32,
+    },
+    /// A whole number within `[min, max]`.
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    /// A fixed-point number with `scale` digits after the point, kept as an integer of minor
+    /// units (e.g. scale 2: `12.34` is 1234).
+    Decimal {
+        scale: u8,
+    },
+    Bool,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// One of the listed values.
+    Enum {
+        values: Vec<String>,
+    },
+    /// The id of a principal, account or record.
+    Reference(RefTarget),
+    /// A hash (e.g. of a document kept off chain).
+    Hash,
+    /// A region code (GB/T 2260, six digits).
+    Region,
+    /// A set of region codes (six digits each, or `CN` for the whole country): a jurisdiction.
+    Regions,
+}
+
+/// A field of a registry.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct FieldDef {
+    pub name: String,
+    #[serde(flatten)]
+    pub ty: FieldType,
+    /// A record must have it.
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// A registry's definition, as the law that creates (or amends) it states it.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct RegistryDef {
+    /// Stable name, e.g. `persons`.
+    pub name: String,
+    pub title: String,
+    /// The department that owns it.
+    pub department: PrincipalId,
+    pub sensitivity: Sensitivity,
+    pub fields: Vec<FieldDef>,
+    /// Fields with a secondary index (queries by value, paginated).
+    #[serde(default)]
+    pub indexes: Vec<String>,
+    /// The field (of type region) that places a record, for jurisdiction; none: national.
+    #[serde(default)]
+    pub region_field: Option<String>,
+    /// The field (a reference to a principal) naming whom a record is about; none: the record's
+    /// key, when the registry's records are principals, else nobody.
+    #[serde(default)]
+    pub subject_field: Option<String>,
+    /// The records are principals of this kind (`persons` → person): the record's key is the
+    /// principal's id, and its region field is the principal's region.
+    #[serde(default)]
+    pub principals: Option<PrincipalKind>,
+    /// For a registry of departments: the field (of type regions) that is a department's
+    /// jurisdiction.
+    #[serde(default)]
+    pub jurisdiction_field: Option<String>,
+    /// For a registry of departments: the field (a reference to a principal) naming the parent
+    /// department.
+    #[serde(default)]
+    pub parent_field: Option<String>,
+}
+
+/// A field's value.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FieldValue {
+    Bool(bool),
+    Integer(i64),
+    /// A set of region codes, sorted, no duplicates.
+    List(Vec<String>),
+    /// Text, a date, an enum value, a reference, a region code, or a decimal written out
+    /// (`"12.34"`): the registry's field type says which, and checks it.
+    Text(String),
+}
+
+/// The fields of a record, by name.
+pub type Fields = BTreeMap<String, FieldValue>;
+
+/// Whether a record is in force.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum RecordStatus {
+    Active,
+    /// Closed with a reason; kept, and readable as of any height.
+    Closed {
+        reason: String,
+    },
+}
+
+/// A position a person holds in a department: the powers it gives, where, and for how long.
+/// Rights that come from it are judged on the position as it stands at the executing block.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Position {
+    /// Stable id, e.g. `registrar-110101-1`.
+    pub id: String,
+    /// The person who holds it.
+    pub holder: PrincipalId,
+    pub department: PrincipalId,
+    pub title: String,
+    /// Named roles, e.g. `register-birth`.
+    pub powers: Vec<String>,
+    /// Region codes (or `CN`, the whole country).
+    pub jurisdiction: Vec<String>,
+    /// First height of the term.
+    pub term_from: Height,
+    /// First height after the term; none: open-ended.
+    #[serde(default)]
+    pub term_to: Option<Height>,
+}
+
+/// Where a position stands.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[borsh(use_discriminant = true)]
+pub enum PositionStatus {
+    Active = 0,
+    Suspended = 1,
+    Ended = 2,
+}
+
+impl PositionStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            PositionStatus::Active => "active",
+            PositionStatus::Suspended => "suspended",
+            PositionStatus::Ended => "ended",
+        }
+    }
+}
+
+/// A record's key in its registry and the hash of the transaction that wrote a version: what a
+/// record version cites besides the law.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct WrittenBy {
+    pub height: Height,
+    pub tx: Hash,
+    pub signer: PrincipalId,
+    /// The position the signer acted in, if any.
+    pub position: Option<String>,
+}
