@@ -14,6 +14,8 @@ use tokio::sync::broadcast;
 pub enum BackendError {
     NotFound(String),
     BadRequest(String),
+    /// Not without permission: a stable code (`read_request_required`, `unauthorized`) and why.
+    Forbidden(&'static str, String),
     Unavailable(String),
 }
 
@@ -80,6 +82,70 @@ pub struct LawHistory {
     pub interpretations: Vec<govchain_execution::schema::InterpretationRecord>,
 }
 
+/// A registry in force: its definition and the law that states it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistryView {
+    #[serde(flatten)]
+    pub def: govchain_types::RegistryDef,
+    pub law: String,
+    pub law_version: u32,
+}
+
+/// One version of a record, as read.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordView {
+    pub registry: String,
+    pub key: String,
+    /// The height that wrote this version, and the index of the transaction in its block.
+    pub height: Height,
+    pub tx_index: Option<u32>,
+    #[serde(flatten)]
+    pub version: govchain_execution::schema::RecordVersion,
+}
+
+/// Every version of a record, oldest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordHistory {
+    pub registry: String,
+    pub key: String,
+    pub versions: Vec<RecordView>,
+}
+
+/// A page of records found through a secondary index.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordPage {
+    pub registry: String,
+    pub field: String,
+    pub value: String,
+    pub height: Height,
+    pub records: Vec<RecordView>,
+    /// Pass as `after` for the next page; absent on the last.
+    pub next: Option<String>,
+}
+
+/// An entry of a node's log of protected reads.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadLogEntry {
+    pub seq: u64,
+    #[serde(flatten)]
+    pub entry: govchain_types::ReadAudit,
+}
+
+/// What a signed read returns, and the article that allowed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadAnswer {
+    pub decided_by: Option<Citation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<RecordHistory>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<Vec<ReadLogEntry>>,
+}
+
+/// Most records one index page holds.
+pub const MAX_PAGE: usize = 100;
+
 /// Most sample requests one verification replays.
 pub const MAX_VERIFY_SAMPLES: usize = 10_000;
 
@@ -131,6 +197,30 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         request: &govchain_law::AuthRequest,
     ) -> Result<ExplainAnswer, BackendError>;
+    /// The registries in force at `height` (default: the next block).
+    fn registries(&self, height: Option<Height>) -> Result<Vec<RegistryView>, BackendError>;
+    /// A public record as of `height` (default: the latest). Protected and secret registries
+    /// answer `Forbidden("read_request_required")`: read them with [`Backend::read`].
+    fn record(
+        &self,
+        registry: &str,
+        key: &str,
+        height: Option<Height>,
+    ) -> Result<RecordView, BackendError>;
+    /// Every version of a public record.
+    fn record_history(&self, registry: &str, key: &str) -> Result<RecordHistory, BackendError>;
+    /// Public records whose indexed `field` has `value`, in key order, after `after`.
+    fn query_records(
+        &self,
+        registry: &str,
+        field: &str,
+        value: &str,
+        after: Option<&str>,
+        limit: usize,
+        height: Option<Height>,
+    ) -> Result<RecordPage, BackendError>;
+    /// A signed read: checked (signature, key, lifetime, laws), served, and logged.
+    fn read(&self, signed: govchain_types::SignedRead) -> Result<ReadAnswer, BackendError>;
     /// Every version of law `id` and its interpretations.
     fn law_history(&self, id: &str) -> Result<LawHistory, BackendError>;
     /// Verifies a bill against the laws in force: schema, conflicts, and a dry run over

@@ -49,6 +49,7 @@ impl From<BackendError> for ApiError {
         match e {
             BackendError::NotFound(m) => ApiError::not_found(m),
             BackendError::BadRequest(m) => ApiError::bad_request("bad_request", m),
+            BackendError::Forbidden(code, m) => ApiError::new(StatusCode::FORBIDDEN, code, m),
             BackendError::Unavailable(m) => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
             }

@@ -46,6 +46,14 @@ pub fn router(backend: Arc<dyn Backend>) -> Router {
         .route("/v1/laws/verify", post(verify_bill))
         .route("/v1/laws/{id}/history", get(get_law_history))
         .route("/v1/explain", get(get_explain).post(post_explain))
+        .route("/v1/registries", get(get_registries))
+        .route("/v1/records/{registry}", get(query_records))
+        .route("/v1/records/{registry}/{key}", get(get_record))
+        .route(
+            "/v1/records/{registry}/{key}/history",
+            get(get_record_history),
+        )
+        .route("/v1/read", post(signed_read))
         .route("/v1/status", get(status))
         .route("/v1/events", get(events))
         .route("/v1/openapi.json", get(openapi))
@@ -443,6 +451,143 @@ async fn get_law_history(
     Ok(Json(backend.law_history(&id)?).into_response())
 }
 
+/// The registries in force
+#[utoipa::path(
+    get, path = "/v1/registries", tag = "registries",
+    params(AtHeight),
+    responses((status = 200, description = "every registry definition in force, with the law that states it", body = Object))
+)]
+async fn get_registries(
+    State(backend): State<Shared>,
+    q: Result<Query<AtHeight>, QueryRejection>,
+) -> ApiResult<Response> {
+    let height = at_height(q)?;
+    Ok(Json(backend.registries(height)?).into_response())
+}
+
+/// A public record as of a height
+#[utoipa::path(
+    get, path = "/v1/records/{registry}/{key}", tag = "registries",
+    params(("registry" = String, Path), ("key" = String, Path), AtHeight),
+    responses(
+        (status = 200, description = "the version in force: fields, status, who wrote it (height, tx, signer, position) and the article that allowed it", body = Object),
+        (status = 403, description = "a protected or secret registry: read it with a signed read request (`POST /v1/read`)", body = ErrorBody),
+        (status = 404, description = "no such registry or record (at that height)", body = ErrorBody),
+    )
+)]
+async fn get_record(
+    State(backend): State<Shared>,
+    Path((registry, key)): Path<(String, String)>,
+    q: Result<Query<AtHeight>, QueryRejection>,
+) -> ApiResult<Response> {
+    let height = at_height(q)?;
+    Ok(Json(backend.record(&registry, &key, height)?).into_response())
+}
+
+/// Every version of a public record
+#[utoipa::path(
+    get, path = "/v1/records/{registry}/{key}/history", tag = "registries",
+    params(("registry" = String, Path), ("key" = String, Path)),
+    responses(
+        (status = 200, description = "every version, oldest first", body = Object),
+        (status = 403, description = "a protected or secret registry", body = ErrorBody),
+        (status = 404, description = "no such registry or record", body = ErrorBody),
+    )
+)]
+async fn get_record_history(
+    State(backend): State<Shared>,
+    Path((registry, key)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    Ok(Json(backend.record_history(&registry, &key)?).into_response())
+}
+
+/// What `GET /v1/records/{registry}` asks.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RecordQuery {
+    /// An indexed field, e.g. `region`.
+    pub field: String,
+    /// The value sought, e.g. `110101`.
+    pub value: String,
+    /// The `next` of the previous page.
+    pub after: Option<String>,
+    /// At most this many (default and most: 100).
+    pub limit: Option<usize>,
+    /// As of this height (default: the latest).
+    pub height: Option<Height>,
+}
+
+/// Public records by a secondary index, paginated
+#[utoipa::path(
+    get, path = "/v1/records/{registry}", tag = "registries",
+    params(("registry" = String, Path), RecordQuery),
+    responses(
+        (status = 200, description = "the records, in key order, and the cursor of the next page", body = Object),
+        (status = 400, description = "the field has no index", body = ErrorBody),
+        (status = 403, description = "a protected or secret registry", body = ErrorBody),
+    )
+)]
+async fn query_records(
+    State(backend): State<Shared>,
+    Path(registry): Path<String>,
+    q: Result<Query<RecordQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
+    let limit = q
+        .limit
+        .unwrap_or(crate::backend::MAX_PAGE)
+        .clamp(1, crate::backend::MAX_PAGE);
+    let page = backend.query_records(
+        &registry,
+        &q.field,
+        &q.value,
+        q.after.as_deref(),
+        limit,
+        q.height,
+    )?;
+    Ok(Json(page).into_response())
+}
+
+/// A signed read of protected records, or of the read log
+#[utoipa::path(
+    post, path = "/v1/read", tag = "registries",
+    request_body(content = Object, description = "a signed read request: `{\"read\": hex}` of its canonical encoding, or the JSON `{request, signature}`"),
+    responses(
+        (status = 200, description = "the record, its history or the log entries, and the article that allowed the read; the read is logged", body = Object),
+        (status = 400, description = "malformed, expired, or signed by an unknown or revoked key", body = ErrorBody),
+        (status = 403, description = "the laws do not let the reader read it (the refusal is logged too)", body = ErrorBody),
+    )
+)]
+async fn signed_read(
+    State(backend): State<Shared>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ReadBody {
+        Hex { read: String },
+        Json(Box<govchain_types::SignedRead>),
+    }
+    let parsed: ReadBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request("malformed", format!("a signed read request: {e}")))?;
+    let signed = match parsed {
+        ReadBody::Json(s) => *s,
+        ReadBody::Hex { read } => {
+            let bytes = hex::decode(read.trim())
+                .map_err(|e| ApiError::bad_request("malformed", format!("hex: {e}")))?;
+            govchain_types::decode::<govchain_types::SignedRead>("signed read request", &bytes)
+                .map_err(|e| ApiError::bad_request("malformed", e.to_string()))?
+        }
+    };
+    let answer = tokio::task::spawn_blocking(move || backend.read(signed))
+        .await
+        .map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })??;
+    Ok(Json(answer).into_response())
+}
+
 /// What `POST /v1/laws/verify` takes.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -616,13 +761,14 @@ async fn openapi() -> Response {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node."),
-    paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, status, metrics, events, openapi),
+    paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, get_registries, get_record, get_record_history, query_records, signed_read, status, metrics, events, openapi),
     components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue)),
     tags(
         (name = "transactions", description = "submit signed transactions, read receipts"),
         (name = "blocks", description = "committed blocks with their certificates"),
         (name = "state", description = "versioned state and proofs"),
         (name = "laws", description = "laws in force, explanations of decisions"),
+        (name = "registries", description = "registry definitions, records as of any height, index queries, signed reads of protected records"),
         (name = "node", description = "status, metrics, events"),
     )
 )]

@@ -11,7 +11,8 @@ mod handlers;
 
 pub use backend::{
     Backend, BackendError, BlockRecord, CommitEvent, ExplainAnswer, LawHistory, LawsInForce,
-    MAX_VERIFY_SAMPLES, Status, TxRecord,
+    MAX_PAGE, MAX_VERIFY_SAMPLES, ReadAnswer, ReadLogEntry, RecordHistory, RecordPage, RecordView,
+    RegistryView, Status, TxRecord,
 };
 pub use error::ApiError;
 pub use handlers::{ApiDoc, router};

@@ -5,7 +5,7 @@ use govchain_law::{AuthRequest, EntityData, EntityRef, Value, enclosing_regions}
 use govchain_types::{BodyKind, LawPackage};
 
 /// An official's position: `(id, department, powers, jurisdiction)`; terms are open-ended.
-pub const OFFICIALS: [(&str, &str, &[&str], &[&str]); 7] = [
+pub const OFFICIALS: [(&str, &str, &[&str], &[&str]); 8] = [
     (
         "off-wang",
         "civil-affairs-110101",
@@ -43,10 +43,11 @@ pub const OFFICIALS: [(&str, &str, &[&str], &[&str]); 7] = [
         &["CN"],
     ),
     ("judge-wu", "court-110000", &["freeze-account"], &["110000"]),
+    ("off-qian", "national-audit-office", &["audit"], &["CN"]),
 ];
 
 /// Departments: `(id, parent, jurisdiction)`.
-pub const DEPARTMENTS: [(&str, Option<&str>, &[&str]); 10] = [
+pub const DEPARTMENTS: [(&str, Option<&str>, &[&str]); 11] = [
     ("civil-affairs", None, &["CN"]),
     ("civil-affairs-110101", Some("civil-affairs"), &["110101"]),
     ("civil-affairs-110102", Some("civil-affairs"), &["110102"]),
@@ -57,6 +58,7 @@ pub const DEPARTMENTS: [(&str, Option<&str>, &[&str]); 10] = [
     ("hospital-110101", None, &["110101"]),
     ("court-110000", None, &["110000"]),
     ("legislature-office", None, &["CN"]),
+    ("national-audit-office", None, &["CN"]),
 ];
 
 /// The district of a citizen `cit-0001` … `cit-0100`: spread over `110101`, `110102` and

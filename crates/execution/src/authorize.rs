@@ -420,3 +420,57 @@ pub fn explain(
         Err(e) => Err(e.to_string()),
     })
 }
+
+/// How the laws in force at `height` decide `who` (acting in `position`, if given) doing
+/// `action` on `resource`, with the principal as `state` holds it: for requests that are not
+/// transactions (reads, audits). `Ok(Err(_))` says why it cannot be decided.
+pub fn decide_as(
+    state: &dyn crate::state::State,
+    laws: &crate::laws::Laws,
+    height: govchain_types::Height,
+    who: &PrincipalId,
+    position: Option<&str>,
+    action: &'static str,
+    resource: EntityData,
+) -> Result<std::result::Result<govchain_law::Decision, String>> {
+    let Some(record) = crate::schema::principal(state, who)? else {
+        return Ok(Err(format!("`{who}` is not registered")));
+    };
+    let position = match position {
+        None => None,
+        Some(id) => match crate::schema::position(state, id)? {
+            Some(p) if &p.position.holder == who => Some(p),
+            Some(_) => return Ok(Err(format!("`{who}` does not hold position `{id}`"))),
+            None => return Ok(Err(format!("there is no position `{id}`"))),
+        },
+    };
+    let compiled = laws.at(state, height)?;
+    let principal = principal_entity(state, &compiled.registries, who, &record, position.as_ref())?;
+    let (_, request) = request_for(principal, &Action::Record { action, resource }, height);
+    Ok(compiled.book.decide(&request).map_err(|e| e.to_string()))
+}
+
+/// How the laws in force at `height` decide `reader` (acting in `position`, if given) reading
+/// record `key` of `registry`, with the record as `state` holds it. `Ok(Err(_))` says why the
+/// read cannot be decided (an unknown reader, position, registry or record).
+pub fn decide_read(
+    state: &dyn crate::state::State,
+    laws: &crate::laws::Laws,
+    height: govchain_types::Height,
+    reader: &PrincipalId,
+    position: Option<&str>,
+    registry: &str,
+    key: &str,
+) -> Result<std::result::Result<(govchain_law::Decision, crate::schema::RecordVersion), String>> {
+    let compiled = laws.at(state, height)?;
+    let Some(reg) = compiled.registries.get(registry) else {
+        return Ok(Err(format!(
+            "no law in force defines a registry `{registry}`"
+        )));
+    };
+    let Some(version) = crate::schema::record(state, registry, key)? else {
+        return Ok(Err(format!("registry `{registry}` has no record `{key}`")));
+    };
+    let resource = crate::registry::record_entity(&reg.def, key, &version.fields);
+    Ok(decide_as(state, laws, height, reader, position, "read", resource)?.map(|d| (d, version)))
+}

@@ -7,7 +7,7 @@
 
 mod apply;
 mod authorize;
-pub use authorize::{Audited, Explanation, explain};
+pub use authorize::{Audited, Explanation, decide_as, decide_read, explain};
 mod enact;
 mod error;
 mod genesis;

@@ -117,6 +117,12 @@ pub fn constitution() -> LawPackage {
                 r#"permit (principal is Department, action in [Action::"appoint", Action::"set-position-status"], resource is Position)
                    when { resource in principal };"#,
             ),
+            article(
+                "14",
+                "auditors read the log of protected reads",
+                r#"permit (principal is Official, action == Action::"audit", resource is AuditLog)
+                   when { principal.powers.contains("audit") };"#,
+            ),
         ],
         effective_from: 0,
         effective_until: None,
@@ -133,6 +139,6 @@ mod tests {
         let c = super::constitution();
         crate::package::check_shape(&c).unwrap();
         let book = crate::LawBook::compile(&[c], crate::base_schema().unwrap()).unwrap();
-        assert_eq!(book.len(), 13);
+        assert_eq!(book.len(), 14);
     }
 }

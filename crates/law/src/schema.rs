@@ -159,6 +159,8 @@ impl SchemaModel {
                 ],
                 false,
             ),
+            // A node's log of protected reads, as the resource of `audit`.
+            entity("AuditLog", &[], &[], false),
             // A law-making body: legislature, council or department.
             entity(
                 "Body",
@@ -236,6 +238,7 @@ impl SchemaModel {
         ));
         actions.extend(action(&["transfer"], &all, &["Account"]));
         actions.extend(action(&["freeze", "unfreeze"], &["Official"], &["Account"]));
+        actions.extend(action(&["audit"], &all, &["AuditLog"]));
         actions.extend(action(
             &["appoint", "set-position-status"],
             &["Department", "Official", "Legislature"],

@@ -239,6 +239,49 @@ impl Backend for App {
         })
     }
 
+    fn registries(
+        &self,
+        height: Option<Height>,
+    ) -> Result<Vec<govchain_api::RegistryView>, BackendError> {
+        self.registries_at(height)
+    }
+
+    fn record(
+        &self,
+        registry: &str,
+        key: &str,
+        height: Option<Height>,
+    ) -> Result<govchain_api::RecordView, BackendError> {
+        self.public_record(registry, key, height)
+    }
+
+    fn record_history(
+        &self,
+        registry: &str,
+        key: &str,
+    ) -> Result<govchain_api::RecordHistory, BackendError> {
+        self.public_history(registry, key)
+    }
+
+    fn query_records(
+        &self,
+        registry: &str,
+        field: &str,
+        value: &str,
+        after: Option<&str>,
+        limit: usize,
+        height: Option<Height>,
+    ) -> Result<govchain_api::RecordPage, BackendError> {
+        self.public_query(registry, field, value, after, limit, height)
+    }
+
+    fn read(
+        &self,
+        signed: govchain_types::SignedRead,
+    ) -> Result<govchain_api::ReadAnswer, BackendError> {
+        self.signed_read(signed)
+    }
+
     fn law_history(&self, id: &str) -> Result<LawHistory, BackendError> {
         let id = PrincipalId::new(id).map_err(|e| BackendError::BadRequest(e.to_string()))?;
         let state = self.state();

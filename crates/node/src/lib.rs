@@ -13,6 +13,7 @@ mod consensus_app;
 mod error;
 mod metrics;
 mod producer;
+mod reads;
 mod run;
 
 pub use app::{App, CommitInfo, Proposal};

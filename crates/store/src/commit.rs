@@ -1,8 +1,8 @@
 //! Committing one height: everything of it in one durable write transaction.
 
 use crate::tables::{
-    AUDIT, BLOCK_HASHES, BLOCKS, CERTIFICATES, NODES, PREIMAGES, RECEIPTS, ROOTS, SYS, SYS_LATEST,
-    StoredVersion, TX_INDEX, VERSIONS, node_key_bytes,
+    AUDIT, BLOCK_HASHES, BLOCKS, CERTIFICATES, KEYS, NODES, PREIMAGES, RECEIPTS, ROOTS, SYS,
+    SYS_LATEST, StoredVersion, TX_INDEX, VERSIONS, node_key_bytes,
 };
 use crate::tree::{TreeTables, apply, key_hash};
 use crate::{Error, Result, Store, begin_write};
@@ -127,7 +127,9 @@ impl Store {
                 nodes.insert(node_key_bytes(key).as_slice(), bytes.as_slice())?;
             }
             let mut preimages = txn.open_table(PREIMAGES)?;
+            let mut keys = txn.open_table(KEYS)?;
             for (key, write) in input.writes {
+                keys.insert(key.as_slice(), height)?;
                 let kh = key_hash(self.scheme, key);
                 let version = StoredVersion {
                     value: write.value.clone(),

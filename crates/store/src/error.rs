@@ -14,6 +14,11 @@ pub enum Error {
     /// The file was created for another chain scheme.
     #[error("the store was created for the `{stored}` scheme, not `{requested}`")]
     SchemeMismatch { stored: Scheme, requested: Scheme },
+    /// The file was written by a build with another layout.
+    #[error(
+        "the store has layout version {stored}; this build reads version {expected}: start from a new data directory"
+    )]
+    FormatMismatch { stored: u8, expected: u8 },
     /// Nothing has been committed yet, so there is no height to read at.
     #[error("the store holds no committed height yet")]
     Empty,

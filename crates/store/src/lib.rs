@@ -27,10 +27,10 @@ pub use certificate::RecordCertificate;
 pub use commit::{AUDIT_RETAIN_HEIGHTS, CommitInput};
 pub use error::{Error, Result};
 pub use proof::StateProof;
-pub use read::{VersionEntry, Versioned};
+pub use read::{ScanPage, VersionEntry, Versioned};
 
 use govchain_types::Scheme;
-use redb::{Builder, Database, Durability, ReadableDatabase, StorageBackend};
+use redb::{Builder, Database, Durability, ReadableDatabase, ReadableTable, StorageBackend};
 use std::path::Path;
 use tables::{FORMAT, SYS, SYS_FORMAT, SYS_SCHEME};
 
@@ -69,14 +69,25 @@ impl Store {
     }
 
     fn init(db: Database, scheme: Scheme) -> Result<Store> {
-        let stored = {
+        let (stored, format) = {
             let txn = db.begin_read()?;
             match txn.open_table(SYS) {
-                Ok(sys) => sys.get(SYS_SCHEME)?.map(|g| g.value().to_vec()),
-                Err(redb::TableError::TableDoesNotExist(_)) => None,
+                Ok(sys) => (
+                    sys.get(SYS_SCHEME)?.map(|g| g.value().to_vec()),
+                    sys.get(SYS_FORMAT)?.map(|g| g.value().to_vec()),
+                ),
+                Err(redb::TableError::TableDoesNotExist(_)) => (None, None),
                 Err(e) => return Err(e.into()),
             }
         };
+        if let Some(f) = format.as_deref()
+            && f != [FORMAT]
+        {
+            return Err(Error::FormatMismatch {
+                stored: f.first().copied().unwrap_or(0),
+                expected: FORMAT,
+            });
+        }
         match stored.as_deref() {
             Some([b]) => {
                 let stored = tables::scheme_from_byte(*b)?;
@@ -110,9 +121,40 @@ impl Store {
             txn.open_table(tables::CERTIFICATES)?;
             txn.open_table(tables::RECEIPTS)?;
             txn.open_table(tables::TX_INDEX)?;
+            txn.open_table(tables::KEYS)?;
+            txn.open_table(tables::AUDIT)?;
+            txn.open_table(tables::READS)?;
         }
         txn.commit()?;
         Ok(())
+    }
+
+    /// Appends an entry (encoded by the caller) to the log of protected reads, durably; returns
+    /// its sequence number, from 1.
+    pub fn log_read(&self, entry: &[u8]) -> Result<u64> {
+        let txn = begin_write(&self.db)?;
+        let seq = {
+            let mut reads = txn.open_table(tables::READS)?;
+            let last = reads.last()?.map(|(k, _)| k.value()).unwrap_or(0);
+            let seq = last.saturating_add(1);
+            reads.insert(seq, entry)?;
+            seq
+        };
+        txn.commit()?;
+        Ok(seq)
+    }
+
+    /// Entries of the log of protected reads after sequence number `after`, oldest first, at
+    /// most `limit`: `(sequence, entry)`.
+    pub fn reads(&self, after: u64, limit: usize) -> Result<Vec<(u64, Vec<u8>)>> {
+        let txn = self.db.begin_read()?;
+        let reads = txn.open_table(tables::READS)?;
+        let mut out = Vec::new();
+        for entry in reads.range(after.saturating_add(1)..)?.take(limit) {
+            let (k, v) = entry?;
+            out.push((k.value(), v.value().to_vec()));
+        }
+        Ok(out)
     }
 
     /// Reads a value of the small `meta` table (e.g. the genesis document).

@@ -1,7 +1,7 @@
 //! Reads: state as of any height, history, blocks, receipts. Each call reads one snapshot.
 
 use crate::tables::{
-    AUDIT, BLOCK_HASHES, BLOCKS, Bytes, CERTIFICATES, RECEIPTS, ROOTS, SYS, StoredVersion,
+    AUDIT, BLOCK_HASHES, BLOCKS, Bytes, CERTIFICATES, KEYS, RECEIPTS, ROOTS, SYS, StoredVersion,
     TX_INDEX, VERSIONS,
 };
 use crate::tree::{key_hash, version_at};
@@ -20,6 +20,14 @@ pub struct Versioned {
     pub height: Height,
     /// The transaction of that block that wrote it; `None` for genesis and block-level writes.
     pub tx_index: Option<u32>,
+}
+
+/// A page of a prefix scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanPage {
+    pub items: Vec<(Vec<u8>, Versioned)>,
+    /// Where to continue (`after`), if the scan is not done.
+    pub next: Option<Vec<u8>>,
 }
 
 /// One entry of a key's history: a write or a deletion.
@@ -171,6 +179,61 @@ impl Store {
             out.push(decode_receipt(v.value())?);
         }
         Ok(out)
+    }
+
+    /// The keys starting with `prefix` that hold a value at height `at` (the latest if `None`),
+    /// in key order, after `after` if given: at most `limit`, with the cursor to continue from
+    /// (`None` when the scan is done). At most `limit × 8 + 1024` keys are examined per call,
+    /// so a page may come back short, with a cursor.
+    pub fn scan(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+        at: Option<Height>,
+    ) -> Result<ScanPage> {
+        let snap = self.snapshot()?;
+        let height = snap.height(at)?;
+        let keys = snap.txn.open_table(KEYS)?;
+        let versions = snap.txn.open_table(VERSIONS)?;
+        let start: Vec<u8> = match after {
+            Some(a) if a >= prefix => {
+                let mut s = a.to_vec();
+                s.push(0);
+                s
+            }
+            _ => prefix.to_vec(),
+        };
+        let budget = limit.saturating_mul(8).saturating_add(1024);
+        let mut items = Vec::new();
+        let mut last: Option<Vec<u8>> = None;
+        let mut examined = 0usize;
+        for entry in keys.range(start.as_slice()..)? {
+            let (k, _) = entry?;
+            let key = k.value();
+            if !key.starts_with(prefix) {
+                return Ok(ScanPage { items, next: None });
+            }
+            if items.len() >= limit || examined >= budget {
+                return Ok(ScanPage { items, next: last });
+            }
+            examined = examined.saturating_add(1);
+            last = Some(key.to_vec());
+            if let Some((written_at, v)) =
+                version_at(&versions, &key_hash(self.scheme, key), height)?
+                && let Some(value) = v.value
+            {
+                items.push((
+                    key.to_vec(),
+                    Versioned {
+                        value,
+                        height: written_at,
+                        tx_index: v.tx_index,
+                    },
+                ));
+            }
+        }
+        Ok(ScanPage { items, next: None })
     }
 
     /// The latest `limit` entries of the audit log, oldest first: `(height, index, entry)`.

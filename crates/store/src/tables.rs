@@ -38,6 +38,11 @@ pub(crate) const BLOCK_HASHES: TableDefinition<u64, [u8; 32]> =
     TableDefinition::new("block_hashes");
 pub(crate) const CERTIFICATES: TableDefinition<u64, Bytes> = TableDefinition::new("certificates");
 pub(crate) const RECEIPTS: TableDefinition<(u64, u32), Bytes> = TableDefinition::new("receipts");
+/// Every state key ever written, in key order (for prefix scans), with the last height that
+/// wrote it.
+pub(crate) const KEYS: TableDefinition<Bytes, u64> = TableDefinition::new("keys");
+/// Protected reads this node served, by sequence number (outside the state root).
+pub(crate) const READS: TableDefinition<u64, Bytes> = TableDefinition::new("reads");
 pub(crate) const AUDIT: TableDefinition<(u64, u32), Bytes> = TableDefinition::new("audit");
 pub(crate) const TX_INDEX: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("tx_index");
 
@@ -46,7 +51,8 @@ pub(crate) const SYS_LATEST: &str = "latest";
 pub(crate) const SYS_FORMAT: &str = "format";
 
 /// The layout version written in `sys/format`.
-pub(crate) const FORMAT: u8 = 1;
+/// 2: the `keys` and `audit` tables (the Registries issue).
+pub(crate) const FORMAT: u8 = 2;
 
 /// One version of a key: what the `versions` table holds.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]

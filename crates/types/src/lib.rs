@@ -31,8 +31,9 @@ pub use law::{
 };
 pub use receipt::{Event, Receipt, TxStatus};
 pub use registry::{
-    FieldDef, FieldType, FieldValue, Fields, Position, PositionStatus, RecordStatus, RefTarget,
-    RegistryDef, Sensitivity, WrittenBy,
+    FieldDef, FieldType, FieldValue, Fields, Position, PositionStatus, READ_SIGNING_DOMAIN,
+    ReadAudit, ReadRequest, ReadTarget, RecordStatus, RefTarget, RegistryDef, Sensitivity,
+    SignedRead, WrittenBy,
 };
 pub use tx::{Payload, Tx, TxBody};
 pub use writes::{Write, WriteSet};

@@ -224,3 +224,76 @@ pub struct WrittenBy {
     /// The position the signer acted in, if any.
     pub position: Option<String>,
 }
+
+/// Domain separation for read requests, so no other signed message passes as one.
+pub const READ_SIGNING_DOMAIN: &[u8] = b"govchain/read/v1\0";
+
+/// What a reader asks of a protected registry.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReadTarget {
+    /// One record, as of a height (default: the latest).
+    Record {
+        registry: String,
+        key: String,
+        #[serde(default)]
+        height: Option<Height>,
+    },
+    /// A record's every version.
+    History { registry: String, key: String },
+    /// This node's log of protected reads, after sequence number `after` (auditors).
+    Audit { after: u64, limit: u32 },
+}
+
+/// A short-lived request to read protected records, signed by the reader's key. The node checks
+/// the signature, the key, the lifetime, and the laws in force; every read it serves goes to its
+/// audit log.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ReadRequest {
+    pub chain_id: String,
+    pub reader: crate::PublicKey,
+    /// The position the reader acts in, if any.
+    #[serde(default)]
+    pub acting_as: Option<String>,
+    pub target: ReadTarget,
+    /// The last height at which the request is good (at most a few blocks ahead).
+    pub valid_until: Height,
+    /// Any number, so that two identical reads are two requests.
+    pub nonce: u64,
+    /// Why the reader reads (recorded in the audit log), e.g. a case number.
+    #[serde(default)]
+    pub purpose: String,
+}
+
+impl ReadRequest {
+    /// The bytes the reader signs.
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        let mut out = READ_SIGNING_DOMAIN.to_vec();
+        out.extend_from_slice(&crate::encode(self));
+        out
+    }
+}
+
+/// A read request with the reader's signature.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct SignedRead {
+    pub request: ReadRequest,
+    pub signature: crate::Signature,
+}
+
+/// One protected read served: who read what, when, for what, and the article that allowed (or
+/// refused) it.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ReadAudit {
+    /// The latest height when the read was decided.
+    pub height: Height,
+    pub reader: PrincipalId,
+    pub position: Option<String>,
+    pub target: ReadTarget,
+    pub purpose: String,
+    pub allowed: bool,
+    pub decided_by: Option<crate::Citation>,
+    /// The node's clock when it served the read (milliseconds since the Unix epoch): outside
+    /// consensus, for the auditor's timeline.
+    pub served_at_ms: u64,
+}

@@ -367,3 +367,59 @@ fn readers_never_see_half_a_commit() {
     }
     assert!(reader.join().unwrap() > 0);
 }
+
+#[test]
+fn a_prefix_scan_lists_live_keys_as_of_a_height_and_pages() {
+    let store = memory_store(Scheme::Ed25519);
+    commit(
+        &store,
+        0,
+        &writes(&[
+            ("idx/a/1", Some("1")),
+            ("idx/a/2", Some("2")),
+            ("idx/b/1", Some("x")),
+        ]),
+    )
+    .unwrap();
+    commit(
+        &store,
+        1,
+        &writes(&[("idx/a/1", None), ("idx/a/3", Some("3"))]),
+    )
+    .unwrap();
+    let keys = |at: Option<u64>, after: Option<&str>, limit: usize| {
+        let page = store
+            .scan(b"idx/a/", after.map(str::as_bytes), limit, at)
+            .unwrap();
+        (
+            page.items
+                .iter()
+                .map(|(k, _)| String::from_utf8(k.clone()).unwrap())
+                .collect::<Vec<_>>(),
+            page.next.map(|n| String::from_utf8(n).unwrap()),
+        )
+    };
+    assert_eq!(
+        keys(Some(0), None, 10),
+        (vec!["idx/a/1".into(), "idx/a/2".into()], None)
+    );
+    assert_eq!(
+        keys(None, None, 10),
+        (vec!["idx/a/2".into(), "idx/a/3".into()], None)
+    );
+    // Pages: one at a time, following the cursor.
+    let (first, next) = keys(None, None, 1);
+    assert_eq!(first, ["idx/a/2"]);
+    let (second, next) = keys(None, next.as_deref(), 1);
+    assert_eq!(second, ["idx/a/3"]);
+    assert_eq!(next, None, "the scan is done");
+    // A prefix with nothing under it, and a cursor outside the prefix.
+    assert!(
+        store
+            .scan(b"idx/c/", None, 10, None)
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_eq!(keys(None, Some("a"), 10).0, ["idx/a/2", "idx/a/3"]);
+}

@@ -1,0 +1,339 @@
+//! Reading registries: definitions, public records as of any height, history, index queries,
+//! and signed reads of protected records, each logged for auditors.
+
+use crate::app::{App, StoreState};
+use govchain_api::{
+    BackendError, MAX_PAGE, ReadAnswer, ReadLogEntry, RecordHistory, RecordPage, RecordView,
+    RegistryView,
+};
+use govchain_execution::schema::{self, RecordVersion};
+use govchain_execution::{RegistryInForce, decide_as, decide_read};
+use govchain_law::{EntityData, EntityRef};
+use govchain_types::{Height, ReadAudit, ReadTarget, Sensitivity, SignedRead, decode, encode};
+
+/// How far ahead a read request may be valid: reads are short-lived.
+pub const MAX_READ_LIFETIME: Height = 20;
+/// Most versions a history answer lists.
+const MAX_HISTORY: usize = 1_000;
+
+fn unavailable(e: impl std::fmt::Display) -> BackendError {
+    BackendError::Unavailable(e.to_string())
+}
+
+fn bad(m: impl Into<String>) -> BackendError {
+    BackendError::BadRequest(m.into())
+}
+
+impl App {
+    /// The registries in force at `height` (default: the next block).
+    pub fn registries_at(&self, height: Option<Height>) -> Result<Vec<RegistryView>, BackendError> {
+        let next = self.head().height.saturating_add(1);
+        let h = height.unwrap_or(next);
+        if h == 0 || h > next {
+            return Err(BackendError::NotFound(format!(
+                "registries are known from height 1 to the next block {next}"
+            )));
+        }
+        let state = StoreState {
+            store: self.store(),
+            at: Some(h.saturating_sub(1)),
+        };
+        let compiled = self.laws_cache().at(&state, h).map_err(unavailable)?;
+        Ok(compiled
+            .registries
+            .values()
+            .map(|r| RegistryView {
+                def: r.def.clone(),
+                law: r.law.to_string(),
+                law_version: r.version,
+            })
+            .collect())
+    }
+
+    fn registry(&self, name: &str) -> Result<RegistryInForce, BackendError> {
+        let state = self.state();
+        let next = self.head().height.saturating_add(1);
+        let compiled = self.laws_cache().at(&state, next).map_err(unavailable)?;
+        compiled.registries.get(name).cloned().ok_or_else(|| {
+            BackendError::NotFound(format!("no law in force defines a registry `{name}`"))
+        })
+    }
+
+    fn public(&self, name: &str) -> Result<RegistryInForce, BackendError> {
+        let reg = self.registry(name)?;
+        if reg.def.sensitivity != Sensitivity::Public {
+            return Err(BackendError::Forbidden(
+                "read_request_required",
+                format!(
+                    "registry `{name}` is {}: read it with a signed read request (POST /v1/read)",
+                    reg.def.sensitivity
+                ),
+            ));
+        }
+        Ok(reg)
+    }
+
+    fn view(
+        &self,
+        registry: &str,
+        key: &str,
+        height: Option<Height>,
+    ) -> Result<Option<RecordView>, BackendError> {
+        let Some(v) = self
+            .store()
+            .get(&schema::record_key(registry, key), height)
+            .map_err(|e| match e {
+                govchain_store::Error::HeightAboveLatest { .. } => {
+                    BackendError::NotFound(e.to_string())
+                }
+                e => unavailable(e),
+            })?
+        else {
+            return Ok(None);
+        };
+        let version: RecordVersion = decode("record", &v.value).map_err(unavailable)?;
+        Ok(Some(RecordView {
+            registry: registry.to_string(),
+            key: key.to_string(),
+            height: v.height,
+            tx_index: v.tx_index,
+            version,
+        }))
+    }
+
+    fn not_found(registry: &str, key: &str) -> BackendError {
+        BackendError::NotFound(format!("registry `{registry}` has no record `{key}`"))
+    }
+
+    /// A public record as of `height`.
+    pub fn public_record(
+        &self,
+        registry: &str,
+        key: &str,
+        height: Option<Height>,
+    ) -> Result<RecordView, BackendError> {
+        self.public(registry)?;
+        self.view(registry, key, height)?
+            .ok_or_else(|| Self::not_found(registry, key))
+    }
+
+    fn history(&self, registry: &str, key: &str) -> Result<RecordHistory, BackendError> {
+        let entries = self
+            .store()
+            .history(&schema::record_key(registry, key), None, MAX_HISTORY)
+            .map_err(unavailable)?;
+        if entries.is_empty() {
+            return Err(Self::not_found(registry, key));
+        }
+        let mut versions = Vec::new();
+        for e in entries {
+            if let Some(value) = e.value {
+                versions.push(RecordView {
+                    registry: registry.to_string(),
+                    key: key.to_string(),
+                    height: e.height,
+                    tx_index: e.tx_index,
+                    version: decode("record", &value).map_err(unavailable)?,
+                });
+            }
+        }
+        Ok(RecordHistory {
+            registry: registry.to_string(),
+            key: key.to_string(),
+            versions,
+        })
+    }
+
+    /// Every version of a public record.
+    pub fn public_history(&self, registry: &str, key: &str) -> Result<RecordHistory, BackendError> {
+        self.public(registry)?;
+        self.history(registry, key)
+    }
+
+    /// Public records by a secondary index.
+    pub fn public_query(
+        &self,
+        registry: &str,
+        field: &str,
+        value: &str,
+        after: Option<&str>,
+        limit: usize,
+        height: Option<Height>,
+    ) -> Result<RecordPage, BackendError> {
+        let reg = self.public(registry)?;
+        if !reg.def.indexes.iter().any(|i| i == field) {
+            return Err(bad(format!(
+                "registry `{registry}` has no index on `{field}`; its indexes: {}",
+                reg.def.indexes.join(", ")
+            )));
+        }
+        let h = match height {
+            Some(h) if h > self.head().height => {
+                return Err(BackendError::NotFound(format!(
+                    "height {h} is above the latest height {}",
+                    self.head().height
+                )));
+            }
+            Some(h) => h,
+            None => self.head().height,
+        };
+        let prefix = schema::index_prefix(registry, field, value);
+        let after_key = after.map(|a| {
+            let mut k = prefix.clone();
+            k.extend_from_slice(a.as_bytes());
+            k
+        });
+        let page = self
+            .store()
+            .scan(&prefix, after_key.as_deref(), limit.min(MAX_PAGE), Some(h))
+            .map_err(unavailable)?;
+        let mut records = Vec::new();
+        for (_, v) in page.items {
+            let key = String::from_utf8_lossy(&v.value).into_owned();
+            if let Some(view) = self.view(registry, &key, Some(h))? {
+                records.push(view);
+            }
+        }
+        let next = page.next.map(|k| {
+            String::from_utf8_lossy(k.get(prefix.len()..).unwrap_or_default()).into_owned()
+        });
+        Ok(RecordPage {
+            registry: registry.to_string(),
+            field: field.to_string(),
+            value: value.to_string(),
+            height: h,
+            records,
+            next,
+        })
+    }
+
+    /// A signed read: the signature, the reader's key in force, a short lifetime, then the laws;
+    /// every decision, allowed or refused, goes to the read log.
+    pub fn signed_read(&self, signed: SignedRead) -> Result<ReadAnswer, BackendError> {
+        let r = &signed.request;
+        let chain = &self.genesis().chain_id;
+        if &r.chain_id != chain {
+            return Err(bad(format!(
+                "the read is for chain `{}`, this is `{chain}`",
+                r.chain_id
+            )));
+        }
+        if r.reader.scheme() != self.scheme() {
+            return Err(bad(format!(
+                "the reader's key is not a {} key",
+                self.scheme()
+            )));
+        }
+        govchain_crypto::verify(&r.reader, &r.signing_bytes(), &signed.signature)
+            .map_err(|_| bad("the read request's signature does not verify"))?;
+        let latest = self.head().height;
+        let next = latest.saturating_add(1);
+        if r.valid_until < latest {
+            return Err(bad(format!(
+                "the read request expired at height {}; the chain is at {latest}",
+                r.valid_until
+            )));
+        }
+        if r.valid_until > next.saturating_add(MAX_READ_LIFETIME) {
+            return Err(bad(format!(
+                "a read request is good for at most {MAX_READ_LIFETIME} blocks: valid_until {} is too far ahead",
+                r.valid_until
+            )));
+        }
+        if r.purpose.len() > 1024 {
+            return Err(bad("a purpose of at most 1024 bytes"));
+        }
+        let state = self.state();
+        let key = schema::key_record(&state, &r.reader)
+            .map_err(unavailable)?
+            .ok_or_else(|| bad(format!("key `{}` is not registered to anyone", r.reader)))?;
+        if !key.active_at(next) {
+            return Err(bad(format!(
+                "key `{}` of `{}` was revoked",
+                r.reader, key.principal
+            )));
+        }
+        let reader = key.principal;
+        let position = r.acting_as.as_deref();
+        let (decision, found) = match &r.target {
+            ReadTarget::Record { registry, key, .. } | ReadTarget::History { registry, key } => {
+                let (d, _) = decide_read(
+                    &state,
+                    self.laws_cache(),
+                    next,
+                    &reader,
+                    position,
+                    registry,
+                    key,
+                )
+                .map_err(unavailable)?
+                .map_err(BackendError::NotFound)?;
+                (d, Some((registry.clone(), key.clone())))
+            }
+            ReadTarget::Audit { .. } => {
+                let log = EntityData::new(EntityRef::new("AuditLog", "reads"));
+                let d = decide_as(
+                    &state,
+                    self.laws_cache(),
+                    next,
+                    &reader,
+                    position,
+                    "audit",
+                    log,
+                )
+                .map_err(unavailable)?
+                .map_err(bad)?;
+                (d, None)
+            }
+        };
+        let entry = ReadAudit {
+            height: latest,
+            reader: reader.clone(),
+            position: r.acting_as.clone(),
+            target: r.target.clone(),
+            purpose: r.purpose.clone(),
+            allowed: decision.allowed,
+            decided_by: decision.decided_by.clone(),
+            served_at_ms: crate::run::now_ms(),
+        };
+        self.store()
+            .log_read(&encode(&entry))
+            .map_err(unavailable)?;
+        if !decision.allowed {
+            return Err(BackendError::Forbidden(
+                "unauthorized",
+                format!("{decision}: `{reader}` may not read this"),
+            ));
+        }
+        let mut answer = ReadAnswer {
+            decided_by: decision.decided_by,
+            record: None,
+            history: None,
+            audit: None,
+        };
+        match (&r.target, found) {
+            (ReadTarget::Record { height, .. }, Some((registry, key))) => {
+                answer.record = Some(
+                    self.view(&registry, &key, *height)?
+                        .ok_or_else(|| Self::not_found(&registry, &key))?,
+                );
+            }
+            (ReadTarget::History { .. }, Some((registry, key))) => {
+                answer.history = Some(self.history(&registry, &key)?);
+            }
+            (ReadTarget::Audit { after, limit }, _) => {
+                let limit = usize::try_from(*limit).unwrap_or(MAX_PAGE).clamp(1, 1_000);
+                let mut entries = Vec::new();
+                for (seq, bytes) in self.store().reads(*after, limit).map_err(unavailable)? {
+                    entries.push(ReadLogEntry {
+                        seq,
+                        entry: decode("read log entry", &bytes).map_err(unavailable)?,
+                    });
+                }
+                answer.audit = Some(entries);
+            }
+            _ => {}
+        }
+        Ok(answer)
+    }
+}

@@ -1,0 +1,376 @@
+//! Registries through the API over a node of the demo government (redb in a temp dir, no
+//! sockets): definitions, public records as of any height, history, index queries with
+//! pages, and signed reads of protected records — allowed or refused by the laws, and logged
+//! for auditors.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "a test fails loudly"
+)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use govchain_crypto::{SecretKey, sign_tx};
+use govchain_mempool::MempoolConfig;
+use govchain_node::{App, SoloProducer};
+use govchain_types::*;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const CHAIN: &str = "registries-test";
+
+fn key(n: &str) -> SecretKey {
+    SecretKey::from_seed(Scheme::Ed25519, n.as_bytes())
+}
+
+struct Node {
+    app: Arc<App>,
+    router: Router,
+    _dir: tempfile::TempDir,
+}
+
+fn node() -> Node {
+    let dir = tempfile::tempdir().unwrap();
+    let cast = govchain_demo::genesis::cast(|id| Some(key(id).public_key()));
+    let genesis = Genesis {
+        chain_id: CHAIN.into(),
+        scheme: Scheme::Ed25519,
+        genesis_time_ms: 1,
+        params: ChainParams::default(),
+        validators: vec![GenesisValidator {
+            name: govchain_demo::id("civil-affairs"),
+            key: key("validator").public_key(),
+            power: 1,
+        }],
+        accounts: cast.accounts,
+        bodies: govchain_demo::bodies(|m| key(&format!("member-{m}")).public_key()),
+        laws: govchain_demo::laws(),
+        records: cast.records,
+        positions: cast.positions,
+    };
+    let app = Arc::new(App::open(dir.path(), genesis, MempoolConfig::default()).unwrap());
+    let router = govchain_api::router(app.clone());
+    Node {
+        app,
+        router,
+        _dir: dir,
+    }
+}
+
+async fn call(router: &Router, req: Request<Body>) -> (StatusCode, Value) {
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, body)
+}
+
+async fn get(router: &Router, path: &str) -> (StatusCode, Value) {
+    call(router, Request::get(path).body(Body::empty()).unwrap()).await
+}
+
+async fn post(router: &Router, path: &str, body: &Value) -> (StatusCode, Value) {
+    call(
+        router,
+        Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
+/// `who` (in `position`) asks to read `target`, signed; as hex of the canonical encoding.
+fn read(app: &App, who: &str, position: Option<&str>, target: ReadTarget) -> Value {
+    let request = ReadRequest {
+        chain_id: CHAIN.into(),
+        reader: key(who).public_key(),
+        acting_as: position.map(str::to_string),
+        target,
+        valid_until: app.head().height + 5,
+        nonce: 7,
+        purpose: "case 2026-17".into(),
+    };
+    let signature = key(who).sign(&request.signing_bytes());
+    json!({ "read": hex::encode(encode(&SignedRead { request, signature })) })
+}
+
+fn record(registry: &str, key: &str) -> ReadTarget {
+    ReadTarget::Record {
+        registry: registry.into(),
+        key: key.into(),
+        height: None,
+    }
+}
+
+#[tokio::test]
+async fn registries_records_and_index_queries() {
+    let n = node();
+    let (status, regs) = get(&n.router, "/v1/registries").await;
+    assert_eq!(status, StatusCode::OK, "{regs}");
+    let names: Vec<&str> = regs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    for want in [
+        "persons",
+        "births",
+        "organisations",
+        "licences",
+        "departments",
+        "benefits",
+    ] {
+        assert!(names.contains(&want), "{names:?}");
+    }
+
+    // A public record, loaded at genesis.
+    let (status, org) = get(&n.router, "/v1/records/organisations/org-0001").await;
+    assert_eq!(status, StatusCode::OK, "{org}");
+    assert_eq!(org["fields"]["region"], "110101");
+    assert_eq!(org["written"]["signer"], "genesis");
+    assert_eq!(org["law"], "business-licence-law");
+
+    // Protected: not without a signed read request.
+    let (status, e) = get(&n.router, "/v1/records/persons/cit-0001").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(e["code"], "read_request_required");
+
+    // An update by the licensing officer: a new version; the old one stays readable.
+    let body = TxBody {
+        chain_id: CHAIN.into(),
+        signer: key("off-chen").public_key(),
+        nonce: 0,
+        valid_until: 10,
+        acting_as: Some("pos-off-chen".into()),
+        payload: Payload::UpdateRecord {
+            registry: "organisations".into(),
+            key: "org-0001".into(),
+            fields: [(
+                "name".to_string(),
+                FieldValue::Text("Org One Bakery Ltd".into()),
+            )]
+            .into_iter()
+            .collect(),
+        },
+    };
+    let results = n.app.submit(vec![
+        sign_tx(Scheme::Ed25519, &key("off-chen"), body).encode(),
+    ]);
+    assert!(results[0].is_ok(), "{results:?}");
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+    let (_, now) = get(&n.router, "/v1/records/organisations/org-0001").await;
+    assert_eq!(now["fields"]["name"], "Org One Bakery Ltd", "{now}");
+    assert_eq!(now["height"], 1);
+    assert_eq!(now["written"]["position"], "pos-off-chen");
+    assert_eq!(now["citation"]["law"], "business-licence-law");
+    let (_, then) = get(&n.router, "/v1/records/organisations/org-0001?height=0").await;
+    assert_eq!(then["fields"]["name"], "Organisation 0001 Ltd");
+    let (_, h) = get(&n.router, "/v1/records/organisations/org-0001/history").await;
+    assert_eq!(h["versions"].as_array().unwrap().len(), 2, "{h}");
+    assert_eq!(h["versions"][0]["height"], 0);
+    assert_eq!(h["versions"][1]["height"], 1);
+
+    // Index queries, in pages.
+    let (status, page) = get(
+        &n.router,
+        "/v1/records/organisations?field=region&value=110101&limit=4",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let mut keys: Vec<String> = page["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].as_str().unwrap().to_string())
+        .collect();
+    let mut next = page["next"].as_str().map(str::to_string);
+    while let Some(after) = next {
+        let (_, page) = get(
+            &n.router,
+            &format!("/v1/records/organisations?field=region&value=110101&limit=4&after={after}"),
+        )
+        .await;
+        keys.extend(
+            page["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["key"].as_str().unwrap().to_string()),
+        );
+        next = page["next"].as_str().map(str::to_string);
+    }
+    assert_eq!(keys.len(), 10, "{keys:?}");
+    assert_eq!(keys[0], "org-0001");
+    let (_, s) = get(
+        &n.router,
+        "/v1/records/sanctions?field=organisation&value=org-0007",
+    )
+    .await;
+    assert_eq!(s["records"][0]["key"], "s-0001", "{s}");
+    let (status, e) = get(&n.router, "/v1/records/organisations?field=name&value=x").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    let (status, _) = get(&n.router, "/v1/records/dragons/d-1").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(&n.router, "/v1/records/organisations/org-9999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn protected_reads_are_signed_decided_by_the_laws_and_logged() {
+    let n = node();
+    let r = |who, position, target| read(&n.app, who, position, target);
+    // A citizen reads their own record; not a neighbour's.
+    let (status, a) = post(
+        &n.router,
+        "/v1/read",
+        &r("cit-0001", None, record("persons", "cit-0001")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    assert_eq!(a["record"]["fields"]["region"], "110101");
+    assert_eq!(a["decided_by"]["law"], "civil-registration-law");
+    assert_eq!(a["decided_by"]["article"], "5");
+    let (status, e) = post(
+        &n.router,
+        "/v1/read",
+        &r("cit-0002", None, record("persons", "cit-0001")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(e["code"], "unauthorized");
+    // A registrar reads within the district, not outside it.
+    let (status, a) = post(
+        &n.router,
+        "/v1/read",
+        &r(
+            "off-wang",
+            Some("pos-off-wang"),
+            record("persons", "cit-0001"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    assert_eq!(a["decided_by"]["article"], "4");
+    let (status, e) = post(
+        &n.router,
+        "/v1/read",
+        &r(
+            "off-wang",
+            Some("pos-off-wang"),
+            record("persons", "cit-0003"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("constitution` article `11`"),
+        "{e}"
+    );
+    // A history read.
+    let (status, h) = post(
+        &n.router,
+        "/v1/read",
+        &r(
+            "cit-0001",
+            None,
+            ReadTarget::History {
+                registry: "persons".into(),
+                key: "cit-0001".into(),
+            },
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{h}");
+    assert_eq!(h["history"]["versions"].as_array().unwrap().len(), 1);
+
+    // The auditor reads the log: every read above, allowed or not, with the article.
+    let (status, log) = post(
+        &n.router,
+        "/v1/read",
+        &r(
+            "off-qian",
+            Some("pos-off-qian"),
+            ReadTarget::Audit {
+                after: 0,
+                limit: 100,
+            },
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    let entries = log["audit"].as_array().unwrap();
+    // Five reads, and this one: the auditor's reading is logged too.
+    assert_eq!(entries.len(), 6, "{log}");
+    assert_eq!(entries[5]["reader"], "off-qian");
+    assert_eq!(entries[0]["reader"], "cit-0001");
+    assert_eq!(entries[0]["allowed"], true);
+    assert_eq!(entries[0]["purpose"], "case 2026-17");
+    assert_eq!(entries[1]["reader"], "cit-0002");
+    assert_eq!(entries[1]["allowed"], false);
+    assert_eq!(entries[3]["decided_by"]["article"], "11");
+    // Nobody else reads the log.
+    let (status, _) = post(
+        &n.router,
+        "/v1/read",
+        &r(
+            "cit-0001",
+            None,
+            ReadTarget::Audit {
+                after: 0,
+                limit: 100,
+            },
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Bad requests: malformed, a bad signature, expired, too long-lived, unknown reader.
+    let (status, _) = post(&n.router, "/v1/read", &json!({ "read": "zz" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let mut forged = r("cit-0001", None, record("persons", "cit-0002"));
+    let mut bytes = hex::decode(forged["read"].as_str().unwrap()).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    forged["read"] = hex::encode(bytes).into();
+    let (status, e) = post(&n.router, "/v1/read", &forged).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    let stale = |valid_until: u64| {
+        let request = ReadRequest {
+            chain_id: CHAIN.into(),
+            reader: key("cit-0001").public_key(),
+            acting_as: None,
+            target: record("persons", "cit-0001"),
+            valid_until,
+            nonce: 1,
+            purpose: String::new(),
+        };
+        let signature = key("cit-0001").sign(&request.signing_bytes());
+        serde_json::to_value(SignedRead { request, signature }).unwrap()
+    };
+    let (status, e) = post(&n.router, "/v1/read", &stale(1_000)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("at most"), "{e}");
+    // The JSON form is accepted too.
+    let (status, a) = post(&n.router, "/v1/read", &stale(3)).await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    let (status, _) = post(
+        &n.router,
+        "/v1/read",
+        &r("nobody", None, record("persons", "cit-0001")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
