@@ -115,8 +115,10 @@ pub struct RecordHistory {
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordPage {
     pub registry: String,
-    pub field: String,
-    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     pub height: Height,
     pub records: Vec<RecordView>,
     /// Pass as `after` for the next page; absent on the last.
@@ -209,12 +211,12 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<RecordView, BackendError>;
     /// Every version of a public record.
     fn record_history(&self, registry: &str, key: &str) -> Result<RecordHistory, BackendError>;
-    /// Public records whose indexed `field` has `value`, in key order, after `after`.
+    /// Public records whose indexed field has a value (`by`), or every record (`None`), in key
+    /// order, after `after`.
     fn query_records(
         &self,
         registry: &str,
-        field: &str,
-        value: &str,
+        by: Option<(&str, &str)>,
         after: Option<&str>,
         limit: usize,
         height: Option<Height>,

@@ -505,10 +505,10 @@ async fn get_record_history(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct RecordQuery {
-    /// An indexed field, e.g. `region`.
-    pub field: String,
+    /// An indexed field, e.g. `region` (with `value`); without both, every record.
+    pub field: Option<String>,
     /// The value sought, e.g. `110101`.
-    pub value: String,
+    pub value: Option<String>,
     /// The `next` of the previous page.
     pub after: Option<String>,
     /// At most this many (default and most: 100).
@@ -517,7 +517,8 @@ pub struct RecordQuery {
     pub height: Option<Height>,
 }
 
-/// Public records by a secondary index, paginated
+/// Public records by a secondary index (or every record), paginated: the export of a
+/// registry as of a height
 #[utoipa::path(
     get, path = "/v1/records/{registry}", tag = "registries",
     params(("registry" = String, Path), RecordQuery),
@@ -537,14 +538,17 @@ async fn query_records(
         .limit
         .unwrap_or(crate::backend::MAX_PAGE)
         .clamp(1, crate::backend::MAX_PAGE);
-    let page = backend.query_records(
-        &registry,
-        &q.field,
-        &q.value,
-        q.after.as_deref(),
-        limit,
-        q.height,
-    )?;
+    let by = match (q.field.as_deref(), q.value.as_deref()) {
+        (Some(f), Some(v)) => Some((f, v)),
+        (None, None) => None,
+        _ => {
+            return Err(ApiError::bad_request(
+                "malformed",
+                "give both `field` and `value`, or neither (every record)",
+            ));
+        }
+    };
+    let page = backend.query_records(&registry, by, q.after.as_deref(), limit, q.height)?;
     Ok(Json(page).into_response())
 }
 

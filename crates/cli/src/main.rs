@@ -10,6 +10,7 @@ mod dev;
 mod keys;
 mod law;
 mod query;
+mod records;
 mod tx;
 
 use clap::{Parser, Subcommand};
@@ -44,9 +45,29 @@ enum Command {
     /// Work with bills: check, sign
     #[command(subcommand)]
     Law(law::LawCommand),
-    /// Read from a node: status, blocks, transactions, state, proofs
+    /// Read from a node: status, blocks, transactions, state, proofs, registries and records
     #[command(subcommand)]
     Query(query::QueryCommand),
+    /// Read protected records (or the read log) with a signed, short-lived read request
+    Read(records::ReadArgs),
+    /// The offline certificate of a registry record: its version, Merkle proof and the header
+    /// certified by the validators; check it with `govchain verify`
+    Certificate {
+        #[arg(long)]
+        registry: String,
+        #[arg(long)]
+        key: String,
+        /// Default: the latest certified height (one below the latest block)
+        #[arg(long)]
+        height: Option<u64>,
+        /// The file to write (default: REGISTRY-KEY.cert.json)
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
+    /// Export every record of a public registry as of a height (CSV or JSON lines)
+    Export(records::ExportArgs),
     /// Check a record certificate (from `govchain query certificate --out`) offline, against
     /// the validator set of the chain's genesis file
     Verify {
@@ -135,6 +156,23 @@ fn main() -> anyhow::Result<()> {
         Command::Tx(a) => tx::run(a),
         Command::Law(c) => law::run(c),
         Command::Query(c) => query::run(c),
+        Command::Read(a) => records::read(a),
+        Command::Export(a) => records::export(a),
+        Command::Certificate {
+            registry,
+            key,
+            height,
+            out,
+            node,
+        } => {
+            let out = out.unwrap_or_else(|| PathBuf::from(format!("{registry}-{key}.cert.json")));
+            query::run(query::QueryCommand::Certificate {
+                key: format!("record/{registry}/{key}"),
+                height,
+                out: Some(out),
+                node,
+            })
+        }
         Command::Proof(ProofCommand::Verify { file, root }) => query::verify_proof(&file, &root),
         Command::Verify { file, genesis } => query::verify_certificate(&file, &genesis),
         Command::Bench(c) => bench::run(c),

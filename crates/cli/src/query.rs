@@ -46,6 +46,44 @@ pub enum QueryCommand {
         #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
         node: String,
     },
+    /// The registries in force: fields, indexes, owning department, sensitivity, defining law
+    Registries {
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
+    /// A public record as of a height (default latest), with who wrote it under which law
+    Record {
+        registry: String,
+        key: String,
+        #[arg(long)]
+        height: Option<u64>,
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
+    /// Every version of a public record
+    History {
+        registry: String,
+        key: String,
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
+    /// Public records by a secondary index, a page at a time
+    Records {
+        registry: String,
+        #[arg(long)]
+        field: String,
+        #[arg(long)]
+        value: String,
+        /// The `next` of the previous page
+        #[arg(long)]
+        after: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long)]
+        height: Option<u64>,
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
     /// A Merkle proof of a key's value or absence at a height; --out saves it for
     /// `govchain proof verify`
     Proof {
@@ -72,6 +110,41 @@ pub fn run(cmd: QueryCommand) -> anyhow::Result<()> {
             QueryCommand::Status { node } => (node, "/v1/status".to_string(), None),
             QueryCommand::Block { height, node } => (node, format!("/v1/blocks/{height}"), None),
             QueryCommand::Tx { id, node } => (node, format!("/v1/tx/{id}"), None),
+            QueryCommand::Registries { node } => (node, "/v1/registries".to_string(), None),
+            QueryCommand::Record {
+                registry,
+                key,
+                height,
+                node,
+            } => (
+                node,
+                with_height(format!("/v1/records/{registry}/{key}"), height),
+                None,
+            ),
+            QueryCommand::History {
+                registry,
+                key,
+                node,
+            } => (node, format!("/v1/records/{registry}/{key}/history"), None),
+            QueryCommand::Records {
+                registry,
+                field,
+                value,
+                after,
+                limit,
+                height,
+                node,
+            } => {
+                let mut path =
+                    format!("/v1/records/{registry}?field={field}&value={value}&limit={limit}");
+                if let Some(a) = after {
+                    path.push_str(&format!("&after={a}"));
+                }
+                if let Some(h) = height {
+                    path.push_str(&format!("&height={h}"));
+                }
+                (node, path, None)
+            }
             QueryCommand::State { key, height, node } => {
                 (node, with_height(format!("/v1/state/{key}"), height), None)
             }
@@ -142,10 +215,14 @@ pub fn verify_certificate(file: &Path, genesis: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("the certificate in {} does not verify", file.display()))?;
     let key = String::from_utf8_lossy(&cert.proof.key);
     let signers = cert.commit.signatures.len();
+    let shown = |v: &[u8]| match govchain_execution::schema::json_view(&cert.proof.key, v) {
+        Some(json) => json.to_string(),
+        None => hex::encode(v),
+    };
     match &cert.proof.value {
         Some(v) => println!(
             "verified: `{key}` = {} at height {}, certified by block {} ({} of {} validators signed)",
-            hex::encode(v),
+            shown(v),
             cert.proof.height,
             cert.header.height,
             signers,

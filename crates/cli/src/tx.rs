@@ -29,6 +29,9 @@ pub struct TxArgs {
     /// Seconds to wait for the receipt
     #[arg(long, default_value_t = 30)]
     timeout: u64,
+    /// Act in this position (an official's), e.g. `pos-off-wang`
+    #[arg(long = "as")]
+    acting_as: Option<String>,
     #[command(subcommand)]
     payload: PayloadCommand,
 }
@@ -77,6 +80,49 @@ enum PayloadCommand {
         /// Sign here as a member: `MEMBER_ID=KEY_FILE`
         #[arg(long = "member")]
         members: Vec<String>,
+    },
+    /// Add a record to a registry: `--field NAME=VALUE` for each field
+    InsertRecord {
+        #[arg(long)]
+        registry: String,
+        #[arg(long)]
+        key: String,
+        #[arg(long = "field")]
+        fields: Vec<String>,
+    },
+    /// Set fields of a record (a new version; the others keep their values)
+    UpdateRecord {
+        #[arg(long)]
+        registry: String,
+        #[arg(long)]
+        key: String,
+        #[arg(long = "field")]
+        fields: Vec<String>,
+    },
+    /// Close a record (it stays readable, with every version)
+    CloseRecord {
+        #[arg(long)]
+        registry: String,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Appoint a person to a position: a JSON file with id, holder, department, title,
+    /// powers, jurisdiction, term_from and (optional) term_to
+    Appoint {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Suspend, reinstate or end a position from the next block on
+    SetPositionStatus {
+        #[arg(long)]
+        position: String,
+        /// active, suspended or ended
+        #[arg(long)]
+        status: String,
+        #[arg(long)]
+        reason: String,
     },
     /// Replace the validator set from a height on (the legislature's key signs)
     UpdateValidators {
@@ -193,6 +239,53 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
                 signatures: sigs,
             }
         }
+        PayloadCommand::InsertRecord {
+            registry,
+            key,
+            fields,
+        } => {
+            let def = crate::records::registry_def(&client, &registry).await?;
+            Payload::InsertRecord {
+                fields: crate::records::typed_fields(&def, &fields)?,
+                registry,
+                key,
+            }
+        }
+        PayloadCommand::UpdateRecord {
+            registry,
+            key,
+            fields,
+        } => {
+            let def = crate::records::registry_def(&client, &registry).await?;
+            Payload::UpdateRecord {
+                fields: crate::records::typed_fields(&def, &fields)?,
+                registry,
+                key,
+            }
+        }
+        PayloadCommand::CloseRecord {
+            registry,
+            key,
+            reason,
+        } => Payload::CloseRecord {
+            registry,
+            key,
+            reason,
+        },
+        PayloadCommand::Appoint { file } => Payload::Appoint {
+            position: crate::law::read_json(&file, "a position")?,
+        },
+        PayloadCommand::SetPositionStatus {
+            position,
+            status,
+            reason,
+        } => Payload::SetPositionStatus {
+            id: position,
+            status: serde_json::from_value(serde_json::Value::String(status.clone())).map_err(
+                |_| anyhow::anyhow!("`{status}` is not a status: use active, suspended or ended"),
+            )?,
+            reason,
+        },
         PayloadCommand::UpdateValidators {
             file,
             effective_height,
@@ -211,7 +304,7 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
         signer,
         nonce,
         valid_until: height.saturating_add(args.valid_for),
-        acting_as: None,
+        acting_as: args.acting_as,
         payload,
     };
     let tx = sign_tx(key.scheme(), &key, body);

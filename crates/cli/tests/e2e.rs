@@ -546,3 +546,212 @@ async fn a_bill_is_verified_against_the_live_laws_before_the_vote() {
         "denied by law `civil-registration-law` article `7`"
     );
 }
+
+/// Runs `govchain` and returns (success, stdout, stderr).
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = govchain(args);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registries_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("chain");
+    let node = DevNode::start(&home);
+    let url = node.url.as_str();
+    let key = |k: &str| {
+        home.join("keys")
+            .join(format!("{k}.json"))
+            .display()
+            .to_string()
+    };
+    let birth = |k: &str, region: &str| {
+        vec![
+            "tx".to_string(),
+            "--node".into(),
+            url.into(),
+            "--key".into(),
+            key("off-wang"),
+            "--as".into(),
+            "pos-off-wang".into(),
+            "insert-record".into(),
+            "--registry".into(),
+            "births".into(),
+            "--key".into(),
+            k.into(),
+            "--field".into(),
+            "child_name=Baby".into(),
+            "--field".into(),
+            "mother=cit-0001".into(),
+            "--field".into(),
+            "birth_date=2026-11-20".into(),
+            "--field".into(),
+            format!("region={region}"),
+        ]
+    };
+    // A registrar registers a birth in the district, and not outside it.
+    let b1 = birth("b-1", "110101");
+    let (ok, out, err) = run(&b1.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(ok, "{out}\n{err}");
+    let receipt: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(receipt["decided_by"]["law"], "civil-registration-law");
+    let b2 = birth("b-2", "110102");
+    let (ok, out, _) = run(&b2.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!ok);
+    assert!(
+        out.contains("denied by law `constitution` article `11`"),
+        "{out}"
+    );
+
+    // Public records, as of a height; protected ones only through a signed read.
+    let (ok, out, err) = run(&[
+        "query",
+        "record",
+        "organisations",
+        "org-0001",
+        "--node",
+        url,
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("\"representative\": \"cit-0011\""), "{out}");
+    let (ok, _, err) = run(&["query", "record", "persons", "cit-0001", "--node", url]);
+    assert!(!ok);
+    assert!(err.contains("read_request_required"), "{err}");
+    let (ok, out, err) = run(&[
+        "read",
+        "--key",
+        &key("cit-0001"),
+        "--purpose",
+        "my own record",
+        "--node",
+        url,
+        "record",
+        "persons",
+        "cit-0001",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("\"article\": \"5\""), "{out}");
+    let (ok, _, err) = run(&[
+        "read",
+        "--key",
+        &key("cit-0002"),
+        "--node",
+        url,
+        "record",
+        "persons",
+        "cit-0001",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("403 unauthorized"), "{err}");
+    let (ok, out, err) = run(&[
+        "read",
+        "--key",
+        &key("off-qian"),
+        "--as",
+        "pos-off-qian",
+        "--node",
+        url,
+        "audit",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("my own record"), "{out}");
+
+    // The dismissal of the licensing officer takes effect from the next block.
+    let (ok, out, err) = run(&[
+        "tx",
+        "--node",
+        url,
+        "--key",
+        &key("market-regulation"),
+        "set-position-status",
+        "--position",
+        "pos-off-chen",
+        "--status",
+        "ended",
+        "--reason",
+        "dismissed",
+    ]);
+    assert!(ok, "{out}\n{err}");
+    let (ok, out, _) = run(&[
+        "tx",
+        "--node",
+        url,
+        "--key",
+        &key("off-chen"),
+        "--as",
+        "pos-off-chen",
+        "insert-record",
+        "--registry",
+        "licences",
+        "--key",
+        "l-1",
+        "--field",
+        "organisation=org-0001",
+        "--field",
+        "activity=bakery",
+        "--field",
+        "region=110101",
+        "--field",
+        "valid_from=2026-12-01",
+        "--field",
+        "status=granted",
+    ]);
+    assert!(!ok);
+    assert!(
+        out.contains("denied by law `constitution` article `10`"),
+        "{out}"
+    );
+
+    // An offline certificate of a record, and an export as of a height.
+    let cert = dir.path().join("org.cert.json");
+    let (ok, _, err) = run(&[
+        "certificate",
+        "--registry",
+        "organisations",
+        "--key",
+        "org-0001",
+        "--out",
+        cert.to_str().unwrap(),
+        "--node",
+        url,
+    ]);
+    assert!(ok, "{err}");
+    let genesis = home.join("genesis.json");
+    let (ok, out, err) = run(&[
+        "verify",
+        cert.to_str().unwrap(),
+        "--genesis",
+        genesis.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("verified: `record/organisations/org-0001`")
+            && out.contains("Organisation 0001 Ltd"),
+        "{out}"
+    );
+    let (ok, out, err) = run(&[
+        "export",
+        "--registry",
+        "organisations",
+        "--height",
+        "1",
+        "--node",
+        url,
+    ]);
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 11, "{out}");
+    assert!(
+        lines[0].starts_with("key,name,region,representative,form,status,height,signer"),
+        "{out}"
+    );
+    assert!(
+        lines[1]
+            .starts_with("org-0001,Organisation 0001 Ltd,110101,cit-0011,company,active,0,genesis"),
+        "{out}"
+    );
+}

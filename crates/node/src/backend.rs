@@ -266,13 +266,12 @@ impl Backend for App {
     fn query_records(
         &self,
         registry: &str,
-        field: &str,
-        value: &str,
+        by: Option<(&str, &str)>,
         after: Option<&str>,
         limit: usize,
         height: Option<Height>,
     ) -> Result<govchain_api::RecordPage, BackendError> {
-        self.public_query(registry, field, value, after, limit, height)
+        self.public_query(registry, by, after, limit, height)
     }
 
     fn read(

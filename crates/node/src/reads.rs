@@ -150,18 +150,19 @@ impl App {
         self.history(registry, key)
     }
 
-    /// Public records by a secondary index.
+    /// Public records by a secondary index (`by`: field and value), or every record.
     pub fn public_query(
         &self,
         registry: &str,
-        field: &str,
-        value: &str,
+        by: Option<(&str, &str)>,
         after: Option<&str>,
         limit: usize,
         height: Option<Height>,
     ) -> Result<RecordPage, BackendError> {
         let reg = self.public(registry)?;
-        if !reg.def.indexes.iter().any(|i| i == field) {
+        if let Some((field, _)) = by
+            && !reg.def.indexes.iter().any(|i| i == field)
+        {
             return Err(bad(format!(
                 "registry `{registry}` has no index on `{field}`; its indexes: {}",
                 reg.def.indexes.join(", ")
@@ -177,7 +178,11 @@ impl App {
             Some(h) => h,
             None => self.head().height,
         };
-        let prefix = schema::index_prefix(registry, field, value);
+        // Index entries hold the record's key; records themselves are keyed `record/<r>/<key>`.
+        let (prefix, via_index) = match by {
+            Some((field, value)) => (schema::index_prefix(registry, field, value), true),
+            None => (schema::record_key(registry, ""), false),
+        };
         let after_key = after.map(|a| {
             let mut k = prefix.clone();
             k.extend_from_slice(a.as_bytes());
@@ -188,8 +193,12 @@ impl App {
             .scan(&prefix, after_key.as_deref(), limit.min(MAX_PAGE), Some(h))
             .map_err(unavailable)?;
         let mut records = Vec::new();
-        for (_, v) in page.items {
-            let key = String::from_utf8_lossy(&v.value).into_owned();
+        for (k, v) in page.items {
+            let key = if via_index {
+                String::from_utf8_lossy(&v.value).into_owned()
+            } else {
+                String::from_utf8_lossy(k.get(prefix.len()..).unwrap_or_default()).into_owned()
+            };
             if let Some(view) = self.view(registry, &key, Some(h))? {
                 records.push(view);
             }
@@ -199,8 +208,8 @@ impl App {
         });
         Ok(RecordPage {
             registry: registry.to_string(),
-            field: field.to_string(),
-            value: value.to_string(),
+            field: by.map(|(f, _)| f.to_string()),
+            value: by.map(|(_, v)| v.to_string()),
             height: h,
             records,
             next,

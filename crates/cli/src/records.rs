@@ -1,0 +1,253 @@
+//! Registries from the command line: typed fields for record transactions, signed reads,
+//! offline certificates of records, and exports as of a height.
+
+use crate::client::Client;
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use govchain_node::read_key_file;
+use govchain_types::{
+    FieldType, FieldValue, Fields, ReadRequest, ReadTarget, RegistryDef, SignedRead,
+};
+use serde_json::Value;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+/// The definition of `registry` in force, from the node.
+pub async fn registry_def(client: &Client, registry: &str) -> anyhow::Result<RegistryDef> {
+    let all = client.get("/v1/registries").await?.ok()?;
+    let found = all
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r.get("name").and_then(Value::as_str) == Some(registry))
+        .with_context(|| format!("no law in force defines a registry `{registry}`"))?;
+    serde_json::from_value(found.clone()).context("the node's registry definition")
+}
+
+/// `name=value` pairs typed by the registry's definition: numbers for integers, `true`/`false`
+/// for booleans, comma-separated codes for region sets, text for the rest.
+pub fn typed_fields(def: &RegistryDef, pairs: &[String]) -> anyhow::Result<Fields> {
+    let mut out = Fields::new();
+    for pair in pairs {
+        let (name, value) = pair
+            .split_once('=')
+            .with_context(|| format!("`{pair}`: write --field NAME=VALUE"))?;
+        let Some(f) = def.fields.iter().find(|f| f.name == name) else {
+            bail!(
+                "registry `{}` has no field `{name}`; its fields: {}",
+                def.name,
+                def.fields
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        };
+        let v = match f.ty {
+            FieldType::Integer { .. } => FieldValue::Integer(
+                value
+                    .parse()
+                    .with_context(|| format!("field `{name}` takes a whole number"))?,
+            ),
+            FieldType::Bool => FieldValue::Bool(
+                value
+                    .parse()
+                    .with_context(|| format!("field `{name}` takes true or false"))?,
+            ),
+            FieldType::Regions => FieldValue::List(
+                value
+                    .split(',')
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect(),
+            ),
+            _ => FieldValue::Text(value.to_string()),
+        };
+        out.insert(name.to_string(), v);
+    }
+    Ok(out)
+}
+
+#[derive(Args)]
+pub struct ReadArgs {
+    /// The reader's key file
+    #[arg(long)]
+    key: PathBuf,
+    /// The position the reader acts in, e.g. `pos-off-wang`
+    #[arg(long = "as")]
+    acting_as: Option<String>,
+    /// Why (recorded in the read log), e.g. a case number
+    #[arg(long, default_value = "")]
+    purpose: String,
+    #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+    node: String,
+    #[command(subcommand)]
+    target: ReadCommand,
+}
+
+#[derive(Subcommand)]
+enum ReadCommand {
+    /// One record, as of a height (default: the latest)
+    Record {
+        registry: String,
+        key: String,
+        #[arg(long)]
+        height: Option<u64>,
+    },
+    /// Every version of a record
+    History { registry: String, key: String },
+    /// The node's log of protected reads (auditors)
+    Audit {
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+}
+
+/// `govchain read`: a signed read request, answered and logged by the node.
+pub fn read(args: ReadArgs) -> anyhow::Result<()> {
+    tokio::runtime::Runtime::new()?.block_on(async move {
+        let key = read_key_file(&args.key)?;
+        let client = Client::new(&args.node)?;
+        let status = client.get("/v1/status").await?.ok()?;
+        let chain_id = status.get("chain_id").unwrap_or(&Value::Null)
+            .as_str()
+            .context("status has no chain id")?;
+        let height = status.get("height").unwrap_or(&Value::Null).as_u64().context("status has no height")?;
+        let target = match args.target {
+            ReadCommand::Record {
+                registry,
+                key,
+                height,
+            } => ReadTarget::Record {
+                registry,
+                key,
+                height,
+            },
+            ReadCommand::History { registry, key } => ReadTarget::History { registry, key },
+            ReadCommand::Audit { after, limit } => ReadTarget::Audit { after, limit },
+        };
+        let request = ReadRequest {
+            chain_id: chain_id.to_string(),
+            reader: key.public_key(),
+            acting_as: args.acting_as,
+            target,
+            valid_until: height.saturating_add(5),
+            nonce: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+                .unwrap_or(0),
+            purpose: args.purpose,
+        };
+        let signature = key.sign(&request.signing_bytes());
+        let body = serde_json::json!({
+            "read": hex::encode(govchain_types::encode(&SignedRead { request, signature }))
+        });
+        let answer = client.post_json("/v1/read", &body).await?.ok()?;
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+        Ok(())
+    })
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The registry, e.g. `organisations`
+    #[arg(long)]
+    registry: String,
+    /// As of this height (default: the latest)
+    #[arg(long)]
+    height: Option<u64>,
+    /// csv or json (one record per line)
+    #[arg(long, default_value = "csv")]
+    format: String,
+    /// Write here instead of standard output
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+    node: String,
+}
+
+fn csv_cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(","),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// `govchain export`: every record of a public registry as of a height, as CSV (the fields of
+/// the definition, then status, height and signer) or JSON lines.
+pub fn export(args: ExportArgs) -> anyhow::Result<()> {
+    if args.format != "csv" && args.format != "json" {
+        bail!("--format is csv or json");
+    }
+    tokio::runtime::Runtime::new()?.block_on(async move {
+        let client = Client::new(&args.node)?;
+        let def = registry_def(&client, &args.registry).await?;
+        let height = match args.height {
+            Some(h) => h,
+            None => client.get("/v1/status").await?.ok()?.get("height").cloned().unwrap_or_default()
+                .as_u64()
+                .context("status has no height")?,
+        };
+        let sink: Box<dyn std::io::Write> = match &args.out {
+            Some(f) => Box::new(
+                std::fs::File::create(f).with_context(|| format!("creating {}", f.display()))?,
+            ),
+            None => Box::new(std::io::stdout().lock()),
+        };
+        let mut json = std::io::BufWriter::new(sink);
+        let mut csv = (args.format == "csv").then(|| csv::Writer::from_writer(Vec::new()));
+        let names: Vec<&str> = def.fields.iter().map(|f| f.name.as_str()).collect();
+        if let Some(w) = csv.as_mut() {
+            let mut header = vec!["key"];
+            header.extend(&names);
+            header.extend(["status", "height", "signer"]);
+            w.write_record(&header)?;
+        }
+        let mut after: Option<String> = None;
+        let mut count = 0usize;
+        loop {
+            let mut path = format!("/v1/records/{}?height={height}&limit=100", args.registry);
+            if let Some(a) = &after {
+                path.push_str(&format!("&after={a}"));
+            }
+            let page = client.get(&path).await?.ok()?;
+            for r in page.get("records").and_then(Value::as_array).into_iter().flatten() {
+                count = count.saturating_add(1);
+                let Some(w) = csv.as_mut() else {
+                    writeln!(json, "{}", serde_json::to_string(r)?)?;
+                    continue;
+                };
+                let mut row = vec![csv_cell(r.get("key"))];
+                row.extend(names.iter().map(|n| csv_cell(r.get("fields").and_then(|f| f.get(*n)))));
+                row.push(csv_cell(r.get("status").and_then(|s| s.get("state"))));
+                row.push(csv_cell(r.get("height")));
+                row.push(csv_cell(r.get("written").and_then(|w| w.get("signer"))));
+                w.write_record(&row)?;
+            }
+            // Rows go out a page at a time.
+            if let Some(w) = csv.as_mut() {
+                w.flush()?;
+                json.write_all(w.get_ref())?;
+                *w = csv::Writer::from_writer(Vec::new());
+            }
+            match page.get("next").and_then(Value::as_str) {
+                Some(n) => after = Some(n.to_string()),
+                None => break,
+            }
+        }
+        json.flush()?;
+        eprintln!(
+            "exported {count} records of `{}` as of height {height}",
+            args.registry
+        );
+        Ok(())
+    })
+}
