@@ -25,6 +25,9 @@ pub struct TxRecord {
     pub tx: Tx,
     pub receipt: Receipt,
     pub block_hash: Hash,
+    /// The fields of protected records were left out of `tx` (read them with a signed read).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
 }
 
 /// A committed block with what certifies it and what it did.
@@ -36,6 +39,9 @@ pub struct BlockRecord {
     pub receipts: Vec<Receipt>,
     /// The state root after this block (certified by the next block's header).
     pub state_root_after: Hash,
+    /// The indexes of transactions whose protected record fields were left out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redacted: Vec<u32>,
 }
 
 /// The node at a glance.

@@ -7,6 +7,7 @@ mod bench_laws;
 mod chaos;
 mod client;
 mod dev;
+mod import;
 mod keys;
 mod law;
 mod query;
@@ -68,6 +69,9 @@ enum Command {
     },
     /// Export every record of a public registry as of a height (CSV or JSON lines)
     Export(records::ExportArgs),
+    /// Load a registry from a CSV or JSON-lines file: checked first (malformed rows named by
+    /// line), then sent as signed chunks, each loaded whole or not at all; resumable
+    Import(import::ImportArgs),
     /// Check a record certificate (from `govchain query certificate --out`) offline, against
     /// the validator set of the chain's genesis file
     Verify {
@@ -158,6 +162,7 @@ fn main() -> anyhow::Result<()> {
         Command::Query(c) => query::run(c),
         Command::Read(a) => records::read(a),
         Command::Export(a) => records::export(a),
+        Command::Import(a) => import::run(a),
         Command::Certificate {
             registry,
             key,

@@ -111,10 +111,16 @@ pub fn read(args: ReadArgs) -> anyhow::Result<()> {
         let key = read_key_file(&args.key)?;
         let client = Client::new(&args.node)?;
         let status = client.get("/v1/status").await?.ok()?;
-        let chain_id = status.get("chain_id").unwrap_or(&Value::Null)
+        let chain_id = status
+            .get("chain_id")
+            .unwrap_or(&Value::Null)
             .as_str()
             .context("status has no chain id")?;
-        let height = status.get("height").unwrap_or(&Value::Null).as_u64().context("status has no height")?;
+        let height = status
+            .get("height")
+            .unwrap_or(&Value::Null)
+            .as_u64()
+            .context("status has no height")?;
         let target = match args.target {
             ReadCommand::Record {
                 registry,
@@ -192,7 +198,13 @@ pub fn export(args: ExportArgs) -> anyhow::Result<()> {
         let def = registry_def(&client, &args.registry).await?;
         let height = match args.height {
             Some(h) => h,
-            None => client.get("/v1/status").await?.ok()?.get("height").cloned().unwrap_or_default()
+            None => client
+                .get("/v1/status")
+                .await?
+                .ok()?
+                .get("height")
+                .cloned()
+                .unwrap_or_default()
                 .as_u64()
                 .context("status has no height")?,
         };
@@ -219,14 +231,23 @@ pub fn export(args: ExportArgs) -> anyhow::Result<()> {
                 path.push_str(&format!("&after={a}"));
             }
             let page = client.get(&path).await?.ok()?;
-            for r in page.get("records").and_then(Value::as_array).into_iter().flatten() {
+            for r in page
+                .get("records")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 count = count.saturating_add(1);
                 let Some(w) = csv.as_mut() else {
                     writeln!(json, "{}", serde_json::to_string(r)?)?;
                     continue;
                 };
                 let mut row = vec![csv_cell(r.get("key"))];
-                row.extend(names.iter().map(|n| csv_cell(r.get("fields").and_then(|f| f.get(*n)))));
+                row.extend(
+                    names
+                        .iter()
+                        .map(|n| csv_cell(r.get("fields").and_then(|f| f.get(*n)))),
+                );
                 row.push(csv_cell(r.get("status").and_then(|s| s.get("state"))));
                 row.push(csv_cell(r.get("height")));
                 row.push(csv_cell(r.get("written").and_then(|w| w.get("signer"))));

@@ -755,3 +755,118 @@ async fn registries_from_the_command_line() {
         "{out}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_is_checked_first_loaded_in_whole_chunks_and_resumable() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("chain");
+    let node = DevNode::start(&home);
+    let url = node.url.as_str();
+    let key = |k: &str| {
+        home.join("keys")
+            .join(format!("{k}.json"))
+            .display()
+            .to_string()
+    };
+    let csv = dir.path().join("persons.csv");
+    let write = |n: usize, bad: Option<(usize, &str)>| {
+        let mut text = String::from("key,name,birth_date,region,household,status\n");
+        for i in 1..=n {
+            let date = match bad {
+                Some((at, d)) if at == i => d.to_string(),
+                _ => "1990-05-17".to_string(),
+            };
+            let household = if i == 1500 { "hh-0001" } else { "" };
+            text.push_str(&format!(
+                "p-{i:06},Person {i},{date},110101,{household},living\n"
+            ));
+        }
+        std::fs::write(&csv, text).unwrap();
+    };
+    let key_ca = key("civil-affairs");
+    let import = |extra: &[&str]| {
+        let mut a = vec![
+            "import",
+            "--registry",
+            "persons",
+            csv.to_str().unwrap(),
+            "--key",
+            &key_ca,
+            "--node",
+            url,
+        ];
+        a.extend(extra);
+        run(&a)
+    };
+    // A malformed row: named by its line, nothing sent.
+    write(2000, Some((500, "1990-02-30")));
+    let (ok, _, err) = import(&[]);
+    assert!(!ok);
+    assert!(
+        err.contains("persons.csv:501: field `birth_date` takes a date YYYY-MM-DD"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was sent"), "{err}");
+    // Another department may not load persons: the chain refuses the first chunk.
+    write(2000, None);
+    let state = dir.path().join("persons.csv.import-state.json");
+    let (ok, _, err) = run(&[
+        "import",
+        "--registry",
+        "persons",
+        csv.to_str().unwrap(),
+        "--key",
+        &key("market-regulation"),
+        "--node",
+        url,
+    ]);
+    assert!(!ok);
+    assert!(err.contains("unauthorized"), "{err}");
+    std::fs::remove_file(&state).unwrap();
+    // The ministry loads them, a chunk at a time.
+    let (ok, _, err) = import(&["--in-flight", "4"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("loaded 2000 records"), "{err}");
+    let saved: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(saved["committed_rows"], 2000);
+    // More rows in the file: a second run continues after the last committed one.
+    write(2600, None);
+    let (ok, _, err) = import(&[]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("loaded 600 records") && err.contains("2600 in all"),
+        "{err}"
+    );
+    // A row the chain refuses (a household that does not exist) stops the import at its line;
+    // the chunk before it stays, the chunk with it is not loaded.
+    let mut text = std::fs::read_to_string(&csv).unwrap();
+    text.push_str("p-009999,Late Person,1990-05-17,110101,hh-nope,living\n");
+    std::fs::write(&csv, text).unwrap();
+    let (ok, _, err) = import(&[]);
+    assert!(!ok);
+    assert!(
+        err.contains("persons.csv:2602:") && err.contains("no record `hh-nope`"),
+        "{err}"
+    );
+    // The loaded records are protected: raw state reads are refused, a registrar reads one.
+    let c = Client::new(url);
+    let (status, _) = c.get("/v1/state/record/persons/p-000001").await;
+    assert_eq!(status, 403);
+    let (ok, out, err) = run(&[
+        "read",
+        "--key",
+        &key("off-wang"),
+        "--as",
+        "pos-off-wang",
+        "--node",
+        url,
+        "record",
+        "persons",
+        "p-002600",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Person 2600"), "{out}");
+    // Blocks do not show protected fields.
+    let (_, block) = c.get("/v1/blocks/latest").await;
+    assert!(!block.to_string().contains("Person 2600"));
+}

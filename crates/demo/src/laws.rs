@@ -283,6 +283,12 @@ fn civil_registration_law_text() -> LawPackage {
                 r#"forbid (principal is Department, action == Action::"insert", resource is Record)
                    when { resource.registry == "births" };"#,
             ),
+            permit(
+                "9",
+                "the Ministry of Civil Affairs loads the initial registers of persons and households",
+                r#"permit (principal is Department, action == Action::"import", resource is Registry)
+                   when { principal in Department::"civil-affairs" && ["persons", "households"].contains(resource.name) };"#,
+            ),
             algorithm(
                 "8",
                 "a birth is decided automatically when the notification and the parents' records agree",
@@ -388,6 +394,12 @@ fn business_licence_law_text() -> LawPackage {
                 "an organisation reads the records about it",
                 r#"permit (principal is Organisation, action == Action::"read", resource is Record)
                    when { principal in resource.subject };"#,
+            ),
+            permit(
+                "6",
+                "market regulation loads the initial registers of organisations and licences",
+                r#"permit (principal is Department, action == Action::"import", resource is Registry)
+                   when { principal in Department::"market-regulation" && ["organisations", "licences"].contains(resource.name) };"#,
             ),
             algorithm(
                 "5",

@@ -315,3 +315,73 @@ fn departments_inherit_from_the_departments_registry() {
         Some(&FieldValue::List(vec!["110101".into()]))
     );
 }
+
+fn person(n: u32, region: &str) -> ImportedRecord {
+    ImportedRecord {
+        key: format!("imp-{n:06}"),
+        fields: fields(&[
+            ("name", "Imported Person"),
+            ("birth_date", "1990-01-01"),
+            ("region", region),
+            ("status", "living"),
+        ]),
+    }
+}
+
+#[test]
+fn an_import_chunk_loads_whole_or_not_at_all() {
+    let mut chain = Chain::new();
+    let import = |records: Vec<ImportedRecord>| Payload::ImportRecords {
+        registry: "persons".into(),
+        records,
+    };
+    // One malformed record (a bad region) in the middle: the chunk is refused, naming it, and
+    // nothing of it is loaded.
+    let mut bad = (0..10).map(|n| person(n, "110101")).collect::<Vec<_>>();
+    bad[6] = person(6, "11010");
+    let r = chain.run("civil-affairs", None, import(bad));
+    assert_eq!(r.code.as_deref(), Some("invalid_record"), "{:?}", r.error);
+    assert!(
+        r.error
+            .as_deref()
+            .unwrap()
+            .starts_with("record 6 (`imp-000006`)"),
+        "{:?}",
+        r.error
+    );
+    assert!(
+        schema::record(&chain.state, "persons", "imp-000000")
+            .unwrap()
+            .is_none()
+    );
+    // A key twice in one chunk is refused too.
+    let r = chain.run(
+        "civil-affairs",
+        None,
+        import(vec![person(1, "110101"), person(1, "110102")]),
+    );
+    assert_eq!(r.code.as_deref(), Some("invalid_record"), "{:?}", r.error);
+    // Another department may not load persons.
+    let r = chain.run("market-regulation", None, import(vec![person(1, "110101")]));
+    assert_eq!(r.code.as_deref(), Some("unauthorized"), "{:?}", r.error);
+    // The ministry loads a good chunk, under the article that allows it.
+    let good = (0..10).map(|n| person(n, "110102")).collect::<Vec<_>>();
+    let r = chain.run("civil-affairs", None, import(good));
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    assert_eq!(cited(&r), "civil-registration-law/9");
+    let p = schema::record(&chain.state, "persons", "imp-000009")
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.written.signer.as_str(), "civil-affairs");
+    assert!(
+        govchain_execution::State::get(
+            &chain.state,
+            &schema::index_key("persons", "region", "110102", "imp-000009")
+        )
+        .unwrap()
+        .is_some()
+    );
+    // Loading it again is refused: the records exist.
+    let r = chain.run("civil-affairs", None, import(vec![person(3, "110102")]));
+    assert_eq!(r.code.as_deref(), Some("invalid_record"));
+}

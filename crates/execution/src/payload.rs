@@ -108,5 +108,8 @@ pub(crate) fn execute_payload(
         Payload::SetPositionStatus { id, status, reason } => {
             crate::positions::set_status(tx, ctx, signer, id, *status, reason)
         }
+        Payload::ImportRecords { registry, records } => {
+            crate::registry::import_records(tx, ctx, signer, registry, records)
+        }
     }
 }

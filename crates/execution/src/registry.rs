@@ -73,9 +73,10 @@ fn decimal_ok(s: &str, scale: u8) -> bool {
     int_ok && frac_ok
 }
 
-/// Checks one value against its field; returns it normalised (region sets sorted).
+/// Checks one value against its field; returns it normalised (region sets sorted). Without a
+/// state (`None`: offline, e.g. before an import), references are checked for form only.
 fn check_value(
-    state: &dyn State,
+    state: Option<&dyn State>,
     f: &FieldDef,
     v: &FieldValue,
 ) -> Result<std::result::Result<FieldValue, String>> {
@@ -154,6 +155,9 @@ fn check_value(
                         }
                         _ => None,
                     };
+                    let Some(state) = state else {
+                        return Ok(Ok(v.clone()));
+                    };
                     match schema::principal(state, &id)? {
                         Some(p) if want.is_none_or(|k| k == p.kind) => {}
                         Some(_) | None => {
@@ -170,7 +174,11 @@ fn check_value(
                     }
                 }
                 RefTarget::Record { registry } => {
-                    if !key_ok(t) || schema::record(state, registry, t)?.is_none() {
+                    let missing = match state {
+                        Some(state) => schema::record(state, registry, t)?.is_none(),
+                        None => false,
+                    };
+                    if !key_ok(t) || missing {
                         return Ok(Err(format!(
                             "field `{}`: there is no record `{t}` in registry `{registry}`",
                             f.name
@@ -198,6 +206,24 @@ fn check_value(
 /// field known, of its type, every required field present after the merge.
 pub fn check_fields(
     state: &dyn State,
+    def: &RegistryDef,
+    base: Option<&Fields>,
+    fields: &Fields,
+) -> Result<std::result::Result<Fields, String>> {
+    check_fields_with(Some(state), def, base, fields)
+}
+
+/// [`check_fields`] without state: every type and required field, references for form only —
+/// what a client checks before it sends an import.
+pub fn check_fields_offline(
+    def: &RegistryDef,
+    fields: &Fields,
+) -> std::result::Result<Fields, String> {
+    check_fields_with(None, def, None, fields).unwrap_or_else(|e| Err(e.to_string()))
+}
+
+fn check_fields_with(
+    state: Option<&dyn State>,
     def: &RegistryDef,
     base: Option<&Fields>,
     fields: &Fields,
@@ -421,4 +447,97 @@ pub(crate) fn write_record(
 /// Whether `registry` names a registry (for reads: it may no longer be in force).
 pub fn registry_name_ok(registry: &str) -> bool {
     name_ok(registry)
+}
+
+/// A registry as a whole, as the resource of `import`.
+pub fn registry_entity(def: &RegistryDef) -> EntityData {
+    EntityData::new(EntityRef::new("Registry", def.name.as_str()))
+        .attr("name", Value::str(def.name.as_str()))
+        .attr("department", Value::str(def.department.to_string()))
+        .attr("sensitivity", Value::str(def.sensitivity.name()))
+}
+
+/// Most records in one import chunk.
+pub const MAX_IMPORT_CHUNK: usize = 10_000;
+
+/// Loads a chunk of new records: the laws decide once for the registry (`import`), then every
+/// record is checked; one bad record refuses the whole chunk, naming it by its index.
+pub(crate) fn import_records(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    signer: &Signer,
+    registry: &str,
+    records: &[govchain_types::ImportedRecord],
+) -> Result<std::result::Result<Vec<Event>, TxError>> {
+    let Some(RegistryInForce { def, law, version }) = ctx.registries.get(registry) else {
+        return Ok(Err(unknown_registry(registry)));
+    };
+    if records.is_empty() || records.len() > MAX_IMPORT_CHUNK {
+        return Ok(Err(TxError::new(
+            "invalid_import",
+            format!("an import chunk holds 1 to {MAX_IMPORT_CHUNK} records"),
+        )));
+    }
+    let act = Action::Record {
+        action: "import",
+        resource: registry_entity(def),
+    };
+    if let Err(e) = authorize(tx, ctx, signer, &act)? {
+        return Ok(Err(e));
+    }
+    let written = written_by(ctx, signer);
+    for (i, r) in records.iter().enumerate() {
+        let fail = |m: String| {
+            Ok(Err(TxError::new(
+                "invalid_record",
+                format!(
+                    "record {i} (`{}`): {m}; nothing of this chunk was loaded",
+                    r.key
+                ),
+            )))
+        };
+        if !key_ok(&r.key)
+            || (def.principals.is_some() && PrincipalId::new(r.key.as_str()).is_err())
+        {
+            return fail("not a record key: 1 to 64 letters, digits, `-`, `_` and `.`".into());
+        }
+        // Earlier records of this chunk are in the overlay already, so a key twice is caught.
+        if schema::record(tx, registry, &r.key)?.is_some() {
+            return fail(format!("registry `{registry}` already has it"));
+        }
+        let fields = match check_fields(tx, def, None, &r.fields)? {
+            Ok(f) => f,
+            Err(e) => return fail(e),
+        };
+        for k in index_keys(def, &r.key, &fields) {
+            tx.put(k, r.key.as_bytes().to_vec());
+        }
+        let version = RecordVersion {
+            fields,
+            status: RecordStatus::Active,
+            law: law.clone(),
+            law_version: *version,
+            written: written.clone(),
+            citation: tx.citation.clone(),
+        };
+        tx.put(
+            schema::record_key(registry, &r.key),
+            schema::value(&version),
+        );
+    }
+    Ok(Ok(vec![event(
+        "records_imported",
+        &[
+            ("registry", registry.to_string()),
+            ("count", records.len().to_string()),
+            (
+                "first",
+                records.first().map(|r| r.key.clone()).unwrap_or_default(),
+            ),
+            (
+                "last",
+                records.last().map(|r| r.key.clone()).unwrap_or_default(),
+            ),
+        ],
+    )]))
 }

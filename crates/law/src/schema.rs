@@ -159,6 +159,13 @@ impl SchemaModel {
                 ],
                 false,
             ),
+            // A registry as a whole, as the resource of `import` (the initial load).
+            entity(
+                "Registry",
+                &[],
+                &[("name", s()), ("department", s()), ("sensitivity", s())],
+                false,
+            ),
             // A node's log of protected reads, as the resource of `audit`.
             entity("AuditLog", &[], &[], false),
             // A law-making body: legislature, council or department.
@@ -239,6 +246,7 @@ impl SchemaModel {
         actions.extend(action(&["transfer"], &all, &["Account"]));
         actions.extend(action(&["freeze", "unfreeze"], &["Official"], &["Account"]));
         actions.extend(action(&["audit"], &all, &["AuditLog"]));
+        actions.extend(action(&["import"], &all, &["Registry"]));
         actions.extend(action(
             &["appoint", "set-position-status"],
             &["Department", "Official", "Legislature"],

@@ -57,10 +57,12 @@ impl Backend for App {
             .receipt(id)
             .map_err(unavailable)?
             .ok_or_else(|| unavailable(format!("receipt of `{id}` missing")))?;
+        let (tx, redacted) = self.redact(tx);
         Ok(Some(TxRecord {
             tx,
             receipt,
             block_hash: store.block_hash(height).map_err(unavailable)?,
+            redacted,
         }))
     }
 
@@ -71,10 +73,19 @@ impl Backend for App {
             Err(e) => return Err(e),
         };
         let store = self.store();
-        let Some(block) = store.block(h).map_err(unavailable)? else {
+        let Some(mut block) = store.block(h).map_err(unavailable)? else {
             return Ok(None);
         };
+        let mut redacted = Vec::new();
+        for (i, tx) in (0u32..).zip(block.txs.iter_mut()) {
+            let (shown, hidden) = self.redact(tx.clone());
+            if hidden {
+                *tx = shown;
+                redacted.push(i);
+            }
+        }
         Ok(Some(BlockRecord {
+            redacted,
             hash: store.block_hash(h).map_err(unavailable)?,
             certificate: store.certificate(h).map_err(unavailable)?,
             receipts: store.receipts(h).map_err(unavailable)?,
@@ -84,11 +95,13 @@ impl Backend for App {
     }
 
     fn state(&self, key: &[u8], height: Option<Height>) -> Result<Option<Versioned>, BackendError> {
+        self.check_raw_access(key)?;
         let h = self.check_height(height)?;
         self.store().get(key, Some(h)).map_err(unavailable)
     }
 
     fn proof(&self, key: &[u8], height: Option<Height>) -> Result<StateProof, BackendError> {
+        self.check_raw_access(key)?;
         let h = self.check_height(height)?;
         self.store().proof(key, h).map_err(unavailable)
     }
@@ -98,6 +111,7 @@ impl Backend for App {
         key: &[u8],
         height: Option<Height>,
     ) -> Result<RecordCertificate, BackendError> {
+        self.check_raw_access(key)?;
         let latest = self.head().height;
         let h = match height {
             Some(h) => h,

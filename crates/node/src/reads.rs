@@ -50,6 +50,54 @@ impl App {
             .collect())
     }
 
+    /// Raw state reads (`/v1/state`, proofs, certificates) of records and index entries serve
+    /// public registries only: protected data goes through signed reads.
+    pub fn check_raw_access(&self, key: &[u8]) -> Result<(), BackendError> {
+        let text = String::from_utf8_lossy(key);
+        let registry = text
+            .strip_prefix("record/")
+            .or_else(|| text.strip_prefix("index/"))
+            .and_then(|rest| rest.split('/').next());
+        match registry {
+            Some(name) => match self.public(name) {
+                // A registry no longer in force is read like a protected one.
+                Err(BackendError::NotFound(_)) => Err(BackendError::Forbidden(
+                    "read_request_required",
+                    format!("`{name}` is not a public registry in force"),
+                )),
+                other => other.map(|_| ()),
+            },
+            None => Ok(()),
+        }
+    }
+
+    /// A transaction as the API shows it: the fields of records of registries that are not
+    /// public are left out (`true` if any were).
+    pub fn redact(&self, mut tx: govchain_types::Tx) -> (govchain_types::Tx, bool) {
+        use govchain_types::Payload;
+        let registry = match &tx.body.payload {
+            Payload::InsertRecord { registry, .. }
+            | Payload::UpdateRecord { registry, .. }
+            | Payload::ImportRecords { registry, .. } => registry.clone(),
+            _ => return (tx, false),
+        };
+        if self.public(&registry).is_ok() {
+            return (tx, false);
+        }
+        match &mut tx.body.payload {
+            Payload::InsertRecord { fields, .. } | Payload::UpdateRecord { fields, .. } => {
+                fields.clear();
+            }
+            Payload::ImportRecords { records, .. } => {
+                for r in records {
+                    r.fields.clear();
+                }
+            }
+            _ => {}
+        }
+        (tx, true)
+    }
+
     fn registry(&self, name: &str) -> Result<RegistryInForce, BackendError> {
         let state = self.state();
         let next = self.head().height.saturating_add(1);

@@ -35,7 +35,7 @@ pub use registry::{
     ReadAudit, ReadRequest, ReadTarget, RecordStatus, RefTarget, RegistryDef, Sensitivity,
     SignedRead, WrittenBy,
 };
-pub use tx::{Payload, Tx, TxBody};
+pub use tx::{ImportedRecord, Payload, Tx, TxBody};
 pub use writes::{Write, WriteSet};
 
 /// Block height. Height 0 is the genesis state; the first block is height 1.

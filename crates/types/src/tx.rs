@@ -71,6 +71,19 @@ pub enum Payload {
         status: PositionStatus,
         reason: String,
     },
+    /// Loads a chunk of new records into a registry (初始注册登记): all of them, or — if any
+    /// one is malformed or exists — none.
+    ImportRecords {
+        registry: String,
+        records: Vec<ImportedRecord>,
+    },
+}
+
+/// One record of an import chunk.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ImportedRecord {
+    pub key: String,
+    pub fields: Fields,
 }
 
 impl Payload {
@@ -87,6 +100,7 @@ impl Payload {
             Payload::CloseRecord { .. } => "close_record",
             Payload::Appoint { .. } => "appoint",
             Payload::SetPositionStatus { .. } => "set_position_status",
+            Payload::ImportRecords { .. } => "import_records",
         }
     }
 }
