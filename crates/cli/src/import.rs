@@ -40,6 +40,9 @@ pub struct ImportArgs {
     /// Act in this position, if the laws give the import to an official
     #[arg(long = "as")]
     acting_as: Option<String>,
+    /// Act for this organisation, as its representative, e.g. `org-0001`
+    #[arg(long = "for")]
+    for_org: Option<String>,
     /// Chunks in flight at once
     #[arg(long, default_value_t = 16)]
     in_flight: usize,
@@ -351,6 +354,7 @@ async fn run_async(args: ImportArgs) -> anyhow::Result<()> {
         .context("status has no chain id")?
         .to_string();
     let signer = key.public_key();
+    let acting = crate::records::acting(args.acting_as.clone(), args.for_org.clone())?;
     let mut nonce = {
         let a = client.get(&format!("/v1/state/nonce/{signer}")).await?;
         if a.status == reqwest::StatusCode::NOT_FOUND {
@@ -411,7 +415,7 @@ async fn run_async(args: ImportArgs) -> anyhow::Result<()> {
                 signer: signer.clone(),
                 nonce,
                 valid_until: height.saturating_add(500),
-                acting_as: args.acting_as.clone(),
+                acting_as: acting.clone(),
                 payload: Payload::ImportRecords {
                     registry: def.name.clone(),
                     records,

@@ -12,6 +12,21 @@ use serde_json::Value;
 use std::io::Write as _;
 use std::path::PathBuf;
 
+/// In whose name a command acts: `--as POSITION` or `--for ORGANISATION`.
+pub fn acting(
+    position: Option<String>,
+    organisation: Option<String>,
+) -> anyhow::Result<Option<govchain_types::Acting>> {
+    Ok(match (position, organisation) {
+        (Some(p), None) => Some(govchain_types::Acting::Position(p)),
+        (None, Some(o)) => Some(govchain_types::Acting::Organisation(
+            govchain_types::PrincipalId::new(o)?,
+        )),
+        (None, None) => None,
+        (Some(_), Some(_)) => bail!("act --as a position or --for an organisation, not both"),
+    })
+}
+
 /// The definition of `registry` in force, from the node.
 pub async fn registry_def(client: &Client, registry: &str) -> anyhow::Result<RegistryDef> {
     let all = client.get("/v1/registries").await?.ok()?;
@@ -76,6 +91,9 @@ pub struct ReadArgs {
     /// The position the reader acts in, e.g. `pos-off-wang`
     #[arg(long = "as")]
     acting_as: Option<String>,
+    /// Act for this organisation, as its representative, e.g. `org-0001`
+    #[arg(long = "for")]
+    for_org: Option<String>,
     /// Why (recorded in the read log), e.g. a case number
     #[arg(long, default_value = "")]
     purpose: String,
@@ -137,7 +155,7 @@ pub fn read(args: ReadArgs) -> anyhow::Result<()> {
         let request = ReadRequest {
             chain_id: chain_id.to_string(),
             reader: key.public_key(),
-            acting_as: args.acting_as,
+            acting_as: acting(args.acting_as, args.for_org)?,
             target,
             valid_until: height.saturating_add(5),
             nonce: std::time::SystemTime::now()

@@ -32,6 +32,9 @@ pub struct TxArgs {
     /// Act in this position (an official's), e.g. `pos-off-wang`
     #[arg(long = "as")]
     acting_as: Option<String>,
+    /// Act for this organisation, as its representative, e.g. `org-0001`
+    #[arg(long = "for")]
+    for_org: Option<String>,
     #[command(subcommand)]
     payload: PayloadCommand,
 }
@@ -304,7 +307,7 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
         signer,
         nonce,
         valid_until: height.saturating_add(args.valid_for),
-        acting_as: args.acting_as,
+        acting_as: crate::records::acting(args.acting_as, args.for_org)?,
         payload,
     };
     let tx = sign_tx(key.scheme(), &key, body);

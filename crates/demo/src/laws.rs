@@ -50,6 +50,7 @@ fn registry(
         principals: None,
         jurisdiction_field: None,
         parent_field: None,
+        representative_field: None,
     }
 }
 
@@ -326,6 +327,7 @@ pub fn business_licence_law() -> LawPackage {
         &["region", "representative"],
     );
     organisations.principals = Some(PrincipalKind::Organisation);
+    organisations.representative_field = Some("representative".into());
     let licences = about(
         registry(
             "licences",
@@ -359,8 +361,23 @@ pub fn business_licence_law() -> LawPackage {
         ),
         "organisation",
     );
+    let applications = about(
+        registry(
+            "licence-applications",
+            "Applications for business licences",
+            "market-regulation",
+            Sensitivity::Protected,
+            vec![
+                field("organisation", reference(RefTarget::Organisation), true),
+                field("activity", text(200), true),
+                field("region", FieldType::Region, true),
+            ],
+            &["organisation"],
+        ),
+        "organisation",
+    );
     LawPackage {
-        registries: vec![organisations, licences, sanctions],
+        registries: vec![organisations, licences, sanctions, applications],
         ..business_licence_law_text()
     }
 }
@@ -394,6 +411,18 @@ fn business_licence_law_text() -> LawPackage {
                 "an organisation reads the records about it",
                 r#"permit (principal is Organisation, action == Action::"read", resource is Record)
                    when { principal in resource.subject };"#,
+            ),
+            permit(
+                "7",
+                "an organisation, through its representative, applies for a licence and reads its applications",
+                r#"permit (principal is Organisation, action in [Action::"insert", Action::"read"], resource is Record)
+                   when { resource.registry == "licence-applications" && principal in resource.subject };"#,
+            ),
+            permit(
+                "8",
+                "licensing officers read the applications",
+                r#"permit (principal is Official, action == Action::"read", resource is Record)
+                   when { resource.registry == "licence-applications" && principal.powers.contains("grant-licence") };"#,
             ),
             permit(
                 "6",

@@ -84,7 +84,7 @@ impl Chain {
             signer: key(who).public_key(),
             nonce: *nonce,
             valid_until: self.height + 10,
-            acting_as: position.map(str::to_string),
+            acting_as: position.map(|p| Acting::Position(p.to_string())),
             payload,
         };
         let vtx = verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, &key(who), body)).unwrap();
@@ -384,4 +384,90 @@ fn an_import_chunk_loads_whole_or_not_at_all() {
     // Loading it again is refused: the records exist.
     let r = chain.run("civil-affairs", None, import(vec![person(3, "110102")]));
     assert_eq!(r.code.as_deref(), Some("invalid_record"));
+}
+
+#[test]
+fn an_organisation_acts_through_its_representative() {
+    let mut chain = Chain::new();
+    let apply = |key: &str| {
+        insert(
+            "licence-applications",
+            key,
+            &[
+                ("organisation", "org-0001"),
+                ("activity", "bakery"),
+                ("region", "110101"),
+            ],
+        )
+    };
+    let for_org = |chain: &mut Chain, who: &str, org: &str, p: Payload| {
+        chain.height += 1;
+        let nonce = chain.nonces.entry(who.to_string()).or_default();
+        let body = TxBody {
+            chain_id: CHAIN.into(),
+            signer: key(who).public_key(),
+            nonce: *nonce,
+            valid_until: chain.height + 10,
+            acting_as: Some(Acting::Organisation(govchain_demo::id(org))),
+            payload: p,
+        };
+        let vtx = verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, &key(who), body)).unwrap();
+        let out = apply_block(&chain.state, &header(chain.height), &[vtx], &chain.laws).unwrap();
+        chain.state.apply(&out.writes);
+        let r = out.receipts[0].clone();
+        if r.status != TxStatus::Rejected {
+            *nonce += 1;
+        }
+        r
+    };
+    // cit-0011 represents org-0001 (its registry record says so); cit-0012 does not.
+    let r = for_org(&mut chain, "cit-0011", "org-0001", apply("a-1"));
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    assert_eq!(cited(&r), "business-licence-law/7");
+    let rec = schema::record(&chain.state, "licence-applications", "a-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(rec.written.signer.as_str(), "cit-0011");
+    assert_eq!(
+        rec.written.organisation.as_ref().map(|o| o.as_str()),
+        Some("org-0001")
+    );
+    let r = for_org(&mut chain, "cit-0012", "org-0001", apply("a-2"));
+    assert_eq!(
+        r.code.as_deref(),
+        Some("not_representative"),
+        "{:?}",
+        r.error
+    );
+    // In their own name the representative may not apply for the organisation.
+    let r = chain.run("cit-0011", None, apply("a-3"));
+    assert_eq!(r.code.as_deref(), Some("unauthorized"), "{:?}", r.error);
+    // An organisation applies only for itself.
+    let other = insert(
+        "licence-applications",
+        "a-4",
+        &[
+            ("organisation", "org-0002"),
+            ("activity", "bakery"),
+            ("region", "110101"),
+        ],
+    );
+    let r = for_org(&mut chain, "cit-0011", "org-0001", other);
+    assert_eq!(r.code.as_deref(), Some("unauthorized"), "{:?}", r.error);
+    // A new representative takes over from the next block: market regulation updates the
+    // organisation's record.
+    let r = chain.run(
+        "off-chen",
+        Some("pos-off-chen"),
+        Payload::UpdateRecord {
+            registry: "organisations".into(),
+            key: "org-0001".into(),
+            fields: fields(&[("representative", "cit-0012")]),
+        },
+    );
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    let r = for_org(&mut chain, "cit-0011", "org-0001", apply("a-5"));
+    assert_eq!(r.code.as_deref(), Some("not_representative"));
+    let r = for_org(&mut chain, "cit-0012", "org-0001", apply("a-5"));
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
 }

@@ -179,11 +179,13 @@ fn check_envelope(
         });
     };
     // An official acts in a position the signer holds; whether it still lets them act (status,
-    // term) is for the laws to say.
-    let position = match &body.acting_as {
-        None => None,
-        Some(id) => match schema::position(state, id)? {
-            Some(p) if p.position.holder == key_record.principal => Some(p),
+    // term) is for the laws to say. A representative acts for the organisation whose record
+    // names them.
+    let (mut position, mut organisation) = (None, None);
+    match &body.acting_as {
+        None => {}
+        Some(govchain_types::Acting::Position(id)) => match schema::position(state, id)? {
+            Some(p) if p.position.holder == key_record.principal => position = Some(p),
             Some(_) => {
                 return Ok(Err(TxError::new(
                     "not_holder",
@@ -197,11 +199,28 @@ fn check_envelope(
                 )));
             }
         },
-    };
+        Some(govchain_types::Acting::Organisation(org)) => {
+            match crate::registry::representative(state, ctx.registries, org)? {
+                Some((record, rep)) if rep == key_record.principal.as_str() => {
+                    organisation = Some((org.clone(), record));
+                }
+                _ => {
+                    return Ok(Err(TxError::new(
+                        "not_representative",
+                        format!(
+                            "`{}` is not the representative of `{org}` in its registry record",
+                            key_record.principal
+                        ),
+                    )));
+                }
+            }
+        }
+    }
     Ok(Ok(Signer {
         key: body.signer.clone(),
         principal: key_record.principal,
         record,
         position,
+        organisation,
     }))
 }

@@ -321,13 +321,16 @@ pub(crate) fn authorize(
         Action::Enact { .. } | Action::Interpret { .. } | Action::Constitute { .. } => {
             EntityData::new(EntityRef::new("Principal", ""))
         }
-        _ => principal_entity(
-            tx,
-            ctx.registries,
-            &signer.principal,
-            &signer.record,
-            signer.position.as_ref(),
-        )?,
+        _ => match &signer.organisation {
+            Some((org, record)) => principal_entity(tx, ctx.registries, org, record, None)?,
+            None => principal_entity(
+                tx,
+                ctx.registries,
+                &signer.principal,
+                &signer.record,
+                signer.position.as_ref(),
+            )?,
+        },
     };
     let (name, request) = request_for(who, action, ctx.height);
     let decision = match ctx.laws.decide(&request) {
@@ -429,23 +432,32 @@ pub fn decide_as(
     laws: &crate::laws::Laws,
     height: govchain_types::Height,
     who: &PrincipalId,
-    position: Option<&str>,
+    acting: Option<&govchain_types::Acting>,
     action: &'static str,
     resource: EntityData,
 ) -> Result<std::result::Result<govchain_law::Decision, String>> {
     let Some(record) = crate::schema::principal(state, who)? else {
         return Ok(Err(format!("`{who}` is not registered")));
     };
-    let position = match position {
-        None => None,
-        Some(id) => match crate::schema::position(state, id)? {
-            Some(p) if &p.position.holder == who => Some(p),
+    let compiled = laws.at(state, height)?;
+    let principal = match acting {
+        None => principal_entity(state, &compiled.registries, who, &record, None)?,
+        Some(govchain_types::Acting::Position(id)) => match crate::schema::position(state, id)? {
+            Some(p) if &p.position.holder == who => {
+                principal_entity(state, &compiled.registries, who, &record, Some(&p))?
+            }
             Some(_) => return Ok(Err(format!("`{who}` does not hold position `{id}`"))),
             None => return Ok(Err(format!("there is no position `{id}`"))),
         },
+        Some(govchain_types::Acting::Organisation(org)) => {
+            match crate::registry::representative(state, &compiled.registries, org)? {
+                Some((org_record, rep)) if rep == who.as_str() => {
+                    principal_entity(state, &compiled.registries, org, &org_record, None)?
+                }
+                _ => return Ok(Err(format!("`{who}` is not the representative of `{org}`"))),
+            }
+        }
     };
-    let compiled = laws.at(state, height)?;
-    let principal = principal_entity(state, &compiled.registries, who, &record, position.as_ref())?;
     let (_, request) = request_for(principal, &Action::Record { action, resource }, height);
     Ok(compiled.book.decide(&request).map_err(|e| e.to_string()))
 }
@@ -458,7 +470,7 @@ pub fn decide_read(
     laws: &crate::laws::Laws,
     height: govchain_types::Height,
     reader: &PrincipalId,
-    position: Option<&str>,
+    acting: Option<&govchain_types::Acting>,
     registry: &str,
     key: &str,
 ) -> Result<std::result::Result<(govchain_law::Decision, crate::schema::RecordVersion), String>> {
@@ -472,5 +484,5 @@ pub fn decide_read(
         return Ok(Err(format!("registry `{registry}` has no record `{key}`")));
     };
     let resource = crate::registry::record_entity(&reg.def, key, &version.fields);
-    Ok(decide_as(state, laws, height, reader, position, "read", resource)?.map(|d| (d, version)))
+    Ok(decide_as(state, laws, height, reader, acting, "read", resource)?.map(|d| (d, version)))
 }

@@ -176,6 +176,7 @@ fn load_registries(g: &Genesis, writes: &mut WriteSet) -> Result<(), GenesisErro
                 tx: govchain_types::Hash::ZERO,
                 signer: genesis_id.clone(),
                 position: None,
+                organisation: None,
             },
             citation: None,
         };

@@ -28,6 +28,8 @@ pub(crate) struct Signer {
     pub record: PrincipalRecord,
     /// The position the signer acts in, as it stands at this block.
     pub position: Option<crate::schema::PositionRecord>,
+    /// The organisation the signer acts for, as its representative.
+    pub organisation: Option<(PrincipalId, PrincipalRecord)>,
 }
 
 pub(crate) fn event(kind: &str, attributes: &[(&str, String)]) -> Event {

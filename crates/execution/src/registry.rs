@@ -323,7 +323,40 @@ fn written_by(ctx: &TxContext<'_>, signer: &Signer) -> WrittenBy {
         tx: ctx.tx_id,
         signer: signer.principal.clone(),
         position: signer.position.as_ref().map(|p| p.position.id.clone()),
+        organisation: signer.organisation.as_ref().map(|(id, _)| id.clone()),
     }
+}
+
+/// An organisation's principal record and the representative its registry record names, if the
+/// laws define a registry of organisations with a representative field.
+pub fn representative(
+    state: &dyn State,
+    registries: &crate::laws::Registries,
+    org: &PrincipalId,
+) -> Result<Option<(crate::schema::PrincipalRecord, String)>> {
+    let Some(record) = schema::principal(state, org)? else {
+        return Ok(None);
+    };
+    if record.kind != govchain_types::PrincipalKind::Organisation {
+        return Ok(None);
+    }
+    let Some(def) = registries
+        .values()
+        .map(|r| &r.def)
+        .find(|d| d.principals == Some(govchain_types::PrincipalKind::Organisation))
+    else {
+        return Ok(None);
+    };
+    let Some(version) = schema::record(state, &def.name, org.as_str())? else {
+        return Ok(None);
+    };
+    if matches!(version.status, RecordStatus::Closed { .. }) {
+        return Ok(None);
+    }
+    Ok(
+        text_of(&version.fields, def.representative_field.as_ref())
+            .map(|r| (record, r.to_string())),
+    )
 }
 
 /// What a record payload asks.

@@ -183,6 +183,13 @@ pub fn check_registry(def: &RegistryDef) -> Result<(), BillError> {
             "the parent field `{p}` is not a reference to a principal"
         ));
     }
+    if let Some(r) = &def.representative_field
+        && !field(r).is_some_and(|f| matches!(f.ty, FieldType::Reference(RefTarget::Person)))
+    {
+        return bad(format!(
+            "the representative field `{r}` is not a reference to a person"
+        ));
+    }
     if def.sensitivity == govchain_types::Sensitivity::Secret
         && !def
             .fields

@@ -311,7 +311,7 @@ impl App {
             )));
         }
         let reader = key.principal;
-        let position = r.acting_as.as_deref();
+        let acting = r.acting_as.as_ref();
         let (decision, found) = match &r.target {
             ReadTarget::Record { registry, key, .. } | ReadTarget::History { registry, key } => {
                 let (d, _) = decide_read(
@@ -319,7 +319,7 @@ impl App {
                     self.laws_cache(),
                     next,
                     &reader,
-                    position,
+                    acting,
                     registry,
                     key,
                 )
@@ -334,7 +334,7 @@ impl App {
                     self.laws_cache(),
                     next,
                     &reader,
-                    position,
+                    acting,
                     "audit",
                     log,
                 )
@@ -346,7 +346,7 @@ impl App {
         let entry = ReadAudit {
             height: latest,
             reader: reader.clone(),
-            position: r.acting_as.clone(),
+            acting_as: r.acting_as.clone(),
             target: r.target.clone(),
             purpose: r.purpose.clone(),
             allowed: decision.allowed,

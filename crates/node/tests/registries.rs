@@ -93,7 +93,7 @@ fn read(app: &App, who: &str, position: Option<&str>, target: ReadTarget) -> Val
     let request = ReadRequest {
         chain_id: CHAIN.into(),
         reader: key(who).public_key(),
-        acting_as: position.map(str::to_string),
+        acting_as: position.map(|p| Acting::Position(p.to_string())),
         target,
         valid_until: app.head().height + 5,
         nonce: 7,
@@ -151,7 +151,7 @@ async fn registries_records_and_index_queries() {
         signer: key("off-chen").public_key(),
         nonce: 0,
         valid_until: 10,
-        acting_as: Some("pos-off-chen".into()),
+        acting_as: Some(Acting::Position("pos-off-chen".into())),
         payload: Payload::UpdateRecord {
             registry: "organisations".into(),
             key: "org-0001".into(),

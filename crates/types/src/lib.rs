@@ -31,7 +31,7 @@ pub use law::{
 };
 pub use receipt::{Event, Receipt, TxStatus};
 pub use registry::{
-    FieldDef, FieldType, FieldValue, Fields, Position, PositionStatus, READ_SIGNING_DOMAIN,
+    Acting, FieldDef, FieldType, FieldValue, Fields, Position, PositionStatus, READ_SIGNING_DOMAIN,
     ReadAudit, ReadRequest, ReadTarget, RecordStatus, RefTarget, RegistryDef, Sensitivity,
     SignedRead, WrittenBy,
 };

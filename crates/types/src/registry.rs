@@ -142,6 +142,10 @@ pub struct RegistryDef {
     /// department.
     #[serde(default)]
     pub parent_field: Option<String>,
+    /// For a registry of organisations: the field (a reference to a person) naming the
+    /// representative who acts for the organisation.
+    #[serde(default)]
+    pub representative_field: Option<String>,
 }
 
 /// A field's value.
@@ -214,6 +218,18 @@ impl PositionStatus {
     }
 }
 
+/// In whose name a signer acts.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Acting {
+    /// An official's position, e.g. `pos-off-wang`: the laws see the official with the
+    /// position's powers, jurisdiction, term and status at the executing block.
+    Position(String),
+    /// An organisation the signer represents, as its registry record says at the executing
+    /// block: the laws see the organisation.
+    Organisation(PrincipalId),
+}
+
 /// A record's key in its registry and the hash of the transaction that wrote a version: what a
 /// record version cites besides the law.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -223,6 +239,9 @@ pub struct WrittenBy {
     pub signer: PrincipalId,
     /// The position the signer acted in, if any.
     pub position: Option<String>,
+    /// The organisation the signer acted for, as its representative, if any.
+    #[serde(default)]
+    pub organisation: Option<PrincipalId>,
 }
 
 /// Domain separation for read requests, so no other signed message passes as one.
@@ -252,9 +271,9 @@ pub enum ReadTarget {
 pub struct ReadRequest {
     pub chain_id: String,
     pub reader: crate::PublicKey,
-    /// The position the reader acts in, if any.
+    /// In whose name the reader reads: a position, or an organisation it represents.
     #[serde(default)]
-    pub acting_as: Option<String>,
+    pub acting_as: Option<Acting>,
     pub target: ReadTarget,
     /// The last height at which the request is good (at most a few blocks ahead).
     pub valid_until: Height,
@@ -288,7 +307,7 @@ pub struct ReadAudit {
     /// The latest height when the read was decided.
     pub height: Height,
     pub reader: PrincipalId,
-    pub position: Option<String>,
+    pub acting_as: Option<Acting>,
     pub target: ReadTarget,
     pub purpose: String,
     pub allowed: bool,

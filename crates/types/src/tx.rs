@@ -116,11 +116,10 @@ pub struct TxBody {
     pub nonce: u64,
     /// The last height at which the transaction may be included.
     pub valid_until: Height,
-    /// The position the signer acts in, if any (an official's, e.g. `registrar-110101-1`): the
-    /// laws then see the signer as that official, with the position's powers, jurisdiction,
-    /// term and status as they stand at the executing block.
+    /// In whose name the signer acts, if not its own: an official's position, or an
+    /// organisation it represents (see [`crate::Acting`]).
     #[serde(default)]
-    pub acting_as: Option<String>,
+    pub acting_as: Option<crate::Acting>,
     pub payload: Payload,
 }
 
