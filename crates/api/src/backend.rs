@@ -149,6 +149,8 @@ pub struct ReadAnswer {
     pub history: Option<RecordHistory>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit: Option<Vec<ReadLogEntry>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<RecordCertificate>,
 }
 
 /// Most records one index page holds.

@@ -727,29 +727,69 @@ async fn metrics(State(backend): State<Shared>) -> Response {
         .into_response()
 }
 
+/// What `GET /v1/events` may filter on.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    /// Only the receipts of transactions that wrote to this registry (events
+    /// `record_inserted`, `record_updated`, `record_closed`, `records_imported`); blocks with
+    /// none are skipped.
+    pub registry: Option<String>,
+}
+
+/// Whether a receipt wrote to `registry`.
+fn touches(receipt: &govchain_types::Receipt, registry: &str) -> bool {
+    receipt.events.iter().any(|e| {
+        e.attributes
+            .iter()
+            .any(|(k, v)| k == "registry" && v == registry)
+    })
+}
+
 /// Committed blocks and their receipts, as server-sent events
 ///
 /// Each event is `event: block` with the JSON of the commit. A client too slow to keep up gets
-/// `event: lagged` with the number of events it missed.
+/// `event: lagged` with the number of events it missed. With `?registry=`, only the receipts
+/// that wrote to that registry, and only the blocks that have some: what a department's
+/// traditional system follows to mirror a registry.
 #[utoipa::path(
     get, path = "/v1/events", tag = "node",
+    params(EventsQuery),
     responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"))
 )]
 async fn events(
     State(backend): State<Shared>,
-) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    let stream = BroadcastStream::new(backend.subscribe()).map(|item| {
-        Ok(match item {
-            Ok(commit) => SseEvent::default()
-                .event("block")
-                .json_data(commit.as_ref())
-                .unwrap_or_else(|_| SseEvent::default().event("error").data("encoding failed")),
-            Err(BroadcastStreamRecvError::Lagged(n)) => {
-                SseEvent::default().event("lagged").data(n.to_string())
+    q: Result<Query<EventsQuery>, QueryRejection>,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
+    let registry = q.registry;
+    let stream = BroadcastStream::new(backend.subscribe()).filter_map(move |item| {
+        let event = match item {
+            Ok(commit) => {
+                let shown = match &registry {
+                    None => Some(commit.as_ref().clone()),
+                    Some(r) => {
+                        let mut c = commit.as_ref().clone();
+                        c.receipts.retain(|rc| touches(rc, r));
+                        (!c.receipts.is_empty()).then_some(c)
+                    }
+                };
+                shown.map(|c| {
+                    SseEvent::default()
+                        .event("block")
+                        .json_data(&c)
+                        .unwrap_or_else(|_| {
+                            SseEvent::default().event("error").data("encoding failed")
+                        })
+                })
             }
-        })
+            Err(BroadcastStreamRecvError::Lagged(n)) => {
+                Some(SseEvent::default().event("lagged").data(n.to_string()))
+            }
+        };
+        event.map(Ok)
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 /// The OpenAPI document

@@ -114,6 +114,17 @@ enum ReadCommand {
     },
     /// Every version of a record
     History { registry: String, key: String },
+    /// The offline certificate of a protected record, written for `govchain verify`
+    Certificate {
+        registry: String,
+        key: String,
+        /// Default: the latest certified height
+        #[arg(long)]
+        height: Option<u64>,
+        /// The file to write (default: REGISTRY-KEY.cert.json)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// The node's log of protected reads (auditors)
     Audit {
         #[arg(long, default_value_t = 0)]
@@ -139,7 +150,23 @@ pub fn read(args: ReadArgs) -> anyhow::Result<()> {
             .unwrap_or(&Value::Null)
             .as_u64()
             .context("status has no height")?;
+        let mut out_file = None;
         let target = match args.target {
+            ReadCommand::Certificate {
+                registry,
+                key,
+                height,
+                out,
+            } => {
+                out_file = Some(
+                    out.unwrap_or_else(|| PathBuf::from(format!("{registry}-{key}.cert.json"))),
+                );
+                ReadTarget::Certificate {
+                    registry,
+                    key,
+                    height,
+                }
+            }
             ReadCommand::Record {
                 registry,
                 key,
@@ -169,6 +196,22 @@ pub fn read(args: ReadArgs) -> anyhow::Result<()> {
             "read": hex::encode(govchain_types::encode(&SignedRead { request, signature }))
         });
         let answer = client.post_json("/v1/read", &body).await?.ok()?;
+        if let Some(file) = out_file {
+            let cert = answer
+                .get("certificate")
+                .context("the node's answer has no certificate")?;
+            std::fs::write(&file, serde_json::to_string_pretty(cert)?)
+                .with_context(|| format!("writing {}", file.display()))?;
+            eprintln!(
+                "wrote {} (allowed by {})",
+                file.display(),
+                answer
+                    .get("decided_by")
+                    .map(Value::to_string)
+                    .unwrap_or_default()
+            );
+            return Ok(());
+        }
         println!("{}", serde_json::to_string_pretty(&answer)?);
         Ok(())
     })

@@ -20,6 +20,43 @@ fn unavailable(e: impl std::fmt::Display) -> BackendError {
 }
 
 impl App {
+    /// The offline certificate of `key` at `height` (default: the latest certified height),
+    /// whatever the key: callers decide who may have it.
+    pub(crate) fn certificate_unchecked(
+        &self,
+        key: &[u8],
+        height: Option<Height>,
+    ) -> Result<RecordCertificate, BackendError> {
+        let latest = self.head().height;
+        let h = match height {
+            Some(h) => h,
+            None => latest.checked_sub(1).ok_or_else(|| {
+                BackendError::NotFound("no height is certified yet: wait for block 1".into())
+            })?,
+        };
+        if h >= latest {
+            return Err(BackendError::NotFound(format!(
+                "height {h} is certified by block {}, which is not committed yet (latest {latest})",
+                h.saturating_add(1)
+            )));
+        }
+        let store = self.store();
+        let next = h.saturating_add(1);
+        let block = store
+            .block(next)
+            .map_err(unavailable)?
+            .ok_or_else(|| unavailable(format!("block {next} missing")))?;
+        let commit = store
+            .certificate(next)
+            .map_err(unavailable)?
+            .ok_or_else(|| unavailable(format!("certificate of block {next} missing")))?;
+        Ok(RecordCertificate {
+            proof: store.proof(key, h).map_err(unavailable)?,
+            header: block.header,
+            commit,
+        })
+    }
+
     fn check_height(&self, height: Option<Height>) -> Result<Height, BackendError> {
         let latest = self.head().height;
         match height {
@@ -112,34 +149,7 @@ impl Backend for App {
         height: Option<Height>,
     ) -> Result<RecordCertificate, BackendError> {
         self.check_raw_access(key)?;
-        let latest = self.head().height;
-        let h = match height {
-            Some(h) => h,
-            None => latest.checked_sub(1).ok_or_else(|| {
-                BackendError::NotFound("no height is certified yet: wait for block 1".into())
-            })?,
-        };
-        if h >= latest {
-            return Err(BackendError::NotFound(format!(
-                "height {h} is certified by block {}, which is not committed yet (latest {latest})",
-                h.saturating_add(1)
-            )));
-        }
-        let store = self.store();
-        let next = h.saturating_add(1);
-        let block = store
-            .block(next)
-            .map_err(unavailable)?
-            .ok_or_else(|| unavailable(format!("block {next} missing")))?;
-        let commit = store
-            .certificate(next)
-            .map_err(unavailable)?
-            .ok_or_else(|| unavailable(format!("certificate of block {next} missing")))?;
-        Ok(RecordCertificate {
-            proof: store.proof(key, h).map_err(unavailable)?,
-            header: block.header,
-            commit,
-        })
+        self.certificate_unchecked(key, height)
     }
 
     fn laws(&self, height: Option<Height>) -> Result<LawsInForce, BackendError> {

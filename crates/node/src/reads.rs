@@ -313,7 +313,9 @@ impl App {
         let reader = key.principal;
         let acting = r.acting_as.as_ref();
         let (decision, found) = match &r.target {
-            ReadTarget::Record { registry, key, .. } | ReadTarget::History { registry, key } => {
+            ReadTarget::Record { registry, key, .. }
+            | ReadTarget::History { registry, key }
+            | ReadTarget::Certificate { registry, key, .. } => {
                 let (d, _) = decide_read(
                     &state,
                     self.laws_cache(),
@@ -367,6 +369,7 @@ impl App {
             record: None,
             history: None,
             audit: None,
+            certificate: None,
         };
         match (&r.target, found) {
             (ReadTarget::Record { height, .. }, Some((registry, key))) => {
@@ -377,6 +380,11 @@ impl App {
             }
             (ReadTarget::History { .. }, Some((registry, key))) => {
                 answer.history = Some(self.history(&registry, &key)?);
+            }
+            (ReadTarget::Certificate { height, .. }, Some((registry, key))) => {
+                answer.certificate = Some(
+                    self.certificate_unchecked(&schema::record_key(&registry, &key), *height)?,
+                );
             }
             (ReadTarget::Audit { after, limit }, _) => {
                 let limit = usize::try_from(*limit).unwrap_or(MAX_PAGE).clamp(1, 1_000);

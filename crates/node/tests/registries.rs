@@ -374,3 +374,85 @@ async fn protected_reads_are_signed_decided_by_the_laws_and_logged() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn events_filtered_by_registry_follow_one_registry() {
+    let n = node();
+    let resp = n
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/v1/events?registry=organisations")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut body = resp.into_body();
+    let tx = |who: &str, nonce: u64, acting: Option<&str>, payload: Payload| {
+        let body = TxBody {
+            chain_id: CHAIN.into(),
+            signer: key(who).public_key(),
+            nonce,
+            valid_until: 20,
+            acting_as: acting.map(|p| Acting::Position(p.into())),
+            payload,
+        };
+        sign_tx(Scheme::Ed25519, &key(who), body).encode()
+    };
+    let births = Payload::InsertRecord {
+        registry: "births".into(),
+        key: "b-1".into(),
+        fields: [
+            ("child_name", "Baby"),
+            ("mother", "cit-0001"),
+            ("birth_date", "2026-11-20"),
+            ("region", "110101"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), FieldValue::Text(v.to_string())))
+        .collect(),
+    };
+    let org = Payload::UpdateRecord {
+        registry: "organisations".into(),
+        key: "org-0002".into(),
+        fields: [("form".to_string(), FieldValue::Text("partnership".into()))]
+            .into_iter()
+            .collect(),
+    };
+    // A block that touches births only is skipped; the next, with both, shows only the
+    // organisations receipt.
+    n.app.submit(vec![tx(
+        "off-wang",
+        0,
+        Some("pos-off-wang"),
+        births.clone(),
+    )]);
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+    let b2 = Payload::InsertRecord {
+        registry: "births".into(),
+        key: "b-2".into(),
+        fields: match &births {
+            Payload::InsertRecord { fields, .. } => fields.clone(),
+            _ => unreachable!(),
+        },
+    };
+    n.app.submit(vec![
+        tx("off-wang", 1, Some("pos-off-wang"), b2),
+        tx("off-chen", 0, Some("pos-off-chen"), org),
+    ]);
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+    let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
+        .await
+        .expect("an event within 5 s")
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap();
+    let data = text.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+    let event: Value = serde_json::from_str(data).unwrap();
+    assert_eq!(event["height"], 2, "{event}");
+    let receipts = event["receipts"].as_array().unwrap();
+    assert_eq!(receipts.len(), 1, "{event}");
+    assert_eq!(receipts[0]["events"][0]["kind"], "record_updated");
+}

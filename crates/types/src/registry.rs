@@ -260,6 +260,14 @@ pub enum ReadTarget {
     },
     /// A record's every version.
     History { registry: String, key: String },
+    /// The offline certificate of a record (value, Merkle proof, certified header) as of a
+    /// certified height (default: the latest).
+    Certificate {
+        registry: String,
+        key: String,
+        #[serde(default)]
+        height: Option<Height>,
+    },
     /// This node's log of protected reads, after sequence number `after` (auditors).
     Audit { after: u64, limit: u32 },
 }
