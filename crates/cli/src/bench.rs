@@ -48,6 +48,21 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20_000)]
         requests: usize,
     },
+    /// The initial load of persons into a real store (import chunks executed and committed):
+    /// records/s, execution vs store time, point reads at the end
+    Import {
+        #[arg(long, default_value_t = 100_000)]
+        records: u64,
+        /// Records per import transaction
+        #[arg(long, default_value_t = 500)]
+        chunk: u64,
+        /// Import transactions per block
+        #[arg(long, default_value_t = 20)]
+        chunks_per_block: u64,
+        /// Directory for the scratch store (default: a temporary directory)
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Committed state writes/s, proof generations/s and point-read latency
     Store {
         /// Keys to write
@@ -89,6 +104,12 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
                 block_time_ms,
             },
         )),
+        BenchCommand::Import {
+            records,
+            chunk,
+            chunks_per_block,
+            dir,
+        } => crate::bench_import::run(records, chunk, chunks_per_block, dir),
         BenchCommand::Store {
             keys,
             batch,

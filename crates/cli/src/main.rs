@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_chain;
+mod bench_import;
 mod bench_laws;
 mod chaos;
 mod client;

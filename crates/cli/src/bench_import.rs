@@ -1,0 +1,241 @@
+//! `govchain bench import`: the initial load of persons into a real store, in process — import
+//! chunks executed by the state machine and committed block by block — with the time split
+//! between execution and the store, and point reads by key at the end.
+
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::cast_precision_loss,
+    reason = "benchmark arithmetic on counters and timings, not on amounts or input"
+)]
+
+use govchain_crypto::{SecretKey, block_hash, merkle_root, sign_tx, verify_tx};
+use govchain_execution::{Laws, State, StateError, apply_block, genesis_writes, schema};
+use govchain_store::{CommitInput, Store};
+use govchain_types::*;
+use std::time::{Duration, Instant};
+
+struct Latest<'a>(&'a Store);
+
+impl State for Latest<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        self.0
+            .get(key, None)
+            .map(|v| v.map(|v| v.value))
+            .map_err(|e| StateError(e.to_string()))
+    }
+}
+
+fn key(name: &str) -> SecretKey {
+    SecretKey::from_seed(Scheme::Ed25519, name.as_bytes())
+}
+
+const CHAIN: &str = "bench-import";
+
+fn genesis() -> Genesis {
+    let cast = govchain_demo::genesis::cast(|id| Some(key(id).public_key()));
+    Genesis {
+        chain_id: CHAIN.into(),
+        scheme: Scheme::Ed25519,
+        genesis_time_ms: 0,
+        params: ChainParams::default(),
+        validators: vec![GenesisValidator {
+            name: govchain_demo::id("civil-affairs"),
+            key: key("validator").public_key(),
+            power: 1,
+        }],
+        accounts: cast.accounts,
+        bodies: govchain_demo::bodies(|m| key(&format!("member-{m}")).public_key()),
+        laws: govchain_demo::laws(),
+        records: cast.records,
+        positions: cast.positions,
+    }
+}
+
+fn person(i: u64) -> ImportedRecord {
+    let regions = ["110101", "110102", "310101"];
+    let text = |s: String| FieldValue::Text(s);
+    ImportedRecord {
+        key: format!("p-{i:08}"),
+        fields: [
+            ("name", text(format!("Person {i}"))),
+            (
+                "birth_date",
+                text(format!(
+                    "{:04}-{:02}-{:02}",
+                    1940 + i % 70,
+                    1 + i % 12,
+                    1 + i % 28
+                )),
+            ),
+            (
+                "region",
+                text(
+                    regions
+                        .get((i % 3) as usize)
+                        .copied()
+                        .unwrap_or("110101")
+                        .to_string(),
+                ),
+            ),
+            ("status", text("living".into())),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(i).copied().unwrap_or_default()
+}
+
+pub fn run(
+    records: u64,
+    chunk: u64,
+    chunks_per_block: u64,
+    dir: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let dir = dir.unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    let store = Store::open(&dir.join("chain.redb"), Scheme::Ed25519)?;
+    let laws = Laws::new()?;
+    let writes = genesis_writes(&genesis())?;
+    store.commit(CommitInput {
+        height: 0,
+        block: None,
+        block_hash: Hash::ZERO,
+        certificate: None,
+        receipts: &[],
+        tx_ids: &[],
+        writes: &writes,
+        audit: &[],
+    })?;
+    let signer = key("civil-affairs");
+    let (mut exec, mut commit, mut sign) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let mut next = 0u64;
+    let mut nonce = 0u64;
+    let mut height = 0u64;
+    let started = Instant::now();
+    while next < records {
+        height += 1;
+        let t = Instant::now();
+        let mut txs = Vec::new();
+        for _ in 0..chunks_per_block {
+            if next >= records {
+                break;
+            }
+            let end = (next + chunk).min(records);
+            let body = TxBody {
+                chain_id: CHAIN.into(),
+                signer: signer.public_key(),
+                nonce,
+                valid_until: height + 10,
+                acting_as: None,
+                payload: Payload::ImportRecords {
+                    registry: "persons".into(),
+                    records: (next..end).map(person).collect(),
+                },
+            };
+            nonce += 1;
+            next = end;
+            txs.push(
+                verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, &signer, body))
+                    .map_err(|(_, e)| anyhow::anyhow!("{e}"))?,
+            );
+        }
+        sign += t.elapsed();
+        let ids: Vec<Hash> = txs.iter().map(|t| t.id()).collect();
+        let block = Block {
+            header: Header {
+                chain_id: CHAIN.into(),
+                height,
+                time_ms: height,
+                parent_hash: Hash::ZERO,
+                tx_root: merkle_root(Scheme::Ed25519, &ids),
+                state_root: Hash::ZERO,
+                proposer: key("validator").public_key(),
+                validator_set_hash: Hash::ZERO,
+            },
+            txs: txs.iter().map(|t| t.tx().clone()).collect(),
+        };
+        let t = Instant::now();
+        let out = apply_block(&Latest(&store), &block.header, &txs, &laws)?;
+        exec += t.elapsed();
+        if let Some(r) = out.receipts.iter().find(|r| r.status != TxStatus::Ok) {
+            anyhow::bail!("a chunk was refused: {:?}", r.error);
+        }
+        let t = Instant::now();
+        store.commit(CommitInput {
+            height,
+            block: Some(&block),
+            block_hash: block_hash(Scheme::Ed25519, &block.header),
+            certificate: None,
+            receipts: &out.receipts,
+            tx_ids: &ids,
+            writes: &out.writes,
+            audit: &[],
+        })?;
+        commit += t.elapsed();
+        if height.is_multiple_of(20) {
+            eprint!("\r  {next} records loaded");
+        }
+    }
+    eprintln!();
+    let total = started.elapsed();
+    // Point reads of random persons.
+    let mut lat = Vec::with_capacity(10_000);
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..10_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let i = x % records.max(1);
+        let k = schema::record_key("persons", &format!("p-{i:08}"));
+        let t = Instant::now();
+        let v = store.get(&k, None)?;
+        lat.push(t.elapsed());
+        if v.is_none() {
+            anyhow::bail!("person {i} is missing");
+        }
+    }
+    lat.sort();
+    let size = std::fs::metadata(dir.join("chain.redb"))?.len();
+    let secs = |d: Duration| d.as_secs_f64().max(1e-9);
+    println!(
+        "import benchmark: {records} persons in chunks of {chunk}, {chunks_per_block} chunks per block, one core"
+    );
+    println!(
+        "  records/s into state           {:>10.0}",
+        records as f64 / secs(total)
+    );
+    println!(
+        "  of which execution             {:>10.1} s ({:.0} records/s)",
+        secs(exec),
+        records as f64 / secs(exec)
+    );
+    println!(
+        "  of which store commit          {:>10.1} s ({:.0} records/s)",
+        secs(commit),
+        records as f64 / secs(commit)
+    );
+    println!("  of which building and signing  {:>10.1} s", secs(sign));
+    println!(
+        "  point read p50                 {:>10.1} µs",
+        lat.get(lat.len() / 2)
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64()
+            * 1e6
+    );
+    println!(
+        "  point read p99                 {:>10.1} µs",
+        percentile(&lat, 0.99).as_secs_f64() * 1e6
+    );
+    println!(
+        "  store file                     {:>10.1} MiB",
+        size as f64 / 1_048_576.0
+    );
+    Ok(())
+}
