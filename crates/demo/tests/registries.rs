@@ -471,3 +471,65 @@ fn an_organisation_acts_through_its_representative() {
     let r = for_org(&mut chain, "cit-0012", "org-0001", apply("a-5"));
     assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
 }
+
+#[test]
+fn a_registry_redefined_by_a_new_version_of_its_law_keeps_old_records_readable() {
+    let mut chain = Chain::new();
+    // Version 2 of the business licence law adds a `website` field to organisations, from
+    // height 3.
+    let mut v2 = govchain_demo::business_licence_law();
+    v2.version = 2;
+    v2.effective_from = 3;
+    let orgs = v2
+        .registries
+        .iter_mut()
+        .find(|r| r.name == "organisations")
+        .unwrap();
+    orgs.fields.push(FieldDef {
+        name: "website".into(),
+        ty: FieldType::Text { max_len: 200 },
+        required: false,
+    });
+    let msg = govchain_law::bill_signing_bytes(Scheme::Ed25519, &v2);
+    let signatures = ["leg-1", "leg-2", "leg-3"]
+        .iter()
+        .map(|m| MemberSignature {
+            member: govchain_demo::id(m),
+            signature: govchain_crypto::Signer::sign(&key(&format!("member-{m}")), &msg),
+        })
+        .collect();
+    let r = chain.run(
+        "legislature",
+        None,
+        Payload::EnactLaw {
+            law: v2,
+            signatures,
+        },
+    );
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    let website = || Payload::UpdateRecord {
+        registry: "organisations".into(),
+        key: "org-0001".into(),
+        fields: fields(&[("website", "https://org-0001.example")]),
+    };
+    // Height 2: the field does not exist yet.
+    let r = chain.run("off-chen", Some("pos-off-chen"), website());
+    assert_eq!(r.code.as_deref(), Some("invalid_record"), "{:?}", r.error);
+    // Height 3: it does; the new version is written under law version 2.
+    let r = chain.run("off-chen", Some("pos-off-chen"), website());
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    let now = schema::record(&chain.state, "organisations", "org-0001")
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.law_version, 2);
+    assert_eq!(
+        now.fields.get("website"),
+        Some(&FieldValue::Text("https://org-0001.example".into()))
+    );
+    // A record not touched since genesis still reads, under the definition it was written with.
+    let old = schema::record(&chain.state, "organisations", "org-0002")
+        .unwrap()
+        .unwrap();
+    assert_eq!(old.law_version, 1);
+    assert!(!old.fields.contains_key("website"));
+}
