@@ -4,7 +4,8 @@
 use crate::cast::{DEPARTMENTS, OFFICIALS, citizen_region};
 use crate::id;
 use govchain_types::{
-    FieldValue, Fields, GenesisAccount, GenesisRecord, Position, PrincipalKind, PublicKey,
+    ChainParams, FieldValue, Fields, Genesis, GenesisAccount, GenesisRecord, GenesisValidator,
+    Position, PrincipalKind, PublicKey,
 };
 
 /// The genesis authorities: they register principals and keys until the laws say otherwise.
@@ -206,5 +207,33 @@ pub fn cast(mut key_of: impl FnMut(&str) -> Option<PublicKey>) -> Cast {
         accounts,
         records,
         positions,
+    }
+}
+
+/// A whole genesis document of the demo government, for tests and benchmarks: one validator
+/// (run by `civil-affairs`), every principal and law-making body member keyed by `key_of`
+/// (members as `member-<id>`), the chain's scheme that of those keys.
+pub fn document(
+    chain_id: &str,
+    validator: PublicKey,
+    mut key_of: impl FnMut(&str) -> PublicKey,
+) -> Genesis {
+    let scheme = key_of("civil-affairs").scheme();
+    let cast = cast(|id| Some(key_of(id)));
+    Genesis {
+        chain_id: chain_id.into(),
+        scheme,
+        genesis_time_ms: 0,
+        params: ChainParams::default(),
+        validators: vec![GenesisValidator {
+            name: id("civil-affairs"),
+            key: validator,
+            power: 1,
+        }],
+        accounts: cast.accounts,
+        bodies: crate::bodies(|m| key_of(&format!("member-{m}"))),
+        laws: crate::laws(),
+        records: cast.records,
+        positions: cast.positions,
     }
 }

@@ -23,23 +23,9 @@ fn key(name: &str) -> SecretKey {
 }
 
 pub fn genesis() -> Genesis {
-    let cast = govchain_demo::genesis::cast(|id| Some(key(id).public_key()));
-    Genesis {
-        chain_id: CHAIN.into(),
-        scheme: Scheme::Ed25519,
-        genesis_time_ms: 0,
-        params: ChainParams::default(),
-        validators: vec![GenesisValidator {
-            name: govchain_demo::id("civil-affairs"),
-            key: key("validator").public_key(),
-            power: 1,
-        }],
-        accounts: cast.accounts,
-        bodies: govchain_demo::bodies(|m| key(&format!("member-{m}")).public_key()),
-        laws: govchain_demo::laws(),
-        records: cast.records,
-        positions: cast.positions,
-    }
+    govchain_demo::genesis::document(CHAIN, key("validator").public_key(), |id| {
+        key(id).public_key()
+    })
 }
 
 fn header(height: u64) -> Header {

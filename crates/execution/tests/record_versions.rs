@@ -33,23 +33,9 @@ impl State for Latest<'_> {
 }
 
 fn demo_genesis() -> Genesis {
-    let cast = govchain_demo::genesis::cast(|id| Some(key(id).public_key()));
-    Genesis {
-        chain_id: common::CHAIN.into(),
-        scheme: Scheme::Ed25519,
-        genesis_time_ms: 0,
-        params: ChainParams::default(),
-        validators: vec![GenesisValidator {
-            name: govchain_demo::id("civil-affairs"),
-            key: key("validator").public_key(),
-            power: 1,
-        }],
-        accounts: cast.accounts,
-        bodies: govchain_demo::bodies(|m| key(&format!("member-{m}")).public_key()),
-        laws: govchain_demo::laws(),
-        records: cast.records,
-        positions: cast.positions,
-    }
+    govchain_demo::genesis::document(common::CHAIN, key("validator").public_key(), |id| {
+        key(id).public_key()
+    })
 }
 
 /// One step: update organisation `org` (1..=4) to form `form`, or close it.

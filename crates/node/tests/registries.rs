@@ -38,23 +38,11 @@ struct Node {
 
 fn node() -> Node {
     let dir = tempfile::tempdir().unwrap();
-    let cast = govchain_demo::genesis::cast(|id| Some(key(id).public_key()));
-    let genesis = Genesis {
-        chain_id: CHAIN.into(),
-        scheme: Scheme::Ed25519,
-        genesis_time_ms: 1,
-        params: ChainParams::default(),
-        validators: vec![GenesisValidator {
-            name: govchain_demo::id("civil-affairs"),
-            key: key("validator").public_key(),
-            power: 1,
-        }],
-        accounts: cast.accounts,
-        bodies: govchain_demo::bodies(|m| key(&format!("member-{m}")).public_key()),
-        laws: govchain_demo::laws(),
-        records: cast.records,
-        positions: cast.positions,
-    };
+    let mut genesis =
+        govchain_demo::genesis::document(CHAIN, key("validator").public_key(), |id| {
+            key(id).public_key()
+        });
+    genesis.genesis_time_ms = 1;
     let app = Arc::new(App::open(dir.path(), genesis, MempoolConfig::default()).unwrap());
     let router = govchain_api::router(app.clone());
     Node {
