@@ -1,7 +1,7 @@
 //! Committing one height: everything of it in one durable write transaction.
 
 use crate::tables::{
-    AUDIT, BLOCK_HASHES, BLOCKS, CERTIFICATES, KEYS, NODES, PREIMAGES, RECEIPTS, ROOTS, SYS,
+    AUDIT, BLOCK_HASHES, BLOCKS, CERTIFICATES, KEYS, NODES, RECEIPTS, ROOTS, SYS,
     SYS_LATEST, StoredVersion, TX_INDEX, VERSIONS, node_key_bytes,
 };
 use crate::tree::{TreeTables, apply, key_hash};
@@ -126,17 +126,21 @@ impl Store {
                 let bytes = borsh::to_vec(node).map_err(|e| Error::Merkle(e.to_string()))?;
                 nodes.insert(node_key_bytes(key).as_slice(), bytes.as_slice())?;
             }
-            let mut preimages = txn.open_table(PREIMAGES)?;
+            // Keys in key order (the write set's), versions in key-hash order: each table is
+            // written front to back, which keeps redb's page writes few.
             let mut keys = txn.open_table(KEYS)?;
+            let mut hashed = Vec::with_capacity(input.writes.len());
             for (key, write) in input.writes {
                 keys.insert(key.as_slice(), height)?;
-                let kh = key_hash(self.scheme, key);
+                hashed.push((key_hash(self.scheme, key), write));
+            }
+            hashed.sort_unstable_by_key(|(kh, _)| *kh);
+            for (kh, write) in hashed {
                 let version = StoredVersion {
                     value: write.value.clone(),
                     tx_index: write.tx_index,
                 };
                 versions.insert((kh, height), version.encode()?.as_slice())?;
-                preimages.insert(kh, key.as_slice())?;
             }
             txn.open_table(ROOTS)?.insert(height, root.0)?;
 

@@ -114,7 +114,6 @@ impl Store {
             txn.open_table(tables::META)?;
             txn.open_table(tables::NODES)?;
             txn.open_table(tables::VERSIONS)?;
-            txn.open_table(tables::PREIMAGES)?;
             txn.open_table(tables::ROOTS)?;
             txn.open_table(tables::BLOCKS)?;
             txn.open_table(tables::BLOCK_HASHES)?;

@@ -6,13 +6,15 @@
 //! | `meta`         | name                         | caller's bytes (e.g. the genesis document)   |
 //! | `jmt_nodes`    | version BE ‖ borsh(nibble path) | borsh(jmt `Node`)                         |
 //! | `versions`     | (key hash, height)           | borsh([`StoredVersion`])                     |
-//! | `preimages`    | key hash                     | the key                                      |
+//! | `keys`         | state key                    | last height that wrote it (prefix scans)     |
 //! | `roots`        | height                       | state root after that height                 |
 //! | `blocks`       | height                       | canonical `Block` (absent for genesis)       |
 //! | `block_hashes` | height                       | block hash                                   |
 //! | `certificates` | height                       | canonical `CommitCertificate`, if any        |
 //! | `receipts`     | (height, index)              | canonical `Receipt`                          |
 //! | `tx_index`     | tx id                        | (height, index)                              |
+//! | `audit`        | (height, index)              | an authorization request and its decision    |
+//! | `reads`        | sequence number              | a protected read served (the read log)       |
 //!
 //! The jmt version of a height is the height itself: jmt 0.12 writes a root node for every version
 //! it is given, even for an empty write set (it copies the previous root), so `roots` and the tree
@@ -31,7 +33,6 @@ pub(crate) const META: TableDefinition<&str, Bytes> = TableDefinition::new("meta
 pub(crate) const NODES: TableDefinition<Bytes, Bytes> = TableDefinition::new("jmt_nodes");
 pub(crate) const VERSIONS: TableDefinition<([u8; 32], u64), Bytes> =
     TableDefinition::new("versions");
-pub(crate) const PREIMAGES: TableDefinition<[u8; 32], Bytes> = TableDefinition::new("preimages");
 pub(crate) const ROOTS: TableDefinition<u64, [u8; 32]> = TableDefinition::new("roots");
 pub(crate) const BLOCKS: TableDefinition<u64, Bytes> = TableDefinition::new("blocks");
 pub(crate) const BLOCK_HASHES: TableDefinition<u64, [u8; 32]> =
