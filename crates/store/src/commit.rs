@@ -1,8 +1,8 @@
 //! Committing one height: everything of it in one durable write transaction.
 
 use crate::tables::{
-    AUDIT, BLOCK_HASHES, BLOCKS, CERTIFICATES, KEYS, NODES, RECEIPTS, ROOTS, SYS,
-    SYS_LATEST, StoredVersion, TX_INDEX, VERSIONS, node_key_bytes,
+    AUDIT, BLOCK_HASHES, BLOCKS, CERTIFICATES, KEYS, NODES, RECEIPTS, ROOTS, SYS, SYS_LATEST,
+    StoredVersion, TX_INDEX, VERSIONS, node_key_bytes,
 };
 use crate::tree::{TreeTables, apply, key_hash};
 use crate::{Error, Result, Store, begin_write};
