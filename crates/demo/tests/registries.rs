@@ -63,6 +63,12 @@ impl Chain {
 
     /// `who` signs `payload`, acting in `position` if given, in the next block.
     fn run(&mut self, who: &str, position: Option<&str>, payload: Payload) -> Receipt {
+        let acting = position.map(|p| Acting::Position(p.to_string()));
+        self.run_acting(who, acting, payload)
+    }
+
+    /// `who` signs `payload`, acting as `acting`, in the next block.
+    fn run_acting(&mut self, who: &str, acting: Option<Acting>, payload: Payload) -> Receipt {
         self.height += 1;
         let nonce = self.nonces.entry(who.to_string()).or_default();
         let body = TxBody {
@@ -70,7 +76,7 @@ impl Chain {
             signer: key(who).public_key(),
             nonce: *nonce,
             valid_until: self.height + 10,
-            acting_as: position.map(|p| Acting::Position(p.to_string())),
+            acting_as: acting,
             payload,
         };
         let vtx = verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, &key(who), body)).unwrap();
@@ -387,24 +393,7 @@ fn an_organisation_acts_through_its_representative() {
         )
     };
     let for_org = |chain: &mut Chain, who: &str, org: &str, p: Payload| {
-        chain.height += 1;
-        let nonce = chain.nonces.entry(who.to_string()).or_default();
-        let body = TxBody {
-            chain_id: CHAIN.into(),
-            signer: key(who).public_key(),
-            nonce: *nonce,
-            valid_until: chain.height + 10,
-            acting_as: Some(Acting::Organisation(govchain_demo::id(org))),
-            payload: p,
-        };
-        let vtx = verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, &key(who), body)).unwrap();
-        let out = apply_block(&chain.state, &header(chain.height), &[vtx], &chain.laws).unwrap();
-        chain.state.apply(&out.writes);
-        let r = out.receipts[0].clone();
-        if r.status != TxStatus::Rejected {
-            *nonce += 1;
-        }
-        r
+        chain.run_acting(who, Some(Acting::Organisation(govchain_demo::id(org))), p)
     };
     // cit-0011 represents org-0001 (its registry record says so); cit-0012 does not.
     let r = for_org(&mut chain, "cit-0011", "org-0001", apply("a-1"));

@@ -178,44 +178,15 @@ fn check_envelope(
             reason: "a key names a principal that does not exist".into(),
         });
     };
-    // An official acts in a position the signer holds; whether it still lets them act (status,
-    // term) is for the laws to say. A representative acts for the organisation whose record
-    // names them.
-    let (mut position, mut organisation) = (None, None);
-    match &body.acting_as {
-        None => {}
-        Some(govchain_types::Acting::Position(id)) => match schema::position(state, id)? {
-            Some(p) if p.position.holder == key_record.principal => position = Some(p),
-            Some(_) => {
-                return Ok(Err(TxError::new(
-                    "not_holder",
-                    format!("`{}` does not hold position `{id}`", key_record.principal),
-                )));
-            }
-            None => {
-                return Ok(Err(TxError::new(
-                    "unknown_position",
-                    format!("there is no position `{id}`"),
-                )));
-            }
-        },
-        Some(govchain_types::Acting::Organisation(org)) => {
-            match crate::registry::representative(state, ctx.registries, org)? {
-                Some((record, rep)) if rep == key_record.principal.as_str() => {
-                    organisation = Some((org.clone(), record));
-                }
-                _ => {
-                    return Ok(Err(TxError::new(
-                        "not_representative",
-                        format!(
-                            "`{}` is not the representative of `{org}` in its registry record",
-                            key_record.principal
-                        ),
-                    )));
-                }
-            }
-        }
-    }
+    let (position, organisation) = match crate::authorize::resolve_acting(
+        state,
+        ctx.registries,
+        &key_record.principal,
+        body.acting_as.as_ref(),
+    )? {
+        Ok(acting) => acting,
+        Err(e) => return Ok(Err(e)),
+    };
     Ok(Ok(Signer {
         key: body.signer.clone(),
         principal: key_record.principal,

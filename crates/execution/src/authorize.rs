@@ -226,6 +226,47 @@ pub(crate) fn principal_entity(
     Ok(entity.parent(EntityRef::new("Principal", id)))
 }
 
+/// Who `who` acts as, as state holds it at this block: the position it holds, or the
+/// organisation whose registry record names it the representative. Whether the position still
+/// lets it act (status, term) is for the laws to say. `Ok(Err(_))`: it may not act so.
+pub(crate) type Acts = (
+    Option<crate::schema::PositionRecord>,
+    Option<(PrincipalId, PrincipalRecord)>,
+);
+
+pub(crate) fn resolve_acting(
+    state: &dyn crate::state::State,
+    registries: &crate::laws::Registries,
+    who: &PrincipalId,
+    acting: Option<&govchain_types::Acting>,
+) -> Result<std::result::Result<Acts, TxError>> {
+    Ok(match acting {
+        None => Ok((None, None)),
+        Some(govchain_types::Acting::Position(id)) => match crate::schema::position(state, id)? {
+            Some(p) if &p.position.holder == who => Ok((Some(p), None)),
+            Some(_) => Err(TxError::new(
+                "not_holder",
+                format!("`{who}` does not hold position `{id}`"),
+            )),
+            None => Err(TxError::new(
+                "unknown_position",
+                format!("there is no position `{id}`"),
+            )),
+        },
+        Some(govchain_types::Acting::Organisation(org)) => {
+            match crate::registry::representative(state, registries, org)? {
+                Some((record, rep)) if rep == who.as_str() => {
+                    Ok((None, Some((org.clone(), record))))
+                }
+                _ => Err(TxError::new(
+                    "not_representative",
+                    format!("`{who}` is not the representative of `{org}` in its registry record"),
+                )),
+            }
+        }
+    })
+}
+
 /// A position as the resource of `appoint` and `set-position-status`: within its department
 /// and every department above it.
 pub(crate) fn position_entity(
@@ -440,22 +481,13 @@ pub fn decide_as(
         return Ok(Err(format!("`{who}` is not registered")));
     };
     let compiled = laws.at(state, height)?;
-    let principal = match acting {
-        None => principal_entity(state, &compiled.registries, who, &record, None)?,
-        Some(govchain_types::Acting::Position(id)) => match crate::schema::position(state, id)? {
-            Some(p) if &p.position.holder == who => {
-                principal_entity(state, &compiled.registries, who, &record, Some(&p))?
-            }
-            Some(_) => return Ok(Err(format!("`{who}` does not hold position `{id}`"))),
-            None => return Ok(Err(format!("there is no position `{id}`"))),
-        },
-        Some(govchain_types::Acting::Organisation(org)) => {
-            match crate::registry::representative(state, &compiled.registries, org)? {
-                Some((org_record, rep)) if rep == who.as_str() => {
-                    principal_entity(state, &compiled.registries, org, &org_record, None)?
-                }
-                _ => return Ok(Err(format!("`{who}` is not the representative of `{org}`"))),
-            }
+    let principal = match resolve_acting(state, &compiled.registries, who, acting)? {
+        Err(e) => return Ok(Err(e.message)),
+        Ok((_, Some((org, org_record)))) => {
+            principal_entity(state, &compiled.registries, &org, &org_record, None)?
+        }
+        Ok((position, None)) => {
+            principal_entity(state, &compiled.registries, who, &record, position.as_ref())?
         }
     };
     let (_, request) = request_for(principal, &Action::Record { action, resource }, height);

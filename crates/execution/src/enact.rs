@@ -9,6 +9,31 @@ use crate::payload::{Signer, TxContext, event};
 use crate::schema::{self, InterpretationRecord, LawRef};
 use govchain_types::{Event, Interpretation, LawPackage, MemberSignature};
 
+/// The body `id` as it stands at this block, and the members whose signatures over `msg` reach
+/// its threshold; a shortfall is refused with `code`.
+fn signed_by_body(
+    tx: &TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    id: &govchain_types::PrincipalId,
+    msg: &[u8],
+    signatures: &[MemberSignature],
+    code: &'static str,
+) -> Result<std::result::Result<(govchain_types::LawBody, Vec<govchain_types::PrincipalId>), TxError>>
+{
+    let Some(body) = schema::body_at(tx, id, ctx.height)? else {
+        return Ok(Err(TxError::new(
+            "unknown_body",
+            format!("there is no law-making body `{id}`"),
+        )));
+    };
+    Ok(
+        match govchain_law::check_member_signatures(&body, msg, signatures) {
+            Ok(signers) => Ok((body, signers)),
+            Err(e) => Err(TxError::new(code, e.to_string())),
+        },
+    )
+}
+
 pub(crate) fn enact_law(
     tx: &mut TxOverlay<'_>,
     ctx: &TxContext<'_>,
@@ -19,15 +44,11 @@ pub(crate) fn enact_law(
     if let Err(e) = govchain_law::check_shape(law) {
         return Ok(Err(TxError::new("invalid_bill", e.to_string())));
     }
-    let Some(body) = schema::body_at(tx, &law.body, ctx.height)? else {
-        return Ok(Err(TxError::new(
-            "unknown_body",
-            format!("there is no law-making body `{}`", law.body),
-        )));
-    };
-    let signers = match govchain_law::check_signatures(ctx.scheme, &body, law, signatures) {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(TxError::new("not_enacted", e.to_string()))),
+    let msg = govchain_law::bill_signing_bytes(ctx.scheme, law);
+    let (body, signers) = match signed_by_body(tx, ctx, &law.body, &msg, signatures, "not_enacted")?
+    {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(e)),
     };
     // The constitution says which body may enact which level, and who constitutes bodies.
     if let Err(e) = authorize(tx, ctx, signer, &Action::Enact { body: &body, law })? {
@@ -124,16 +145,18 @@ pub(crate) fn interpret(
     if let Err(e) = govchain_law::check_interpretation(interpretation) {
         return Ok(Err(TxError::new("invalid_interpretation", e.to_string())));
     }
-    let Some(body) = schema::body_at(tx, &interpretation.body, ctx.height)? else {
-        return Ok(Err(TxError::new(
-            "unknown_body",
-            format!("there is no law-making body `{}`", interpretation.body),
-        )));
-    };
     let msg = govchain_law::interpretation_signing_bytes(ctx.scheme, interpretation);
-    let signers = match govchain_law::check_member_signatures(&body, &msg, signatures) {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(TxError::new("not_recorded", e.to_string()))),
+    let signed = signed_by_body(
+        tx,
+        ctx,
+        &interpretation.body,
+        &msg,
+        signatures,
+        "not_recorded",
+    )?;
+    let (body, signers) = match signed {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(e)),
     };
     // The latest version of the law enacted so far: its articles are the ones interpreted.
     let index = schema::law_index(tx)?;

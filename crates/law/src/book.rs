@@ -203,16 +203,7 @@ impl LawBook {
     /// caller's) is checked before it is decided.
     pub fn check_request(&self, req: &AuthRequest) -> Result<(), LawError> {
         let bad = |e: String| LawError::Request(e);
-        let mut list = Vec::new();
-        let mut seen = HashSet::new();
-        for e in [&req.principal, &req.resource]
-            .into_iter()
-            .chain(&req.others)
-        {
-            if seen.insert((&e.uid.kind, &e.uid.id)) {
-                list.push(entity(e).map_err(bad)?);
-            }
-        }
+        let list = entity_list(req)?;
         Entities::from_entities(list, Some(&self.schema)).map_err(|e| bad(e.to_string()))?;
         Ok(())
     }
@@ -267,18 +258,7 @@ impl LawBook {
 
     fn build(&self, req: &AuthRequest) -> Result<(Request, Entities), LawError> {
         let bad = |e: String| LawError::Request(e);
-        // One entity per uid: when a principal acts on itself (a body reconstituting itself),
-        // the policies see the principal's attributes for both.
-        let mut list: Vec<Entity> = Vec::with_capacity(req.others.len().saturating_add(2));
-        let mut seen = HashSet::new();
-        for e in [&req.principal, &req.resource]
-            .into_iter()
-            .chain(&req.others)
-        {
-            if seen.insert((&e.uid.kind, &e.uid.id)) {
-                list.push(entity(e).map_err(bad)?);
-            }
-        }
+        let list = entity_list(req)?;
         let entities = Entities::from_entities(list, None).map_err(|e| bad(e.to_string()))?;
         let height = i64::try_from(req.height).map_err(|_| bad("height out of range".into()))?;
         let context = Context::from_pairs([
@@ -303,6 +283,22 @@ impl LawBook {
         .map_err(|e| bad(e.to_string()))?;
         Ok((request, entities))
     }
+}
+
+/// The entities of a request, one per uid: when a principal acts on itself (a body
+/// reconstituting itself), the policies see the principal's attributes for both.
+fn entity_list(req: &AuthRequest) -> Result<Vec<Entity>, LawError> {
+    let mut list: Vec<Entity> = Vec::with_capacity(req.others.len().saturating_add(2));
+    let mut seen = HashSet::new();
+    for e in [&req.principal, &req.resource]
+        .into_iter()
+        .chain(&req.others)
+    {
+        if seen.insert((&e.uid.kind, &e.uid.id)) {
+            list.push(entity(e).map_err(LawError::Request)?);
+        }
+    }
+    Ok(list)
 }
 
 /// Parses every permission article of `laws`, sorted by law id: the articles that parse, and
