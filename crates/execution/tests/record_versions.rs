@@ -125,10 +125,12 @@ proptest! {
         }
         // Every organisation, as of every height, reads as the model says.
         for (h, snap) in snapshots.iter().enumerate() {
-            for (org, (form, _)) in snap {
+            for (org, (form, closed)) in snap {
                 let v = store.get(&schema::record_key("organisations", &format!("org-{org:04}")), Some(h as u64)).unwrap().unwrap();
                 let rec: RecordVersion = decode("record", &v.value).unwrap();
                 prop_assert_eq!(rec.fields.get("form"), Some(&FieldValue::Text(form.clone())), "org {} at height {}", org, h);
+                // The licensing officer's closes are refused: nothing is closed.
+                prop_assert_eq!(matches!(rec.status, RecordStatus::Closed { .. }), *closed, "org {} at height {}", org, h);
             }
         }
         // And the history holds one version per write that took effect, oldest first.
