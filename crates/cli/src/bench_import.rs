@@ -97,6 +97,7 @@ pub fn run(
         tx_ids: &[],
         writes: &writes,
         audit: &[],
+        journal: &[],
     })?;
     let signer = key("civil-affairs");
     let (mut exec, mut commit, mut sign) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
@@ -162,6 +163,7 @@ pub fn run(
             tx_ids: &ids,
             writes: &out.writes,
             audit: &[],
+            journal: &[],
         })?;
         commit += t.elapsed();
         if height.is_multiple_of(20) {

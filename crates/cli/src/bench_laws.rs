@@ -71,6 +71,7 @@ fn laws(count: usize, per_law: usize, registries: usize) -> anyhow::Result<Vec<L
             repeals: vec![],
             constitutes: vec![],
             registries: vec![],
+            currencies: vec![],
         });
     }
     Ok(out)
@@ -97,6 +98,8 @@ fn request(i: usize, registries: usize) -> AuthRequest {
             .attr("owner", Value::str("civil-affairs")),
         height: 100,
         via_contract: None,
+        amount: 0,
+        counterparty: String::new(),
         region: Some("110101".into()),
         others: vec![],
     }

@@ -192,6 +192,7 @@ pub fn init_chain(
         laws: govchain_demo::laws(),
         records: cast.records,
         positions: cast.positions,
+        balances: govchain_demo::genesis::balances(),
     };
     let genesis_file = home.join("genesis.json");
     std::fs::write(&genesis_file, serde_json::to_string_pretty(&genesis)?)

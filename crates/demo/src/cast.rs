@@ -197,12 +197,21 @@ pub fn account(holder: &str, holder_kind: &str, region: &str, frozen: bool) -> E
         .attr("regions", Value::strs(enclosing_regions(region)))
 }
 
-/// The currency `CNY`, issued by the central bank.
+/// The currency `CNY`, issued by the central bank, with `supply` fen in circulation.
 pub fn cny() -> EntityData {
     EntityData::new(EntityRef::new("Currency", "CNY"))
         .attr("code", Value::str("CNY"))
         .attr("issuer", Value::str("central-bank"))
         .attr("decimals", Value::Long(2))
+        .attr("supply", Value::Long(100_000_000_000))
+}
+
+/// A request that moves `amount` fen with `counterparty` (the receiver, or the account issued
+/// into or redeemed from).
+pub fn money(mut request: AuthRequest, amount: i64, counterparty: &str) -> AuthRequest {
+    request.amount = amount;
+    request.counterparty = counterparty.into();
+    request
 }
 
 /// A law as the resource of `enact` or `interpret`.
@@ -241,6 +250,8 @@ pub fn request(
         resource,
         height,
         via_contract: None,
+        amount: 0,
+        counterparty: String::new(),
         region,
         others: Vec::new(),
     }

@@ -4,8 +4,8 @@
 use crate::cast::{DEPARTMENTS, OFFICIALS, citizen_region};
 use crate::id;
 use govchain_types::{
-    ChainParams, FieldValue, Fields, Genesis, GenesisAccount, GenesisRecord, GenesisValidator,
-    Position, PrincipalKind, PublicKey,
+    Amount, ChainParams, FieldValue, Fields, Genesis, GenesisAccount, GenesisBalance,
+    GenesisRecord, GenesisValidator, Position, PrincipalKind, PublicKey,
 };
 
 /// The genesis authorities: they register principals and keys until the laws say otherwise.
@@ -235,5 +235,27 @@ pub fn document(
         laws: crate::laws(),
         records: cast.records,
         positions: cast.positions,
+        balances: balances(),
     }
+}
+
+/// The treasury's opening balance (fen): 1 billion yuan.
+pub const TREASURY_OPENING: i128 = 100_000_000_000;
+/// Each citizen's opening balance (fen): 10,000 yuan.
+pub const CITIZEN_OPENING: i128 = 1_000_000;
+/// Each organisation's opening balance (fen): 500,000 yuan.
+pub const ORGANISATION_OPENING: i128 = 50_000_000;
+
+/// The CNY balances the demo chain starts with: the treasury's, every citizen's and every
+/// organisation's. The supply is their sum.
+pub fn balances() -> Vec<GenesisBalance> {
+    let cny = |holder: String, amount: i128| GenesisBalance {
+        holder: id(&holder),
+        currency: "CNY".into(),
+        amount: Amount(amount),
+    };
+    let mut out = vec![cny("treasury".into(), TREASURY_OPENING)];
+    out.extend((1..=CITIZENS).map(|n| cny(format!("cit-{n:04}"), CITIZEN_OPENING)));
+    out.extend((1..=ORGANISATIONS).map(|n| cny(format!("org-{n:04}"), ORGANISATION_OPENING)));
+    out
 }

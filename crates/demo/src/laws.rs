@@ -2,8 +2,8 @@
 
 use crate::id;
 use govchain_types::{
-    Article, ArticleKind, FieldDef, FieldType, LawPackage, Level, PrincipalKind, RefTarget,
-    RegistryDef, Sensitivity,
+    Amount, Article, ArticleKind, CurrencyDef, FieldDef, FieldType, LawPackage, Level,
+    PrincipalKind, RefTarget, RegistryDef, Sensitivity,
 };
 
 fn field(name: &str, ty: FieldType, required: bool) -> FieldDef {
@@ -94,6 +94,7 @@ fn national(law: &str, title: &str, articles: Vec<Article>) -> LawPackage {
         repeals: vec![],
         constitutes: vec![],
         registries: vec![],
+        currencies: vec![],
     }
 }
 
@@ -563,46 +564,67 @@ fn pension_law_text() -> LawPackage {
     )
 }
 
-/// Legal tender: who issues it, who moves it, who freezes it.
+/// Most CNY the central bank may have in circulation (fen): 100 trillion yuan.
+pub const CNY_MAX_SUPPLY: i128 = 10_000_000_000_000_000;
+/// Most CNY one issuance may create (fen): 10 billion yuan.
+pub const CNY_MAX_ISSUE: i64 = 1_000_000_000_000;
+
+/// Legal tender: the currency, who issues and redeems it and within which limits, who moves
+/// it, who freezes it.
 pub fn currency_law() -> LawPackage {
-    national(
-        "currency-law",
-        "Currency Law",
-        vec![
-            permit(
-                "1",
-                "the central bank's governor issues CNY",
-                r#"permit (principal is Official, action == Action::"issue", resource is Currency)
+    LawPackage {
+        currencies: vec![CurrencyDef {
+            code: "CNY".into(),
+            name: "Renminbi".into(),
+            decimals: 2,
+            issuer: id("central-bank"),
+            max_supply: Some(Amount(CNY_MAX_SUPPLY)),
+            transfer_fee: None,
+        }],
+        ..national(
+            "currency-law",
+            "Currency Law",
+            vec![
+                permit(
+                    "1",
+                    "the central bank's governor issues CNY, at most 10 billion yuan at once",
+                    &format!(
+                        r#"permit (principal is Official, action == Action::"issue", resource is Currency)
+                   when {{ resource.code == "CNY" && resource.issuer == "central-bank"
+                          && principal.department == "central-bank" && principal.powers.contains("issue-currency")
+                          && context.amount <= {CNY_MAX_ISSUE} }};"#
+                    ),
+                ),
+                permit(
+                    "2",
+                    "the central bank's governor redeems CNY from the central bank's own account",
+                    r#"permit (principal is Official, action == Action::"redeem", resource is Currency)
                    when { resource.code == "CNY" && resource.issuer == "central-bank"
-                          && principal.department == "central-bank" && principal.powers.contains("issue-currency") };"#,
-            ),
-            permit(
-                "2",
-                "the central bank's governor redeems CNY",
-                r#"permit (principal is Official, action == Action::"redeem", resource is Currency)
-                   when { resource.code == "CNY" && resource.issuer == "central-bank"
-                          && principal.department == "central-bank" && principal.powers.contains("redeem-currency") };"#,
-            ),
-            permit(
-                "3",
-                "a holder transfers from its own account",
-                r#"permit (principal, action == Action::"transfer", resource is Account)
+                          && principal.department == "central-bank" && principal.powers.contains("redeem-currency")
+                          && context.counterparty == "central-bank" };"#,
+                ),
+                permit(
+                    "3",
+                    "a holder transfers from its own account (an organisation through its representative)",
+                    r#"permit (principal, action == Action::"transfer", resource is Account)
                    when { principal in resource.holder };"#,
-            ),
-            permit(
-                "4",
-                "nothing moves from a frozen account",
-                r#"forbid (principal, action == Action::"transfer", resource is Account)
+                ),
+                permit(
+                    "4",
+                    "nothing moves from a frozen account",
+                    r#"forbid (principal, action == Action::"transfer", resource is Account)
                    when { resource.frozen };"#,
-            ),
-            permit(
-                "5",
-                "a court freezes and unfreezes accounts by order",
-                r#"permit (principal is Official, action in [Action::"freeze", Action::"unfreeze"], resource is Account)
-                   when { principal.powers.contains("freeze-account") };"#,
-            ),
-        ],
-    )
+                ),
+                permit(
+                    "5",
+                    "a court freezes and unfreezes accounts within its jurisdiction by order",
+                    r#"permit (principal is Official, action in [Action::"freeze", Action::"unfreeze"], resource is Account)
+                   when { principal.powers.contains("freeze-account")
+                          && principal.jurisdiction.containsAny(resource.regions) };"#,
+                ),
+            ],
+        )
+    }
 }
 
 /// The regional regulation of `110000`: one article within the national laws, one that tries
@@ -640,5 +662,6 @@ pub fn regional_regulation() -> LawPackage {
         repeals: vec![],
         constitutes: vec![],
         registries: vec![],
+        currencies: vec![],
     }
 }

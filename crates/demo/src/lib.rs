@@ -14,8 +14,8 @@ pub mod genesis;
 mod laws;
 
 pub use laws::{
-    business_licence_law, child_subsidy_law, civil_registration_law, currency_law, laws,
-    pension_law, regional_regulation, state_organisation_law,
+    CNY_MAX_ISSUE, CNY_MAX_SUPPLY, business_licence_law, child_subsidy_law, civil_registration_law,
+    currency_law, laws, pension_law, regional_regulation, state_organisation_law,
 };
 
 use govchain_types::{BodyKind, BodyMember, LawBody, PrincipalId, PublicKey};

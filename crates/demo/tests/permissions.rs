@@ -528,20 +528,44 @@ fn table() -> Vec<Row> {
         ),
         // Money: issue, benefits, courts.
         (
-            "the governor issues CNY",
-            r(off("off-zhou"), "issue", cny(), H),
+            "the governor issues CNY into the treasury",
+            money(
+                r(off("off-zhou"), "issue", cny(), H),
+                100_000_000,
+                "treasury",
+            ),
             true,
             "currency-law/1",
         ),
         (
-            "the governor redeems CNY",
-            r(off("off-zhou"), "redeem", cny(), H),
+            "the governor may not issue more than 10 billion yuan at once",
+            money(
+                r(off("off-zhou"), "issue", cny(), H),
+                1_000_000_000_001,
+                "treasury",
+            ),
+            false,
+            "",
+        ),
+        (
+            "the governor redeems CNY from the central bank's account",
+            money(
+                r(off("off-zhou"), "redeem", cny(), H),
+                5_000,
+                "central-bank",
+            ),
             true,
             "currency-law/2",
         ),
         (
+            "the governor may not redeem a citizen's money",
+            money(r(off("off-zhou"), "redeem", cny(), H), 5_000, "cit-0001"),
+            false,
+            "",
+        ),
+        (
             "a pensions officer may not issue CNY",
-            r(off("off-sun"), "issue", cny(), H),
+            money(r(off("off-sun"), "issue", cny(), H), 100, "treasury"),
             false,
             "",
         ),
@@ -588,6 +612,17 @@ fn table() -> Vec<Row> {
             ),
             true,
             "currency-law/5",
+        ),
+        (
+            "a judge may not freeze an account outside the court's jurisdiction",
+            r(
+                off("judge-wu"),
+                "freeze",
+                account("cit-0030", "person", "310101", false),
+                H,
+            ),
+            false,
+            "",
         ),
         (
             "a registrar may not freeze an account",

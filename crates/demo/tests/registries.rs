@@ -11,84 +11,11 @@
     reason = "a test fails loudly"
 )]
 
-use govchain_crypto::{SecretKey, sign_tx, verify_tx};
-use govchain_execution::{Laws, MemState, apply_block, genesis_writes, schema};
+mod common;
+
+use common::{Chain, cited, key};
+use govchain_execution::schema;
 use govchain_types::*;
-use std::collections::BTreeMap;
-
-const CHAIN: &str = "demo-test";
-
-fn key(name: &str) -> SecretKey {
-    SecretKey::from_seed(Scheme::Ed25519, name.as_bytes())
-}
-
-pub fn genesis() -> Genesis {
-    govchain_demo::genesis::document(CHAIN, key("validator").public_key(), |id| {
-        key(id).public_key()
-    })
-}
-
-fn header(height: u64) -> Header {
-    Header {
-        chain_id: CHAIN.into(),
-        height,
-        time_ms: 1_000 + height,
-        parent_hash: Hash::ZERO,
-        tx_root: Hash::ZERO,
-        state_root: Hash::ZERO,
-        proposer: key("validator").public_key(),
-        validator_set_hash: Hash::ZERO,
-    }
-}
-
-/// The demo chain in memory: one transaction per block, nonces tracked per signer.
-struct Chain {
-    state: MemState,
-    laws: Laws,
-    height: u64,
-    nonces: BTreeMap<String, u64>,
-}
-
-impl Chain {
-    fn new() -> Self {
-        let mut state = MemState::default();
-        state.apply(&genesis_writes(&genesis()).unwrap());
-        Self {
-            state,
-            laws: Laws::new().unwrap(),
-            height: 0,
-            nonces: BTreeMap::new(),
-        }
-    }
-
-    /// `who` signs `payload`, acting in `position` if given, in the next block.
-    fn run(&mut self, who: &str, position: Option<&str>, payload: Payload) -> Receipt {
-        let acting = position.map(|p| Acting::Position(p.to_string()));
-        self.run_acting(who, acting, payload)
-    }
-
-    /// `who` signs `payload`, acting as `acting`, in the next block.
-    fn run_acting(&mut self, who: &str, acting: Option<Acting>, payload: Payload) -> Receipt {
-        self.height += 1;
-        let nonce = self.nonces.entry(who.to_string()).or_default();
-        let body = TxBody {
-            chain_id: CHAIN.into(),
-            signer: key(who).public_key(),
-            nonce: *nonce,
-            valid_until: self.height + 10,
-            acting_as: acting,
-            payload,
-        };
-        let vtx = verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, &key(who), body)).unwrap();
-        let out = apply_block(&self.state, &header(self.height), &[vtx], &self.laws).unwrap();
-        self.state.apply(&out.writes);
-        let r = out.receipts[0].clone();
-        if r.status != TxStatus::Rejected {
-            *nonce += 1;
-        }
-        r
-    }
-}
 
 fn fields(pairs: &[(&str, &str)]) -> Fields {
     pairs
@@ -130,13 +57,6 @@ fn licence(key: &str) -> Payload {
             ("status", "granted"),
         ],
     )
-}
-
-fn cited(r: &Receipt) -> String {
-    r.decided_by
-        .as_ref()
-        .map(|c| format!("{}/{}", c.law, c.article))
-        .unwrap_or_default()
 }
 
 /// (what, signer, position, payload, ok?, code if refused, "law/article" that decided)

@@ -17,6 +17,9 @@ pub struct BlockOutcome {
     /// Every authorization request the block's transactions made, in order, with its decision:
     /// the audit log a bill's dry run replays.
     pub audit: Vec<crate::Audited>,
+    /// Entries for the node's journal, outside the state root: each account's statement lines
+    /// (key from [`crate::finance::statement_key`], value an encoded `Posting`).
+    pub journal: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 /// Applies a block's transactions, in order, to the state after its parent.
@@ -44,6 +47,7 @@ pub fn apply_block(
     crate::validators::begin_block(&mut block, header.height)?;
     let mut receipts = Vec::with_capacity(txs.len());
     let mut audit = Vec::new();
+    let mut journal = Vec::new();
     for (i, vtx) in txs.iter().enumerate() {
         let index = u32::try_from(i)
             .map_err(|_| ExecError::InvalidBlock("too many transactions".into()))?;
@@ -65,6 +69,7 @@ pub fn apply_block(
             laws: &compiled.book,
             compiler: laws,
             registries: &compiled.registries,
+            currencies: &compiled.currencies,
             tx_id: vtx.id(),
         };
         match check_envelope(&block, &ctx, vtx)? {
@@ -84,6 +89,20 @@ pub fn apply_block(
                 let mut writes = match result {
                     Ok(events) => {
                         receipt.events = events;
+                        for (line, (code, holder, posting)) in
+                            (0u32..).zip(std::mem::take(&mut tx.postings))
+                        {
+                            journal.push((
+                                crate::finance::statement_key(
+                                    &code,
+                                    &holder,
+                                    header.height,
+                                    index,
+                                    line,
+                                ),
+                                schema::value(&posting),
+                            ));
+                        }
                         receipt.decided_by = tx.citation;
                         tx.writes
                     }
@@ -104,10 +123,14 @@ pub fn apply_block(
         }
         receipts.push(receipt);
     }
+    if cfg!(debug_assertions) {
+        crate::finance::check_conservation(state, &block.writes)?;
+    }
     Ok(BlockOutcome {
         writes: block.writes,
         receipts,
         audit,
+        journal,
     })
 }
 

@@ -60,6 +60,14 @@ pub(crate) enum Action<'a> {
         action: &'static str,
         resource: EntityData,
     },
+    /// Issue or redeem (on a `Currency`), transfer, freeze or unfreeze (on an `Account`): the
+    /// amount and the other party go into the context.
+    Money {
+        action: &'static str,
+        resource: EntityData,
+        amount: govchain_types::Amount,
+        counterparty: &'a PrincipalId,
+    },
 }
 
 /// A law-making body as a Cedar principal or resource.
@@ -85,13 +93,49 @@ fn law_entity(law: &LawPackage) -> EntityData {
         .attr("body", Value::str(law.body.to_string()))
 }
 
-fn kind_name(kind: PrincipalKind) -> &'static str {
+pub(crate) fn kind_name(kind: PrincipalKind) -> &'static str {
     match kind {
         PrincipalKind::Person => "person",
         PrincipalKind::Organisation => "organisation",
         PrincipalKind::Department => "department",
         PrincipalKind::Legislature => "legislature",
     }
+}
+
+/// The regions a principal is in, enclosing ones included: a person's or organisation's
+/// registry region, a department's jurisdiction; `CN` for all.
+pub(crate) fn principal_regions(
+    state: &dyn crate::state::State,
+    registries: &crate::laws::Registries,
+    id: &PrincipalId,
+    kind: PrincipalKind,
+) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |code: &str| {
+        for r in govchain_law::enclosing_regions(code) {
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+    };
+    if let Some((def, r)) = own_record(state, registries, kind, id.as_str())? {
+        if let Some(region) = field_text(&r.fields, def.region_field.as_ref()) {
+            add(&region);
+        }
+        if let Some(govchain_types::FieldValue::List(codes)) = def
+            .jurisdiction_field
+            .as_ref()
+            .and_then(|f| r.fields.get(f))
+        {
+            for c in codes {
+                add(c);
+            }
+        }
+    }
+    if !out.iter().any(|r| r == "CN") {
+        out.push("CN".to_string());
+    }
+    Ok(out)
 }
 
 /// Deepest department hierarchy followed.
@@ -314,9 +358,11 @@ pub(crate) fn request_for(
         Action::Enact { law, .. } => ("enact", law_entity(law)),
         Action::Constitute { body, .. } => ("constitute", body_entity(body)),
         Action::Interpret { law, .. } => ("interpret", law_entity(law)),
-        Action::Record { action, resource } | Action::Position { action, resource } => {
-            (*action, resource.clone())
-        }
+        Action::Record { action, resource }
+        | Action::Position { action, resource }
+        | Action::Money {
+            action, resource, ..
+        } => (*action, resource.clone()),
     };
     let who = match action {
         Action::Enact { body, .. } | Action::Interpret { body, .. } => body_entity(body),
@@ -329,14 +375,29 @@ pub(crate) fn request_for(
         Action::Enact { law, .. } | Action::Interpret { law, .. } => {
             law.jurisdiction.first().cloned()
         }
-        Action::Record { resource, .. } => match resource.attrs.get("regions") {
-            Some(Value::Set(codes)) => codes.iter().find_map(|c| match c {
-                Value::Str(s) if s != "CN" => Some(s.clone()),
+        Action::Record { resource, .. } | Action::Money { resource, .. } => {
+            match resource.attrs.get("regions") {
+                Some(Value::Set(codes)) => codes.iter().find_map(|c| match c {
+                    Value::Str(s) if s != "CN" => Some(s.clone()),
+                    _ => None,
+                }),
                 _ => None,
-            }),
-            _ => None,
-        },
+            }
+        }
         _ => None,
+    };
+    let (amount, counterparty) = match action {
+        // Cedar's integers are 64-bit: a larger amount reads as the largest, which every limit
+        // a law can write refuses.
+        Action::Money {
+            amount,
+            counterparty,
+            ..
+        } => (
+            i64::try_from(amount.0).unwrap_or(if amount.0 < 0 { i64::MIN } else { i64::MAX }),
+            counterparty.to_string(),
+        ),
+        _ => (0, String::new()),
     };
     let request = AuthRequest {
         principal: who,
@@ -345,6 +406,8 @@ pub(crate) fn request_for(
         height,
         via_contract: None,
         region,
+        amount,
+        counterparty,
         others: Vec::new(),
     };
     (name, request)
@@ -362,18 +425,41 @@ pub(crate) fn authorize(
         Action::Enact { .. } | Action::Interpret { .. } | Action::Constitute { .. } => {
             EntityData::new(EntityRef::new("Principal", ""))
         }
-        _ => match &signer.organisation {
-            Some((org, record)) => principal_entity(tx, ctx.registries, org, record, None)?,
-            None => principal_entity(
-                tx,
-                ctx.registries,
-                &signer.principal,
-                &signer.record,
-                signer.position.as_ref(),
-            )?,
-        },
+        _ => signer_entity(tx, ctx, signer)?,
     };
-    let (name, request) = request_for(who, action, ctx.height);
+    authorize_as(tx, ctx, who, None, action)
+}
+
+/// The principal the signer acts as, as the laws see it: the organisation it represents, or
+/// itself (an official when it acts in a position).
+pub(crate) fn signer_entity(
+    state: &dyn crate::state::State,
+    ctx: &TxContext<'_>,
+    signer: &Signer,
+) -> Result<EntityData> {
+    match &signer.organisation {
+        Some((org, record)) => principal_entity(state, ctx.registries, org, record, None),
+        None => principal_entity(
+            state,
+            ctx.registries,
+            &signer.principal,
+            &signer.record,
+            signer.position.as_ref(),
+        ),
+    }
+}
+
+/// Decides whether `who` (a principal as the laws see it; a `Contract` when `via_contract`
+/// names the service) may perform `action` at this block.
+pub(crate) fn authorize_as(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    who: EntityData,
+    via_contract: Option<&str>,
+    action: &Action<'_>,
+) -> Result<std::result::Result<(), TxError>> {
+    let (name, mut request) = request_for(who, action, ctx.height);
+    request.via_contract = via_contract.map(str::to_string);
     let decision = match ctx.laws.decide(&request) {
         Ok(d) => d,
         Err(e) => {

@@ -128,7 +128,65 @@ pub fn genesis_writes(g: &Genesis) -> Result<WriteSet, GenesisError> {
         }
     }
     load_registries(g, &mut writes)?;
+    load_balances(g, &mut writes)?;
     Ok(writes)
+}
+
+/// The balances issued with the chain: in currencies the genesis laws define, to principals
+/// that exist, within the supply limit; the supply is their sum.
+fn load_balances(g: &Genesis, writes: &mut WriteSet) -> Result<(), GenesisError> {
+    let currencies = crate::laws::currencies_of(&g.laws).map_err(GenesisError)?;
+    let mut supply: std::collections::BTreeMap<&str, govchain_types::Amount> = Default::default();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, b) in g.balances.iter().enumerate() {
+        let at = |m: String| {
+            GenesisError(format!(
+                "genesis balance {i} (`{}` in {}): {m}",
+                b.holder, b.currency
+            ))
+        };
+        let Some(c) = currencies.get(&b.currency) else {
+            return Err(at("no genesis law defines that currency".into()));
+        };
+        if !g.accounts.iter().any(|a| a.id == b.holder) {
+            return Err(at("the holder is not a genesis account".into()));
+        }
+        if b.amount.0 <= 0 {
+            return Err(at("the amount must be more than zero".into()));
+        }
+        if !seen.insert((&b.currency, &b.holder)) {
+            return Err(at("the account appears twice".into()));
+        }
+        let total = supply.entry(b.currency.as_str()).or_default();
+        *total = total
+            .checked_add(b.amount)
+            .ok_or_else(|| at("the supply overflows".into()))?;
+        if let Some(max) = c.def.max_supply
+            && *total > max
+        {
+            return Err(at(format!("the supply exceeds the law's limit of {max}")));
+        }
+        writes.insert(
+            schema::account_key(&b.currency, &b.holder),
+            Write {
+                value: Some(schema::value(&schema::AccountRecord {
+                    balance: b.amount,
+                    frozen: None,
+                })),
+                tx_index: None,
+            },
+        );
+    }
+    for (code, total) in supply {
+        writes.insert(
+            schema::currency_key(code),
+            Write {
+                value: Some(schema::value(&schema::CurrencyRecord { supply: total })),
+                tx_index: None,
+            },
+        );
+    }
+    Ok(())
 }
 
 /// The initial load: every genesis record checked against its registry's definition (and its

@@ -27,12 +27,68 @@ pub struct RegistryInForce {
 /// The registries in force, by name.
 pub type Registries = BTreeMap<String, RegistryInForce>;
 
-/// What the laws in force give the kernel: the compiled permission articles and the registry
-/// definitions.
+/// A currency definition in force, and the law (id, version) that states it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrencyInForce {
+    pub def: govchain_types::CurrencyDef,
+    pub law: govchain_types::PrincipalId,
+    pub version: u32,
+    pub level: govchain_types::Level,
+}
+
+impl CurrencyInForce {
+    /// The citation of the law's currency provisions (its limits and fee), for refusals the
+    /// kernel makes on the law's behalf.
+    pub fn citation(&self) -> govchain_types::Citation {
+        govchain_types::Citation {
+            law: self.law.clone(),
+            version: self.version,
+            article: format!("currency {}", self.def.code),
+            level: self.level,
+        }
+    }
+}
+
+/// The currencies in force, by code.
+pub type Currencies = BTreeMap<String, CurrencyInForce>;
+
+/// What the laws in force give the kernel: the compiled permission articles, the registry
+/// definitions and the currencies.
 #[derive(Clone)]
 pub struct Compiled {
     pub book: Arc<LawBook>,
     pub registries: Arc<Registries>,
+    pub currencies: Arc<Currencies>,
+}
+
+/// The currencies `laws` define; a currency defined by two different laws is refused, and so
+/// is a fee collected by nobody.
+pub fn currencies_of(
+    laws: &[govchain_types::LawPackage],
+) -> std::result::Result<Currencies, String> {
+    let mut out = Currencies::new();
+    for law in laws {
+        for def in &law.currencies {
+            if let Some(other) = out.get(&def.code)
+                && other.law != law.id
+            {
+                return Err(format!(
+                    "currency `{}` is defined by both law `{}` and law `{}`",
+                    def.code, other.law, law.id
+                ));
+            }
+            out.insert(
+                def.code.clone(),
+                CurrencyInForce {
+                    def: def.clone(),
+                    law: law.id.clone(),
+                    version: law.version,
+                    level: law.level,
+                },
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// The registries `laws` define; a registry defined by two different laws is refused.
@@ -117,6 +173,7 @@ impl Laws {
         Ok(Compiled {
             book: Arc::new(book),
             registries: Arc::new(registries_of(laws)?),
+            currencies: Arc::new(currencies_of(laws)?),
         })
     }
 

@@ -10,6 +10,7 @@ mod authorize;
 pub use authorize::{Audited, Explanation, decide_as, decide_read, explain};
 mod enact;
 mod error;
+pub mod finance;
 mod genesis;
 mod header;
 mod keys;
@@ -27,8 +28,8 @@ pub use error::{ExecError, Result, TxError};
 pub use genesis::{GenesisError, genesis_writes, validate_genesis};
 pub use header::{Expected, HeaderError, expected_tx_root, validate_header};
 pub use laws::{
-    Compiled, Ended, LawVersion, Laws, Registries, RegistryInForce, history, in_force,
-    registries_of, with_bill,
+    Compiled, Currencies, CurrencyInForce, Ended, LawVersion, Laws, Registries, RegistryInForce,
+    currencies_of, history, in_force, registries_of, with_bill,
 };
 pub use state::{MemState, State, StateError};
 pub use validators::validate_validators;

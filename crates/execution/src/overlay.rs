@@ -43,6 +43,8 @@ pub struct TxOverlay<'a> {
     pub(crate) citation: Option<govchain_types::Citation>,
     /// The authorization requests the transaction made, with their decisions.
     pub(crate) audit: Vec<crate::Audited>,
+    /// The statement lines of the balances it changed.
+    pub(crate) postings: Vec<crate::finance::PendingPosting>,
 }
 
 impl<'a> TxOverlay<'a> {
@@ -52,6 +54,7 @@ impl<'a> TxOverlay<'a> {
             writes: BTreeMap::new(),
             citation: None,
             audit: Vec::new(),
+            postings: Vec::new(),
         }
     }
 

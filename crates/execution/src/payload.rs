@@ -17,6 +17,8 @@ pub(crate) struct TxContext<'a> {
     pub compiler: &'a crate::laws::Laws,
     /// The registries in force at this block.
     pub registries: &'a crate::laws::Registries,
+    /// The currencies in force at this block.
+    pub currencies: &'a crate::laws::Currencies,
     /// The id of the transaction running.
     pub tx_id: govchain_types::Hash,
 }
@@ -113,5 +115,47 @@ pub(crate) fn execute_payload(
         Payload::ImportRecords { registry, records } => {
             crate::registry::import_records(tx, ctx, signer, registry, records)
         }
+        Payload::Issue {
+            currency,
+            to,
+            amount,
+            memo,
+        } => crate::finance::issue(tx, ctx, signer, currency, to, *amount, memo),
+        Payload::Redeem {
+            currency,
+            from,
+            amount,
+            memo,
+        } => crate::finance::redeem(tx, ctx, signer, currency, from, *amount, memo),
+        Payload::Transfer {
+            currency,
+            from,
+            to,
+            amount,
+            memo,
+            reference,
+        } => {
+            let order = crate::finance::TransferOrder {
+                code: currency,
+                from: from
+                    .as_ref()
+                    .unwrap_or_else(|| crate::finance::own_account(signer)),
+                to,
+                amount: *amount,
+                memo,
+                reference,
+            };
+            crate::finance::transfer(tx, ctx, signer, &order)
+        }
+        Payload::Freeze {
+            currency,
+            holder,
+            order,
+        } => crate::finance::set_frozen(tx, ctx, signer, currency, holder, order, true),
+        Payload::Unfreeze {
+            currency,
+            holder,
+            order,
+        } => crate::finance::set_frozen(tx, ctx, signer, currency, holder, order, false),
     }
 }

@@ -278,6 +278,47 @@ pub fn next_nonce(state: &dyn State, key: &PublicKey) -> Result<u64> {
     Ok(read(state, &nonce_key(key))?.unwrap_or(0))
 }
 
+/// A currency's circulation: what its issuer has issued and not redeemed. Its definition is in
+/// the law that creates it.
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+pub struct CurrencyRecord {
+    pub supply: govchain_types::Amount,
+}
+
+pub fn currency_key(code: &str) -> Vec<u8> {
+    format!("currency/{code}").into_bytes()
+}
+
+pub fn currency(state: &dyn State, code: &str) -> Result<CurrencyRecord> {
+    Ok(read(state, &currency_key(code))?.unwrap_or_default())
+}
+
+/// An account: one holder's balance in one currency, and the order that froze it, if any. An
+/// account nobody has paid into reads as zero.
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+pub struct AccountRecord {
+    pub balance: govchain_types::Amount,
+    pub frozen: Option<govchain_types::FreezeOrder>,
+}
+
+pub fn account_key(code: &str, holder: &PrincipalId) -> Vec<u8> {
+    format!("account/{code}/{holder}").into_bytes()
+}
+
+pub fn account(state: &dyn State, code: &str, holder: &PrincipalId) -> Result<AccountRecord> {
+    Ok(read(state, &account_key(code, holder))?.unwrap_or_default())
+}
+
+/// Where an account's statement lines are kept, outside the state (a node's journal, derived
+/// from the blocks): this prefix, then height, transaction index and line, big-endian.
+pub fn statement_prefix(code: &str, holder: &PrincipalId) -> Vec<u8> {
+    format!("statement/{code}/{holder}/").into_bytes()
+}
+
 /// Encodes a record for writing.
 pub fn value<T: BorshSerialize>(record: &T) -> Vec<u8> {
     encode(record)
@@ -316,6 +357,10 @@ pub fn json_view(key: &[u8], value: &[u8]) -> Option<serde_json::Value> {
         ))
     } else if key.starts_with("position/") {
         view::<PositionRecord>(value)
+    } else if key.starts_with("currency/") {
+        view::<CurrencyRecord>(value)
+    } else if key.starts_with("account/") {
+        view::<AccountRecord>(value)
     } else if key.starts_with("interpretations/") {
         view::<Vec<InterpretationRecord>>(value)
     } else {

@@ -62,7 +62,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("chain.redb"), Scheme::Ed25519).unwrap();
         let writes = genesis_writes(&demo_genesis()).unwrap();
-        store.commit(CommitInput { height: 0, block: None, block_hash: Hash::ZERO, certificate: None, receipts: &[], tx_ids: &[], writes: &writes, audit: &[] }).unwrap();
+        store.commit(CommitInput { height: 0, block: None, block_hash: Hash::ZERO, certificate: None, receipts: &[], tx_ids: &[], writes: &writes, audit: &[], journal: &[] }).unwrap();
         let laws = govchain_execution::Laws::new().unwrap();
         // The model: per height, each organisation's (form, closed).
         let mut model: BTreeMap<u8, (String, bool)> = (1..=4).map(|o| (o, ("company".to_string(), false))).collect();
@@ -119,6 +119,7 @@ proptest! {
                 tx_ids: &ids,
                 writes: &out.writes,
                 audit: &[],
+                journal: &[],
             }).unwrap();
             model = expected;
             snapshots.push(model.clone());

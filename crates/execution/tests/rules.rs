@@ -452,6 +452,7 @@ fn bill(
         repeals: repeals.iter().map(|r| id(r)).collect(),
         constitutes: vec![],
         registries: vec![],
+        currencies: vec![],
     }
 }
 

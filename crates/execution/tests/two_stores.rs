@@ -50,6 +50,7 @@ fn two_stores_agree_at_every_height() {
                 tx_ids: &[],
                 writes: &writes,
                 audit: &[],
+                journal: &[],
             })
             .unwrap(),
         );
@@ -104,6 +105,7 @@ fn two_stores_agree_at_every_height() {
                     tx_ids: &ids,
                     writes: &out.writes,
                     audit: &[],
+                    journal: &[],
                 })
                 .unwrap();
             per_store.push((root, out.receipts));

@@ -271,6 +271,14 @@ impl LawBook {
                 "service".to_string(),
                 RestrictedExpression::new_string(req.via_contract.clone().unwrap_or_default()),
             ),
+            (
+                "amount".to_string(),
+                RestrictedExpression::new_long(req.amount),
+            ),
+            (
+                "counterparty".to_string(),
+                RestrictedExpression::new_string(req.counterparty.clone()),
+            ),
         ])
         .map_err(|e| bad(e.to_string()))?;
         let request = Request::new(

@@ -129,6 +129,7 @@ pub fn constitution() -> LawPackage {
         repeals: vec![],
         constitutes: vec![],
         registries: vec![],
+        currencies: vec![],
     }
 }
 

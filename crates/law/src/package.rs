@@ -2,8 +2,8 @@
 
 use govchain_crypto::{hash, verify};
 use govchain_types::{
-    ArticleKind, Hash, Interpretation, LawBody, LawPackage, Level, MemberSignature, PrincipalId,
-    RegistryDef, Scheme, encode,
+    ArticleKind, CurrencyDef, Hash, Interpretation, LawBody, LawPackage, Level, MemberSignature,
+    PrincipalId, RegistryDef, Scheme, encode,
 };
 use std::collections::BTreeSet;
 
@@ -234,6 +234,42 @@ pub fn check_body(body: &LawBody) -> Result<(), BillError> {
     Ok(())
 }
 
+/// Checks a currency definition: its code, minor units and the limits and fee the law sets.
+pub fn check_currency(def: &CurrencyDef) -> Result<(), BillError> {
+    let bad = |m: String| {
+        Err(BillError::Malformed(format!(
+            "currency `{}`: {m}",
+            def.code
+        )))
+    };
+    if !govchain_types::currency_code_ok(&def.code) {
+        return bad("a currency code is 2 to 12 capital letters and digits, a letter first".into());
+    }
+    if def.name.trim().is_empty() {
+        return bad("it has no name".into());
+    }
+    if def.decimals > 18 {
+        return bad(format!("{} decimal places; at most 18", def.decimals));
+    }
+    if let Some(max) = def.max_supply
+        && max.0 <= 0
+    {
+        return bad(format!("the supply limit {max} is not positive"));
+    }
+    if let Some(fee) = &def.transfer_fee {
+        if fee.flat.0 < 0 {
+            return bad(format!("the flat fee {} is negative", fee.flat));
+        }
+        if fee.basis_points > 10_000 {
+            return bad(format!(
+                "a fee of {} basis points is more than the amount",
+                fee.basis_points
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The identity of a bill.
 pub fn bill_hash(scheme: Scheme, bill: &LawPackage) -> Hash {
     hash(scheme, &encode(bill))
@@ -287,6 +323,16 @@ pub fn check_shape(bill: &LawPackage) -> Result<(), BillError> {
             return bad(format!(
                 "law `{}` defines registry `{}` twice",
                 bill.id, def.name
+            ));
+        }
+    }
+    let mut currencies = BTreeSet::new();
+    for def in &bill.currencies {
+        check_currency(def)?;
+        if !currencies.insert(&def.code) {
+            return bad(format!(
+                "law `{}` defines currency `{}` twice",
+                bill.id, def.code
             ));
         }
     }

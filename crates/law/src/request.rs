@@ -111,6 +111,14 @@ pub struct AuthRequest {
     /// The region the request concerns; regional and department laws apply only within theirs.
     #[serde(default)]
     pub region: Option<String>,
+    /// The amount of money the request moves, issues or redeems, in minor units (`context.amount`;
+    /// 0 when none, and capped at the largest Cedar integer).
+    #[serde(default)]
+    pub amount: i64,
+    /// The other party, for money: the receiver of a transfer, the account issued into or
+    /// redeemed from (`context.counterparty`; empty when none).
+    #[serde(default)]
+    pub counterparty: String,
     #[serde(default)]
     pub others: Vec<EntityData>,
 }

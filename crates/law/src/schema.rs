@@ -130,7 +130,12 @@ impl SchemaModel {
             entity(
                 "Currency",
                 &[],
-                &[("code", s()), ("issuer", s()), ("decimals", Long)],
+                &[
+                    ("code", s()),
+                    ("issuer", s()),
+                    ("decimals", Long),
+                    ("supply", Long),
+                ],
                 false,
             ),
             entity(
@@ -277,7 +282,7 @@ impl SchemaModel {
     /// The schema in Cedar's schema syntax.
     pub fn render(&self) -> String {
         let mut out = String::from(
-            "type Ctx = {\n  height: Long,\n  via_contract: Bool,\n  service: String,\n};\n\n",
+            "type Ctx = {\n  height: Long,\n  via_contract: Bool,\n  service: String,\n  amount: Long,\n  counterparty: String,\n};\n\n",
         );
         for e in &self.entities {
             let _ = write!(out, "entity {}", e.name);

@@ -635,6 +635,11 @@ impl Pools {
             height,
             via_contract: None,
             region: pick(&self.regions, i, "region").cloned().flatten(),
+            amount: match self.value("amount", &AttrType::Long, i, "context.amount", "") {
+                Value::Long(n) => n,
+                _ => 0,
+            },
+            counterparty: self.string(i, "context.counterparty"),
             others: Vec::new(),
         })
     }

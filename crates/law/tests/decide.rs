@@ -38,6 +38,7 @@ fn law(id: &str, level: Level, jurisdiction: &[&str], articles: &[(&str, &str)])
         repeals: vec![],
         constitutes: vec![],
         registries: vec![],
+        currencies: vec![],
     }
 }
 
@@ -155,6 +156,8 @@ fn request(
         resource,
         height: 100,
         via_contract: None,
+        amount: 0,
+        counterparty: String::new(),
         region: region.map(str::to_string),
         others: vec![],
     }

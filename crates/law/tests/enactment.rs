@@ -57,6 +57,7 @@ fn bill() -> LawPackage {
         repeals: vec![],
         constitutes: vec![],
         registries: vec![],
+        currencies: vec![],
     }
 }
 

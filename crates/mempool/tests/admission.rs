@@ -45,6 +45,7 @@ fn state() -> MemState {
         laws: vec![govchain_law::bootstrap::constitution()],
         records: vec![],
         positions: vec![],
+        balances: vec![],
     };
     let mut s = MemState::default();
     s.apply(&genesis_writes(&g).unwrap());

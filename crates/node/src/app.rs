@@ -108,6 +108,7 @@ impl App {
                 tx_ids: &[],
                 writes: &writes,
                 audit: &[],
+                journal: &[],
             })?;
         }
         let height = store
@@ -375,6 +376,7 @@ impl App {
             tx_ids: &ids,
             writes: &outcome.writes,
             audit: &audit,
+            journal: &outcome.journal,
         })?;
         {
             let mut h = self

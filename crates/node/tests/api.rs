@@ -64,6 +64,7 @@ fn node_with(scheme: Scheme, authority: &SecretKey, capacity: usize) -> Node {
         laws: vec![govchain_law::bootstrap::constitution()],
         records: vec![],
         positions: vec![],
+        balances: vec![],
     };
     let config = MempoolConfig {
         capacity,

@@ -106,6 +106,7 @@ fn measure(
             tx_ids: &[],
             writes: &writes,
             audit: &[],
+            journal: &[],
         };
         let started = Instant::now();
         store.commit(input)?;

@@ -1,8 +1,8 @@
 //! Committing one height: everything of it in one durable write transaction.
 
 use crate::tables::{
-    AUDIT, BLOCK_HASHES, BLOCKS, CERTIFICATES, KEYS, NODES, RECEIPTS, ROOTS, SYS, SYS_LATEST,
-    StoredVersion, TX_INDEX, VERSIONS, node_key_bytes,
+    AUDIT, BLOCK_HASHES, BLOCKS, CERTIFICATES, JOURNAL, KEYS, NODES, RECEIPTS, ROOTS, SYS,
+    SYS_LATEST, StoredVersion, TX_INDEX, VERSIONS, node_key_bytes,
 };
 use crate::tree::{TreeTables, apply, key_hash};
 use crate::{Error, Result, Store, begin_write};
@@ -29,6 +29,9 @@ pub struct CommitInput<'a> {
     /// The authorization requests the block made, encoded by the caller: the node's audit log,
     /// kept beside the chain (not part of the state root).
     pub audit: &'a [Vec<u8>],
+    /// Entries derived from the block that the node keeps for queries, outside the state root
+    /// (an account's statement lines): written once, never changed.
+    pub journal: &'a [(Vec<u8>, Vec<u8>)],
 }
 
 impl CommitInput<'_> {
@@ -174,6 +177,10 @@ impl Store {
             // The log is a window over recent heights, not an archive (the blocks are).
             if let Some(oldest) = height.checked_sub(AUDIT_RETAIN_HEIGHTS) {
                 audit.retain_in(..(oldest, 0u32), |_, _| false)?;
+            }
+            let mut journal = txn.open_table(JOURNAL)?;
+            for (key, value) in input.journal {
+                journal.insert(key.as_slice(), value.as_slice())?;
             }
             sys.insert(SYS_LATEST, height.to_be_bytes().as_slice())?;
             root

@@ -1,8 +1,8 @@
 //! Reads: state as of any height, history, blocks, receipts. Each call reads one snapshot.
 
 use crate::tables::{
-    AUDIT, BLOCK_HASHES, BLOCKS, Bytes, CERTIFICATES, KEYS, RECEIPTS, ROOTS, SYS, StoredVersion,
-    TX_INDEX, VERSIONS,
+    AUDIT, BLOCK_HASHES, BLOCKS, Bytes, CERTIFICATES, JOURNAL, KEYS, RECEIPTS, ROOTS, SYS,
+    StoredVersion, TX_INDEX, VERSIONS,
 };
 use crate::tree::{key_hash, version_at};
 use crate::{Error, Result, Store};
@@ -234,6 +234,64 @@ impl Store {
             }
         }
         Ok(ScanPage { items, next: None })
+    }
+
+    /// Journal entries whose keys start with `prefix`, in key order after `after` (or, with
+    /// `newest_first`, in reverse order before `after`): at most `limit`.
+    pub fn journal(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let snap = self.snapshot()?;
+        let table = match snap.txn.open_table(JOURNAL) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        let mut push = |entry: std::result::Result<
+            (redb::AccessGuard<'_, Bytes>, redb::AccessGuard<'_, Bytes>),
+            redb::StorageError,
+        >|
+         -> Result<bool> {
+            let (k, v) = entry?;
+            if !k.value().starts_with(prefix) || out.len() >= limit {
+                return Ok(false);
+            }
+            out.push((k.value().to_vec(), v.value().to_vec()));
+            Ok(true)
+        };
+        if newest_first {
+            let mut end = prefix.to_vec();
+            end.push(0xff);
+            let end = match after {
+                Some(a) if a.starts_with(prefix) => a.to_vec(),
+                _ => end,
+            };
+            for entry in table.range(prefix..end.as_slice())?.rev() {
+                if !push(entry)? {
+                    break;
+                }
+            }
+        } else {
+            let start = match after {
+                Some(a) if a >= prefix => {
+                    let mut s = a.to_vec();
+                    s.push(0);
+                    s
+                }
+                _ => prefix.to_vec(),
+            };
+            for entry in table.range(start.as_slice()..)? {
+                if !push(entry)? {
+                    break;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The latest `limit` entries of the audit log, oldest first: `(height, index, entry)`.

@@ -15,6 +15,7 @@
 //! | `tx_index`     | tx id                        | (height, index)                              |
 //! | `audit`        | (height, index)              | an authorization request and its decision    |
 //! | `reads`        | sequence number              | a protected read served (the read log)       |
+//! | `journal`      | caller's key (e.g. an account's statement line) | caller's bytes, derived from the blocks |
 //!
 //! The jmt version of a height is the height itself: jmt 0.12 writes a root node for every version
 //! it is given, even for an empty write set (it copies the previous root), so `roots` and the tree
@@ -44,6 +45,7 @@ pub(crate) const RECEIPTS: TableDefinition<(u64, u32), Bytes> = TableDefinition:
 pub(crate) const KEYS: TableDefinition<Bytes, u64> = TableDefinition::new("keys");
 /// Protected reads this node served, by sequence number (outside the state root).
 pub(crate) const READS: TableDefinition<u64, Bytes> = TableDefinition::new("reads");
+pub(crate) const JOURNAL: TableDefinition<Bytes, Bytes> = TableDefinition::new("journal");
 pub(crate) const AUDIT: TableDefinition<(u64, u32), Bytes> = TableDefinition::new("audit");
 pub(crate) const TX_INDEX: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("tx_index");
 
@@ -53,7 +55,8 @@ pub(crate) const SYS_FORMAT: &str = "format";
 
 /// The layout version written in `sys/format`.
 /// 2: the `keys` and `audit` tables (the Registries issue).
-pub(crate) const FORMAT: u8 = 2;
+/// 3: the `journal` table (account statements, the Finance issue).
+pub(crate) const FORMAT: u8 = 3;
 
 /// One version of a key: what the `versions` table holds.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]

@@ -97,6 +97,9 @@ pub struct Genesis {
     /// Positions held from the start.
     #[serde(default)]
     pub positions: Vec<crate::Position>,
+    /// Balances issued with the chain, in currencies the genesis laws define.
+    #[serde(default)]
+    pub balances: Vec<crate::GenesisBalance>,
 }
 
 /// A record loaded at genesis.

@@ -103,6 +103,10 @@ pub struct LawPackage {
     /// records written under an earlier definition stay readable), from its effective height.
     #[serde(default)]
     pub registries: Vec<crate::RegistryDef>,
+    /// Currencies this law creates or redefines (issuer, minor units, limits, fee), from its
+    /// effective height.
+    #[serde(default)]
+    pub currencies: Vec<crate::CurrencyDef>,
 }
 
 /// What kind of law-making body it is; the constitution says which kind enacts which level.

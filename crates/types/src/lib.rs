@@ -7,6 +7,7 @@
 
 mod block;
 mod codec;
+mod finance;
 mod genesis;
 mod hash;
 mod id;
@@ -19,6 +20,10 @@ mod writes;
 
 pub use block::{Block, CommitCertificate, CommitSignature, Header};
 pub use codec::{DecodeError, ENCODING_VERSION, decode, encode};
+pub use finance::{
+    Amount, CurrencyDef, FreezeOrder, GenesisBalance, MAX_MEMO_BYTES, MAX_REFERENCE_BYTES, Posting,
+    PostingKind, TransferFee, currency_code_ok,
+};
 pub use genesis::{
     ChainParams, Genesis, GenesisAccount, GenesisRecord, GenesisValidator, PrincipalKind,
 };

@@ -3,8 +3,8 @@
 use crate::codec::{DecodeError, decode, encode};
 use crate::genesis::PrincipalKind;
 use crate::{
-    Fields, GenesisValidator, Height, Interpretation, LawPackage, MemberSignature, Position,
-    PositionStatus, PrincipalId, PublicKey, Signature,
+    Amount, Fields, GenesisValidator, Height, Interpretation, LawPackage, MemberSignature,
+    Position, PositionStatus, PrincipalId, PublicKey, Signature,
 };
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
@@ -77,6 +77,50 @@ pub enum Payload {
         registry: String,
         records: Vec<ImportedRecord>,
     },
+    /// Issues new money into `to`'s account: by the currency's issuing authority, within the
+    /// limits its law sets.
+    Issue {
+        currency: String,
+        to: PrincipalId,
+        amount: Amount,
+        #[serde(default)]
+        memo: String,
+    },
+    /// Takes money out of circulation from `from`'s account (the issuer's own, as a rule).
+    Redeem {
+        currency: String,
+        from: PrincipalId,
+        amount: Amount,
+        #[serde(default)]
+        memo: String,
+    },
+    /// Moves money from `from`'s account (by default the signer's, or the organisation's it
+    /// acts for) to `to`'s.
+    Transfer {
+        currency: String,
+        #[serde(default)]
+        from: Option<PrincipalId>,
+        to: PrincipalId,
+        amount: Amount,
+        #[serde(default)]
+        memo: String,
+        /// The payer's reference: an invoice, a case number.
+        #[serde(default)]
+        reference: String,
+    },
+    /// Freezes `holder`'s account in `currency` by a legal order: nothing leaves it until it is
+    /// unfrozen.
+    Freeze {
+        currency: String,
+        holder: PrincipalId,
+        order: String,
+    },
+    /// Lifts a freeze.
+    Unfreeze {
+        currency: String,
+        holder: PrincipalId,
+        order: String,
+    },
 }
 
 /// One record of an import chunk.
@@ -101,6 +145,11 @@ impl Payload {
             Payload::Appoint { .. } => "appoint",
             Payload::SetPositionStatus { .. } => "set_position_status",
             Payload::ImportRecords { .. } => "import_records",
+            Payload::Issue { .. } => "issue",
+            Payload::Redeem { .. } => "redeem",
+            Payload::Transfer { .. } => "transfer",
+            Payload::Freeze { .. } => "freeze",
+            Payload::Unfreeze { .. } => "unfreeze",
         }
     }
 }

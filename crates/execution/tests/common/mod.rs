@@ -57,6 +57,7 @@ pub fn genesis() -> Genesis {
         laws: vec![govchain_law::bootstrap::constitution()],
         records: vec![],
         positions: vec![],
+        balances: vec![],
     }
 }
 

@@ -101,5 +101,6 @@ pub fn commit(store: &Store, height: Height, ws: &WriteSet) -> govchain_store::R
         tx_ids: &[],
         writes: ws,
         audit: &[],
+        journal: &[],
     })
 }

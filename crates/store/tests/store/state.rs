@@ -209,6 +209,7 @@ fn commits_must_come_in_order_and_fit_together() {
         tx_ids: &[],
         writes: &ws,
         audit: &[],
+        journal: &[],
     });
     assert!(matches!(
         no_block,
@@ -224,6 +225,7 @@ fn commits_must_come_in_order_and_fit_together() {
         tx_ids: &[],
         writes: &ws,
         audit: &[],
+        journal: &[],
     });
     assert!(matches!(wrong_block, Err(Error::InvalidCommit { .. })));
     let b = block(1, vec![tx(0)]);
@@ -236,6 +238,7 @@ fn commits_must_come_in_order_and_fit_together() {
         tx_ids: &[Hash([9; 32])],
         writes: &ws,
         audit: &[],
+        journal: &[],
     });
     assert!(matches!(missing_receipt, Err(Error::InvalidCommit { .. })));
     // Nothing of a refused commit is stored.
@@ -265,6 +268,7 @@ fn blocks_certificates_receipts_and_the_tx_index() {
             tx_ids: &ids,
             writes: &writes(&[("a", Some("1"))]),
             audit: &[],
+            journal: &[],
         })
         .unwrap();
     // A replay of the first transaction, rejected at height 2, and a new one.
@@ -284,6 +288,7 @@ fn blocks_certificates_receipts_and_the_tx_index() {
             tx_ids: &ids2,
             writes: &WriteSet::new(),
             audit: &[],
+            journal: &[],
         })
         .unwrap();
 

@@ -1,0 +1,104 @@
+//! The demo chain in memory, for tests that run real transactions through `apply_block`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::arithmetic_side_effects,
+    dead_code,
+    reason = "a test fails loudly; each test binary uses part of the harness"
+)]
+
+use govchain_crypto::{SecretKey, sign_tx, verify_tx};
+use govchain_execution::{Laws, MemState, apply_block, genesis_writes};
+use govchain_types::*;
+use std::collections::BTreeMap;
+
+const CHAIN: &str = "demo-test";
+
+pub fn key(name: &str) -> SecretKey {
+    SecretKey::from_seed(Scheme::Ed25519, name.as_bytes())
+}
+
+pub fn genesis() -> Genesis {
+    govchain_demo::genesis::document(CHAIN, key("validator").public_key(), |id| {
+        key(id).public_key()
+    })
+}
+
+pub fn header(height: u64) -> Header {
+    Header {
+        chain_id: CHAIN.into(),
+        height,
+        time_ms: 1_000 + height,
+        parent_hash: Hash::ZERO,
+        tx_root: Hash::ZERO,
+        state_root: Hash::ZERO,
+        proposer: key("validator").public_key(),
+        validator_set_hash: Hash::ZERO,
+    }
+}
+
+/// The demo chain in memory: one transaction per block, nonces tracked per signer.
+pub struct Chain {
+    pub state: MemState,
+    pub laws: Laws,
+    pub height: u64,
+    pub nonces: BTreeMap<String, u64>,
+    /// The node's journal (account statements), as the blocks wrote it.
+    pub journal: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl Chain {
+    pub fn new() -> Self {
+        Self::from_genesis(&genesis())
+    }
+
+    pub fn from_genesis(g: &Genesis) -> Self {
+        let mut state = MemState::default();
+        state.apply(&genesis_writes(g).unwrap());
+        Self {
+            state,
+            laws: Laws::new().unwrap(),
+            height: 0,
+            nonces: BTreeMap::new(),
+            journal: BTreeMap::new(),
+        }
+    }
+
+    /// `who` signs `payload`, acting in `position` if given, in the next block.
+    pub fn run(&mut self, who: &str, position: Option<&str>, payload: Payload) -> Receipt {
+        let acting = position.map(|p| Acting::Position(p.to_string()));
+        self.run_acting(who, acting, payload)
+    }
+
+    /// `who` signs `payload`, acting as `acting`, in the next block.
+    pub fn run_acting(&mut self, who: &str, acting: Option<Acting>, payload: Payload) -> Receipt {
+        self.height += 1;
+        let nonce = self.nonces.entry(who.to_string()).or_default();
+        let body = TxBody {
+            chain_id: CHAIN.into(),
+            signer: key(who).public_key(),
+            nonce: *nonce,
+            valid_until: self.height + 10,
+            acting_as: acting,
+            payload,
+        };
+        let vtx = verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, &key(who), body)).unwrap();
+        let out = apply_block(&self.state, &header(self.height), &[vtx], &self.laws).unwrap();
+        self.state.apply(&out.writes);
+        self.journal.extend(out.journal);
+        let r = out.receipts[0].clone();
+        if r.status != TxStatus::Rejected {
+            *nonce += 1;
+        }
+        r
+    }
+}
+
+/// The article that decided, as `law/article`.
+pub fn cited(r: &Receipt) -> String {
+    r.decided_by
+        .as_ref()
+        .map(|c| format!("{}/{}", c.law, c.article))
+        .unwrap_or_default()
+}
