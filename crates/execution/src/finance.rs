@@ -653,3 +653,94 @@ pub fn totals(state: &crate::MemState) -> Result<BTreeMap<String, (i128, i128)>>
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Payments by service contracts: the path the contract runtime's host calls, decided by
+    //! the laws with the contract as the principal.
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "a test fails loudly")]
+
+    use super::*;
+    use crate::laws::Laws;
+
+    fn pid(s: &str) -> PrincipalId {
+        PrincipalId::new(s).unwrap()
+    }
+
+    fn contract(service: &str) -> EntityData {
+        EntityData::new(EntityRef::new("Contract", format!("{service}-v1")))
+            .attr("service", Value::str(service))
+            .attr("version", Value::Long(1))
+            .parent(EntityRef::new("Principal", format!("{service}-v1")))
+    }
+
+    /// `service` pays `amount` fen of `code` from `from` to `to` at height 1 of the demo chain.
+    fn pay(service: &str, code: &str, from: &str, amount: i128) -> (Outcome, Vec<PendingPosting>) {
+        let key = |id: &str| {
+            govchain_crypto::SecretKey::from_seed(govchain_types::Scheme::Ed25519, id.as_bytes())
+                .public_key()
+        };
+        let g = govchain_demo::genesis::document("pay-test", key("validator"), key);
+        let mut state = crate::MemState::default();
+        state.apply(&crate::genesis_writes(&g).unwrap());
+        let laws = Laws::new().unwrap();
+        let compiled = laws.at(&state, 1).unwrap();
+        let ctx = TxContext {
+            height: 1,
+            max_lifetime: 100,
+            chain_id: "pay-test",
+            scheme: govchain_types::Scheme::Ed25519,
+            laws: &compiled.book,
+            compiler: &laws,
+            registries: &compiled.registries,
+            currencies: &compiled.currencies,
+            tx_id: govchain_types::Hash::ZERO,
+        };
+        let mut tx = TxOverlay::new(&state);
+        let (from, to) = (pid(from), pid("cit-0001"));
+        let order = TransferOrder {
+            code,
+            from: &from,
+            to: &to,
+            amount: Amount(amount),
+            memo: "child subsidy, November",
+            reference: "case-1",
+        };
+        let out = move_money(&mut tx, &ctx, contract(service), Some(service), &order);
+        (out, tx.postings)
+    }
+
+    #[test]
+    fn the_subsidy_service_pays_from_the_treasury_as_its_law_allows() {
+        let (out, postings) = pay("child-subsidy", "CNY", "treasury", 50_000);
+        let events = out.unwrap().unwrap();
+        assert_eq!(events[0].kind, "transferred");
+        assert_eq!(postings.len(), 2);
+        let citation = postings[0].2.citation.clone().unwrap();
+        assert_eq!(
+            (citation.law.as_str(), citation.article.as_str()),
+            ("child-subsidy-law", "2")
+        );
+        let (out, _) = pay("pension", "CNY", "treasury", 50_000);
+        assert!(out.unwrap().is_ok(), "pension-law art. 2");
+    }
+
+    #[test]
+    fn a_service_pays_from_nowhere_its_law_does_not_name() {
+        // From a citizen's account: no law lets a service take it.
+        let (out, postings) = pay("child-subsidy", "CNY", "cit-0002", 100);
+        assert_eq!(out.unwrap().unwrap_err().code, "unauthorized");
+        assert!(postings.is_empty());
+        // A service no law names.
+        let (out, _) = pay("licence", "CNY", "treasury", 100);
+        assert_eq!(out.unwrap().unwrap_err().code, "unauthorized");
+        // More than the treasury holds.
+        let (out, _) = pay(
+            "pension",
+            "CNY",
+            "treasury",
+            govchain_demo::genesis::TREASURY_OPENING + 1,
+        );
+        assert_eq!(out.unwrap().unwrap_err().code, "insufficient_funds");
+    }
+}
