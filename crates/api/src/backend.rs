@@ -151,6 +151,47 @@ pub struct ReadAnswer {
     pub audit: Option<Vec<ReadLogEntry>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<RecordCertificate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<StatementPage>,
+}
+
+/// A currency in force: its definition, the law that states it, and what is in circulation.
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrencyView {
+    #[serde(flatten)]
+    pub def: govchain_types::CurrencyDef,
+    pub supply: govchain_types::Amount,
+    /// The supply in major units, e.g. `1000000.00`.
+    pub supply_display: String,
+    pub law: String,
+    pub law_version: u32,
+}
+
+/// An account as of a height.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    pub currency: String,
+    pub holder: String,
+    pub balance: govchain_types::Amount,
+    /// The balance in major units, e.g. `10000.00`.
+    pub balance_display: String,
+    pub frozen: Option<govchain_types::FreezeOrder>,
+    /// The height read.
+    pub height: Height,
+    /// The height that last changed the account (`None`: never paid into).
+    pub changed_at: Option<Height>,
+}
+
+/// A page of an account's statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementPage {
+    pub currency: String,
+    pub holder: String,
+    pub lines: Vec<govchain_types::Posting>,
+    /// The cursor of the next page (`after`), if there may be one.
+    pub next: Option<String>,
 }
 
 /// Most records one index page holds.
@@ -231,6 +272,27 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<RecordPage, BackendError>;
     /// A signed read: checked (signature, key, lifetime, laws), served, and logged.
     fn read(&self, signed: govchain_types::SignedRead) -> Result<ReadAnswer, BackendError>;
+
+    /// The currencies in force at `height` (default: the next block), with their supply.
+    fn currencies(&self, height: Option<Height>) -> Result<Vec<CurrencyView>, BackendError>;
+
+    /// A department's account as of `height` (others' accounts are read with a signed read).
+    fn account(
+        &self,
+        holder: &str,
+        currency: &str,
+        height: Option<Height>,
+    ) -> Result<AccountView, BackendError>;
+
+    /// A page of a department's account statement.
+    fn statement(
+        &self,
+        holder: &str,
+        currency: &str,
+        after: Option<&str>,
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<StatementPage, BackendError>;
     /// Every version of law `id` and its interpretations.
     fn law_history(&self, id: &str) -> Result<LawHistory, BackendError>;
     /// Verifies a bill against the laws in force: schema, conflicts, and a dry run over

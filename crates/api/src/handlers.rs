@@ -54,6 +54,12 @@ pub fn router(backend: Arc<dyn Backend>) -> Router {
             get(get_record_history),
         )
         .route("/v1/read", post(signed_read))
+        .route("/v1/currencies", get(get_currencies))
+        .route("/v1/accounts/{holder}/{currency}", get(get_account))
+        .route(
+            "/v1/accounts/{holder}/{currency}/statement",
+            get(get_statement),
+        )
         .route("/v1/status", get(status))
         .route("/v1/events", get(events))
         .route("/v1/openapi.json", get(openapi))
@@ -501,6 +507,85 @@ async fn get_record_history(
     Ok(Json(backend.record_history(&registry, &key)?).into_response())
 }
 
+/// The currencies in force, with their supply
+#[utoipa::path(
+    get, path = "/v1/currencies", tag = "finance",
+    params(AtHeight),
+    responses(
+        (status = 200, description = "each currency: code, name, decimals, issuer, supply limit and fee its law sets, the supply in circulation, the law", body = Object),
+        (status = 404, description = "a height outside the chain", body = ErrorBody),
+    )
+)]
+async fn get_currencies(
+    State(backend): State<Shared>,
+    q: Result<Query<AtHeight>, QueryRejection>,
+) -> ApiResult<Response> {
+    let height = at_height(q)?;
+    Ok(Json(backend.currencies(height)?).into_response())
+}
+
+/// A department's account as of a height
+///
+/// Departments' accounts (the treasury's, say) are public finance. The accounts of persons and
+/// organisations are read with a signed read request (`POST /v1/read`, target `account`); its
+/// proof with `"proof": true`, or for departments `GET /v1/certificate/account/{currency}/{holder}`.
+#[utoipa::path(
+    get, path = "/v1/accounts/{holder}/{currency}", tag = "finance",
+    params(("holder" = String, Path), ("currency" = String, Path), AtHeight),
+    responses(
+        (status = 200, description = "balance (minor units and major), freeze order, the height read and the height that last changed it", body = Object),
+        (status = 403, description = "a person's or organisation's account: read it with a signed read request", body = ErrorBody),
+        (status = 404, description = "no such holder or currency, or a height above the latest", body = ErrorBody),
+    )
+)]
+async fn get_account(
+    State(backend): State<Shared>,
+    Path((holder, currency)): Path<(String, String)>,
+    q: Result<Query<AtHeight>, QueryRejection>,
+) -> ApiResult<Response> {
+    let height = at_height(q)?;
+    Ok(Json(backend.account(&holder, &currency, height)?).into_response())
+}
+
+/// What `GET /v1/accounts/{holder}/{currency}/statement` asks.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StatementQuery {
+    /// The `next` of the previous page.
+    pub after: Option<String>,
+    /// At most this many lines (default 100, most 500).
+    pub limit: Option<usize>,
+    /// Newest lines first.
+    #[serde(default)]
+    pub newest_first: bool,
+}
+
+/// A page of a department's account statement
+#[utoipa::path(
+    get, path = "/v1/accounts/{holder}/{currency}/statement", tag = "finance",
+    params(("holder" = String, Path), ("currency" = String, Path), StatementQuery),
+    responses(
+        (status = 200, description = "statement lines (height, transaction, kind, amount, balance after, counterparty, memo, reference, article) and the cursor of the next page", body = Object),
+        (status = 400, description = "a malformed cursor", body = ErrorBody),
+        (status = 403, description = "a person's or organisation's account: read it with a signed read request", body = ErrorBody),
+    )
+)]
+async fn get_statement(
+    State(backend): State<Shared>,
+    Path((holder, currency)): Path<(String, String)>,
+    q: Result<Query<StatementQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
+    let page = backend.statement(
+        &holder,
+        &currency,
+        q.after.as_deref(),
+        q.limit.unwrap_or(crate::backend::MAX_PAGE),
+        q.newest_first,
+    )?;
+    Ok(Json(page).into_response())
+}
+
 /// What `GET /v1/records/{registry}` asks.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -805,7 +890,7 @@ async fn openapi() -> Response {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node."),
-    paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, get_registries, get_record, get_record_history, query_records, signed_read, status, metrics, events, openapi),
+    paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, get_registries, get_record, get_record_history, query_records, signed_read, get_currencies, get_account, get_statement, status, metrics, events, openapi),
     components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue)),
     tags(
         (name = "transactions", description = "submit signed transactions, read receipts"),
@@ -813,6 +898,7 @@ async fn openapi() -> Response {
         (name = "state", description = "versioned state and proofs"),
         (name = "laws", description = "laws in force, explanations of decisions"),
         (name = "registries", description = "registry definitions, records as of any height, index queries, signed reads of protected records"),
+        (name = "finance", description = "currencies, public accounts and statements (others' through signed reads)"),
         (name = "node", description = "status, metrics, events"),
     )
 )]

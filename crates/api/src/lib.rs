@@ -10,9 +10,9 @@ mod error;
 mod handlers;
 
 pub use backend::{
-    Backend, BackendError, BlockRecord, CommitEvent, ExplainAnswer, LawHistory, LawsInForce,
-    MAX_PAGE, MAX_VERIFY_SAMPLES, ReadAnswer, ReadLogEntry, RecordHistory, RecordPage, RecordView,
-    RegistryView, Status, TxRecord,
+    AccountView, Backend, BackendError, BlockRecord, CommitEvent, CurrencyView, ExplainAnswer,
+    LawHistory, LawsInForce, MAX_PAGE, MAX_VERIFY_SAMPLES, ReadAnswer, ReadLogEntry, RecordHistory,
+    RecordPage, RecordView, RegistryView, StatementPage, Status, TxRecord,
 };
 pub use error::ApiError;
 pub use handlers::{ApiDoc, router};

@@ -51,6 +51,36 @@ pub enum QueryCommand {
         #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
         node: String,
     },
+    /// The currencies in force: code, decimals, issuer, limits, fee, supply
+    Currencies {
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
+    /// A department's account as of a height (others': `govchain read … account`)
+    Account {
+        holder: String,
+        #[arg(long, default_value = "CNY")]
+        currency: String,
+        #[arg(long)]
+        height: Option<u64>,
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
+    /// A page of a department's account statement (others': `govchain read … statement`)
+    Statement {
+        holder: String,
+        #[arg(long, default_value = "CNY")]
+        currency: String,
+        /// The `next` of the previous page
+        #[arg(long)]
+        after: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long)]
+        newest_first: bool,
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
     /// A public record as of a height (default latest), with who wrote it under which law
     Record {
         registry: String,
@@ -111,6 +141,33 @@ pub fn run(cmd: QueryCommand) -> anyhow::Result<()> {
             QueryCommand::Block { height, node } => (node, format!("/v1/blocks/{height}"), None),
             QueryCommand::Tx { id, node } => (node, format!("/v1/tx/{id}"), None),
             QueryCommand::Registries { node } => (node, "/v1/registries".to_string(), None),
+            QueryCommand::Currencies { node } => (node, "/v1/currencies".to_string(), None),
+            QueryCommand::Account {
+                holder,
+                currency,
+                height,
+                node,
+            } => (
+                node,
+                with_height(format!("/v1/accounts/{holder}/{currency}"), height),
+                None,
+            ),
+            QueryCommand::Statement {
+                holder,
+                currency,
+                after,
+                limit,
+                newest_first,
+                node,
+            } => {
+                let mut path = format!(
+                    "/v1/accounts/{holder}/{currency}/statement?limit={limit}&newest_first={newest_first}"
+                );
+                if let Some(a) = after {
+                    path.push_str(&format!("&after={a}"));
+                }
+                (node, path, None)
+            }
             QueryCommand::Record {
                 registry,
                 key,

@@ -125,6 +125,31 @@ enum ReadCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// An account's balance and freeze as of a height; `--proof` writes its offline certificate
+    /// for `govchain verify`
+    Account {
+        holder: govchain_types::PrincipalId,
+        #[arg(long, default_value = "CNY")]
+        currency: String,
+        #[arg(long)]
+        height: Option<u64>,
+        /// Also write the certificate (value, Merkle proof, certified header) to this file
+        #[arg(long)]
+        proof: Option<PathBuf>,
+    },
+    /// A page of an account's statement
+    Statement {
+        holder: govchain_types::PrincipalId,
+        #[arg(long, default_value = "CNY")]
+        currency: String,
+        /// The `next` of the previous page
+        #[arg(long)]
+        after: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        #[arg(long)]
+        newest_first: bool,
+    },
     /// The node's log of protected reads (auditors)
     Audit {
         #[arg(long, default_value_t = 0)]
@@ -178,6 +203,34 @@ pub fn read(args: ReadArgs) -> anyhow::Result<()> {
             },
             ReadCommand::History { registry, key } => ReadTarget::History { registry, key },
             ReadCommand::Audit { after, limit } => ReadTarget::Audit { after, limit },
+            ReadCommand::Account {
+                holder,
+                currency,
+                height,
+                proof,
+            } => {
+                let wants_proof = proof.is_some();
+                out_file = proof;
+                ReadTarget::Account {
+                    currency,
+                    holder,
+                    height,
+                    proof: wants_proof,
+                }
+            }
+            ReadCommand::Statement {
+                holder,
+                currency,
+                after,
+                limit,
+                newest_first,
+            } => ReadTarget::Statement {
+                currency,
+                holder,
+                after,
+                limit: Some(limit),
+                newest_first,
+            },
         };
         let request = ReadRequest {
             chain_id: chain_id.to_string(),

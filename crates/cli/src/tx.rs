@@ -5,7 +5,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use govchain_crypto::sign_tx;
 use govchain_node::read_key_file;
-use govchain_types::{Payload, PrincipalId, PrincipalKind, PublicKey, TxBody};
+use govchain_types::{Amount, Payload, PrincipalId, PrincipalKind, PublicKey, TxBody};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -127,6 +127,64 @@ enum PayloadCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Issue new money into an account (the currency's issuing authority, in its position)
+    Issue {
+        #[arg(long, default_value = "CNY")]
+        currency: String,
+        #[arg(long)]
+        to: PrincipalId,
+        #[command(flatten)]
+        amount: AmountArg,
+        #[arg(long, default_value = "")]
+        memo: String,
+    },
+    /// Take money out of circulation from an account
+    Redeem {
+        #[arg(long, default_value = "CNY")]
+        currency: String,
+        #[arg(long)]
+        from: PrincipalId,
+        #[command(flatten)]
+        amount: AmountArg,
+        #[arg(long, default_value = "")]
+        memo: String,
+    },
+    /// Pay from your account (or `--from` one the laws let you move) to another
+    Transfer {
+        #[arg(long, default_value = "CNY")]
+        currency: String,
+        /// Whose account pays (default: yours, or the organisation's you act `--for`)
+        #[arg(long)]
+        from: Option<PrincipalId>,
+        #[arg(long)]
+        to: PrincipalId,
+        #[command(flatten)]
+        amount: AmountArg,
+        #[arg(long, default_value = "")]
+        memo: String,
+        /// Your reference: an invoice, a case number
+        #[arg(long, default_value = "")]
+        reference: String,
+    },
+    /// Freeze an account by a legal order: nothing leaves it until it is unfrozen
+    Freeze {
+        #[arg(long, default_value = "CNY")]
+        currency: String,
+        #[arg(long)]
+        holder: PrincipalId,
+        /// The order's reference
+        #[arg(long)]
+        order: String,
+    },
+    /// Lift a freeze
+    Unfreeze {
+        #[arg(long, default_value = "CNY")]
+        currency: String,
+        #[arg(long)]
+        holder: PrincipalId,
+        #[arg(long)]
+        order: String,
+    },
     /// Replace the validator set from a height on (the legislature's key signs)
     UpdateValidators {
         /// JSON list of validators: `[{"name": ..., "key": "ed25519:...", "power": 1}, ...]`
@@ -136,6 +194,41 @@ enum PayloadCommand {
         #[arg(long)]
         effective_height: u64,
     },
+}
+
+/// An amount: in the currency's major units (`12.50` yuan), or with `--minor` in minor units.
+#[derive(Args)]
+struct AmountArg {
+    /// The amount in major units, e.g. `12.50` (at most the currency's decimal places)
+    #[arg(long, allow_hyphen_values = true)]
+    amount: String,
+    /// Read `--amount` as minor units (fen), an integer
+    #[arg(long)]
+    minor: bool,
+}
+
+impl AmountArg {
+    /// The amount in minor units, with the currency's decimal places read from the node.
+    async fn resolve(&self, client: &Client, currency: &str) -> anyhow::Result<Amount> {
+        if self.minor {
+            return Ok(Amount(self.amount.trim().parse().with_context(|| {
+                format!("`{}` is not an integer amount in minor units", self.amount)
+            })?));
+        }
+        let list = client.get("/v1/currencies").await?.ok()?;
+        let decimals = list
+            .as_array()
+            .and_then(|l| {
+                l.iter()
+                    .find(|c| c.pointer("/code").and_then(|v| v.as_str()) == Some(currency))
+            })
+            .and_then(|c| c.pointer("/decimals").and_then(serde_json::Value::as_u64))
+            .with_context(|| {
+                format!("no law in force on the node defines a currency `{currency}`")
+            })?;
+        let decimals = u8::try_from(decimals).context("the node reports too many decimals")?;
+        Amount::parse_major(&self.amount, decimals).map_err(anyhow::Error::msg)
+    }
 }
 
 fn parse_kind(s: &str) -> Result<PrincipalKind, String> {
@@ -288,6 +381,61 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
                 |_| anyhow::anyhow!("`{status}` is not a status: use active, suspended or ended"),
             )?,
             reason,
+        },
+        PayloadCommand::Issue {
+            currency,
+            to,
+            amount,
+            memo,
+        } => Payload::Issue {
+            amount: amount.resolve(&client, &currency).await?,
+            currency,
+            to,
+            memo,
+        },
+        PayloadCommand::Redeem {
+            currency,
+            from,
+            amount,
+            memo,
+        } => Payload::Redeem {
+            amount: amount.resolve(&client, &currency).await?,
+            currency,
+            from,
+            memo,
+        },
+        PayloadCommand::Transfer {
+            currency,
+            from,
+            to,
+            amount,
+            memo,
+            reference,
+        } => Payload::Transfer {
+            amount: amount.resolve(&client, &currency).await?,
+            currency,
+            from,
+            to,
+            memo,
+            reference,
+        },
+        PayloadCommand::Freeze {
+            currency,
+            holder,
+            order,
+        } => Payload::Freeze {
+            currency,
+            holder,
+            order,
+        },
+        PayloadCommand::Unfreeze {
+            currency,
+            holder,
+            order,
+        } => Payload::Unfreeze {
+            currency,
+            holder,
+            order,
         },
         PayloadCommand::UpdateValidators {
             file,

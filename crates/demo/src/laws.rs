@@ -622,6 +622,15 @@ pub fn currency_law() -> LawPackage {
                    when { principal.powers.contains("freeze-account")
                           && principal.jurisdiction.containsAny(resource.regions) };"#,
                 ),
+                permit(
+                    "6",
+                    "a holder reads its own account and statement; so do the courts within their jurisdiction and the state auditor",
+                    r#"permit (principal, action == Action::"read", resource is Account)
+                   when { principal in resource.holder
+                          || (principal is Official && principal.powers.contains("audit"))
+                          || (principal is Official && principal.powers.contains("freeze-account")
+                              && principal.jurisdiction.containsAny(resource.regions)) };"#,
+                ),
             ],
         )
     }

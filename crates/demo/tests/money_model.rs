@@ -45,7 +45,12 @@ fn genesis() -> Genesis {
             ),
         },
     };
-    let mut law = g.laws.iter().find(|l| l.id.as_str() == "pension-law").unwrap().clone();
+    let mut law = g
+        .laws
+        .iter()
+        .find(|l| l.id.as_str() == "pension-law")
+        .unwrap()
+        .clone();
     law.id = pid("test-money-law");
     law.title = "Test Money Law".into();
     law.registries = vec![];
@@ -259,9 +264,16 @@ fn run(blocks: Vec<Vec<Op>>) {
                 model.balances.get(&h).copied().unwrap_or(0),
                 "{name}"
             );
-            assert_eq!(account.frozen.is_some(), model.frozen.contains(&h), "{name}");
+            assert_eq!(
+                account.frozen.is_some(),
+                model.frozen.contains(&h),
+                "{name}"
+            );
         }
-        assert_eq!(schema::currency(&state, "TST").unwrap().supply.0, model.supply);
+        assert_eq!(
+            schema::currency(&state, "TST").unwrap().supply.0,
+            model.supply
+        );
         for (code, (supply, sum)) in finance::totals(&state).unwrap() {
             assert_eq!(supply, sum, "{code} is not conserved at height {height}");
         }
@@ -284,6 +296,10 @@ fn overflowing_the_supply_is_refused_and_changes_nothing() {
     run(vec![
         vec![Op::Issue(0, i128::MAX), Op::Issue(1, 1)],
         vec![Op::Transfer(0, 1, i128::MAX), Op::Redeem(1, i128::MAX)],
-        vec![Op::Issue(3, 5), Op::Redeem(0, i128::MAX - 5), Op::Issue(3, 10)],
+        vec![
+            Op::Issue(3, 5),
+            Op::Redeem(0, i128::MAX - 5),
+            Op::Issue(3, 10),
+        ],
     ]);
 }

@@ -538,6 +538,31 @@ pub(crate) fn set_frozen(
     )]))
 }
 
+/// How the laws in force at `height` decide `reader` (acting as `acting`, if given) reading the
+/// account of `holder` in `code` — its balance, statement or proof. `Ok(Err(_))` says why it
+/// cannot be decided (an unknown currency, holder or reader).
+pub fn decide_account_read(
+    state: &dyn State,
+    laws: &crate::laws::Laws,
+    height: govchain_types::Height,
+    reader: &PrincipalId,
+    acting: Option<&govchain_types::Acting>,
+    code: &str,
+    holder: &PrincipalId,
+) -> Result<std::result::Result<govchain_law::Decision, String>> {
+    let compiled = laws.at(state, height)?;
+    if !compiled.currencies.contains_key(code) {
+        return Ok(Err(format!("no law in force defines a currency `{code}`")));
+    }
+    let kind = match holder_kind(state, holder)? {
+        Ok(k) => k,
+        Err(e) => return Ok(Err(e.message)),
+    };
+    let account = schema::account(state, code, holder)?;
+    let resource = account_entity(state, &compiled.registries, code, holder, kind, &account)?;
+    crate::authorize::decide_as(state, laws, height, reader, acting, "read", resource)
+}
+
 /// The journal entry of a statement line: its account's prefix, then height, transaction
 /// index and line number, big-endian, so an account's lines are in order.
 pub fn statement_key(
@@ -658,7 +683,11 @@ pub fn totals(state: &crate::MemState) -> Result<BTreeMap<String, (i128, i128)>>
 mod tests {
     //! Payments by service contracts: the path the contract runtime's host calls, decided by
     //! the laws with the contract as the principal.
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "a test fails loudly")]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        reason = "a test fails loudly"
+    )]
 
     use super::*;
     use crate::laws::Laws;

@@ -237,11 +237,8 @@ impl SchemaModel {
         actions.extend(action(&["change-validators"], &all, &["ValidatorSet"]));
         actions.extend(action(&["enact", "interpret"], &["Body"], &["Law"]));
         actions.extend(action(&["constitute"], &["Body"], &["Body"]));
-        actions.extend(action(
-            &["read", "insert", "update", "close"],
-            &all,
-            &["Record"],
-        ));
+        actions.extend(action(&["read"], &all, &["Record", "Account"]));
+        actions.extend(action(&["insert", "update", "close"], &all, &["Record"]));
         actions.extend(action(&["decide"], &["Official"], &["Record"]));
         actions.extend(action(
             &["issue", "redeem"],

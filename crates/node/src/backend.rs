@@ -305,6 +305,39 @@ impl Backend for App {
         self.signed_read(signed)
     }
 
+    fn currencies(
+        &self,
+        height: Option<Height>,
+    ) -> Result<Vec<govchain_api::CurrencyView>, BackendError> {
+        self.currencies_at(height)
+    }
+
+    fn account(
+        &self,
+        holder: &str,
+        currency: &str,
+        height: Option<Height>,
+    ) -> Result<govchain_api::AccountView, BackendError> {
+        let holder =
+            PrincipalId::new(holder).map_err(|e| BackendError::BadRequest(e.to_string()))?;
+        self.check_public_account(&holder)?;
+        self.account_unchecked(&holder, currency, height)
+    }
+
+    fn statement(
+        &self,
+        holder: &str,
+        currency: &str,
+        after: Option<&str>,
+        limit: usize,
+        newest_first: bool,
+    ) -> Result<govchain_api::StatementPage, BackendError> {
+        let holder =
+            PrincipalId::new(holder).map_err(|e| BackendError::BadRequest(e.to_string()))?;
+        self.check_public_account(&holder)?;
+        self.statement_unchecked(&holder, currency, after, limit, newest_first)
+    }
+
     fn law_history(&self, id: &str) -> Result<LawHistory, BackendError> {
         let id = PrincipalId::new(id).map_err(|e| BackendError::BadRequest(e.to_string()))?;
         let state = self.state();

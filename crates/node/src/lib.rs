@@ -12,6 +12,7 @@ mod config;
 mod consensus_app;
 mod error;
 mod metrics;
+mod money;
 mod producer;
 mod reads;
 mod run;

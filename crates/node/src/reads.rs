@@ -9,7 +9,9 @@ use govchain_api::{
 use govchain_execution::schema::{self, RecordVersion};
 use govchain_execution::{RegistryInForce, decide_as, decide_read};
 use govchain_law::{EntityData, EntityRef};
-use govchain_types::{Height, ReadAudit, ReadTarget, Sensitivity, SignedRead, decode, encode};
+use govchain_types::{
+    Height, PrincipalId, ReadAudit, ReadTarget, Sensitivity, SignedRead, decode, encode,
+};
 
 /// How far ahead a read request may be valid: reads are short-lived.
 pub const MAX_READ_LIFETIME: Height = 20;
@@ -58,6 +60,15 @@ impl App {
             .strip_prefix("record/")
             .or_else(|| text.strip_prefix("index/"))
             .and_then(|rest| rest.split('/').next());
+        if let Some(holder) = text
+            .strip_prefix("account/")
+            .and_then(|rest| rest.split('/').nth(1))
+        {
+            return match PrincipalId::new(holder) {
+                Ok(h) => self.check_public_account(&h),
+                Err(_) => Ok(()),
+            };
+        }
         match registry {
             Some(name) => match self.public(name) {
                 // A registry no longer in force is read like a protected one.
@@ -329,6 +340,25 @@ impl App {
                 .map_err(BackendError::NotFound)?;
                 (d, Some((registry.clone(), key.clone())))
             }
+            ReadTarget::Account {
+                currency, holder, ..
+            }
+            | ReadTarget::Statement {
+                currency, holder, ..
+            } => {
+                let d = govchain_execution::finance::decide_account_read(
+                    &state,
+                    self.laws_cache(),
+                    next,
+                    &reader,
+                    acting,
+                    currency,
+                    holder,
+                )
+                .map_err(unavailable)?
+                .map_err(BackendError::NotFound)?;
+                (d, None)
+            }
             ReadTarget::Audit { .. } => {
                 let log = EntityData::new(EntityRef::new("AuditLog", "reads"));
                 let d = decide_as(
@@ -370,6 +400,8 @@ impl App {
             history: None,
             audit: None,
             certificate: None,
+            account: None,
+            statement: None,
         };
         match (&r.target, found) {
             (ReadTarget::Record { height, .. }, Some((registry, key))) => {
@@ -385,6 +417,43 @@ impl App {
                 answer.certificate = Some(
                     self.certificate_unchecked(&schema::record_key(&registry, &key), *height)?,
                 );
+            }
+            (
+                ReadTarget::Account {
+                    currency,
+                    holder,
+                    height,
+                    proof,
+                },
+                _,
+            ) => {
+                answer.account = Some(self.account_unchecked(holder, currency, *height)?);
+                if *proof {
+                    answer.certificate =
+                        Some(self.certificate_unchecked(
+                            &schema::account_key(currency, holder),
+                            *height,
+                        )?);
+                }
+            }
+            (
+                ReadTarget::Statement {
+                    currency,
+                    holder,
+                    after,
+                    limit,
+                    newest_first,
+                },
+                _,
+            ) => {
+                let limit = limit.map_or(MAX_PAGE, |l| usize::try_from(l).unwrap_or(MAX_PAGE));
+                answer.statement = Some(self.statement_unchecked(
+                    holder,
+                    currency,
+                    after.as_deref(),
+                    limit,
+                    *newest_first,
+                )?);
             }
             (ReadTarget::Audit { after, limit }, _) => {
                 let limit = usize::try_from(*limit).unwrap_or(MAX_PAGE).clamp(1, 1_000);

@@ -270,6 +270,28 @@ pub enum ReadTarget {
     },
     /// This node's log of protected reads, after sequence number `after` (auditors).
     Audit { after: u64, limit: u32 },
+    /// An account's balance and freeze as of a height (default: the latest), with its offline
+    /// certificate (value, Merkle proof, certified header) when `proof` is set.
+    Account {
+        currency: String,
+        holder: crate::PrincipalId,
+        #[serde(default)]
+        height: Option<Height>,
+        #[serde(default)]
+        proof: bool,
+    },
+    /// A page of an account's statement: after the cursor `after` (hex, from the previous
+    /// page), oldest first, or newest first.
+    Statement {
+        currency: String,
+        holder: crate::PrincipalId,
+        #[serde(default)]
+        after: Option<String>,
+        #[serde(default)]
+        limit: Option<u32>,
+        #[serde(default)]
+        newest_first: bool,
+    },
 }
 
 /// A short-lived request to read protected records, signed by the reader's key. The node checks
