@@ -444,3 +444,161 @@ async fn events_filtered_by_registry_follow_one_registry() {
     assert_eq!(receipts.len(), 1, "{event}");
     assert_eq!(receipts[0]["events"][0]["kind"], "record_updated");
 }
+
+fn account(holder: &str, proof: bool) -> ReadTarget {
+    ReadTarget::Account {
+        currency: "CNY".into(),
+        holder: PrincipalId::new(holder).unwrap(),
+        height: None,
+        proof,
+    }
+}
+
+/// Money over the API: currencies with their supply, the treasury's account and statement in
+/// public, a citizen's only through signed reads (the holder, a court in its region, the
+/// auditor), as of a height and with a certificate that verifies offline.
+#[tokio::test]
+async fn accounts_public_for_departments_private_for_persons() {
+    let n = node();
+    let (status, list) = get(&n.router, "/v1/currencies").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list[0]["code"], "CNY");
+    assert_eq!(list[0]["decimals"], 2);
+    assert_eq!(list[0]["issuer"], "central-bank");
+    assert_eq!(list[0]["law"], "currency-law");
+    let opening = list[0]["supply"].as_str().unwrap().to_string();
+
+    // cit-0001 pays the treasury 12.34 yuan in block 1.
+    let body = TxBody {
+        chain_id: CHAIN.into(),
+        signer: key("cit-0001").public_key(),
+        nonce: 0,
+        valid_until: 10,
+        acting_as: None,
+        payload: Payload::Transfer {
+            currency: "CNY".into(),
+            from: None,
+            to: PrincipalId::new("treasury").unwrap(),
+            amount: Amount(1_234),
+            memo: "stamp duty".into(),
+            reference: "tax-2026-1".into(),
+        },
+    };
+    let results = n.app.submit(vec![
+        sign_tx(Scheme::Ed25519, &key("cit-0001"), body).encode(),
+    ]);
+    assert!(results[0].is_ok(), "{results:?}");
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+
+    // The treasury's account and statement are public finance.
+    let (status, t) = get(&n.router, "/v1/accounts/treasury/CNY").await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    assert_eq!(t["balance"], "100000001234");
+    assert_eq!(t["balance_display"], "1000000012.34");
+    assert_eq!(t["changed_at"], 1);
+    let (_, before) = get(&n.router, "/v1/accounts/treasury/CNY?height=0").await;
+    assert_eq!(before["balance"], "100000000000", "{before}");
+    let (status, s) = get(&n.router, "/v1/accounts/treasury/CNY/statement").await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    let line = &s["lines"][0];
+    assert_eq!(line["kind"], "received");
+    assert_eq!(line["amount"], "1234");
+    assert_eq!(line["counterparty"], "cit-0001");
+    assert_eq!(line["memo"], "stamp duty");
+    assert_eq!(line["reference"], "tax-2026-1");
+    assert_eq!(line["citation"]["law"], "currency-law");
+    let (_, list) = get(&n.router, "/v1/currencies").await;
+    assert_eq!(
+        list[0]["supply"].as_str().unwrap(),
+        opening,
+        "money is conserved"
+    );
+
+    // A citizen's account is private: not over plain GET, nor as raw state.
+    let (status, e) = get(&n.router, "/v1/accounts/cit-0001/CNY").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(e["code"], "read_request_required");
+    let (status, _) = get(&n.router, "/v1/accounts/cit-0001/CNY/statement").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = get(&n.router, "/v1/state/account/CNY/cit-0001").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = get(&n.router, "/v1/proof/account/CNY/cit-0001").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The holder reads it with a signed read, and its certificate verifies offline.
+    let (status, a) = post(
+        &n.router,
+        "/v1/read",
+        &read(&n.app, "cit-0001", None, account("cit-0001", true)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    assert_eq!(a["account"]["balance"], "998766");
+    assert_eq!(a["decided_by"]["law"], "currency-law");
+    assert_eq!(a["decided_by"]["article"], "6");
+    let cert: govchain_store::RecordCertificate =
+        serde_json::from_value(a["certificate"].clone()).unwrap();
+    cert.verify(CHAIN, &n.app.genesis().validators).unwrap();
+    let statement = ReadTarget::Statement {
+        currency: "CNY".into(),
+        holder: PrincipalId::new("cit-0001").unwrap(),
+        after: None,
+        limit: Some(10),
+        newest_first: true,
+    };
+    let (status, a) = post(
+        &n.router,
+        "/v1/read",
+        &read(&n.app, "cit-0001", None, statement),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    assert_eq!(a["statement"]["lines"][0]["kind"], "sent");
+    assert_eq!(a["statement"]["lines"][0]["amount"], "-1234");
+
+    // A neighbour may not; the court may within its region; the auditor may anywhere.
+    let (status, e) = post(
+        &n.router,
+        "/v1/read",
+        &read(&n.app, "cit-0002", None, account("cit-0001", false)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+    let (status, a) = post(
+        &n.router,
+        "/v1/read",
+        &read(
+            &n.app,
+            "judge-wu",
+            Some("pos-judge-wu"),
+            account("cit-0001", false),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    let (status, _) = post(
+        &n.router,
+        "/v1/read",
+        &read(
+            &n.app,
+            "judge-wu",
+            Some("pos-judge-wu"),
+            account("cit-0003", false),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "cit-0003 lives in 310101");
+    let (status, a) = post(
+        &n.router,
+        "/v1/read",
+        &read(
+            &n.app,
+            "off-qian",
+            Some("pos-off-qian"),
+            account("cit-0003", false),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+}
