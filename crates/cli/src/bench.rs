@@ -20,7 +20,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2.0)]
         seconds: f64,
     },
-    /// A network of validator processes on this machine: committed transactions/s at
+    /// A network of validator processes on this machine: committed CNY transfers/s at
     /// saturation, commit latency p50/p99 at half that load
     Chain {
         #[arg(long, default_value_t = 4)]
@@ -59,6 +59,20 @@ pub enum BenchCommand {
         /// Import transactions per block
         #[arg(long, default_value_t = 20)]
         chunks_per_block: u64,
+        /// Directory for the scratch store (default: a temporary directory)
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// CNY transfers through batch signature checks, the state machine and a real store, in
+    /// process: transfers/s and the share of each part
+    Transfers {
+        #[arg(long, default_value_t = 100_000)]
+        transfers: usize,
+        #[arg(long, default_value_t = 5_000)]
+        per_block: usize,
+        /// Distinct payers (each a keyed person with 10,000 yuan)
+        #[arg(long, default_value_t = 10_000)]
+        payers: usize,
         /// Directory for the scratch store (default: a temporary directory)
         #[arg(long)]
         dir: Option<PathBuf>,
@@ -110,6 +124,12 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             chunks_per_block,
             dir,
         } => crate::bench_import::run(records, chunk, chunks_per_block, dir),
+        BenchCommand::Transfers {
+            transfers,
+            per_block,
+            payers,
+            dir,
+        } => crate::bench_transfers::run(transfers, per_block, payers, dir),
         BenchCommand::Store {
             keys,
             batch,

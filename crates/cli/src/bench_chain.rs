@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use futures::StreamExt;
 use govchain_crypto::{SecretKey, sign_tx, tx_id};
 use govchain_testnet::{Testnet, TestnetOptions};
-use govchain_types::{Hash, Payload, PrincipalId, PrincipalKind, Scheme, TxBody};
+use govchain_types::{Amount, Hash, Payload, PrincipalId, Scheme, TxBody};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,25 +36,30 @@ struct Signed {
     signer: usize,
 }
 
-/// Signs `count` registrations per signer, nonces from `first`.
+/// Signs `count` CNY transfers per signer, nonces from `first`: signer `s` pays 0.01 yuan to
+/// signer `s + 1` (each holds 1,000,000 yuan from genesis).
 fn sign_all(signers: &[SecretKey], first: u64, count: u64, valid_until: u64) -> Vec<Vec<Signed>> {
+    let n = signers.len();
     signers
         .iter()
         .enumerate()
         .map(|(s, key)| {
+            let to = PrincipalId::new(format!("bench-{}", (s + 1) % n.max(1))).ok();
             (first..first + count)
                 .filter_map(|nonce| {
-                    let who = format!("bench-{s}-p{nonce}");
                     let body = TxBody {
                         chain_id: "govchain-devnet".into(),
                         signer: key.public_key(),
                         nonce,
                         valid_until,
                         acting_as: None,
-                        payload: Payload::RegisterKey {
-                            principal: PrincipalId::new(who.clone()).ok()?,
-                            kind: PrincipalKind::Person,
-                            key: SecretKey::from_seed(Scheme::Ed25519, who.as_bytes()).public_key(),
+                        payload: Payload::Transfer {
+                            currency: "CNY".into(),
+                            from: None,
+                            to: to.clone()?,
+                            amount: Amount(1),
+                            memo: String::new(),
+                            reference: String::new(),
                         },
                     };
                     let id = tx_id(Scheme::Ed25519, &body);

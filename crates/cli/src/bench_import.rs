@@ -9,23 +9,12 @@
 )]
 
 use govchain_crypto::{SecretKey, block_hash, merkle_root, sign_tx, verify_tx};
-use govchain_execution::{Laws, State, StateError, apply_block, genesis_writes, schema};
+use govchain_execution::{Laws, apply_block, genesis_writes, schema};
 use govchain_store::{CommitInput, Store};
 use govchain_types::*;
 use std::time::{Duration, Instant};
 
-struct Latest<'a>(&'a Store);
-
-impl State for Latest<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        self.0
-            .get(key, None)
-            .map(|v| v.map(|v| v.value))
-            .map_err(|e| StateError(e.to_string()))
-    }
-}
-
-fn key(name: &str) -> SecretKey {
+pub(crate) fn key(name: &str) -> SecretKey {
     SecretKey::from_seed(Scheme::Ed25519, name.as_bytes())
 }
 
@@ -71,7 +60,7 @@ fn person(i: u64) -> ImportedRecord {
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted.get(i).copied().unwrap_or_default()
 }
@@ -148,7 +137,12 @@ pub fn run(
             txs: txs.iter().map(|t| t.tx().clone()).collect(),
         };
         let t = Instant::now();
-        let out = apply_block(&Latest(&store), &block.header, &txs, &laws)?;
+        let out = apply_block(
+            &govchain_node::SnapshotState(store.reader(None)?),
+            &block.header,
+            &txs,
+            &laws,
+        )?;
         exec += t.elapsed();
         if let Some(r) = out.receipts.iter().find(|r| r.status != TxStatus::Ok) {
             anyhow::bail!("a chunk was refused: {:?}", r.error);

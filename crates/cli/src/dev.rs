@@ -6,7 +6,8 @@ use clap::Args;
 use govchain_crypto::SecretKey;
 use govchain_node::{ApiConfig, ConsensusSettings, NodeConfig, now_ms, write_key_file};
 use govchain_types::{
-    ChainParams, Genesis, GenesisAccount, GenesisValidator, PrincipalId, PrincipalKind, Scheme,
+    Amount, ChainParams, Genesis, GenesisAccount, GenesisBalance, GenesisValidator, PrincipalId,
+    PrincipalKind, Scheme,
 };
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -141,7 +142,13 @@ pub fn init_chain(
         write_key_file(&keys_dir.join(format!("{id}.json")), key)?;
     }
     let mut accounts = cast.accounts;
+    let mut balances = govchain_demo::genesis::balances();
     for i in 0..bench_signers {
+        balances.push(GenesisBalance {
+            holder: PrincipalId::new(format!("bench-{i}"))?,
+            currency: "CNY".into(),
+            amount: Amount(100_000_000),
+        });
         accounts.push(GenesisAccount {
             id: PrincipalId::new(format!("bench-{i}"))?,
             kind: PrincipalKind::Organisation,
@@ -192,7 +199,7 @@ pub fn init_chain(
         laws: govchain_demo::laws(),
         records: cast.records,
         positions: cast.positions,
-        balances: govchain_demo::genesis::balances(),
+        balances,
     };
     let genesis_file = home.join("genesis.json");
     std::fs::write(&genesis_file, serde_json::to_string_pretty(&genesis)?)

@@ -5,6 +5,7 @@ mod bench;
 mod bench_chain;
 mod bench_import;
 mod bench_laws;
+mod bench_transfers;
 mod chaos;
 mod client;
 mod dev;

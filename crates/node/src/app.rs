@@ -78,6 +78,19 @@ impl State for StoreState<'_> {
     }
 }
 
+/// The state over one store snapshot: what a block executes against (one read transaction for
+/// the whole block, not one per key).
+pub struct SnapshotState(pub govchain_store::StateReader);
+
+impl State for SnapshotState {
+    fn get(&self, key: &[u8]) -> std::result::Result<Option<Vec<u8>>, StateError> {
+        self.0
+            .get(key)
+            .map(|v| v.map(|v| v.value))
+            .map_err(|e| StateError(e.to_string()))
+    }
+}
+
 impl App {
     /// Opens (or creates) the store in `data_dir` for `genesis`, applying the genesis state on
     /// first start, and continues from whatever height the store holds.
@@ -364,7 +377,8 @@ impl App {
             });
         }
         let hash = block_hash(self.scheme(), &block.header);
-        let outcome = apply_block(&self.state(), &block.header, txs, &self.laws)?;
+        let snapshot = SnapshotState(self.store.reader(None)?);
+        let outcome = apply_block(&snapshot, &block.header, txs, &self.laws)?;
         let ids: Vec<Hash> = txs.iter().map(VerifiedTx::id).collect();
         let audit = audit_sample(&outcome.audit);
         let root = self.store.commit(CommitInput {
@@ -409,6 +423,13 @@ impl App {
             .commit_seconds
             .observe(started.elapsed().as_secs_f64());
         tracing::debug!(height, %hash, %root, txs = ids.len(), "committed");
+        // What subscribers see: the receipts as the API shows them (private amounts left out).
+        let mut receipts = outcome.receipts;
+        if self.events.receiver_count() > 0 {
+            for r in &mut receipts {
+                self.redact_receipt(r);
+            }
+        }
         // Nobody listening is fine.
         let _ = self.events.send(Arc::new(CommitEvent {
             height,
@@ -416,7 +437,7 @@ impl App {
             time_ms: block.header.time_ms,
             state_root: root,
             tx_count: ids.len(),
-            receipts: outcome.receipts,
+            receipts,
         }));
         Ok(CommitInfo {
             height,

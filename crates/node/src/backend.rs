@@ -90,11 +90,12 @@ impl Backend for App {
         let tx = block.txs.get(index as usize).cloned().ok_or_else(|| {
             unavailable(format!("transaction {index} missing from block {height}"))
         })?;
-        let receipt = store
+        let mut receipt = store
             .receipt(id)
             .map_err(unavailable)?
             .ok_or_else(|| unavailable(format!("receipt of `{id}` missing")))?;
         let (tx, redacted) = self.redact(tx);
+        let redacted = self.redact_receipt(&mut receipt) || redacted;
         Ok(Some(TxRecord {
             tx,
             receipt,
@@ -121,11 +122,18 @@ impl Backend for App {
                 redacted.push(i);
             }
         }
+        let mut receipts = store.receipts(h).map_err(unavailable)?;
+        for (i, r) in (0u32..).zip(receipts.iter_mut()) {
+            if self.redact_receipt(r) && !redacted.contains(&i) {
+                redacted.push(i);
+            }
+        }
+        redacted.sort_unstable();
         Ok(Some(BlockRecord {
             redacted,
             hash: store.block_hash(h).map_err(unavailable)?,
             certificate: store.certificate(h).map_err(unavailable)?,
-            receipts: store.receipts(h).map_err(unavailable)?,
+            receipts,
             state_root_after: store.root(h).map_err(unavailable)?,
             block,
         }))

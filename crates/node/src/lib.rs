@@ -17,7 +17,7 @@ mod producer;
 mod reads;
 mod run;
 
-pub use app::{App, CommitInfo, Proposal};
+pub use app::{App, CommitInfo, Proposal, SnapshotState};
 pub use config::{
     ApiConfig, ConsensusSettings, MempoolSettings, NodeConfig, read_key_file, write_key_file,
 };

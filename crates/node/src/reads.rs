@@ -83,9 +83,56 @@ impl App {
     }
 
     /// A transaction as the API shows it: the fields of records of registries that are not
-    /// public are left out (`true` if any were).
+    /// public are left out, and so are the amount, memo and reference of money moved to or
+    /// from anyone but a department (`true` if anything was).
     pub fn redact(&self, mut tx: govchain_types::Tx) -> (govchain_types::Tx, bool) {
         use govchain_types::Payload;
+        let private_money = |parties: &[Option<&PrincipalId>]| {
+            parties.iter().any(|p| match p {
+                Some(id) => !self.is_department(id),
+                None => true,
+            })
+        };
+        let signer = || {
+            schema::key_record(&self.state(), &tx.body.signer)
+                .ok()
+                .flatten()
+                .map(|k| k.principal)
+        };
+        let acting_for = match &tx.body.acting_as {
+            Some(govchain_types::Acting::Organisation(org)) => Some(org.clone()),
+            _ => None,
+        };
+        let hide_money = match &tx.body.payload {
+            Payload::Transfer { from, to, .. } => {
+                let payer = from.clone().or(acting_for).or_else(signer);
+                private_money(&[payer.as_ref(), Some(to)])
+            }
+            Payload::Issue { to: holder, .. } | Payload::Redeem { from: holder, .. } => {
+                private_money(&[Some(holder)])
+            }
+            _ => false,
+        };
+        if hide_money {
+            match &mut tx.body.payload {
+                Payload::Transfer {
+                    amount,
+                    memo,
+                    reference,
+                    ..
+                } => {
+                    *amount = govchain_types::Amount::ZERO;
+                    memo.clear();
+                    reference.clear();
+                }
+                Payload::Issue { amount, memo, .. } | Payload::Redeem { amount, memo, .. } => {
+                    *amount = govchain_types::Amount::ZERO;
+                    memo.clear();
+                }
+                _ => {}
+            }
+            return (tx, true);
+        }
         let registry = match &tx.body.payload {
             Payload::InsertRecord { registry, .. }
             | Payload::UpdateRecord { registry, .. }
@@ -107,6 +154,37 @@ impl App {
             _ => {}
         }
         (tx, true)
+    }
+
+    /// A receipt as the API shows it: the amounts of money events that involve anyone but a
+    /// department are left out (the parties stay). `true` if anything was.
+    pub fn redact_receipt(&self, receipt: &mut govchain_types::Receipt) -> bool {
+        let mut hidden = false;
+        for e in &mut receipt.events {
+            if !matches!(e.kind.as_str(), "transferred" | "issued" | "redeemed") {
+                continue;
+            }
+            let private = e
+                .attributes
+                .iter()
+                .filter(|(k, _)| matches!(k.as_str(), "from" | "to" | "holder"))
+                .any(|(_, v)| {
+                    PrincipalId::new(v.as_str()).map_or(true, |id| !self.is_department(&id))
+                });
+            if private {
+                e.attributes
+                    .retain(|(k, _)| !matches!(k.as_str(), "amount" | "fee" | "reference"));
+                hidden = true;
+            }
+        }
+        hidden
+    }
+
+    fn is_department(&self, id: &PrincipalId) -> bool {
+        matches!(
+            schema::principal(&self.state(), id),
+            Ok(Some(r)) if r.kind == govchain_types::PrincipalKind::Department
+        )
     }
 
     fn registry(&self, name: &str) -> Result<RegistryInForce, BackendError> {

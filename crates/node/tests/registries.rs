@@ -602,3 +602,53 @@ async fn accounts_public_for_departments_private_for_persons() {
     .await;
     assert_eq!(status, StatusCode::OK, "{a}");
 }
+
+/// Who paid whom is shown; how much, and why, only when departments alone are involved.
+#[tokio::test]
+async fn private_amounts_are_left_out_of_transactions_blocks_and_receipts() {
+    let n = node();
+    let pay = |who: &str, nonce: u64, to: &str| {
+        let body = TxBody {
+            chain_id: CHAIN.into(),
+            signer: key(who).public_key(),
+            nonce,
+            valid_until: 10,
+            acting_as: None,
+            payload: Payload::Transfer {
+                currency: "CNY".into(),
+                from: None,
+                to: PrincipalId::new(to).unwrap(),
+                amount: Amount(777),
+                memo: "private".into(),
+                reference: "ref-9".into(),
+            },
+        };
+        sign_tx(Scheme::Ed25519, &key(who), body)
+    };
+    let private = pay("cit-0001", 0, "cit-0002");
+    let public = pay("treasury", 0, "hr-social-security");
+    let results = n.app.submit(vec![private.encode(), public.encode()]);
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+
+    let id = govchain_crypto::tx_id(Scheme::Ed25519, &private.body);
+    let (status, t) = get(&n.router, &format!("/v1/tx/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    assert_eq!(t["redacted"], true);
+    assert_eq!(t["tx"]["body"]["payload"]["amount"], "0");
+    assert_eq!(t["tx"]["body"]["payload"]["memo"], "");
+    assert_eq!(t["tx"]["body"]["payload"]["to"], "cit-0002");
+    let event = &t["receipt"]["events"][0];
+    assert_eq!(event["kind"], "transferred");
+    assert!(!event.to_string().contains("777"), "{event}");
+
+    let id = govchain_crypto::tx_id(Scheme::Ed25519, &public.body);
+    let (_, t) = get(&n.router, &format!("/v1/tx/{id}")).await;
+    assert_ne!(t["redacted"], true, "{t}");
+    assert_eq!(t["tx"]["body"]["payload"]["amount"], "777");
+
+    let (_, b) = get(&n.router, "/v1/blocks/1").await;
+    assert_eq!(b["redacted"], json!([0]), "{b}");
+    assert!(b["receipts"][1].to_string().contains("777"));
+    assert!(!b["receipts"][0].to_string().contains("777"));
+}

@@ -27,7 +27,7 @@ pub use certificate::RecordCertificate;
 pub use commit::{AUDIT_RETAIN_HEIGHTS, CommitInput};
 pub use error::{Error, Result};
 pub use proof::StateProof;
-pub use read::{ScanPage, VersionEntry, Versioned};
+pub use read::{ScanPage, StateReader, VersionEntry, Versioned};
 
 use govchain_types::Scheme;
 use redb::{Builder, Database, Durability, ReadableDatabase, ReadableTable, StorageBackend};

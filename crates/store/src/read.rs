@@ -79,7 +79,45 @@ impl Snapshot {
     }
 }
 
+/// One snapshot of the state at one height, held open for many reads: what a block's
+/// execution reads through (a read transaction per key would cost more than the read).
+pub struct StateReader {
+    versions: redb::ReadOnlyTable<([u8; 32], u64), Bytes>,
+    height: Height,
+    scheme: govchain_types::Scheme,
+}
+
+impl StateReader {
+    /// The height read.
+    pub fn height(&self) -> Height {
+        self.height
+    }
+
+    /// The value of `key` at the reader's height, as [`Store::get`] gives it.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Versioned>> {
+        let found = version_at(&self.versions, &key_hash(self.scheme, key), self.height)?;
+        Ok(found.and_then(|(written_at, v)| {
+            v.value.map(|value| Versioned {
+                value,
+                height: written_at,
+                tx_index: v.tx_index,
+            })
+        }))
+    }
+}
+
 impl Store {
+    /// A reader of the state at `at` (the latest if `None`) over one snapshot.
+    pub fn reader(&self, at: Option<Height>) -> Result<StateReader> {
+        let snap = self.snapshot()?;
+        let height = snap.height(at)?;
+        Ok(StateReader {
+            versions: snap.txn.open_table(VERSIONS)?,
+            height,
+            scheme: self.scheme,
+        })
+    }
+
     pub(crate) fn snapshot(&self) -> Result<Snapshot> {
         let txn = self.db.begin_read()?;
         let latest = crate::tables::latest(&txn.open_table(SYS)?)?;

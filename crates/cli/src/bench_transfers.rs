@@ -1,0 +1,196 @@
+//! `govchain bench transfers`: CNY transfers between many payers, in process, through the
+//! whole path a validator runs after consensus — batch signature verification, the state
+//! machine (envelope, the laws' decision, balances, statement lines) and the commit to a real
+//! store — with the time of each part, so the throughput target of the Benchmarks issue is
+//! measured against its parts.
+
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::cast_precision_loss,
+    reason = "benchmark arithmetic on counters and timings, not on amounts or input"
+)]
+
+use crate::bench_import::{key, percentile};
+use govchain_crypto::{block_hash, merkle_root, sign_tx, verify_txs};
+use govchain_execution::{Laws, apply_block, finance, genesis_writes};
+use govchain_node::SnapshotState;
+use govchain_store::{CommitInput, Store};
+use govchain_types::*;
+use std::time::{Duration, Instant};
+
+const CHAIN: &str = "bench-transfers";
+
+fn payer(i: usize) -> String {
+    format!("payer-{i:05}")
+}
+
+/// The demo government with `payers` more persons, each keyed and holding 10,000 yuan.
+fn genesis(payers: usize) -> anyhow::Result<Genesis> {
+    let mut g = govchain_demo::genesis::document(CHAIN, key("validator").public_key(), |id| {
+        key(id).public_key()
+    });
+    for i in 0..payers {
+        let id = PrincipalId::new(payer(i))?;
+        g.accounts.push(GenesisAccount {
+            id: id.clone(),
+            kind: PrincipalKind::Person,
+            authority: false,
+            keys: vec![key(&payer(i)).public_key()],
+        });
+        g.balances.push(GenesisBalance {
+            holder: id,
+            currency: "CNY".into(),
+            amount: Amount(1_000_000),
+        });
+    }
+    Ok(g)
+}
+
+pub fn run(
+    transfers: usize,
+    per_block: usize,
+    payers: usize,
+    dir: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(payers >= 2, "at least two payers");
+    let per_block = per_block.max(1);
+    let tmp = tempfile::tempdir()?;
+    let dir = dir.unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    let store = Store::open(&dir.join("chain.redb"), Scheme::Ed25519)?;
+    let laws = Laws::new()?;
+    let writes = genesis_writes(&genesis(payers)?)?;
+    store.commit(CommitInput {
+        height: 0,
+        block: None,
+        block_hash: Hash::ZERO,
+        certificate: None,
+        receipts: &[],
+        tx_ids: &[],
+        writes: &writes,
+        audit: &[],
+        journal: &[],
+    })?;
+    // The clients' work, not the chain's: every transfer signed up front.
+    eprintln!("  signing {transfers} transfers by {payers} payers");
+    let keys: Vec<_> = (0..payers).map(|i| key(&payer(i))).collect();
+    let mut nonces = vec![0u64; payers];
+    let blocks = transfers.div_ceil(per_block);
+    let mut signed: Vec<Vec<Tx>> = Vec::with_capacity(blocks);
+    let mut n = 0usize;
+    for b in 0..blocks {
+        let height = b as u64 + 1;
+        let mut txs = Vec::with_capacity(per_block);
+        while txs.len() < per_block && n < transfers {
+            let from = n % payers;
+            let to = (n * 7 + 1) % payers;
+            let to = if to == from { (to + 1) % payers } else { to };
+            let body = TxBody {
+                chain_id: CHAIN.into(),
+                signer: keys[from].public_key(),
+                nonce: nonces[from],
+                valid_until: height + 100,
+                acting_as: None,
+                payload: Payload::Transfer {
+                    currency: "CNY".into(),
+                    from: None,
+                    to: PrincipalId::new(payer(to))?,
+                    amount: Amount(1 + (n % 100) as i128),
+                    memo: String::new(),
+                    reference: String::new(),
+                },
+            };
+            nonces[from] += 1;
+            txs.push(sign_tx(Scheme::Ed25519, &keys[from], body));
+            n += 1;
+        }
+        signed.push(txs);
+    }
+    let (mut verify, mut exec, mut commit) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let mut block_times = Vec::with_capacity(blocks);
+    let started = Instant::now();
+    for (b, txs) in signed.into_iter().enumerate() {
+        let height = b as u64 + 1;
+        let t0 = Instant::now();
+        let verified = verify_txs(Scheme::Ed25519, txs)
+            .into_iter()
+            .map(|r| r.map_err(|(_, e)| anyhow::anyhow!("{e}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        verify += t0.elapsed();
+        let ids: Vec<Hash> = verified.iter().map(|t| t.id()).collect();
+        let block = Block {
+            header: Header {
+                chain_id: CHAIN.into(),
+                height,
+                time_ms: height,
+                parent_hash: Hash::ZERO,
+                tx_root: merkle_root(Scheme::Ed25519, &ids),
+                state_root: Hash::ZERO,
+                proposer: key("validator").public_key(),
+                validator_set_hash: Hash::ZERO,
+            },
+            txs: verified.iter().map(|t| t.tx().clone()).collect(),
+        };
+        let t = Instant::now();
+        let state = SnapshotState(store.reader(None)?);
+        let out = apply_block(&state, &block.header, &verified, &laws)?;
+        exec += t.elapsed();
+        if let Some(r) = out.receipts.iter().find(|r| r.status != TxStatus::Ok) {
+            anyhow::bail!("a transfer was refused: {:?} {:?}", r.code, r.error);
+        }
+        if cfg!(debug_assertions) {
+            finance::check_conservation(&state, &out.writes)?;
+        }
+        drop(state);
+        let t = Instant::now();
+        store.commit(CommitInput {
+            height,
+            block: Some(&block),
+            block_hash: block_hash(Scheme::Ed25519, &block.header),
+            certificate: None,
+            receipts: &out.receipts,
+            tx_ids: &ids,
+            writes: &out.writes,
+            audit: &[],
+            journal: &out.journal,
+        })?;
+        commit += t.elapsed();
+        block_times.push(t0.elapsed());
+        eprint!("\r  block {height}/{blocks}");
+    }
+    eprintln!();
+    let total = started.elapsed();
+    block_times.sort();
+    let secs = |d: Duration| d.as_secs_f64().max(1e-9);
+    let rate = |d: Duration| transfers as f64 / secs(d);
+    println!(
+        "transfer benchmark: {transfers} CNY transfers by {payers} payers, {per_block} per block, one core{}",
+        if cfg!(debug_assertions) {
+            " (DEBUG BUILD: use --release for figures)"
+        } else {
+            ""
+        }
+    );
+    println!("  transfers/s committed         {:>10.0}", rate(total));
+    println!(
+        "  signature checks/s (batch)    {:>10.0}   {:>5.1} % of the time",
+        rate(verify),
+        100.0 * secs(verify) / secs(total)
+    );
+    println!(
+        "  execution transfers/s         {:>10.0}   {:>5.1} %",
+        rate(exec),
+        100.0 * secs(exec) / secs(total)
+    );
+    println!(
+        "  store commit transfers/s      {:>10.0}   {:>5.1} %",
+        rate(commit),
+        100.0 * secs(commit) / secs(total)
+    );
+    println!(
+        "  per block: p50 {:?}, p99 {:?}",
+        percentile(&block_times, 0.50),
+        percentile(&block_times, 0.99)
+    );
+    Ok(())
+}
