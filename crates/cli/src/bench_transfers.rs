@@ -85,10 +85,13 @@ pub fn run(
             let from = n % payers;
             let to = (n * 7 + 1) % payers;
             let to = if to == from { (to + 1) % payers } else { to };
+            let (Some(key), Some(nonce)) = (keys.get(from), nonces.get_mut(from)) else {
+                anyhow::bail!("payer {from} out of range");
+            };
             let body = TxBody {
                 chain_id: CHAIN.into(),
-                signer: keys[from].public_key(),
-                nonce: nonces[from],
+                signer: key.public_key(),
+                nonce: *nonce,
                 valid_until: height + 100,
                 acting_as: None,
                 payload: Payload::Transfer {
@@ -100,8 +103,8 @@ pub fn run(
                     reference: String::new(),
                 },
             };
-            nonces[from] += 1;
-            txs.push(sign_tx(Scheme::Ed25519, &keys[from], body));
+            *nonce += 1;
+            txs.push(sign_tx(Scheme::Ed25519, key, body));
             n += 1;
         }
         signed.push(txs);

@@ -87,9 +87,7 @@ fn expect(
     who: &str,
     acting: Option<Acting>,
     payload: Payload,
-    ok: bool,
-    code: &str,
-    citation: &str,
+    (ok, code, citation): (bool, &str, &str),
 ) {
     let before = chain.state.clone();
     let r = chain.run_acting(who, acting, payload);
@@ -140,9 +138,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "cit-0001",
         None,
         transfer("cit-0002", 12_345),
-        true,
-        "",
-        "currency-law/3",
+        (true, "", "currency-law/3"),
     );
     assert_eq!(balance(c, "cit-0001"), CITIZEN_OPENING - 12_345);
     assert_eq!(balance(c, "cit-0002"), CITIZEN_OPENING + 12_345);
@@ -160,9 +156,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "cit-0003",
         None,
         stranger,
-        false,
-        "unauthorized",
-        "",
+        (false, "unauthorized", ""),
     );
     expect(
         c,
@@ -170,9 +164,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "cit-0001",
         None,
         transfer("cit-0002", 0),
-        false,
-        "bad_amount",
-        "",
+        (false, "bad_amount", ""),
     );
     expect(
         c,
@@ -180,9 +172,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "cit-0001",
         None,
         transfer("cit-0002", -5),
-        false,
-        "bad_amount",
-        "",
+        (false, "bad_amount", ""),
     );
     let usd = Payload::Transfer {
         currency: "USD".into(),
@@ -198,9 +188,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "cit-0001",
         None,
         usd,
-        false,
-        "unknown_currency",
-        "",
+        (false, "unknown_currency", ""),
     );
     expect(
         c,
@@ -208,9 +196,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "cit-0001",
         None,
         transfer("cit-9999", 5),
-        false,
-        "unknown_holder",
-        "",
+        (false, "unknown_holder", ""),
     );
     expect(
         c,
@@ -218,9 +204,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "cit-0001",
         None,
         transfer("cit-0001", 5),
-        false,
-        "same_account",
-        "",
+        (false, "same_account", ""),
     );
     expect(
         c,
@@ -228,9 +212,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "cit-0001",
         None,
         transfer("cit-0002", CITIZEN_OPENING),
-        false,
-        "insufficient_funds",
-        "",
+        (false, "insufficient_funds", ""),
     );
     expect(
         c,
@@ -238,9 +220,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "cit-0001",
         None,
         transfer("cit-0002", i128::MAX),
-        false,
-        "insufficient_funds",
-        "",
+        (false, "insufficient_funds", ""),
     );
     // An organisation pays through its representative (org-0001 → cit-0011), nobody else.
     let org = Some(Acting::Organisation(pid("org-0001")));
@@ -250,9 +230,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "cit-0011",
         org.clone(),
         transfer("cit-0005", 50_000),
-        true,
-        "",
-        "currency-law/3",
+        (true, "", "currency-law/3"),
     );
     assert_eq!(balance(c, "org-0001"), ORGANISATION_OPENING - 50_000);
     expect(
@@ -261,9 +239,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "cit-0012",
         org,
         transfer("cit-0005", 1),
-        false,
-        "not_representative",
-        "",
+        (false, "not_representative", ""),
     );
 
     // Issue and redeem by the central bank's governor, within the law's limits.
@@ -273,22 +249,18 @@ fn money_moves_only_as_the_currency_law_allows() {
         "the governor issues into the treasury",
         "off-zhou",
         position("pos-off-zhou"),
-        issue("treasury", 1_000_000_00),
-        true,
-        "",
-        "currency-law/1",
+        issue("treasury", 100_000_000),
+        (true, "", "currency-law/1"),
     );
-    assert_eq!(supply(c), before + 1_000_000_00);
-    assert_eq!(balance(c, "treasury"), TREASURY_OPENING + 1_000_000_00);
+    assert_eq!(supply(c), before + 100_000_000);
+    assert_eq!(balance(c, "treasury"), TREASURY_OPENING + 100_000_000);
     expect(
         c,
         "more than 10 billion yuan at once",
         "off-zhou",
         position("pos-off-zhou"),
         issue("treasury", 1_000_000_000_001),
-        false,
-        "unauthorized",
-        "",
+        (false, "unauthorized", ""),
     );
     expect(
         c,
@@ -296,9 +268,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "off-sun",
         position("pos-off-sun"),
         issue("off-sun", 100),
-        false,
-        "unauthorized",
-        "",
+        (false, "unauthorized", ""),
     );
     expect(
         c,
@@ -306,9 +276,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "off-zhou",
         None,
         issue("treasury", 100),
-        false,
-        "unauthorized",
-        "",
+        (false, "unauthorized", ""),
     );
     expect(
         c,
@@ -316,9 +284,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "off-zhou",
         position("pos-off-zhou"),
         issue("central-bank", 70_000),
-        true,
-        "",
-        "currency-law/1",
+        (true, "", "currency-law/1"),
     );
     expect(
         c,
@@ -326,9 +292,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "off-zhou",
         position("pos-off-zhou"),
         redeem("central-bank", 30_000),
-        true,
-        "",
-        "currency-law/2",
+        (true, "", "currency-law/2"),
     );
     assert_eq!(balance(c, "central-bank"), 40_000);
     expect(
@@ -337,9 +301,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "off-zhou",
         position("pos-off-zhou"),
         redeem("central-bank", 40_001),
-        false,
-        "insufficient_funds",
-        "",
+        (false, "insufficient_funds", ""),
     );
     expect(
         c,
@@ -347,9 +309,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "off-zhou",
         position("pos-off-zhou"),
         redeem("cit-0001", 1),
-        false,
-        "unauthorized",
-        "",
+        (false, "unauthorized", ""),
     );
 
     // A court freezes within its jurisdiction; nothing leaves a frozen account, money still
@@ -360,9 +320,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "off-wang",
         position("pos-off-wang"),
         freeze("org-0007", true),
-        false,
-        "unauthorized",
-        "",
+        (false, "unauthorized", ""),
     );
     expect(
         c,
@@ -370,9 +328,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "judge-wu",
         position("pos-judge-wu"),
         freeze("cit-0030", true),
-        false,
-        "unauthorized",
-        "",
+        (false, "unauthorized", ""),
     );
     expect(
         c,
@@ -380,9 +336,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "judge-wu",
         position("pos-judge-wu"),
         freeze("org-0007", true),
-        true,
-        "",
-        "currency-law/5",
+        (true, "", "currency-law/5"),
     );
     expect(
         c,
@@ -390,9 +344,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "judge-wu",
         position("pos-judge-wu"),
         freeze("org-0007", true),
-        false,
-        "already_frozen",
-        "",
+        (false, "already_frozen", ""),
     );
     let org7 = Some(Acting::Organisation(pid("org-0007")));
     expect(
@@ -401,9 +353,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "cit-0017",
         org7.clone(),
         transfer("cit-0001", 100),
-        false,
-        "unauthorized",
-        "currency-law/4",
+        (false, "unauthorized", "currency-law/4"),
     );
     expect(
         c,
@@ -411,9 +361,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "cit-0001",
         None,
         transfer("org-0007", 100),
-        true,
-        "",
-        "currency-law/3",
+        (true, "", "currency-law/3"),
     );
     let frozen = schema::account(&c.state, "CNY", &pid("org-0007"))
         .unwrap()
@@ -427,9 +375,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "judge-wu",
         position("pos-judge-wu"),
         freeze("org-0007", false),
-        true,
-        "",
-        "currency-law/5",
+        (true, "", "currency-law/5"),
     );
     expect(
         c,
@@ -437,9 +383,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "judge-wu",
         position("pos-judge-wu"),
         freeze("org-0007", false),
-        false,
-        "not_frozen",
-        "",
+        (false, "not_frozen", ""),
     );
     expect(
         c,
@@ -447,9 +391,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "cit-0017",
         org7,
         transfer("cit-0001", 100),
-        true,
-        "",
-        "currency-law/3",
+        (true, "", "currency-law/3"),
     );
 }
 

@@ -113,7 +113,9 @@ fn currency_entity(c: &CurrencyInForce, record: &CurrencyRecord) -> EntityData {
 struct Line<'a> {
     holder: &'a PrincipalId,
     kind: PostingKind,
-    delta: Amount,
+    /// Credited (`true`) or debited.
+    credit: bool,
+    amount: Amount,
     counterparty: Option<&'a PrincipalId>,
 }
 
@@ -134,7 +136,13 @@ fn post(
             Some(a) => a.clone(),
             None => schema::account(tx, code, line.holder)?,
         };
-        let Some(balance) = account.balance.checked_add(line.delta) else {
+        let delta = if line.credit {
+            Some(line.amount)
+        } else {
+            line.amount.0.checked_neg().map(Amount)
+        };
+        let Some((delta, balance)) = delta.and_then(|d| Some((d, account.balance.checked_add(d)?)))
+        else {
             return Ok(Err(TxError::new(
                 "overflow",
                 format!("the balance of `{}` in {code} would overflow", line.holder),
@@ -145,9 +153,7 @@ fn post(
                 "insufficient_funds",
                 format!(
                     "`{}` has {} {code} (minor units) and would need {}",
-                    line.holder,
-                    account.balance,
-                    line.delta.0.unsigned_abs()
+                    line.holder, account.balance, line.amount
                 ),
             )));
         }
@@ -158,7 +164,7 @@ fn post(
                 height: ctx.height,
                 tx: ctx.tx_id,
                 kind: line.kind,
-                amount: line.delta,
+                amount: delta,
                 balance,
                 counterparty: line.counterparty.cloned(),
                 memo: memo.to_string(),
@@ -203,7 +209,10 @@ pub(crate) fn redeem(
     issue_or_redeem(tx, ctx, who, None, code, from, amount, memo, false)
 }
 
-#[allow(clippy::too_many_arguments)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "issue and redeem share one path; its arguments are the operation's parts"
+)]
 fn issue_or_redeem(
     tx: &mut TxOverlay<'_>,
     ctx: &TxContext<'_>,
@@ -271,7 +280,8 @@ fn issue_or_redeem(
         } else {
             PostingKind::Redeemed
         },
-        delta: if issuing { amount } else { Amount(-amount.0) },
+        credit: issuing,
+        amount,
         counterparty: Some(&c.def.issuer),
     };
     if let Err(e) = post(tx, ctx, code, &[line], memo, "")? {
@@ -398,13 +408,15 @@ pub(crate) fn move_money(
         Line {
             holder: o.from,
             kind: PostingKind::Sent,
-            delta: Amount(-o.amount.0),
+            credit: false,
+            amount: o.amount,
             counterparty: Some(o.to),
         },
         Line {
             holder: o.to,
             kind: PostingKind::Received,
-            delta: o.amount,
+            credit: true,
+            amount: o.amount,
             counterparty: Some(o.from),
         },
     ];
@@ -432,13 +444,15 @@ pub(crate) fn move_money(
             lines.push(Line {
                 holder: o.from,
                 kind: PostingKind::Fee,
-                delta: Amount(-fee.0),
+                credit: false,
+                amount: fee,
                 counterparty: Some(&rule.collector),
             });
             lines.push(Line {
                 holder: &rule.collector,
                 kind: PostingKind::Fee,
-                delta: fee,
+                credit: true,
+                amount: fee,
                 counterparty: Some(o.from),
             });
         }

@@ -43,8 +43,8 @@ impl Amount {
         if d == 0 {
             return format!("{sign}{digits}");
         }
-        let padded = format!("{digits:0>width$}", width = d + 1);
-        let (whole, frac) = padded.split_at(padded.len() - d);
+        let padded = format!("{digits:0>width$}", width = d.saturating_add(1));
+        let (whole, frac) = padded.split_at(padded.len().saturating_sub(d));
         format!("{sign}{whole}.{frac}")
     }
 
@@ -64,9 +64,10 @@ impl Amount {
             return Err(bad());
         }
         let scale = 10i128.checked_pow(u32::from(decimals)).ok_or_else(bad)?;
-        let frac_scale = 10i128
-            .checked_pow(u32::from(decimals) - u32::try_from(frac.len()).map_err(|_| bad())?)
+        let missing = u32::from(decimals)
+            .checked_sub(u32::try_from(frac.len()).map_err(|_| bad())?)
             .ok_or_else(bad)?;
+        let frac_scale = 10i128.checked_pow(missing).ok_or_else(bad)?;
         let w: i128 = whole.parse().map_err(|_| bad())?;
         let f: i128 = if frac.is_empty() {
             0
@@ -77,7 +78,11 @@ impl Amount {
             .checked_mul(scale)
             .and_then(|v| f.checked_mul(frac_scale).and_then(|f| v.checked_add(f)))
             .ok_or_else(bad)?;
-        Ok(Amount(if neg { -v } else { v }))
+        Ok(Amount(if neg {
+            v.checked_neg().ok_or_else(bad)?
+        } else {
+            v
+        }))
     }
 }
 
