@@ -870,3 +870,136 @@ async fn an_import_is_checked_first_loaded_in_whole_chunks_and_resumable() {
     let (_, block) = c.get("/v1/blocks/latest").await;
     assert!(!block.to_string().contains("Person 2600"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn money_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("chain");
+    let node = DevNode::start(&home);
+    let url = node.url.as_str();
+    let key = |k: &str| {
+        home.join("keys")
+            .join(format!("{k}.json"))
+            .display()
+            .to_string()
+    };
+    let (ok, out, err) = run(&["query", "currencies", "--node", url]);
+    assert!(ok, "{err}");
+    assert!(out.contains("\"code\": \"CNY\""), "{out}");
+
+    // A citizen pays stamp duty to the treasury: 12.50 yuan, in major units.
+    let (ok, out, err) = run(&[
+        "tx",
+        "--node",
+        url,
+        "--key",
+        &key("cit-0001"),
+        "transfer",
+        "--to",
+        "treasury",
+        "--amount",
+        "12.50",
+        "--memo",
+        "stamp duty",
+        "--reference",
+        "tax-2026-1",
+    ]);
+    assert!(ok, "{out}\n{err}");
+    let receipt: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(receipt["decided_by"]["law"], "currency-law");
+    // More decimal places than the currency has is refused before anything is sent.
+    let (ok, _, err) = run(&[
+        "tx",
+        "--node",
+        url,
+        "--key",
+        &key("cit-0001"),
+        "transfer",
+        "--to",
+        "treasury",
+        "--amount",
+        "0.005",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("at most 2 decimal places"), "{err}");
+
+    // The treasury's statement is public; the citizen's account is read with a signed read,
+    // and its certificate verifies offline.
+    let (ok, out, err) = run(&["query", "statement", "treasury", "--node", url]);
+    assert!(ok, "{err}");
+    assert!(out.contains("\"amount\": \"1250\""), "{out}");
+    assert!(out.contains("\"memo\": \"stamp duty\""), "{out}");
+    let (ok, _, err) = run(&["query", "account", "cit-0001", "--node", url]);
+    assert!(!ok);
+    assert!(err.contains("read_request_required"), "{err}");
+    // The certificate needs the height after the transfer to be certified.
+    let (ok, out, err) = run(&[
+        "tx",
+        "--node",
+        url,
+        "--key",
+        &key("cit-0002"),
+        "transfer",
+        "--to",
+        "cit-0003",
+        "--amount",
+        "1",
+    ]);
+    assert!(ok, "{out}\n{err}");
+    let cert = dir.path().join("account.cert.json");
+    let (ok, out, err) = run(&[
+        "read",
+        "--key",
+        &key("cit-0001"),
+        "--node",
+        url,
+        "account",
+        "cit-0001",
+        "--proof",
+        cert.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}\n{err}");
+    let genesis = home.join("genesis.json");
+    let (ok, out, err) = run(&[
+        "verify",
+        cert.to_str().unwrap(),
+        "--genesis",
+        genesis.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("998750"), "{out}");
+
+    // A judge freezes the account by order; nothing leaves it, with the article cited.
+    let (ok, out, err) = run(&[
+        "tx",
+        "--node",
+        url,
+        "--key",
+        &key("judge-wu"),
+        "--as",
+        "pos-judge-wu",
+        "freeze",
+        "--holder",
+        "cit-0001",
+        "--order",
+        "(2026) Jing 01 Zhi 7",
+    ]);
+    assert!(ok, "{out}\n{err}");
+    let (ok, out, _) = run(&[
+        "tx",
+        "--node",
+        url,
+        "--key",
+        &key("cit-0001"),
+        "transfer",
+        "--to",
+        "cit-0002",
+        "--amount",
+        "1",
+    ]);
+    assert!(!ok);
+    assert!(
+        out.contains("denied by law `currency-law` article `4`"),
+        "{out}"
+    );
+}
