@@ -8,11 +8,54 @@
     reason = "benchmark arithmetic on counters and timings, not on amounts or input"
 )]
 
-use govchain_crypto::{SecretKey, block_hash, merkle_root, sign_tx, verify_tx};
+use govchain_crypto::{SecretKey, VerifiedTx, block_hash, merkle_root, sign_tx, verify_tx};
 use govchain_execution::{Laws, apply_block, genesis_writes, schema};
 use govchain_store::{CommitInput, Store};
 use govchain_types::*;
 use std::time::{Duration, Instant};
+
+/// A block of `txs` at `height` for an in-process benchmark (no parent, proposer `validator`).
+pub(crate) fn bench_block(chain: &str, height: u64, txs: &[VerifiedTx]) -> (Block, Vec<Hash>) {
+    let ids: Vec<Hash> = txs.iter().map(VerifiedTx::id).collect();
+    let block = Block {
+        header: Header {
+            chain_id: chain.into(),
+            height,
+            time_ms: height,
+            parent_hash: Hash::ZERO,
+            tx_root: merkle_root(Scheme::Ed25519, &ids),
+            state_root: Hash::ZERO,
+            proposer: key("validator").public_key(),
+            validator_set_hash: Hash::ZERO,
+        },
+        txs: txs.iter().map(|t| t.tx().clone()).collect(),
+    };
+    (block, ids)
+}
+
+/// Commits genesis (`block` `None`) or a block with its outcome to a benchmark's store.
+pub(crate) fn bench_commit(
+    store: &Store,
+    height: u64,
+    block: Option<&Block>,
+    ids: &[Hash],
+    writes: &WriteSet,
+    receipts: &[Receipt],
+    journal: &[(Vec<u8>, Vec<u8>)],
+) -> anyhow::Result<()> {
+    store.commit(CommitInput {
+        height,
+        block,
+        block_hash: block.map_or(Hash::ZERO, |b| block_hash(Scheme::Ed25519, &b.header)),
+        certificate: None,
+        receipts,
+        tx_ids: ids,
+        writes,
+        audit: &[],
+        journal,
+    })?;
+    Ok(())
+}
 
 pub(crate) fn key(name: &str) -> SecretKey {
     SecretKey::from_seed(Scheme::Ed25519, name.as_bytes())
@@ -77,17 +120,7 @@ pub fn run(
     let store = Store::open(&dir.join("chain.redb"), Scheme::Ed25519)?;
     let laws = Laws::new()?;
     let writes = genesis_writes(&genesis())?;
-    store.commit(CommitInput {
-        height: 0,
-        block: None,
-        block_hash: Hash::ZERO,
-        certificate: None,
-        receipts: &[],
-        tx_ids: &[],
-        writes: &writes,
-        audit: &[],
-        journal: &[],
-    })?;
+    bench_commit(&store, 0, None, &[], &writes, &[], &[])?;
     let signer = key("civil-affairs");
     let (mut exec, mut commit, mut sign) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     let mut next = 0u64;
@@ -122,20 +155,7 @@ pub fn run(
             );
         }
         sign += t.elapsed();
-        let ids: Vec<Hash> = txs.iter().map(|t| t.id()).collect();
-        let block = Block {
-            header: Header {
-                chain_id: CHAIN.into(),
-                height,
-                time_ms: height,
-                parent_hash: Hash::ZERO,
-                tx_root: merkle_root(Scheme::Ed25519, &ids),
-                state_root: Hash::ZERO,
-                proposer: key("validator").public_key(),
-                validator_set_hash: Hash::ZERO,
-            },
-            txs: txs.iter().map(|t| t.tx().clone()).collect(),
-        };
+        let (block, ids) = bench_block(CHAIN, height, &txs);
         let t = Instant::now();
         let out = apply_block(
             &govchain_node::SnapshotState(store.reader(None)?),
@@ -148,17 +168,15 @@ pub fn run(
             anyhow::bail!("a chunk was refused: {:?}", r.error);
         }
         let t = Instant::now();
-        store.commit(CommitInput {
+        bench_commit(
+            &store,
             height,
-            block: Some(&block),
-            block_hash: block_hash(Scheme::Ed25519, &block.header),
-            certificate: None,
-            receipts: &out.receipts,
-            tx_ids: &ids,
-            writes: &out.writes,
-            audit: &[],
-            journal: &[],
-        })?;
+            Some(&block),
+            &ids,
+            &out.writes,
+            &out.receipts,
+            &[],
+        )?;
         commit += t.elapsed();
         if height.is_multiple_of(20) {
             eprint!("\r  {next} records loaded");

@@ -10,11 +10,11 @@
     reason = "benchmark arithmetic on counters and timings, not on amounts or input"
 )]
 
-use crate::bench_import::{key, percentile};
-use govchain_crypto::{block_hash, merkle_root, sign_tx, verify_txs};
+use crate::bench_import::{bench_block, bench_commit, key, percentile};
+use govchain_crypto::{sign_tx, verify_txs};
 use govchain_execution::{Laws, apply_block, finance, genesis_writes};
 use govchain_node::SnapshotState;
-use govchain_store::{CommitInput, Store};
+use govchain_store::Store;
 use govchain_types::*;
 use std::time::{Duration, Instant};
 
@@ -60,17 +60,7 @@ pub fn run(
     let store = Store::open(&dir.join("chain.redb"), Scheme::Ed25519)?;
     let laws = Laws::new()?;
     let writes = genesis_writes(&genesis(payers)?)?;
-    store.commit(CommitInput {
-        height: 0,
-        block: None,
-        block_hash: Hash::ZERO,
-        certificate: None,
-        receipts: &[],
-        tx_ids: &[],
-        writes: &writes,
-        audit: &[],
-        journal: &[],
-    })?;
+    bench_commit(&store, 0, None, &[], &writes, &[], &[])?;
     // The clients' work, not the chain's: every transfer signed up front.
     eprintln!("  signing {transfers} transfers by {payers} payers");
     let keys: Vec<_> = (0..payers).map(|i| key(&payer(i))).collect();
@@ -120,20 +110,7 @@ pub fn run(
             .map(|r| r.map_err(|(_, e)| anyhow::anyhow!("{e}")))
             .collect::<anyhow::Result<Vec<_>>>()?;
         verify += t0.elapsed();
-        let ids: Vec<Hash> = verified.iter().map(|t| t.id()).collect();
-        let block = Block {
-            header: Header {
-                chain_id: CHAIN.into(),
-                height,
-                time_ms: height,
-                parent_hash: Hash::ZERO,
-                tx_root: merkle_root(Scheme::Ed25519, &ids),
-                state_root: Hash::ZERO,
-                proposer: key("validator").public_key(),
-                validator_set_hash: Hash::ZERO,
-            },
-            txs: verified.iter().map(|t| t.tx().clone()).collect(),
-        };
+        let (block, ids) = bench_block(CHAIN, height, &verified);
         let t = Instant::now();
         let state = SnapshotState(store.reader(None)?);
         let out = apply_block(&state, &block.header, &verified, &laws)?;
@@ -146,17 +123,15 @@ pub fn run(
         }
         drop(state);
         let t = Instant::now();
-        store.commit(CommitInput {
+        bench_commit(
+            &store,
             height,
-            block: Some(&block),
-            block_hash: block_hash(Scheme::Ed25519, &block.header),
-            certificate: None,
-            receipts: &out.receipts,
-            tx_ids: &ids,
-            writes: &out.writes,
-            audit: &[],
-            journal: &out.journal,
-        })?;
+            Some(&block),
+            &ids,
+            &out.writes,
+            &out.receipts,
+            &out.journal,
+        )?;
         commit += t.elapsed();
         block_times.push(t0.elapsed());
         eprint!("\r  block {height}/{blocks}");
