@@ -14,13 +14,17 @@ use govchain_types::{Header, Receipt, TxStatus, WriteSet};
 pub struct BlockOutcome {
     pub writes: WriteSet,
     pub receipts: Vec<Receipt>,
-    /// Every authorization request the block's transactions made, in order, with its decision:
-    /// the audit log a bill's dry run replays.
+    /// The authorization requests of an even sample of the block's transactions (every one up
+    /// to [`AUDITED_TXS`], then every n-th), in order, with their decisions: the audit log a
+    /// bill's dry run replays.
     pub audit: Vec<crate::Audited>,
     /// Entries for the node's journal, outside the state root: each account's statement lines
     /// (key from [`crate::finance::statement_key`], value an encoded `Posting`).
     pub journal: Vec<(Vec<u8>, Vec<u8>)>,
 }
+
+/// Most transactions of a block whose authorization requests go to the audit log.
+pub const AUDITED_TXS: usize = 100;
 
 /// Applies a block's transactions, in order, to the state after its parent.
 ///
@@ -48,6 +52,7 @@ pub fn apply_block(
     let mut receipts = Vec::with_capacity(txs.len());
     let mut audit = Vec::new();
     let mut journal = Vec::new();
+    let audit_stride = txs.len().div_ceil(AUDITED_TXS).max(1);
     for (i, vtx) in txs.iter().enumerate() {
         let index = u32::try_from(i)
             .map_err(|_| ExecError::InvalidBlock("too many transactions".into()))?;
@@ -81,6 +86,7 @@ pub fn apply_block(
             Ok(signer) => {
                 let body = &vtx.tx().body;
                 let mut tx = TxOverlay::new(&block);
+                tx.audit_on = i.is_multiple_of(audit_stride);
                 let result = execute_payload(&mut tx, &ctx, &signer, &body.payload)?;
                 audit.extend(std::mem::take(&mut tx.audit).into_iter().map(|mut a| {
                     a.tx_index = index;

@@ -470,12 +470,14 @@ pub(crate) fn authorize_as(
         }
     };
     let who = request.principal.uid.id.clone();
-    tx.audit.push(Audited {
-        tx_index: 0,
-        allowed: decision.allowed,
-        decided_by: decision.decided_by.clone(),
-        request: request.clone(),
-    });
+    if tx.audit_on {
+        tx.audit.push(Audited {
+            tx_index: 0,
+            allowed: decision.allowed,
+            decided_by: decision.decided_by.clone(),
+            request: request.clone(),
+        });
+    }
     if decision.allowed {
         // The first decision of a transaction is its main act (e.g. enact before constitute).
         if tx.citation.is_none() {

@@ -23,7 +23,7 @@ pub mod schema;
 mod state;
 mod validators;
 
-pub use apply::{BlockOutcome, apply_block};
+pub use apply::{AUDITED_TXS, BlockOutcome, apply_block};
 pub use error::{ExecError, Result, TxError};
 pub use genesis::{GenesisError, genesis_writes, validate_genesis};
 pub use header::{Expected, HeaderError, expected_tx_root, validate_header};

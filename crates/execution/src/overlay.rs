@@ -4,10 +4,12 @@ use crate::state::{State, StateError};
 use govchain_types::{Write, WriteSet};
 use std::collections::BTreeMap;
 
-/// The block's writes so far over the parent state.
+/// The block's writes so far over the parent state, and the parent state's values read so
+/// far (a transaction reads the signer's records several times; the store is read once).
 pub struct BlockOverlay<'a> {
     base: &'a dyn State,
     pub(crate) writes: WriteSet,
+    read: std::cell::RefCell<BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
 }
 
 impl<'a> BlockOverlay<'a> {
@@ -15,6 +17,7 @@ impl<'a> BlockOverlay<'a> {
         Self {
             base,
             writes: WriteSet::new(),
+            read: std::cell::RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -28,10 +31,15 @@ impl<'a> BlockOverlay<'a> {
 
 impl State for BlockOverlay<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        match self.writes.get(key) {
-            Some(w) => Ok(w.value.clone()),
-            None => self.base.get(key),
+        if let Some(w) = self.writes.get(key) {
+            return Ok(w.value.clone());
         }
+        if let Some(v) = self.read.borrow().get(key) {
+            return Ok(v.clone());
+        }
+        let v = self.base.get(key)?;
+        self.read.borrow_mut().insert(key.to_vec(), v.clone());
+        Ok(v)
     }
 }
 
@@ -41,8 +49,10 @@ pub struct TxOverlay<'a> {
     pub(crate) writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     /// The law article that allowed what the transaction did.
     pub(crate) citation: Option<govchain_types::Citation>,
-    /// The authorization requests the transaction made, with their decisions.
+    /// The authorization requests the transaction made, with their decisions (when
+    /// `audit_on`: the block keeps those of a sample of its transactions).
     pub(crate) audit: Vec<crate::Audited>,
+    pub(crate) audit_on: bool,
     /// The statement lines of the balances it changed.
     pub(crate) postings: Vec<crate::finance::PendingPosting>,
 }
@@ -54,6 +64,7 @@ impl<'a> TxOverlay<'a> {
             writes: BTreeMap::new(),
             citation: None,
             audit: Vec::new(),
+            audit_on: true,
             postings: Vec::new(),
         }
     }
