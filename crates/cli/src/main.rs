@@ -14,6 +14,7 @@ mod keys;
 mod law;
 mod query;
 mod records;
+mod secret;
 mod tx;
 
 use clap::{Parser, Subcommand};
@@ -86,6 +87,9 @@ enum Command {
     /// Work with Merkle proofs offline
     #[command(subcommand)]
     Proof(ProofCommand),
+    /// Secret registries: hash a value kept off chain; prove it against a record certificate
+    #[command(subcommand)]
+    Secret(secret::SecretCommand),
     /// Measure this machine: signature verification, store, a validator network
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -183,6 +187,7 @@ fn main() -> anyhow::Result<()> {
         Command::Proof(ProofCommand::Verify { file, root }) => query::verify_proof(&file, &root),
         Command::Verify { file, genesis } => query::verify_certificate(&file, &genesis),
         Command::Bench(c) => bench::run(c),
+        Command::Secret(c) => secret::run(c),
         Command::Chaos {
             minutes,
             validators,

@@ -1003,3 +1003,113 @@ async fn money_from_the_command_line() {
         "{out}"
     );
 }
+
+/// A secret registry keeps a salted hash; the hospital keeps the document, and anyone holding
+/// it and a certificate of the record proves it unaltered with no network.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_value_is_proven_against_its_hash_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("chain");
+    let node = DevNode::start(&home);
+    let url = node.url.as_str();
+    let key = |k: &str| {
+        home.join("keys")
+            .join(format!("{k}.json"))
+            .display()
+            .to_string()
+    };
+    let doc = dir.path().join("birth-record.pdf");
+    std::fs::write(&doc, b"%PDF birth of Baby, 2026-11-20, 3.4 kg").unwrap();
+    let (ok, out, err) = run(&["secret", "hash", "--file", doc.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let made: Value = serde_json::from_str(&out).unwrap();
+    let (hash, salt) = (
+        made["hash"].as_str().unwrap().to_string(),
+        made["salt"].as_str().unwrap().to_string(),
+    );
+    let document = format!("document={hash}");
+    let (ok, out, err) = run(&[
+        "tx",
+        "--node",
+        url,
+        "--key",
+        &key("hospital-110101"),
+        "insert-record",
+        "--registry",
+        "birth-medical-records",
+        "--key",
+        "m-1",
+        "--field",
+        "mother=cit-0001",
+        "--field",
+        "region=110101",
+        "--field",
+        "hospital=hospital-110101",
+        "--field",
+        &document,
+    ]);
+    assert!(ok, "{out}\n{err}");
+    // One more block, so the height of the record is certified.
+    let (ok, out, err) = run(&[
+        "tx",
+        "--node",
+        url,
+        "--key",
+        &key("cit-0002"),
+        "transfer",
+        "--to",
+        "cit-0003",
+        "--amount",
+        "1",
+    ]);
+    assert!(ok, "{out}\n{err}");
+    let (ok, _, err) = run(&[
+        "query",
+        "record",
+        "birth-medical-records",
+        "m-1",
+        "--node",
+        url,
+    ]);
+    assert!(!ok);
+    assert!(err.contains("read_request_required"), "{err}");
+    let cert = dir.path().join("m-1.cert.json");
+    let (ok, out, err) = run(&[
+        "read",
+        "--key",
+        &key("cit-0001"),
+        "--node",
+        url,
+        "certificate",
+        "birth-medical-records",
+        "m-1",
+        "--out",
+        cert.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}\n{err}");
+    drop(node);
+    let genesis = home.join("genesis.json");
+    let verify = |file: &Path| {
+        run(&[
+            "secret",
+            "verify",
+            cert.to_str().unwrap(),
+            "--genesis",
+            genesis.to_str().unwrap(),
+            "--field",
+            "document",
+            "--file",
+            file.to_str().unwrap(),
+            "--salt",
+            &salt,
+        ])
+    };
+    let (ok, out, err) = verify(&doc);
+    assert!(ok, "{out}\n{err}");
+    assert!(out.starts_with("proven:"), "{out}");
+    let forged = dir.path().join("forged.pdf");
+    std::fs::write(&forged, b"%PDF birth of Baby, 2026-11-21, 3.4 kg").unwrap();
+    let (ok, _, err) = verify(&forged);
+    assert!(!ok);
+    assert!(err.contains("does not match"), "{err}");
+}

@@ -46,6 +46,17 @@ pub fn hash(scheme: Scheme, data: &[u8]) -> Hash {
     hash_parts(scheme, &[data])
 }
 
+/// Domain separation for the hashes that secret registries keep on chain.
+pub const SECRET_COMMITMENT_DOMAIN: &[u8] = b"govchain/secret/v1\0";
+
+/// The hash a secret registry keeps for a value held off chain: the chain hash of a domain tag,
+/// the salt and the value. The salt (random, kept with the value by the owning department)
+/// stops anyone from finding a guessable value (an ID number, a date) by hashing candidates.
+pub fn secret_commitment(scheme: Scheme, salt: &[u8], value: &[u8]) -> Hash {
+    let len = u64::try_from(salt.len()).unwrap_or(u64::MAX).to_be_bytes();
+    hash_parts(scheme, &[SECRET_COMMITMENT_DOMAIN, &len, salt, value])
+}
+
 /// The chain hash of the concatenation of `parts`, without building the concatenation.
 pub fn hash_parts(scheme: Scheme, parts: &[&[u8]]) -> Hash {
     let mut h = Hasher::new(scheme);

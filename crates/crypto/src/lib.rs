@@ -25,7 +25,10 @@ mod verify;
 pub use commit::{sign_commit, verify_commit};
 pub use error::{CryptoError, Result};
 pub use govchain_types::Scheme;
-pub use hash::{Hasher, block_hash, hash, hash_parts, tx_id, validator_set_hash};
+pub use hash::{
+    Hasher, SECRET_COMMITMENT_DOMAIN, block_hash, hash, hash_parts, secret_commitment, tx_id,
+    validator_set_hash,
+};
 pub use keyfile::KeyFile;
 pub use keys::{SM2_DISTID, SecretKey, Signer};
 pub use merkle::merkle_root;

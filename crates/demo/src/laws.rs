@@ -213,6 +213,24 @@ pub fn civil_registration_law() -> LawPackage {
         ),
         "mother",
     );
+    // A secret registry: the hospital's medical record of a birth stays with the hospital; the
+    // chain keeps its salted hash, so the record can be proven unaltered later.
+    let medical = about(
+        registry(
+            "birth-medical-records",
+            "Medical records of births (hash only)",
+            "civil-affairs",
+            Sensitivity::Secret,
+            vec![
+                field("mother", reference(RefTarget::Person), true),
+                field("region", FieldType::Region, true),
+                field("hospital", reference(RefTarget::Principal), true),
+                field("document", FieldType::Hash, true),
+            ],
+            &["mother"],
+        ),
+        "mother",
+    );
     let cases = about(
         registry(
             "civil-cases",
@@ -230,7 +248,7 @@ pub fn civil_registration_law() -> LawPackage {
         "applicant",
     );
     LawPackage {
-        registries: vec![persons, households, births, notifications, cases],
+        registries: vec![persons, households, births, notifications, medical, cases],
         ..civil_registration_law_text()
     }
 }
@@ -248,9 +266,9 @@ fn civil_registration_law_text() -> LawPackage {
             ),
             permit(
                 "2",
-                "a hospital notifies the births in its jurisdiction",
+                "a hospital notifies the births in its jurisdiction, and records the hash of its medical record of each",
                 r#"permit (principal is Department, action == Action::"insert", resource is Record)
-                   when { resource.registry == "birth-notifications"
+                   when { ["birth-notifications", "birth-medical-records"].contains(resource.registry)
                           && principal.jurisdiction.containsAny(resource.regions) };"#,
             ),
             permit(
