@@ -16,6 +16,8 @@ pub enum BackendError {
     BadRequest(String),
     /// Not without permission: a stable code (`read_request_required`, `unauthorized`) and why.
     Forbidden(&'static str, String),
+    /// The request was already served or conflicts with what is: a stable code and why.
+    Conflict(&'static str, String),
     Unavailable(String),
 }
 

@@ -50,6 +50,7 @@ impl From<BackendError> for ApiError {
             BackendError::NotFound(m) => ApiError::not_found(m),
             BackendError::BadRequest(m) => ApiError::bad_request("bad_request", m),
             BackendError::Forbidden(code, m) => ApiError::new(StatusCode::FORBIDDEN, code, m),
+            BackendError::Conflict(code, m) => ApiError::new(StatusCode::CONFLICT, code, m),
             BackendError::Unavailable(m) => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
             }

@@ -642,9 +642,10 @@ async fn query_records(
     post, path = "/v1/read", tag = "registries",
     request_body(content = Object, description = "a signed read request: `{\"read\": hex}` of its canonical encoding, or the JSON `{request, signature}`"),
     responses(
-        (status = 200, description = "the record, its history or the log entries, and the article that allowed the read; the read is logged", body = Object),
+        (status = 200, description = "the record, its history or certificate, the account or statement, or the log entries, and the article that allowed the read; the read is logged", body = Object),
         (status = 400, description = "malformed, expired, or signed by an unknown or revoked key", body = ErrorBody),
         (status = 403, description = "the laws do not let the reader read it (the refusal is logged too)", body = ErrorBody),
+        (status = 409, description = "`replayed`: this signed request was already served by this node", body = ErrorBody),
     )
 )]
 async fn signed_read(

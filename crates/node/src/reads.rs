@@ -463,9 +463,21 @@ impl App {
             decided_by: decision.decided_by.clone(),
             served_at_ms: crate::run::now_ms(),
         };
-        self.store()
-            .log_read(&encode(&entry))
-            .map_err(unavailable)?;
+        // A request is served once: the same signed bytes again (a replay, by anyone who saw
+        // them) are refused while the request lives, so every read in the log was asked for.
+        let id = govchain_crypto::hash(self.scheme(), &r.signing_bytes());
+        if self
+            .store()
+            .log_read_once(id.0, r.valid_until, latest, &encode(&entry))
+            .map_err(unavailable)?
+            .is_none()
+        {
+            return Err(BackendError::Conflict(
+                "replayed",
+                "this signed read request was already served: sign a new one (another nonce)"
+                    .into(),
+            ));
+        }
         if !decision.allowed {
             return Err(BackendError::Forbidden(
                 "unauthorized",

@@ -283,6 +283,18 @@ async fn protected_reads_are_signed_decided_by_the_laws_and_logged() {
     .await;
     assert_eq!(status, StatusCode::OK, "{h}");
     assert_eq!(h["history"]["versions"].as_array().unwrap().len(), 1);
+    // The same signed request again — a replay by whoever saw it — is refused, and not logged.
+    let history = r(
+        "cit-0001",
+        None,
+        ReadTarget::History {
+            registry: "persons".into(),
+            key: "cit-0001".into(),
+        },
+    );
+    let (status, e) = post(&n.router, "/v1/read", &history).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["code"], "replayed");
 
     // The auditor reads the log: every read above, allowed or not, with the article.
     let (status, log) = post(

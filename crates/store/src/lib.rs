@@ -29,7 +29,7 @@ pub use error::{Error, Result};
 pub use proof::StateProof;
 pub use read::{ScanPage, StateReader, VersionEntry, Versioned};
 
-use govchain_types::Scheme;
+use govchain_types::{Height, Scheme};
 use redb::{Builder, Database, Durability, ReadableDatabase, ReadableTable, StorageBackend};
 use std::path::Path;
 use tables::{FORMAT, SYS, SYS_FORMAT, SYS_SCHEME};
@@ -123,16 +123,31 @@ impl Store {
             txn.open_table(tables::KEYS)?;
             txn.open_table(tables::AUDIT)?;
             txn.open_table(tables::READS)?;
+            txn.open_table(tables::READ_IDS)?;
+            txn.open_table(tables::JOURNAL)?;
         }
         txn.commit()?;
         Ok(())
     }
 
-    /// Appends an entry (encoded by the caller) to the log of protected reads, durably; returns
-    /// its sequence number, from 1.
-    pub fn log_read(&self, entry: &[u8]) -> Result<u64> {
+    /// Logs a signed read request once: `None` if a request with this id was already served
+    /// (a replay), else the entry's sequence number. Ids are kept until the request expires
+    /// (`valid_until` below `latest`), so the table holds only live requests.
+    pub fn log_read_once(
+        &self,
+        id: [u8; 32],
+        valid_until: Height,
+        latest: Height,
+        entry: &[u8],
+    ) -> Result<Option<u64>> {
         let txn = begin_write(&self.db)?;
         let seq = {
+            let mut ids = txn.open_table(tables::READ_IDS)?;
+            if ids.get(id)?.is_some() {
+                return Ok(None);
+            }
+            ids.retain(|_, until| until >= latest)?;
+            ids.insert(id, valid_until)?;
             let mut reads = txn.open_table(tables::READS)?;
             let last = reads.last()?.map(|(k, _)| k.value()).unwrap_or(0);
             let seq = last.saturating_add(1);
@@ -140,7 +155,7 @@ impl Store {
             seq
         };
         txn.commit()?;
-        Ok(seq)
+        Ok(Some(seq))
     }
 
     /// Entries of the log of protected reads after sequence number `after`, oldest first, at

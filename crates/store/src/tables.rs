@@ -15,6 +15,7 @@
 //! | `tx_index`     | tx id                        | (height, index)                              |
 //! | `audit`        | (height, index)              | an authorization request and its decision    |
 //! | `reads`        | sequence number              | a protected read served (the read log)       |
+//! | `read_ids`     | hash of a signed read request | its `valid_until` (replays refused while live) |
 //! | `journal`      | caller's key (e.g. an account's statement line) | caller's bytes, derived from the blocks |
 //!
 //! The jmt version of a height is the height itself: jmt 0.12 writes a root node for every version
@@ -45,6 +46,7 @@ pub(crate) const RECEIPTS: TableDefinition<(u64, u32), Bytes> = TableDefinition:
 pub(crate) const KEYS: TableDefinition<Bytes, u64> = TableDefinition::new("keys");
 /// Protected reads this node served, by sequence number (outside the state root).
 pub(crate) const READS: TableDefinition<u64, Bytes> = TableDefinition::new("reads");
+pub(crate) const READ_IDS: TableDefinition<[u8; 32], u64> = TableDefinition::new("read_ids");
 pub(crate) const JOURNAL: TableDefinition<Bytes, Bytes> = TableDefinition::new("journal");
 pub(crate) const AUDIT: TableDefinition<(u64, u32), Bytes> = TableDefinition::new("audit");
 pub(crate) const TX_INDEX: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("tx_index");
