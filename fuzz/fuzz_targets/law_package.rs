@@ -40,6 +40,7 @@ fuzz_target!(|data: &[u8]| {
             repeals: vec![],
             constitutes: vec![],
             registries: vec![],
+            currencies: vec![],
         };
         if let Err(e) = govchain_law::LawBook::compile(&[law], SCHEMA.clone()) {
             assert!(e.to_string().starts_with("law `fuzz-law`"), "{e}");

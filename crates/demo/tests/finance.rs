@@ -268,6 +268,14 @@ fn money_moves_only_as_the_currency_law_allows() {
         "off-sun",
         position("pos-off-sun"),
         issue("off-sun", 100),
+        (false, "not_issuer", "currency-law/currency CNY"),
+    );
+    expect(
+        c,
+        "the central bank without an official",
+        "central-bank",
+        None,
+        issue("treasury", 100),
         (false, "unauthorized", ""),
     );
     expect(
@@ -276,7 +284,7 @@ fn money_moves_only_as_the_currency_law_allows() {
         "off-zhou",
         None,
         issue("treasury", 100),
-        (false, "unauthorized", ""),
+        (false, "not_issuer", "currency-law/currency CNY"),
     );
     expect(
         c,

@@ -191,6 +191,9 @@ pub(crate) fn issue(
     amount: Amount,
     memo: &str,
 ) -> Outcome {
+    if let Err(e) = for_issuer(ctx, signer, code) {
+        return Ok(Err(e));
+    }
     let who = signer_entity(tx, ctx, signer)?;
     issue_or_redeem(tx, ctx, who, None, code, to, amount, memo, true)
 }
@@ -205,8 +208,38 @@ pub(crate) fn redeem(
     amount: Amount,
     memo: &str,
 ) -> Outcome {
+    if let Err(e) = for_issuer(ctx, signer, code) {
+        return Ok(Err(e));
+    }
     let who = signer_entity(tx, ctx, signer)?;
     issue_or_redeem(tx, ctx, who, None, code, from, amount, memo, false)
+}
+
+/// Only the issuing authority creates or destroys its money: the issuing department itself,
+/// or an official acting in a position of it. Which of them may, and how much, the laws say.
+fn for_issuer(
+    ctx: &TxContext<'_>,
+    signer: &Signer,
+    code: &str,
+) -> std::result::Result<(), TxError> {
+    let c = currency(ctx, code)?;
+    let issuer = &c.def.issuer;
+    let ok = match (&signer.position, &signer.organisation) {
+        (Some(p), _) => &p.position.department == issuer,
+        (None, None) => &signer.principal == issuer,
+        (None, Some(_)) => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(TxError::new(
+        "not_issuer",
+        format!(
+            "only `{issuer}`, the issuer {} names, issues and redeems {code}: act in a position of it",
+            c.citation()
+        ),
+    )
+    .citing(c.citation()))
 }
 
 #[allow(
