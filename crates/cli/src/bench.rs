@@ -59,6 +59,9 @@ pub enum BenchCommand {
         /// Import transactions per block
         #[arg(long, default_value_t = 20)]
         chunks_per_block: u64,
+        /// Load them as a new chain's genesis document (the initial load at height 0) instead
+        #[arg(long)]
+        genesis: bool,
         /// Directory for the scratch store (default: a temporary directory)
         #[arg(long)]
         dir: Option<PathBuf>,
@@ -122,8 +125,9 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             records,
             chunk,
             chunks_per_block,
+            genesis,
             dir,
-        } => crate::bench_import::run(records, chunk, chunks_per_block, dir),
+        } => crate::bench_import::run(records, chunk, chunks_per_block, genesis, dir),
         BenchCommand::Transfers {
             transfers,
             per_block,
