@@ -194,6 +194,10 @@ pub struct StatementPage {
     pub lines: Vec<govchain_types::Posting>,
     /// The cursor of the next page (`after`), if there may be one.
     pub next: Option<String>,
+    /// Lines (by index in `lines`) whose amount, balance, memo and reference were left out: a
+    /// department's lines with a person or organisation on the other side, in the public view.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redacted: Vec<usize>,
 }
 
 /// Most records one index page holds.
@@ -309,6 +313,10 @@ pub trait Backend: Send + Sync + 'static {
     /// Prometheus text exposition.
     fn metrics(&self) -> String;
     fn subscribe(&self) -> broadcast::Receiver<Arc<CommitEvent>>;
+
+    /// A receipt as the API shows it: what private parties' money moves leaves out (`true` if
+    /// anything was). Commit events carry receipts whole; the event stream shows them so.
+    fn redact_receipt(&self, receipt: &mut Receipt) -> bool;
     /// Largest accepted transaction, in bytes.
     fn max_tx_bytes(&self) -> usize;
 }

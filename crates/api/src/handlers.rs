@@ -849,6 +849,7 @@ async fn events(
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     let Query(q) = q.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
     let registry = q.registry;
+    let redactor = backend.clone();
     let stream = BroadcastStream::new(backend.subscribe()).filter_map(move |item| {
         let event = match item {
             Ok(commit) => {
@@ -860,6 +861,12 @@ async fn events(
                         (!c.receipts.is_empty()).then_some(c)
                     }
                 };
+                let shown = shown.map(|mut c| {
+                    for r in &mut c.receipts {
+                        redactor.redact_receipt(r);
+                    }
+                    c
+                });
                 shown.map(|c| {
                     SseEvent::default()
                         .event("block")

@@ -48,8 +48,10 @@ fn read(file: &Path) -> anyhow::Result<Vec<u8>> {
 
 fn salt_of(hex_salt: &str) -> anyhow::Result<Vec<u8>> {
     let salt = hex::decode(hex_salt.trim()).context("the salt is not hexadecimal")?;
-    if salt.len() > 64 {
-        bail!("a salt of at most 64 bytes");
+    if !(8..=64).contains(&salt.len()) {
+        bail!(
+            "a salt of 8 to 64 bytes: without one, a guessable value is found by hashing guesses"
+        );
     }
     Ok(salt)
 }
@@ -111,7 +113,7 @@ pub fn run(cmd: SecretCommand) -> anyhow::Result<()> {
             let scheme = cert.proof.scheme;
             let computed =
                 govchain_crypto::secret_commitment(scheme, &salt_of(&salt)?, &read(&file)?);
-            if hex::encode(computed.0) != *recorded {
+            if !hex::encode(computed.0).eq_ignore_ascii_case(recorded) {
                 bail!(
                     "{} does not match: `{key}` field `{field}` records {recorded}, the value hashes to {}",
                     file.display(),

@@ -925,9 +925,23 @@ async fn money_from_the_command_line() {
 
     // The treasury's statement is public; the citizen's account is read with a signed read,
     // and its certificate verifies offline.
+    // who paid the treasury is public; how much and why, only to the payer.
     let (ok, out, err) = run(&["query", "statement", "treasury", "--node", url]);
     assert!(ok, "{err}");
-    assert!(out.contains("\"amount\": \"1250\""), "{out}");
+    assert!(out.contains("\"counterparty\": \"cit-0001\""), "{out}");
+    assert!(!out.contains("stamp duty"), "{out}");
+    let (ok, out, err) = run(&[
+        "read",
+        "--key",
+        &key("cit-0001"),
+        "--node",
+        url,
+        "statement",
+        "cit-0001",
+        "--newest-first",
+    ]);
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("\"amount\": \"-1250\""), "{out}");
     assert!(out.contains("\"memo\": \"stamp duty\""), "{out}");
     let (ok, _, err) = run(&["query", "account", "cit-0001", "--node", url]);
     assert!(!ok);

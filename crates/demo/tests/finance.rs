@@ -506,3 +506,26 @@ fn genesis_balances_are_checked() {
         .to_string();
     assert!(e.contains("limit"), "{e}");
 }
+
+#[test]
+fn money_in_circulation_keeps_its_currency_and_minor_units() {
+    let mut chain = Chain::new();
+    let amended = |f: &dyn Fn(&mut LawPackage)| {
+        let mut v2 = govchain_demo::currency_law();
+        v2.version = 2;
+        v2.effective_from = 5;
+        f(&mut v2);
+        v2
+    };
+    let r = chain.enact(amended(&|l| l.currencies[0].decimals = 3));
+    assert_eq!(r.code.as_deref(), Some("invalid_bill"), "{:?}", r.error);
+    assert!(r.error.unwrap().contains("minor units"));
+    let r = chain.enact(amended(&|l| l.currencies.clear()));
+    assert_eq!(r.code.as_deref(), Some("invalid_bill"), "{:?}", r.error);
+    assert!(r.error.unwrap().contains("redeem what circulates first"));
+    // Raising the cap is the legislature's to do.
+    let r = chain.enact(amended(&|l| {
+        l.currencies[0].max_supply = Some(Amount(govchain_demo::CNY_MAX_SUPPLY * 2));
+    }));
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+}

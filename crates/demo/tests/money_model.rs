@@ -143,8 +143,9 @@ impl Model {
                 self.balances.insert(t, bal(self, t) + a);
                 Ok(())
             }
+            // The court may not act outside its region, whatever the account's state.
+            Op::Freeze(2) | Op::Unfreeze(2) => Err("unauthorized"),
             Op::Freeze(h) if self.frozen.contains(&h) => Err("already_frozen"),
-            Op::Freeze(2) => Err("unauthorized"),
             Op::Freeze(h) => {
                 self.frozen.insert(h);
                 Ok(())

@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::{Chain, cited, key};
+use common::{Chain, cited};
 use govchain_execution::schema;
 use govchain_types::*;
 
@@ -385,22 +385,7 @@ fn a_registry_redefined_by_a_new_version_of_its_law_keeps_old_records_readable()
         ty: FieldType::Text { max_len: 200 },
         required: false,
     });
-    let msg = govchain_law::bill_signing_bytes(Scheme::Ed25519, &v2);
-    let signatures = ["leg-1", "leg-2", "leg-3"]
-        .iter()
-        .map(|m| MemberSignature {
-            member: govchain_demo::id(m),
-            signature: govchain_crypto::Signer::sign(&key(&format!("member-{m}")), &msg),
-        })
-        .collect();
-    let r = chain.run(
-        "legislature",
-        None,
-        Payload::EnactLaw {
-            law: v2,
-            signatures,
-        },
-    );
+    let r = chain.enact(v2);
     assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
     let website = || Payload::UpdateRecord {
         registry: "organisations".into(),

@@ -104,8 +104,29 @@ pub(crate) fn enact_law(
     }
     // The body of law in force once this one is must still compile (schema, conflicts of ids).
     let (_, future) = crate::laws::with_bill(tx, law, ctx.height)?;
-    if let Err(e) = ctx.compiler.compile_all(&future) {
-        return Ok(Err(TxError::new("invalid_bill", e)));
+    let compiled = match ctx.compiler.compile_all(&future) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(TxError::new("invalid_bill", e))),
+    };
+    // Money in circulation keeps its meaning: its currency stays, with its minor units.
+    for (code, now) in ctx.currencies {
+        if schema::currency(tx, code)?.supply.0 == 0 {
+            continue;
+        }
+        let problem = match compiled.currencies.get(code) {
+            None => Some("abolish it: redeem what circulates first".to_string()),
+            Some(next) if next.def.decimals != now.def.decimals => Some(format!(
+                "change its minor units from {} to {} decimals, which would change every balance: define a new currency",
+                now.def.decimals, next.def.decimals
+            )),
+            Some(_) => None,
+        };
+        if let Some(p) = problem {
+            return Ok(Err(TxError::new(
+                "invalid_bill",
+                format!("{code} is in circulation; the bill would {p}"),
+            )));
+        }
     }
     index.push(LawRef {
         enacted_at: ctx.height,

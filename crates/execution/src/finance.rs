@@ -151,9 +151,15 @@ fn post(
         if balance.0 < 0 {
             return Ok(Err(TxError::new(
                 "insufficient_funds",
+                // No figures: receipts are public, balances are not.
                 format!(
-                    "`{}` has {} {code} (minor units) and would need {}",
-                    line.holder, account.balance, line.amount
+                    "the {code} account of `{}` does not hold enough for this{}",
+                    line.holder,
+                    if line.kind == PostingKind::Fee {
+                        " and the fee the law sets"
+                    } else {
+                        ""
+                    }
                 ),
             )));
         }
@@ -172,7 +178,14 @@ fn post(
                 citation: tx.citation.clone(),
             },
         ));
-        accounts.insert(line.holder, AccountRecord { balance, ..account });
+        accounts.insert(
+            line.holder,
+            AccountRecord {
+                balance,
+                last_tx: ctx.tx_id,
+                ..account
+            },
+        );
     }
     for (holder, account) in accounts {
         tx.put(schema::account_key(code, holder), schema::value(&account));
@@ -289,13 +302,13 @@ fn issue_or_redeem(
         )));
     };
     if let Some(max) = c.def.max_supply
+        && issuing
         && supply > max
     {
         return Ok(Err(TxError::new(
             "supply_limit",
             format!(
-                "{} would put {} {code} in circulation; {} caps it at {}",
-                if issuing { "issuing" } else { "redeeming" },
+                "issuing would put {} {code} in circulation; {} caps it at {}",
                 supply.display(c.def.decimals),
                 c.citation(),
                 max.display(c.def.decimals)
@@ -535,6 +548,18 @@ pub(crate) fn set_frozen(
         Err(e) => return Ok(Err(e)),
     };
     let account = schema::account(tx, code, holder)?;
+    let who = signer_entity(tx, ctx, signer)?;
+    let resource = account_entity(tx, ctx.registries, code, holder, kind, &account)?;
+    let action = Action::Money {
+        action: if freezing { "freeze" } else { "unfreeze" },
+        resource,
+        amount: Amount::ZERO,
+        counterparty: holder,
+    };
+    if let Err(e) = authorize_as(tx, ctx, who, None, &action)? {
+        return Ok(Err(e));
+    }
+    // Only to whoever may freeze: whether and by which order an account is frozen.
     match (&account.frozen, freezing) {
         (Some(o), true) => {
             return Ok(Err(TxError::new(
@@ -553,17 +578,6 @@ pub(crate) fn set_frozen(
         }
         _ => {}
     }
-    let who = signer_entity(tx, ctx, signer)?;
-    let resource = account_entity(tx, ctx.registries, code, holder, kind, &account)?;
-    let action = Action::Money {
-        action: if freezing { "freeze" } else { "unfreeze" },
-        resource,
-        amount: Amount::ZERO,
-        counterparty: holder,
-    };
-    if let Err(e) = authorize_as(tx, ctx, who, None, &action)? {
-        return Ok(Err(e));
-    }
     let frozen = freezing.then(|| FreezeOrder {
         order: order.to_string(),
         by: signer.principal.clone(),
@@ -573,7 +587,11 @@ pub(crate) fn set_frozen(
     });
     tx.put(
         schema::account_key(code, holder),
-        schema::value(&AccountRecord { frozen, ..account }),
+        schema::value(&AccountRecord {
+            frozen,
+            last_tx: ctx.tx_id,
+            ..account
+        }),
     );
     Ok(Ok(vec![event(
         if freezing { "frozen" } else { "unfrozen" },
@@ -624,6 +642,31 @@ pub fn statement_key(
     key.extend_from_slice(&tx_index.to_be_bytes());
     key.extend_from_slice(&line.to_be_bytes());
     key
+}
+
+/// The statement lines of the genesis balances (the journal of height 0), so every statement
+/// starts from its opening balance.
+pub fn genesis_journal(g: &govchain_types::Genesis) -> Vec<(Vec<u8>, Vec<u8>)> {
+    (0u32..)
+        .zip(&g.balances)
+        .map(|(i, b)| {
+            let posting = Posting {
+                height: 0,
+                tx: govchain_types::Hash::ZERO,
+                kind: PostingKind::Genesis,
+                amount: b.amount,
+                balance: b.amount,
+                counterparty: None,
+                memo: "opening balance".into(),
+                reference: String::new(),
+                citation: None,
+            };
+            (
+                statement_key(&b.currency, &b.holder, 0, 0, i),
+                schema::value(&posting),
+            )
+        })
+        .collect()
 }
 
 /// Checks that a block conserved money: per currency, the change of the supply equals the

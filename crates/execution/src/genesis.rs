@@ -138,6 +138,7 @@ fn load_balances(g: &Genesis, writes: &mut WriteSet) -> Result<(), GenesisError>
     let currencies = crate::laws::currencies_of(&g.laws).map_err(GenesisError)?;
     let mut supply: std::collections::BTreeMap<&str, govchain_types::Amount> = Default::default();
     let mut seen = std::collections::BTreeSet::new();
+    let holders: std::collections::BTreeSet<_> = g.accounts.iter().map(|a| &a.id).collect();
     for (i, b) in g.balances.iter().enumerate() {
         let at = |m: String| {
             GenesisError(format!(
@@ -148,7 +149,7 @@ fn load_balances(g: &Genesis, writes: &mut WriteSet) -> Result<(), GenesisError>
         let Some(c) = currencies.get(&b.currency) else {
             return Err(at("no genesis law defines that currency".into()));
         };
-        if !g.accounts.iter().any(|a| a.id == b.holder) {
+        if !holders.contains(&b.holder) {
             return Err(at("the holder is not a genesis account".into()));
         }
         if b.amount.0 <= 0 {
@@ -172,6 +173,7 @@ fn load_balances(g: &Genesis, writes: &mut WriteSet) -> Result<(), GenesisError>
                 value: Some(schema::value(&schema::AccountRecord {
                     balance: b.amount,
                     frozen: None,
+                    last_tx: govchain_types::Hash::ZERO,
                 })),
                 tx_index: None,
             },

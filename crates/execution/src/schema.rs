@@ -303,6 +303,10 @@ pub fn currency(state: &dyn State, code: &str) -> Result<CurrencyRecord> {
 pub struct AccountRecord {
     pub balance: govchain_types::Amount,
     pub frozen: Option<govchain_types::FreezeOrder>,
+    /// The transaction that last changed the account (zero from genesis). Besides telling
+    /// when, it makes the record's hash — which Merkle proofs of neighbouring keys show —
+    /// impossible to invert by trying balances.
+    pub last_tx: govchain_types::Hash,
 }
 
 pub fn account_key(code: &str, holder: &PrincipalId) -> Vec<u8> {

@@ -121,7 +121,7 @@ impl App {
                 tx_ids: &[],
                 writes: &writes,
                 audit: &[],
-                journal: &[],
+                journal: &govchain_execution::finance::genesis_journal(&genesis),
             })?;
         }
         let height = store
@@ -423,13 +423,8 @@ impl App {
             .commit_seconds
             .observe(started.elapsed().as_secs_f64());
         tracing::debug!(height, %hash, %root, txs = ids.len(), "committed");
-        // What subscribers see: the receipts as the API shows them (private amounts left out).
-        let mut receipts = outcome.receipts;
-        if self.events.receiver_count() > 0 {
-            for r in &mut receipts {
-                self.redact_receipt(r);
-            }
-        }
+        // Subscribers get the receipts whole; the API's event stream redacts what it shows.
+        let receipts = outcome.receipts;
         // Nobody listening is fine.
         let _ = self.events.send(Arc::new(CommitEvent {
             height,

@@ -343,7 +343,7 @@ impl Backend for App {
         let holder =
             PrincipalId::new(holder).map_err(|e| BackendError::BadRequest(e.to_string()))?;
         self.check_public_account(&holder)?;
-        self.statement_unchecked(&holder, currency, after, limit, newest_first)
+        self.statement_unchecked(&holder, currency, after, limit, newest_first, true)
     }
 
     fn law_history(&self, id: &str) -> Result<LawHistory, BackendError> {
@@ -378,7 +378,7 @@ impl Backend for App {
                 .map(|a| a.request)
                 .collect(),
         };
-        Ok(govchain_law::verify::verify(
+        let mut report = govchain_law::verify::verify(
             bill,
             &govchain_law::verify::Context {
                 model: self.laws_cache().model(),
@@ -386,7 +386,18 @@ impl Backend for App {
                 with_bill: &with_bill,
                 replay: &replay,
             },
-        ))
+        );
+        // The recorded requests are real people's acts: the changes show their shape, not how
+        // much money moved or to whom.
+        for change in &mut report.dry_run.changes {
+            change.request.amount = 0;
+            change.request.counterparty.clear();
+        }
+        Ok(report)
+    }
+
+    fn redact_receipt(&self, receipt: &mut govchain_types::Receipt) -> bool {
+        App::redact_receipt(self, receipt)
     }
 
     fn status(&self) -> Status {

@@ -112,7 +112,9 @@ impl App {
         })
     }
 
-    /// A page of an account's statement, without checking who may read it.
+    /// A page of an account's statement, without checking who may read it. In the `public`
+    /// view (a department's statement, unsigned) the lines with a person or organisation on
+    /// the other side keep the parties and leave out amount, balance, memo and reference.
     pub(crate) fn statement_unchecked(
         &self,
         holder: &PrincipalId,
@@ -120,6 +122,7 @@ impl App {
         after: Option<&str>,
         limit: usize,
         newest_first: bool,
+        public: bool,
     ) -> Result<StatementPage, BackendError> {
         self.decimals(currency)?;
         let after = after
@@ -143,15 +146,32 @@ impl App {
                     .map(hex::encode)
             })
             .flatten();
-        let lines = rows
+        let mut lines: Vec<Posting> = rows
             .iter()
             .map(|(_, v)| decode::<Posting>("statement line", v).map_err(unavailable))
             .collect::<Result<_, _>>()?;
+        let mut redacted = Vec::new();
+        if public {
+            for (i, line) in lines.iter_mut().enumerate() {
+                if line
+                    .counterparty
+                    .as_ref()
+                    .is_some_and(|c| !self.is_department(c))
+                {
+                    line.amount = govchain_types::Amount::ZERO;
+                    line.balance = govchain_types::Amount::ZERO;
+                    line.memo.clear();
+                    line.reference.clear();
+                    redacted.push(i);
+                }
+            }
+        }
         Ok(StatementPage {
             currency: currency.to_string(),
             holder: holder.to_string(),
             lines,
             next,
+            redacted,
         })
     }
 }

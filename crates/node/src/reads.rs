@@ -172,15 +172,16 @@ impl App {
                     PrincipalId::new(v.as_str()).map_or(true, |id| !self.is_department(&id))
                 });
             if private {
-                e.attributes
-                    .retain(|(k, _)| !matches!(k.as_str(), "amount" | "fee" | "reference"));
+                e.attributes.retain(|(k, _)| {
+                    !matches!(k.as_str(), "amount" | "fee" | "reference" | "supply")
+                });
                 hidden = true;
             }
         }
         hidden
     }
 
-    fn is_department(&self, id: &PrincipalId) -> bool {
+    pub(crate) fn is_department(&self, id: &PrincipalId) -> bool {
         matches!(
             schema::principal(&self.state(), id),
             Ok(Some(r)) if r.kind == govchain_types::PrincipalKind::Department
@@ -465,20 +466,24 @@ impl App {
         };
         // A request is served once: the same signed bytes again (a replay, by anyone who saw
         // them) are refused while the request lives, so every read in the log was asked for.
+        // An allowed read is logged once its answer is ready, so a read that fails is not.
         let id = govchain_crypto::hash(self.scheme(), &r.signing_bytes());
-        if self
-            .store()
-            .log_read_once(id.0, r.valid_until, latest, &encode(&entry))
-            .map_err(unavailable)?
-            .is_none()
-        {
-            return Err(BackendError::Conflict(
-                "replayed",
-                "this signed read request was already served: sign a new one (another nonce)"
-                    .into(),
-            ));
-        }
+        let log_once = || -> Result<(), BackendError> {
+            match self
+                .store()
+                .log_read_once(id.0, r.valid_until, latest, &encode(&entry))
+                .map_err(unavailable)?
+            {
+                Some(_) => Ok(()),
+                None => Err(BackendError::Conflict(
+                    "replayed",
+                    "this signed read request was already served: sign a new one (another nonce)"
+                        .into(),
+                )),
+            }
+        };
         if !decision.allowed {
+            log_once()?;
             return Err(BackendError::Forbidden(
                 "unauthorized",
                 format!("{decision}: `{reader}` may not read this"),
@@ -517,13 +522,20 @@ impl App {
                 },
                 _,
             ) => {
-                answer.account = Some(self.account_unchecked(holder, currency, *height)?);
+                // With a proof, the latest certified height (one below the latest block), so
+                // the balance and the proven value are of one height.
+                let at = match (height, proof) {
+                    (Some(h), _) => Some(*h),
+                    (None, true) => Some(latest.checked_sub(1).ok_or_else(|| {
+                        BackendError::NotFound("no height is certified yet".into())
+                    })?),
+                    (None, false) => None,
+                };
+                answer.account = Some(self.account_unchecked(holder, currency, at)?);
                 if *proof {
-                    answer.certificate =
-                        Some(self.certificate_unchecked(
-                            &schema::account_key(currency, holder),
-                            *height,
-                        )?);
+                    answer.certificate = Some(
+                        self.certificate_unchecked(&schema::account_key(currency, holder), at)?,
+                    );
                 }
             }
             (
@@ -543,6 +555,7 @@ impl App {
                     after.as_deref(),
                     limit,
                     *newest_first,
+                    false,
                 )?);
             }
             (ReadTarget::Audit { after, limit }, _) => {
@@ -558,6 +571,7 @@ impl App {
             }
             _ => {}
         }
+        log_once()?;
         Ok(answer)
     }
 }

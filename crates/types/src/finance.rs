@@ -107,12 +107,10 @@ impl<'de> Deserialize<'de> for Amount {
                 f.write_str("an integer amount in minor units, as a string or a number")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Amount, E> {
-                let ok = !v.is_empty()
+                let digits = v.strip_prefix('-').unwrap_or(v);
+                let ok = !digits.is_empty()
                     && v.len() <= 40
-                    && v.strip_prefix('-')
-                        .unwrap_or(v)
-                        .bytes()
-                        .all(|b| b.is_ascii_digit());
+                    && digits.bytes().all(|b| b.is_ascii_digit());
                 if !ok {
                     return Err(E::custom(format!("`{v}` is not an integer amount")));
                 }
@@ -288,6 +286,10 @@ mod tests {
                 .is_err()
         );
         assert!(serde_json::from_str::<Amount>("1.5").is_err());
+        let e = serde_json::from_str::<Amount>("\"-\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not an integer amount"), "{e}");
     }
 
     #[test]

@@ -95,6 +95,21 @@ impl Chain {
     }
 }
 
+impl Chain {
+    /// The legislature enacts `law` (three of its five members sign) in the next block.
+    pub fn enact(&mut self, law: LawPackage) -> Receipt {
+        let msg = govchain_law::bill_signing_bytes(Scheme::Ed25519, &law);
+        let signatures = ["leg-1", "leg-2", "leg-3"]
+            .iter()
+            .map(|m| MemberSignature {
+                member: PrincipalId::new(*m).unwrap(),
+                signature: govchain_crypto::Signer::sign(&key(&format!("member-{m}")), &msg),
+            })
+            .collect();
+        self.run("legislature", None, Payload::EnactLaw { law, signatures })
+    }
+}
+
 /// The article that decided, as `law/article`.
 pub fn cited(r: &Receipt) -> String {
     r.decided_by
