@@ -1,6 +1,6 @@
 //! Blocks, headers and commit certificates.
 
-use crate::codec::{DecodeError, decode, encode};
+use crate::codec::{DecodeError, decode_canonical, encode};
 use crate::{Hash, Height, PublicKey, Signature, Tx};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
@@ -47,7 +47,7 @@ impl Block {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        decode("block", bytes)
+        decode_canonical("block", bytes)
     }
 }
 
@@ -84,6 +84,6 @@ impl CommitCertificate {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        decode("commit certificate", bytes)
+        decode_canonical("commit certificate", bytes)
     }
 }

@@ -37,3 +37,21 @@ pub fn decode<T: BorshDeserialize>(what: &'static str, bytes: &[u8]) -> Result<T
         reason: e.to_string(),
     })
 }
+
+/// Decodes bytes that must be the one canonical encoding of their value, as everything that
+/// arrives from outside and is hashed or signed must (transactions, blocks, certificates):
+/// besides [`decode`], the value must encode back to exactly these bytes. Borsh alone accepts,
+/// for instance, a map's entries out of order.
+pub fn decode_canonical<T: BorshDeserialize + BorshSerialize>(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<T, DecodeError> {
+    let value: T = decode(what, bytes)?;
+    if encode(&value) != bytes {
+        return Err(DecodeError::Malformed {
+            what,
+            reason: "not the canonical encoding (e.g. map keys out of order or repeated)".into(),
+        });
+    }
+    Ok(value)
+}

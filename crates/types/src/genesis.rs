@@ -1,6 +1,6 @@
 //! The genesis document: what a chain starts with.
 
-use crate::codec::{DecodeError, decode, encode};
+use crate::codec::{DecodeError, decode_canonical, encode};
 use crate::{LawBody, LawPackage, PrincipalId, PublicKey, Scheme};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
@@ -116,6 +116,6 @@ impl Genesis {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        decode("genesis", bytes)
+        decode_canonical("genesis", bytes)
     }
 }

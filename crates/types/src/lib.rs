@@ -19,7 +19,7 @@ mod tx;
 mod writes;
 
 pub use block::{Block, CommitCertificate, CommitSignature, Header};
-pub use codec::{DecodeError, ENCODING_VERSION, decode, encode};
+pub use codec::{DecodeError, ENCODING_VERSION, decode, decode_canonical, encode};
 pub use finance::{
     Amount, CurrencyDef, FreezeOrder, GenesisBalance, MAX_MEMO_BYTES, MAX_REFERENCE_BYTES, Posting,
     PostingKind, TransferFee, currency_code_ok,

@@ -1,6 +1,6 @@
 //! Signed transactions.
 
-use crate::codec::{DecodeError, decode, encode};
+use crate::codec::{DecodeError, decode_canonical, encode};
 use crate::genesis::PrincipalKind;
 use crate::{
     Amount, Fields, GenesisValidator, Height, Interpretation, LawPackage, MemberSignature,
@@ -197,6 +197,6 @@ impl Tx {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        decode("transaction", bytes)
+        decode_canonical("transaction", bytes)
     }
 }

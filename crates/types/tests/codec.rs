@@ -209,3 +209,42 @@ fn keys_parse_and_print() {
     assert!("rsa:abcd".parse::<PublicKey>().is_err());
     assert!("nocolon".parse::<PublicKey>().is_err());
 }
+
+/// Found by fuzzing `tx_decode`: borsh reads a map whose keys come out of order, so the same
+/// transaction had a second encoding. A transaction must have one.
+#[test]
+fn a_map_out_of_order_is_not_a_transaction() {
+    let fields: Fields = [
+        ("a".to_string(), FieldValue::Bool(true)),
+        ("b".to_string(), FieldValue::Bool(false)),
+    ]
+    .into_iter()
+    .collect();
+    let tx = Tx {
+        body: TxBody {
+            chain_id: "c".into(),
+            signer: PublicKey::Ed25519([7; 32]),
+            nonce: 0,
+            valid_until: 1,
+            acting_as: None,
+            payload: Payload::InsertRecord {
+                registry: "r".into(),
+                key: "k".into(),
+                fields,
+            },
+        },
+        signature: Signature::Ed25519([0; 64]),
+    };
+    let good = tx.encode();
+    assert_eq!(Tx::decode(&good).unwrap(), tx);
+    // Swap the two entries: `a` and `b` are each a 4-byte length, one byte, then a bool tag
+    // and value (2 bytes): 7 bytes apiece, just before the 64-byte signature's tag.
+    let end = good.len() - 65;
+    let (a, b) = (end - 14, end - 7);
+    let mut swapped = good.clone();
+    swapped[a..b].copy_from_slice(&good[b..end]);
+    swapped[b..end].copy_from_slice(&good[a..b]);
+    assert_ne!(swapped, good);
+    let e = Tx::decode(&swapped).unwrap_err().to_string();
+    assert!(e.contains("not the canonical encoding"), "{e}");
+}
