@@ -245,6 +245,10 @@ fn a_map_out_of_order_is_not_a_transaction() {
     swapped[a..b].copy_from_slice(&good[b..end]);
     swapped[b..end].copy_from_slice(&good[a..b]);
     assert_ne!(swapped, good);
-    let e = Tx::decode(&swapped).unwrap_err().to_string();
-    assert!(e.contains("not the canonical encoding"), "{e}");
+    // Refused either way: by our canonical check, or by borsh itself where another crate of the
+    // build turns on its strict map order.
+    assert!(
+        matches!(Tx::decode(&swapped), Err(DecodeError::Malformed { .. })),
+        "a second encoding of the same transaction was accepted"
+    );
 }
