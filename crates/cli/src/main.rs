@@ -87,6 +87,9 @@ enum Command {
     /// Work with Merkle proofs offline
     #[command(subcommand)]
     Proof(ProofCommand),
+    /// A new chain's genesis document, before its validators start
+    #[command(subcommand)]
+    Genesis(GenesisCommand),
     /// Secret registries: hash a value kept off chain; prove it against a record certificate
     #[command(subcommand)]
     Secret(secret::SecretCommand),
@@ -107,6 +110,13 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum GenesisCommand {
+    /// The initial load of a registry as part of the genesis (初始注册登记 at the chain's
+    /// start): checked row by row, then as a whole; every node verifies it when it starts
+    Import(import::GenesisImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -188,6 +198,7 @@ fn main() -> anyhow::Result<()> {
         Command::Verify { file, genesis } => query::verify_certificate(&file, &genesis),
         Command::Bench(c) => bench::run(c),
         Command::Secret(c) => secret::run(c),
+        Command::Genesis(GenesisCommand::Import(a)) => import::into_genesis(a),
         Command::Chaos {
             minutes,
             validators,

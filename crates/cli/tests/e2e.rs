@@ -1127,3 +1127,90 @@ async fn a_secret_value_is_proven_against_its_hash_offline() {
     assert!(!ok);
     assert!(err.contains("does not match"), "{err}");
 }
+
+/// The initial load as part of a new chain's genesis: a malformed row is named by line and
+/// leaves the genesis as it was; a good file goes in, and the chain starts with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_initial_load_goes_into_a_new_chains_genesis() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("chain");
+    let (ok, _, err) = run(&[
+        "init",
+        "--home",
+        home.to_str().unwrap(),
+        "--validators",
+        "1",
+        "--p2p-port",
+        "0",
+    ]);
+    assert!(ok, "{err}");
+    let genesis = home.join("genesis.json");
+    let before = std::fs::read(&genesis).unwrap();
+    let file = dir.path().join("organisations.csv");
+    let import = |file: &Path| {
+        run(&[
+            "genesis",
+            "import",
+            "--genesis",
+            genesis.to_str().unwrap(),
+            "--registry",
+            "organisations",
+            file.to_str().unwrap(),
+        ])
+    };
+    std::fs::write(
+        &file,
+        "key,name,region,representative,form\n\
+         org-9001,Ninety Bakery Ltd,110101,cit-0021,company\n\
+         org-9002,Bad Region Ltd,99,cit-0022,company\n",
+    )
+    .unwrap();
+    let (ok, _, err) = import(&file);
+    assert!(!ok);
+    assert!(err.contains("organisations.csv:3:"), "{err}");
+    assert_eq!(
+        std::fs::read(&genesis).unwrap(),
+        before,
+        "the genesis changed"
+    );
+    // A reference to a person nobody loaded is caught by the whole-genesis check.
+    std::fs::write(
+        &file,
+        "key,name,region,representative,form\norg-9003,Ghost Ltd,110101,cit-9999,company\n",
+    )
+    .unwrap();
+    let (ok, _, err) = import(&file);
+    assert!(!ok);
+    assert!(err.contains("cit-9999"), "{err}");
+    assert_eq!(
+        std::fs::read(&genesis).unwrap(),
+        before,
+        "the genesis changed"
+    );
+    std::fs::write(
+        &file,
+        "key,name,region,representative,form\n\
+         org-9001,Ninety Bakery Ltd,110101,cit-0021,company\n\
+         org-9002,Ninety-Two Trading Ltd,110102,cit-0022,partnership\n",
+    )
+    .unwrap();
+    let (ok, out, err) = import(&file);
+    assert!(ok, "{out}\n{err}");
+    assert!(
+        out.starts_with("2 records of `organisations` added"),
+        "{out}"
+    );
+
+    let node = DevNode::start(&home);
+    let (ok, out, err) = run(&[
+        "query",
+        "record",
+        "organisations",
+        "org-9002",
+        "--node",
+        &node.url,
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Ninety-Two Trading Ltd"), "{out}");
+    assert!(out.contains("\"signer\": \"genesis\""), "{out}");
+}
