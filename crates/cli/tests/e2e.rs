@@ -362,12 +362,7 @@ async fn a_law_is_enacted_through_the_cli_by_threshold() {
         .to_string(),
     )
     .unwrap();
-    let key = |k: &str| {
-        home.join("keys")
-            .join(format!("{k}.json"))
-            .display()
-            .to_string()
-    };
+    let key = |k: &str| key_file(&home, k);
     let out = govchain(&["law", "check", bill.to_str().unwrap()]);
     assert!(
         out.status.success(),
@@ -547,6 +542,14 @@ async fn a_bill_is_verified_against_the_live_laws_before_the_vote() {
     );
 }
 
+/// The key file of `id` in a chain made by `govchain init`/`dev`.
+fn key_file(home: &Path, id: &str) -> String {
+    home.join("keys")
+        .join(format!("{id}.json"))
+        .display()
+        .to_string()
+}
+
 /// Runs `govchain` and returns (success, stdout, stderr).
 fn run(args: &[&str]) -> (bool, String, String) {
     let out = govchain(args);
@@ -563,12 +566,7 @@ async fn registries_from_the_command_line() {
     let home = dir.path().join("chain");
     let node = DevNode::start(&home);
     let url = node.url.as_str();
-    let key = |k: &str| {
-        home.join("keys")
-            .join(format!("{k}.json"))
-            .display()
-            .to_string()
-    };
+    let key = |k: &str| key_file(&home, k);
     let birth = |k: &str, region: &str| {
         vec![
             "tx".to_string(),
@@ -762,12 +760,7 @@ async fn an_import_is_checked_first_loaded_in_whole_chunks_and_resumable() {
     let home = dir.path().join("chain");
     let node = DevNode::start(&home);
     let url = node.url.as_str();
-    let key = |k: &str| {
-        home.join("keys")
-            .join(format!("{k}.json"))
-            .display()
-            .to_string()
-    };
+    let key = |k: &str| key_file(&home, k);
     let csv = dir.path().join("persons.csv");
     let write = |n: usize, bad: Option<(usize, &str)>| {
         let mut text = String::from("key,name,birth_date,region,household,status\n");
@@ -877,12 +870,7 @@ async fn money_from_the_command_line() {
     let home = dir.path().join("chain");
     let node = DevNode::start(&home);
     let url = node.url.as_str();
-    let key = |k: &str| {
-        home.join("keys")
-            .join(format!("{k}.json"))
-            .display()
-            .to_string()
-    };
+    let key = |k: &str| key_file(&home, k);
     let (ok, out, err) = run(&["query", "currencies", "--node", url]);
     assert!(ok, "{err}");
     assert!(out.contains("\"code\": \"CNY\""), "{out}");
@@ -1026,12 +1014,7 @@ async fn a_secret_value_is_proven_against_its_hash_offline() {
     let home = dir.path().join("chain");
     let node = DevNode::start(&home);
     let url = node.url.as_str();
-    let key = |k: &str| {
-        home.join("keys")
-            .join(format!("{k}.json"))
-            .display()
-            .to_string()
-    };
+    let key = |k: &str| key_file(&home, k);
     let doc = dir.path().join("birth-record.pdf");
     std::fs::write(&doc, b"%PDF birth of Baby, 2026-11-20, 3.4 kg").unwrap();
     let (ok, out, err) = run(&["secret", "hash", "--file", doc.to_str().unwrap()]);

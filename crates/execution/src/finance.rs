@@ -669,67 +669,68 @@ pub fn genesis_journal(g: &govchain_types::Genesis) -> Vec<(Vec<u8>, Vec<u8>)> {
         .collect()
 }
 
+/// What a state entry says about money: its currency, whether it is a balance (`account/…`) or
+/// a supply (`currency/…`), and the amount; `None` for every other key.
+fn money_entry(key: &[u8], value: Option<&[u8]>) -> Result<Option<(String, bool, i128)>> {
+    let Ok(k) = std::str::from_utf8(key) else {
+        return Ok(None);
+    };
+    let corrupt = |e: govchain_types::DecodeError| ExecError::Corrupt {
+        key: k.to_string(),
+        reason: e.to_string(),
+    };
+    if let Some(rest) = k.strip_prefix("account/") {
+        let code = rest.split('/').next().unwrap_or_default().to_string();
+        let balance = match value {
+            None => 0,
+            Some(b) => {
+                govchain_types::decode::<AccountRecord>("account", b)
+                    .map_err(corrupt)?
+                    .balance
+                    .0
+            }
+        };
+        return Ok(Some((code, true, balance)));
+    }
+    if let Some(code) = k.strip_prefix("currency/") {
+        let supply = match value {
+            None => 0,
+            Some(b) => {
+                govchain_types::decode::<CurrencyRecord>("currency", b)
+                    .map_err(corrupt)?
+                    .supply
+                    .0
+            }
+        };
+        return Ok(Some((code.to_string(), false, supply)));
+    }
+    Ok(None)
+}
+
 /// Checks that a block conserved money: per currency, the change of the supply equals the
 /// sum of the changes of the balances it wrote. With conservation at genesis, this keeps
 /// supply = Σ balances at every height. A failure is a bug of the kernel, and stops the block.
 pub fn check_conservation(base: &dyn State, writes: &WriteSet) -> Result<()> {
     let mut delta: BTreeMap<String, i128> = BTreeMap::new();
-    let decode_err = |key: &[u8], e: String| ExecError::Corrupt {
-        key: String::from_utf8_lossy(key).into_owned(),
-        reason: e,
-    };
-    let overflow = |key: &[u8]| decode_err(key, "the sum of changes overflows".into());
     for (key, write) in writes {
-        let Ok(k) = std::str::from_utf8(key) else {
+        let Some((code, balance, new)) = money_entry(key, write.value.as_deref())? else {
             continue;
         };
-        let (code, sign, value) = if let Some(rest) = k.strip_prefix("account/") {
-            let code = rest.split('/').next().unwrap_or_default();
-            let read = |bytes: Option<Vec<u8>>| -> Result<i128> {
-                Ok(match bytes {
-                    None => 0,
-                    Some(b) => {
-                        govchain_types::decode::<AccountRecord>("account", &b)
-                            .map_err(|e| decode_err(key, e.to_string()))?
-                            .balance
-                            .0
-                    }
-                })
-            };
-            let new = read(write.value.clone())?;
-            let old = read(base.get(key)?)?;
-            (
-                code,
-                1i128,
-                new.checked_sub(old).ok_or_else(|| overflow(key))?,
-            )
-        } else if let Some(code) = k.strip_prefix("currency/") {
-            let read = |bytes: Option<Vec<u8>>| -> Result<i128> {
-                Ok(match bytes {
-                    None => 0,
-                    Some(b) => {
-                        govchain_types::decode::<CurrencyRecord>("currency", &b)
-                            .map_err(|e| decode_err(key, e.to_string()))?
-                            .supply
-                            .0
-                    }
-                })
-            };
-            let new = read(write.value.clone())?;
-            let old = read(base.get(key)?)?;
-            (
-                code,
-                -1i128,
-                new.checked_sub(old).ok_or_else(|| overflow(key))?,
-            )
+        let old = money_entry(key, base.get(key)?.as_deref())?.map_or(0, |(_, _, v)| v);
+        let change = new.checked_sub(old);
+        // Balances count up, the supply down: every currency's changes sum to zero.
+        let signed = if balance {
+            change
         } else {
-            continue;
+            change.and_then(i128::checked_neg)
         };
-        let d = delta.entry(code.to_string()).or_default();
-        *d = value
-            .checked_mul(sign)
+        let d = delta.entry(code).or_default();
+        *d = signed
             .and_then(|v| d.checked_add(v))
-            .ok_or_else(|| overflow(key))?;
+            .ok_or_else(|| ExecError::Corrupt {
+                key: String::from_utf8_lossy(key).into_owned(),
+                reason: "the sum of changes overflows".into(),
+            })?;
     }
     match delta.into_iter().find(|(_, d)| *d != 0) {
         None => Ok(()),
@@ -741,29 +742,21 @@ pub fn check_conservation(base: &dyn State, writes: &WriteSet) -> Result<()> {
 }
 
 /// Per currency, the supply and the sum of every balance in a state: what the property tests
-/// and the debug check at genesis compare.
+/// compare.
 pub fn totals(state: &crate::MemState) -> Result<BTreeMap<String, (i128, i128)>> {
     let mut out: BTreeMap<String, (i128, i128)> = BTreeMap::new();
     for (key, value) in &state.0 {
-        let Ok(k) = std::str::from_utf8(key) else {
+        let Some((code, balance, amount)) = money_entry(key, Some(value))? else {
             continue;
         };
-        let corrupt = |e: String| ExecError::Corrupt {
-            key: k.to_string(),
-            reason: e,
-        };
-        if let Some(rest) = k.strip_prefix("account/") {
-            let code = rest.split('/').next().unwrap_or_default().to_string();
-            let a = govchain_types::decode::<AccountRecord>("account", value)
-                .map_err(|e| corrupt(e.to_string()))?;
-            let t = out.entry(code).or_default();
-            t.1 =
-                t.1.checked_add(a.balance.0)
-                    .ok_or_else(|| corrupt("overflow".into()))?;
-        } else if let Some(code) = k.strip_prefix("currency/") {
-            let c = govchain_types::decode::<CurrencyRecord>("currency", value)
-                .map_err(|e| corrupt(e.to_string()))?;
-            out.entry(code.to_string()).or_default().0 = c.supply.0;
+        let t = out.entry(code).or_default();
+        if balance {
+            t.1 = t.1.checked_add(amount).ok_or_else(|| ExecError::Corrupt {
+                key: String::from_utf8_lossy(key).into_owned(),
+                reason: "the sum of balances overflows".into(),
+            })?;
+        } else {
+            t.0 = amount;
         }
     }
     Ok(out)
@@ -861,5 +854,38 @@ mod tests {
             govchain_demo::genesis::TREASURY_OPENING + 1,
         );
         assert_eq!(out.unwrap().unwrap_err().code, "insufficient_funds");
+    }
+
+    #[test]
+    fn a_block_that_creates_or_loses_money_is_caught() {
+        let put = |v: Vec<u8>| govchain_types::Write {
+            value: Some(v),
+            tx_index: Some(0),
+        };
+        let account = |n: i128| {
+            schema::value(&AccountRecord {
+                balance: Amount(n),
+                ..AccountRecord::default()
+            })
+        };
+        let supply = |n: i128| schema::value(&CurrencyRecord { supply: Amount(n) });
+        let (a, b) = (pid("a"), pid("b"));
+        let mut base = crate::MemState::default();
+        base.0.insert(schema::account_key("CNY", &a), account(10));
+        base.0.insert(schema::currency_key("CNY"), supply(10));
+        // A transfer of 4 from `a` to a new account `b`: conserved.
+        let mut writes = WriteSet::new();
+        writes.insert(schema::account_key("CNY", &a), put(account(6)));
+        writes.insert(schema::account_key("CNY", &b), put(account(4)));
+        check_conservation(&base, &writes).unwrap();
+        // An issue of 5 into `b` with the supply raised: conserved.
+        writes.insert(schema::account_key("CNY", &b), put(account(9)));
+        writes.insert(schema::currency_key("CNY"), put(supply(15)));
+        check_conservation(&base, &writes).unwrap();
+        // Money out of nowhere, and money lost.
+        writes.insert(schema::account_key("CNY", &b), put(account(10)));
+        assert!(check_conservation(&base, &writes).is_err());
+        writes.insert(schema::account_key("CNY", &b), put(account(8)));
+        assert!(check_conservation(&base, &writes).is_err());
     }
 }
