@@ -50,7 +50,8 @@ pub struct ChainShape {
     /// API port of node 0; node i gets this + i
     #[arg(long, default_value_t = 8080)]
     pub api_port: u16,
-    /// Consensus (libp2p) port of node 0; node i gets this + i (0: any free port)
+    /// Consensus (libp2p) port of node 0; node i gets this + i (0: any free port, for one
+    /// validator only)
     #[arg(long, default_value_t = 27000)]
     pub p2p_port: u16,
     /// Signature scheme of the chain's transactions: ed25519 or sm2
@@ -122,6 +123,12 @@ pub fn init_chain(
     };
     if n == 0 || n > MAX_VALIDATORS {
         bail!("choose between 1 and {MAX_VALIDATORS} validators");
+    }
+    if n > 1 && shape.p2p_port == 0 {
+        bail!(
+            "{n} validators need known consensus ports to find each other: give --p2p-port a \
+             port (node i gets it + i), not 0"
+        );
     }
     std::fs::create_dir_all(home).with_context(|| format!("creating {}", home.display()))?;
     let keys_dir = home.join("keys");
