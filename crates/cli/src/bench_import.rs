@@ -261,7 +261,9 @@ fn report(
     lat.sort();
     let size = std::fs::metadata(dir.join("chain.redb"))?.len();
     let secs = |d: Duration| d.as_secs_f64().max(1e-9);
-    println!("import benchmark: {records} persons, one core");
+    println!(
+        "import benchmark: {records} persons (execution on one core; the store commit builds the tree on a second thread)"
+    );
     println!(
         "  records/s into state           {:>10.0}",
         records as f64 / secs(total)

@@ -142,7 +142,7 @@ pub fn run(
     let secs = |d: Duration| d.as_secs_f64().max(1e-9);
     let rate = |d: Duration| transfers as f64 / secs(d);
     println!(
-        "transfer benchmark: {transfers} CNY transfers by {payers} payers, {per_block} per block, one core{}",
+        "transfer benchmark: {transfers} CNY transfers by {payers} payers, {per_block} per block (execution on one core; the commit builds the tree on a second thread){}",
         if cfg!(debug_assertions) {
             " (DEBUG BUILD: use --release for figures)"
         } else {

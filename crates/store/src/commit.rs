@@ -1,4 +1,5 @@
-//! Committing one height: everything of it in one durable write transaction.
+//! Committing one height: everything of it in one durable write transaction, the Merkle tree
+//! computed on a second thread beside the other writes.
 
 use crate::tables::{
     AUDIT, BLOCK_HASHES, BLOCKS, CERTIFICATES, JOURNAL, KEYS, NODES, RECEIPTS, ROOTS, SYS,
@@ -7,7 +8,8 @@ use crate::tables::{
 use crate::tree::{TreeTables, apply, key_hash};
 use crate::{Error, Result, Store, begin_write};
 use govchain_types::{Block, CommitCertificate, Hash, Height, Receipt, TxStatus, WriteSet};
-use redb::ReadableTable;
+use jmt::storage::TreeUpdateBatch;
+use redb::{ReadableDatabase, ReadableTable};
 
 /// How many recent heights the audit log keeps.
 pub const AUDIT_RETAIN_HEIGHTS: Height = 10_000;
@@ -98,8 +100,45 @@ impl Store {
     pub fn commit(&self, input: CommitInput<'_>) -> Result<Hash> {
         input.check()?;
         let height = input.height;
+        // The tree's new version is computed on another thread, from a read snapshot of the
+        // previous height (the only version it reads), while this thread writes the values,
+        // keys, block and receipts: the two largest parts of a commit run side by side.
+        let snapshot = self.db.begin_read()?;
+        std::thread::scope(|scope| {
+            let tree = scope.spawn(|| -> Result<(Hash, TreeUpdateBatch)> {
+                let nodes = snapshot.open_table(NODES)?;
+                let versions = snapshot.open_table(VERSIONS)?;
+                let reader = TreeTables {
+                    nodes: &nodes,
+                    versions: &versions,
+                };
+                apply(self.scheme, &reader, input.writes, height)
+            });
+            let written = self.write_height(&input);
+            let tree = tree
+                .join()
+                .map_err(|_| Error::Merkle("the tree's thread panicked".into()))?;
+            let txn = written?;
+            let (root, batch) = tree?;
+            {
+                let mut nodes = txn.open_table(NODES)?;
+                for (key, node) in batch.node_batch.nodes() {
+                    let bytes = borsh::to_vec(node).map_err(|e| Error::Merkle(e.to_string()))?;
+                    nodes.insert(node_key_bytes(key).as_slice(), bytes.as_slice())?;
+                }
+                txn.open_table(ROOTS)?.insert(height, root.0)?;
+            }
+            txn.commit()?;
+            Ok(root)
+        })
+    }
+
+    /// Everything of a height but the tree, in a write transaction left open: checked to be
+    /// the next height (so the snapshot the tree read was the previous one).
+    fn write_height(&self, input: &CommitInput<'_>) -> Result<redb::WriteTransaction> {
+        let height = input.height;
         let txn = begin_write(&self.db)?;
-        let root = {
+        {
             let mut sys = txn.open_table(SYS)?;
             let expected = match crate::tables::latest(&sys)? {
                 None => 0,
@@ -114,21 +153,6 @@ impl Store {
                     got: height,
                 });
             }
-
-            // The state: the tree first (it reads the previous version), then the values.
-            let mut nodes = txn.open_table(NODES)?;
-            let mut versions = txn.open_table(VERSIONS)?;
-            let (root, batch) = {
-                let reader = TreeTables {
-                    nodes: &nodes,
-                    versions: &versions,
-                };
-                apply(self.scheme, &reader, input.writes, height)?
-            };
-            for (key, node) in batch.node_batch.nodes() {
-                let bytes = borsh::to_vec(node).map_err(|e| Error::Merkle(e.to_string()))?;
-                nodes.insert(node_key_bytes(key).as_slice(), bytes.as_slice())?;
-            }
             // Keys in key order (the write set's), versions in key-hash order: each table is
             // written front to back, which keeps redb's page writes few.
             let mut keys = txn.open_table(KEYS)?;
@@ -138,6 +162,7 @@ impl Store {
                 hashed.push((key_hash(self.scheme, key), write));
             }
             hashed.sort_unstable_by_key(|(kh, _)| *kh);
+            let mut versions = txn.open_table(VERSIONS)?;
             for (kh, write) in hashed {
                 let version = StoredVersion {
                     value: write.value.clone(),
@@ -145,7 +170,6 @@ impl Store {
                 };
                 versions.insert((kh, height), version.encode()?.as_slice())?;
             }
-            txn.open_table(ROOTS)?.insert(height, root.0)?;
 
             // The chain.
             if let Some(block) = input.block {
@@ -183,9 +207,7 @@ impl Store {
                 journal.insert(key.as_slice(), value.as_slice())?;
             }
             sys.insert(SYS_LATEST, height.to_be_bytes().as_slice())?;
-            root
-        };
-        txn.commit()?;
-        Ok(root)
+        }
+        Ok(txn)
     }
 }
