@@ -550,6 +550,16 @@ fn key_file(home: &Path, id: &str) -> String {
         .to_string()
 }
 
+/// Commits one more block (a small payment by `cit-0002`), so that the height before it is
+/// certified and its certificates can be made.
+fn another_block(url: &str, home: &Path) {
+    let key = key_file(home, "cit-0002");
+    let (ok, out, err) = run(&[
+        "tx", "--node", url, "--key", &key, "transfer", "--to", "cit-0003", "--amount", "1",
+    ]);
+    assert!(ok, "{out}\n{err}");
+}
+
 /// Runs `govchain` and returns (success, stdout, stderr).
 fn run(args: &[&str]) -> (bool, String, String) {
     let out = govchain(args);
@@ -935,19 +945,7 @@ async fn money_from_the_command_line() {
     assert!(!ok);
     assert!(err.contains("read_request_required"), "{err}");
     // The certificate needs the height after the transfer to be certified.
-    let (ok, out, err) = run(&[
-        "tx",
-        "--node",
-        url,
-        "--key",
-        &key("cit-0002"),
-        "transfer",
-        "--to",
-        "cit-0003",
-        "--amount",
-        "1",
-    ]);
-    assert!(ok, "{out}\n{err}");
+    another_block(url, &home);
     let cert = dir.path().join("account.cert.json");
     let (ok, out, err) = run(&[
         "read",
@@ -1047,19 +1045,7 @@ async fn a_secret_value_is_proven_against_its_hash_offline() {
     ]);
     assert!(ok, "{out}\n{err}");
     // One more block, so the height of the record is certified.
-    let (ok, out, err) = run(&[
-        "tx",
-        "--node",
-        url,
-        "--key",
-        &key("cit-0002"),
-        "transfer",
-        "--to",
-        "cit-0003",
-        "--amount",
-        "1",
-    ]);
-    assert!(ok, "{out}\n{err}");
+    another_block(url, &home);
     let (ok, _, err) = run(&[
         "query",
         "record",

@@ -194,38 +194,14 @@ fn post(
     Ok(Ok(()))
 }
 
-/// Issues `amount` of `code` into `to`'s account.
-pub(crate) fn issue(
-    tx: &mut TxOverlay<'_>,
-    ctx: &TxContext<'_>,
-    signer: &Signer,
-    code: &str,
-    to: &PrincipalId,
-    amount: Amount,
-    memo: &str,
-) -> Outcome {
-    if let Err(e) = for_issuer(ctx, signer, code) {
-        return Ok(Err(e));
-    }
-    let who = signer_entity(tx, ctx, signer)?;
-    issue_or_redeem(tx, ctx, who, None, code, to, amount, memo, true)
-}
-
-/// Redeems `amount` of `code` from `from`'s account.
-pub(crate) fn redeem(
-    tx: &mut TxOverlay<'_>,
-    ctx: &TxContext<'_>,
-    signer: &Signer,
-    code: &str,
-    from: &PrincipalId,
-    amount: Amount,
-    memo: &str,
-) -> Outcome {
-    if let Err(e) = for_issuer(ctx, signer, code) {
-        return Ok(Err(e));
-    }
-    let who = signer_entity(tx, ctx, signer)?;
-    issue_or_redeem(tx, ctx, who, None, code, from, amount, memo, false)
+/// What an issue or a redemption asks: new money into `holder`'s account, or money out of
+/// circulation from it.
+pub(crate) struct SupplyChange<'a> {
+    pub code: &'a str,
+    pub holder: &'a PrincipalId,
+    pub amount: Amount,
+    pub memo: &'a str,
+    pub issuing: bool,
 }
 
 /// Only the issuing authority creates or destroys its money: the issuing department itself,
@@ -255,21 +231,23 @@ fn for_issuer(
     .citing(c.citation()))
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "issue and redeem share one path; its arguments are the operation's parts"
-)]
-fn issue_or_redeem(
+/// Issues or redeems, as the currency's issuer and as the laws allow.
+pub(crate) fn change_supply(
     tx: &mut TxOverlay<'_>,
     ctx: &TxContext<'_>,
-    who: EntityData,
-    via_contract: Option<&str>,
-    code: &str,
-    holder: &PrincipalId,
-    amount: Amount,
-    memo: &str,
-    issuing: bool,
+    signer: &Signer,
+    change: &SupplyChange<'_>,
 ) -> Outcome {
+    let &SupplyChange {
+        code,
+        holder,
+        amount,
+        memo,
+        issuing,
+    } = change;
+    if let Err(e) = for_issuer(ctx, signer, code) {
+        return Ok(Err(e));
+    }
     let c = match currency(ctx, code) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
@@ -287,7 +265,8 @@ fn issue_or_redeem(
         amount,
         counterparty: holder,
     };
-    if let Err(e) = authorize_as(tx, ctx, who, via_contract, &action)? {
+    let who = signer_entity(tx, ctx, signer)?;
+    if let Err(e) = authorize_as(tx, ctx, who, None, &action)? {
         return Ok(Err(e));
     }
     let supply = if issuing {

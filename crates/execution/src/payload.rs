@@ -120,13 +120,35 @@ pub(crate) fn execute_payload(
             to,
             amount,
             memo,
-        } => crate::finance::issue(tx, ctx, signer, currency, to, *amount, memo),
+        } => crate::finance::change_supply(
+            tx,
+            ctx,
+            signer,
+            &crate::finance::SupplyChange {
+                code: currency,
+                holder: to,
+                amount: *amount,
+                memo,
+                issuing: true,
+            },
+        ),
         Payload::Redeem {
             currency,
             from,
             amount,
             memo,
-        } => crate::finance::redeem(tx, ctx, signer, currency, from, *amount, memo),
+        } => crate::finance::change_supply(
+            tx,
+            ctx,
+            signer,
+            &crate::finance::SupplyChange {
+                code: currency,
+                holder: from,
+                amount: *amount,
+                memo,
+                issuing: false,
+            },
+        ),
         Payload::Transfer {
             currency,
             from,

@@ -2,7 +2,7 @@
 //! Departments' accounts are public finance; the accounts of persons and organisations are
 //! read only through signed read requests the laws decide (see `reads.rs`).
 
-use crate::app::{App, StoreState};
+use crate::app::App;
 use govchain_api::{AccountView, BackendError, CurrencyView, StatementPage};
 use govchain_execution::schema;
 use govchain_types::{Height, Posting, PrincipalId, PrincipalKind, decode};
@@ -21,18 +21,7 @@ pub const MAX_STATEMENT_PAGE: usize = 500;
 impl App {
     /// The currencies in force at `height` (default: the next block), with their supply then.
     pub fn currencies_at(&self, height: Option<Height>) -> Result<Vec<CurrencyView>, BackendError> {
-        let next = self.head().height.saturating_add(1);
-        let h = height.unwrap_or(next);
-        if h == 0 || h > next {
-            return Err(BackendError::NotFound(format!(
-                "currencies are known from height 1 to the next block {next}"
-            )));
-        }
-        let state = StoreState {
-            store: self.store(),
-            at: Some(h.saturating_sub(1)),
-        };
-        let compiled = self.laws_cache().at(&state, h).map_err(unavailable)?;
+        let (state, compiled) = self.in_force_at(height, "currencies")?;
         let mut out = Vec::new();
         for c in compiled.currencies.values() {
             let supply = schema::currency(&state, &c.def.code)
@@ -65,10 +54,12 @@ impl App {
         ))
     }
 
+    /// The decimal places of a currency in force, without reading any supply.
     fn decimals(&self, currency: &str) -> Result<u8, BackendError> {
-        self.currencies_at(None)?
-            .into_iter()
-            .find(|c| c.def.code == currency)
+        let (_, compiled) = self.in_force_at(None, "currencies")?;
+        compiled
+            .currencies
+            .get(currency)
             .map(|c| c.def.decimals)
             .ok_or_else(|| {
                 BackendError::NotFound(format!("no law in force defines a currency `{currency}`"))

@@ -27,13 +27,18 @@ fn bad(m: impl Into<String>) -> BackendError {
 }
 
 impl App {
-    /// The registries in force at `height` (default: the next block).
-    pub fn registries_at(&self, height: Option<Height>) -> Result<Vec<RegistryView>, BackendError> {
+    /// The state before `height` (default: the next block) and what the laws in force at it
+    /// define; `what` names it in the error for a height outside the chain.
+    pub(crate) fn in_force_at(
+        &self,
+        height: Option<Height>,
+        what: &str,
+    ) -> Result<(StoreState<'_>, govchain_execution::Compiled), BackendError> {
         let next = self.head().height.saturating_add(1);
         let h = height.unwrap_or(next);
         if h == 0 || h > next {
             return Err(BackendError::NotFound(format!(
-                "registries are known from height 1 to the next block {next}"
+                "{what} are known from height 1 to the next block {next}"
             )));
         }
         let state = StoreState {
@@ -41,6 +46,12 @@ impl App {
             at: Some(h.saturating_sub(1)),
         };
         let compiled = self.laws_cache().at(&state, h).map_err(unavailable)?;
+        Ok((state, compiled))
+    }
+
+    /// The registries in force at `height` (default: the next block).
+    pub fn registries_at(&self, height: Option<Height>) -> Result<Vec<RegistryView>, BackendError> {
+        let (_, compiled) = self.in_force_at(height, "registries")?;
         Ok(compiled
             .registries
             .values()
