@@ -3,12 +3,11 @@
 
 use crate::tables::{
     AUDIT, BLOCK_HASHES, BLOCKS, CERTIFICATES, JOURNAL, KEYS, NODES, RECEIPTS, ROOTS, SYS,
-    SYS_LATEST, StoredVersion, TX_INDEX, VERSIONS, node_key_bytes,
+    SYS_LATEST, StoredVersionRef, TX_INDEX, VERSIONS, node_key_bytes,
 };
-use crate::tree::{TreeTables, apply, key_hash};
+use crate::tree::{HashedWrites, NewNodes, TreeTables, apply, hash_writes};
 use crate::{Error, Result, Store, begin_write};
 use govchain_types::{Block, CommitCertificate, Hash, Height, Receipt, TxStatus, WriteSet};
-use jmt::storage::TreeUpdateBatch;
 use redb::{ReadableDatabase, ReadableTable};
 
 /// How many recent heights the audit log keeps.
@@ -100,31 +99,45 @@ impl Store {
     pub fn commit(&self, input: CommitInput<'_>) -> Result<Hash> {
         input.check()?;
         let height = input.height;
+        // Keys are hashed once, in key-hash order: the tree and the `versions` table both use
+        // them so.
+        let hashed = hash_writes(self.scheme, input.writes);
         // The tree's new version is computed on another thread, from a read snapshot of the
         // previous height (the only version it reads), while this thread writes the values,
         // keys, block and receipts: the two largest parts of a commit run side by side.
         let snapshot = self.db.begin_read()?;
         std::thread::scope(|scope| {
-            let tree = scope.spawn(|| -> Result<(Hash, TreeUpdateBatch)> {
+            let tree = scope.spawn(|| -> Result<(Hash, NewNodes)> {
                 let nodes = snapshot.open_table(NODES)?;
                 let versions = snapshot.open_table(VERSIONS)?;
                 let reader = TreeTables {
                     nodes: &nodes,
                     versions: &versions,
                 };
-                apply(self.scheme, &reader, input.writes, height)
+                apply(self.scheme, &reader, &hashed, height)
             });
-            let written = self.write_height(&input);
+            let written = self.write_height(&input, &hashed);
             let tree = tree
                 .join()
                 .map_err(|_| Error::Merkle("the tree's thread panicked".into()))?;
             let txn = written?;
-            let (root, batch) = tree?;
+            let (root, new_nodes) = tree?;
             {
                 let mut nodes = txn.open_table(NODES)?;
-                for (key, node) in batch.node_batch.nodes() {
-                    let bytes = borsh::to_vec(node).map_err(|e| Error::Merkle(e.to_string()))?;
-                    nodes.insert(node_key_bytes(key).as_slice(), bytes.as_slice())?;
+                match new_nodes {
+                    NewNodes::Updated(batch) => {
+                        for (key, node) in batch.node_batch.nodes() {
+                            let bytes =
+                                borsh::to_vec(node).map_err(|e| Error::Merkle(e.to_string()))?;
+                            nodes.insert(node_key_bytes(key).as_slice(), bytes.as_slice())?;
+                        }
+                    }
+                    // Depth by depth, each in key order: the table is written front to back.
+                    NewNodes::Built(built) => {
+                        for (key, node) in built.levels.iter().flatten() {
+                            nodes.insert(key.as_slice(), node.as_slice())?;
+                        }
+                    }
                 }
                 txn.open_table(ROOTS)?.insert(height, root.0)?;
             }
@@ -135,7 +148,11 @@ impl Store {
 
     /// Everything of a height but the tree, in a write transaction left open: checked to be
     /// the next height (so the snapshot the tree read was the previous one).
-    fn write_height(&self, input: &CommitInput<'_>) -> Result<redb::WriteTransaction> {
+    fn write_height(
+        &self,
+        input: &CommitInput<'_>,
+        hashed: &HashedWrites<'_>,
+    ) -> Result<redb::WriteTransaction> {
         let height = input.height;
         let txn = begin_write(&self.db)?;
         {
@@ -156,19 +173,18 @@ impl Store {
             // Keys in key order (the write set's), versions in key-hash order: each table is
             // written front to back, which keeps redb's page writes few.
             let mut keys = txn.open_table(KEYS)?;
-            let mut hashed = Vec::with_capacity(input.writes.len());
-            for (key, write) in input.writes {
+            for key in input.writes.keys() {
                 keys.insert(key.as_slice(), height)?;
-                hashed.push((key_hash(self.scheme, key), write));
             }
-            hashed.sort_unstable_by_key(|(kh, _)| *kh);
             let mut versions = txn.open_table(VERSIONS)?;
+            let mut buf = Vec::new();
             for (kh, write) in hashed {
-                let version = StoredVersion {
-                    value: write.value.clone(),
+                let version = StoredVersionRef {
+                    value: write.value.as_deref(),
                     tx_index: write.tx_index,
                 };
-                versions.insert((kh, height), version.encode()?.as_slice())?;
+                version.encode_into(&mut buf)?;
+                versions.insert((*kh, height), buf.as_slice())?;
             }
 
             // The chain.

@@ -14,6 +14,7 @@
 //! for the crash tests (STYLE.md §4), and [`bench`] measures the store.
 
 pub mod bench;
+mod bulk;
 mod certificate;
 mod commit;
 mod error;

@@ -68,11 +68,23 @@ pub(crate) struct StoredVersion {
     pub tx_index: Option<u32>,
 }
 
-impl StoredVersion {
-    pub(crate) fn encode(&self) -> Result<Vec<u8>> {
-        borsh::to_vec(self).map_err(|e| Error::corrupt(format!("state version: {e}")))
-    }
+/// A [`StoredVersion`] borrowing its value: encodes to the same bytes, without copying the value
+/// first.
+#[derive(BorshSerialize)]
+pub(crate) struct StoredVersionRef<'a> {
+    pub value: Option<&'a [u8]>,
+    pub tx_index: Option<u32>,
+}
 
+impl StoredVersionRef<'_> {
+    /// Encodes into `buf`, replacing what it held.
+    pub(crate) fn encode_into(&self, buf: &mut Vec<u8>) -> Result<()> {
+        buf.clear();
+        borsh::to_writer(&mut *buf, self).map_err(|e| Error::corrupt(format!("state version: {e}")))
+    }
+}
+
+impl StoredVersion {
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
         borsh::from_slice(bytes).map_err(|e| Error::corrupt(format!("state version: {e}")))
     }
@@ -113,4 +125,30 @@ pub(crate) fn latest(sys: &impl ReadableTable<&'static str, Bytes>) -> Result<Op
         .try_into()
         .map_err(|_| Error::corrupt("latest height is not 8 bytes"))?;
     Ok(Some(u64::from_be_bytes(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_borrowed_version_encodes_as_an_owned_one() -> Result<()> {
+        let mut buf = vec![9; 3];
+        for (value, tx_index) in [
+            (Some(vec![1u8, 2, 3]), Some(7)),
+            (None, None),
+            (Some(vec![]), None),
+        ] {
+            let r = StoredVersionRef {
+                value: value.as_deref(),
+                tx_index,
+            };
+            r.encode_into(&mut buf)?;
+            assert_eq!(
+                StoredVersion::decode(&buf)?,
+                StoredVersion { value, tx_index }
+            );
+        }
+        Ok(())
+    }
 }

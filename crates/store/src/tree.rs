@@ -1,8 +1,9 @@
 //! The Jellyfish Merkle tree over redb tables: jmt's `TreeReader`, and the hasher the scheme picks.
 
+use crate::bulk;
 use crate::tables::{Bytes, StoredVersion, node_key_bytes};
 use crate::{Error, Result};
-use govchain_types::{Hash, Height, Scheme, WriteSet};
+use govchain_types::{Hash, Height, Scheme, Write, WriteSet};
 use jmt::storage::{LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
 use jmt::{JellyfishMerkleTree, KeyHash, OwnedValue, SimpleHasher, Version};
 use redb::ReadableTable;
@@ -83,27 +84,62 @@ pub(crate) fn version_at(
     Ok(Some((written_at, StoredVersion::decode(v.value())?)))
 }
 
-/// Applies one height's writes to the tree at version `height`; returns the new root and the
-/// nodes to store.
+/// A height's writes with their keys hashed, in key-hash order: what the tree and the
+/// `versions` table are written from.
+pub(crate) type HashedWrites<'a> = Vec<([u8; 32], &'a Write)>;
+
+/// Hashes the keys of `writes` and sorts them by key hash.
+pub(crate) fn hash_writes(scheme: Scheme, writes: &WriteSet) -> HashedWrites<'_> {
+    let mut hashed: HashedWrites<'_> = writes
+        .iter()
+        .map(|(k, w)| (key_hash(scheme, k), w))
+        .collect();
+    hashed.sort_unstable_by_key(|(kh, _)| *kh);
+    hashed
+}
+
+/// The nodes a height adds to the tree.
+pub(crate) enum NewNodes {
+    /// From jmt's update path.
+    Updated(TreeUpdateBatch),
+    /// A tree built from nothing ([`bulk::build`]).
+    Built(bulk::Built),
+}
+
+/// Applies one height's writes (hashed, in key-hash order) to the tree at version `height`;
+/// returns the new root and the nodes to store.
 ///
-/// jmt has two update paths that build the same tree: `batch_put_value_sets` walks the tree
-/// once for the whole sorted batch (about 3× faster on large blocks) but takes neither deletions
-/// nor an empty set; `put_value_set` inserts key by key and takes both (for an empty set it
-/// copies the previous root to the new version, so every height has its root node).
+/// The first height (0) goes into an empty tree and is built in one pass ([`bulk`]); later
+/// heights use one of jmt's two update paths, which build the same tree:
+/// `batch_put_value_sets` walks the tree once for the whole sorted batch (about 3× faster on large
+/// blocks) but takes neither deletions nor an empty set; `put_value_set` inserts key by key and
+/// takes both (for an empty set it copies the previous root to the new version, so every height
+/// has its root node).
 pub(crate) fn apply<R: TreeReader>(
     scheme: Scheme,
     reader: &R,
-    writes: &WriteSet,
+    writes: &[([u8; 32], &Write)],
     height: Height,
-) -> Result<(Hash, TreeUpdateBatch)> {
-    let inserts_only = writes.values().all(|w| w.value.is_some());
+) -> Result<(Hash, NewNodes)> {
+    let inserts_only = writes.iter().all(|(_, w)| w.value.is_some());
     with_hasher!(scheme, H => {
+        if height == 0 {
+            let leaves: Vec<bulk::Leaf> = writes
+                .iter()
+                .filter_map(|(kh, w)| {
+                    let value = w.value.as_ref()?;
+                    Some(bulk::Leaf { key_hash: *kh, value_hash: <H as SimpleHasher>::hash(value) })
+                })
+                .collect();
+            if let Some(built) = bulk::build::<H>(&leaves, height)? {
+                return Ok((Hash(built.root), NewNodes::Built(built)));
+            }
+        }
         let tree = JellyfishMerkleTree::<R, H>::new(reader);
-        let hash = |k: &[u8]| KeyHash(<H as SimpleHasher>::hash(k));
         if inserts_only && !writes.is_empty() {
             let set: Vec<(KeyHash, OwnedValue)> = writes
                 .iter()
-                .filter_map(|(k, w)| Some((hash(k), w.value.clone()?)))
+                .filter_map(|(kh, w)| Some((KeyHash(*kh), w.value.clone()?)))
                 .collect();
             let (roots, batch) = tree
                 .batch_put_value_sets(vec![set], None, height)
@@ -111,11 +147,11 @@ pub(crate) fn apply<R: TreeReader>(
             let root = roots
                 .first()
                 .ok_or_else(|| Error::Merkle("the tree returned no root".into()))?;
-            Ok((Hash(root.0), batch))
+            Ok((Hash(root.0), NewNodes::Updated(batch)))
         } else {
-            let set = writes.iter().map(|(k, w)| (hash(k), w.value.clone()));
+            let set = writes.iter().map(|(kh, w)| (KeyHash(*kh), w.value.clone()));
             let (root, batch) = tree.put_value_set(set, height).map_err(Error::from_jmt)?;
-            Ok((Hash(root.0), batch))
+            Ok((Hash(root.0), NewNodes::Updated(batch)))
         }
     })
 }
