@@ -5,10 +5,10 @@ use crate::tables::{
     AUDIT, BLOCK_HASHES, BLOCKS, CERTIFICATES, JOURNAL, KEYS, NODES, RECEIPTS, ROOTS, SYS,
     SYS_LATEST, StoredVersionRef, TX_INDEX, VERSIONS, node_key_bytes,
 };
-use crate::tree::{HashedWrites, NewNodes, TreeTables, apply, hash_writes};
+use crate::tree::{HashedWrites, NewNodes, Pending, TreeTables, apply, hash_writes, pending_of};
 use crate::{Error, Result, Store, begin_write};
 use govchain_types::{Block, CommitCertificate, Hash, Height, Receipt, TxStatus, WriteSet};
-use redb::{ReadableDatabase, ReadableTable};
+use redb::{Durability, ReadableDatabase, ReadableTable};
 
 /// How many recent heights the audit log keeps.
 pub const AUDIT_RETAIN_HEIGHTS: Height = 10_000;
@@ -97,6 +97,14 @@ impl Store {
     /// written in one redb transaction that is durable when this returns; on any error nothing
     /// of the height is stored.
     pub fn commit(&self, input: CommitInput<'_>) -> Result<Hash> {
+        if input.height == 0 {
+            return self.begin_genesis_load()?.finish(input);
+        }
+        self.commit_height(input, None)
+    }
+
+    /// Commits one height; `fresh` for genesis (see `tree::apply`).
+    fn commit_height(&self, input: CommitInput<'_>, fresh: Option<Vec<Pending>>) -> Result<Hash> {
         input.check()?;
         let height = input.height;
         // Keys are hashed once, in key-hash order: the tree and the `versions` table both use
@@ -114,7 +122,7 @@ impl Store {
                     nodes: &nodes,
                     versions: &versions,
                 };
-                apply(self.scheme, &reader, &hashed, height)
+                apply(self.scheme, &reader, &hashed, height, fresh)
             });
             let written = self.write_height(&input, &hashed);
             let tree = tree
@@ -170,22 +178,7 @@ impl Store {
                     got: height,
                 });
             }
-            // Keys in key order (the write set's), versions in key-hash order: each table is
-            // written front to back, which keeps redb's page writes few.
-            let mut keys = txn.open_table(KEYS)?;
-            for key in input.writes.keys() {
-                keys.insert(key.as_slice(), height)?;
-            }
-            let mut versions = txn.open_table(VERSIONS)?;
-            let mut buf = Vec::new();
-            for (kh, write) in hashed {
-                let version = StoredVersionRef {
-                    value: write.value.as_deref(),
-                    tx_index: write.tx_index,
-                };
-                version.encode_into(&mut buf)?;
-                versions.insert((*kh, height), buf.as_slice())?;
-            }
+            write_state(&txn, input.writes, hashed, height)?;
 
             // The chain.
             if let Some(block) = input.block {
@@ -225,5 +218,149 @@ impl Store {
             sys.insert(SYS_LATEST, height.to_be_bytes().as_slice())?;
         }
         Ok(txn)
+    }
+}
+
+/// A height's state writes: the `keys` table in key order (the write set's), `versions` in
+/// key-hash order, so that each table is written front to back, which keeps redb's page writes
+/// few.
+fn write_state(
+    txn: &redb::WriteTransaction,
+    writes: &WriteSet,
+    hashed: &HashedWrites<'_>,
+    height: Height,
+) -> Result<()> {
+    let mut keys = txn.open_table(KEYS)?;
+    for key in writes.keys() {
+        keys.insert(key.as_slice(), height)?;
+    }
+    let mut versions = txn.open_table(VERSIONS)?;
+    let mut buf = Vec::new();
+    for (kh, write) in hashed {
+        let version = StoredVersionRef {
+            value: write.value.as_deref(),
+            tx_index: write.tx_index,
+        };
+        version.encode_into(&mut buf)?;
+        versions.insert((*kh, height), buf.as_slice())?;
+    }
+    Ok(())
+}
+
+/// A genesis state loaded in chunks, for an initial load too large to hold in memory at once:
+/// each chunk's values are written as it comes, and the Merkle tree of them all is built in one
+/// pass when the load finishes.
+///
+/// Nothing of the load counts until [`GenesisLoad::finish`] commits height 0: chunks go into
+/// non-durable transactions, which the final durable one makes durable with it, and the store
+/// has no height before. An error, or a load dropped unfinished, rolls the store back to empty;
+/// whatever a load cut short some other way left behind is cleared when the next one begins.
+/// The store must not be used otherwise while a load is open.
+pub struct GenesisLoad<'s> {
+    store: &'s Store,
+    /// Every key written so far, with its value's hash, in load order.
+    pending: Vec<Pending>,
+    /// The empty store, taken before the first chunk.
+    savepoint: Option<redb::Savepoint>,
+    finished: bool,
+}
+
+impl Store {
+    /// Begins loading the genesis state chunk by chunk. The store must be empty.
+    pub fn begin_genesis_load(&self) -> Result<GenesisLoad<'_>> {
+        if let Some(latest) = self.latest_height()? {
+            return Err(Error::OutOfOrder {
+                expected: latest.saturating_add(1),
+                got: 0,
+            });
+        }
+        self.clear_abandoned_load()?;
+        Ok(GenesisLoad {
+            store: self,
+            pending: Vec::new(),
+            savepoint: None,
+            finished: false,
+        })
+    }
+}
+
+impl Store {
+    /// Empties the state tables of a store without a height: what a genesis load that was cut
+    /// short (by a crash, or a process that exited before the rollback) left there.
+    fn clear_abandoned_load(&self) -> Result<()> {
+        let leftovers = {
+            let txn = self.db.begin_read()?;
+            txn.open_table(VERSIONS)?.first()?.is_some()
+                || txn.open_table(KEYS)?.first()?.is_some()
+                || txn.open_table(NODES)?.first()?.is_some()
+        };
+        if leftovers {
+            let txn = begin_write(&self.db)?;
+            txn.delete_table(VERSIONS)?;
+            txn.delete_table(KEYS)?;
+            txn.delete_table(NODES)?;
+            txn.open_table(VERSIONS)?;
+            txn.open_table(KEYS)?;
+            txn.open_table(NODES)?;
+            txn.commit()?;
+        }
+        Ok(())
+    }
+}
+
+impl GenesisLoad<'_> {
+    /// Writes a chunk of the genesis state. A key written again, in this chunk or a later one,
+    /// takes the later value.
+    pub fn write(&mut self, writes: &WriteSet) -> Result<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let hashed = hash_writes(self.store.scheme, writes);
+        let mut txn = self.store.db.begin_write()?;
+        txn.set_durability(Durability::None)?;
+        if self.savepoint.is_none() {
+            self.savepoint = Some(txn.ephemeral_savepoint()?);
+        }
+        write_state(&txn, writes, &hashed, 0)?;
+        txn.commit()?;
+        self.pending.extend(pending_of(self.store.scheme, &hashed));
+        Ok(())
+    }
+
+    /// How many writes the chunks so far made (a key written twice counts twice).
+    pub fn written(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Commits height 0: `input.writes` as a last chunk, then the tree of every key loaded, the
+    /// root, and the rest of `input`, in one durable transaction. Returns the state root.
+    pub fn finish(mut self, input: CommitInput<'_>) -> Result<Hash> {
+        if input.height != 0 {
+            return Err(Error::InvalidCommit {
+                height: input.height,
+                reason: "a genesis load finishes at height 0".into(),
+            });
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let root = self.store.commit_height(input, Some(pending))?;
+        self.finished = true;
+        Ok(root)
+    }
+}
+
+impl Drop for GenesisLoad<'_> {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        if let Some(savepoint) = self.savepoint.take() {
+            // Best effort, with nowhere to report a failure: if the rollback fails too, the
+            // chunks were never durable, and the store reopens empty.
+            let _ = begin_write(&self.store.db).and_then(|mut txn| {
+                txn.restore_savepoint(&savepoint)?;
+                txn.commit()?;
+                Ok(())
+            });
+        }
     }
 }

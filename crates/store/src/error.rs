@@ -69,6 +69,7 @@ from_redb!(
     redb::StorageError,
     redb::CommitError,
     redb::SetDurabilityError,
+    redb::SavepointError,
 );
 
 impl Error {

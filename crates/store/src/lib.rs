@@ -25,7 +25,7 @@ mod tables;
 mod tree;
 
 pub use certificate::RecordCertificate;
-pub use commit::{AUDIT_RETAIN_HEIGHTS, CommitInput};
+pub use commit::{AUDIT_RETAIN_HEIGHTS, CommitInput, GenesisLoad};
 pub use error::{Error, Result};
 pub use proof::StateProof;
 pub use read::{ScanPage, StateReader, VersionEntry, Versioned};

@@ -106,34 +106,54 @@ pub(crate) enum NewNodes {
     Built(bulk::Built),
 }
 
+/// A key of a new tree waiting to be built: its hash, and its value's hash (`None`: deleted).
+pub(crate) type Pending = ([u8; 32], Option<[u8; 32]>);
+
+/// The pending keys of hashed writes.
+pub(crate) fn pending_of(scheme: Scheme, writes: &[([u8; 32], &Write)]) -> Vec<Pending> {
+    with_hasher!(scheme, H => writes
+        .iter()
+        .map(|(kh, w)| (*kh, w.value.as_ref().map(<H as SimpleHasher>::hash)))
+        .collect())
+}
+
 /// Applies one height's writes (hashed, in key-hash order) to the tree at version `height`;
 /// returns the new root and the nodes to store.
 ///
-/// The first height (0) goes into an empty tree and is built in one pass ([`bulk`]); later
-/// heights use one of jmt's two update paths, which build the same tree:
-/// `batch_put_value_sets` walks the tree once for the whole sorted batch (about 3× faster on large
-/// blocks) but takes neither deletions nor an empty set; `put_value_set` inserts key by key and
-/// takes both (for an empty set it copies the previous root to the new version, so every height
-/// has its root node).
+/// `fresh` is for the first height, which goes into an empty tree: the keys a genesis load
+/// wrote before these writes, all built into a tree in one pass ([`bulk`]). Later heights use
+/// one of jmt's two update paths, which build the same tree: `batch_put_value_sets` walks the
+/// tree once for the whole sorted batch (about 3× faster on large blocks) but takes neither
+/// deletions nor an empty set; `put_value_set` inserts key by key and takes both (for an empty
+/// set it copies the previous root to the new version, so every height has its root node).
 pub(crate) fn apply<R: TreeReader>(
     scheme: Scheme,
     reader: &R,
     writes: &[([u8; 32], &Write)],
     height: Height,
+    fresh: Option<Vec<Pending>>,
 ) -> Result<(Hash, NewNodes)> {
     let inserts_only = writes.iter().all(|(_, w)| w.value.is_some());
     with_hasher!(scheme, H => {
-        if height == 0 {
-            let leaves: Vec<bulk::Leaf> = writes
-                .iter()
-                .filter_map(|(kh, w)| {
-                    let value = w.value.as_ref()?;
-                    Some(bulk::Leaf { key_hash: *kh, value_hash: <H as SimpleHasher>::hash(value) })
-                })
-                .collect();
+        if let Some(mut pending) = fresh {
+            pending.extend(pending_of(scheme, writes));
+            // A key written again takes its last value: the sort is stable, so each run of one
+            // key hash is in load order, and its last entry is kept.
+            pending.sort_by_key(|(kh, _)| *kh);
+            let mut leaves = Vec::with_capacity(pending.len());
+            let mut keys = pending.into_iter().peekable();
+            while let Some((key_hash, value_hash)) = keys.next() {
+                if keys.peek().is_some_and(|(next, _)| *next == key_hash) {
+                    continue;
+                }
+                if let Some(value_hash) = value_hash {
+                    leaves.push(bulk::Leaf { key_hash, value_hash });
+                }
+            }
             if let Some(built) = bulk::build::<H>(&leaves, height)? {
                 return Ok((Hash(built.root), NewNodes::Built(built)));
             }
+            // No key at all: jmt makes the empty tree's root below.
         }
         let tree = JellyfishMerkleTree::<R, H>::new(reader);
         if inserts_only && !writes.is_empty() {

@@ -12,6 +12,7 @@
 
 mod common;
 mod crash;
+mod genesis_load;
 mod kill9;
 mod model;
 mod proofs;

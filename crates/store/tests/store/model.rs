@@ -33,9 +33,9 @@ fn to_write_set(block: &[(u8, Option<u8>)]) -> WriteSet {
     ws
 }
 
-/// The root of a tree holding exactly `state`, built in one genesis commit. With `key_by_key`,
-/// a deletion of an absent key sends the commit down jmt's key-by-key path instead of its batch
-/// path, so the two paths are checked against each other.
+/// The root of a tree holding exactly `state`, built in one genesis commit (the store's one-pass
+/// builder), so that the roots jmt's two update paths reach height by height are checked against
+/// it. With `key_by_key` the genesis also deletes an absent key, which must change nothing.
 fn fresh_root(scheme: Scheme, state: &State, key_by_key: bool) -> govchain_types::Hash {
     let store = memory_store(scheme);
     let mut ws: WriteSet = state
@@ -142,7 +142,7 @@ proptest! {
 }
 
 /// Deep trees: large blocks, some insert-only (jmt's batch path), some with deletions (its
-/// key-by-key path); every height's root equals the root of its state built either way.
+/// key-by-key path); every height's root equals the root of its state built in one pass.
 #[test]
 fn large_blocks_take_both_tree_paths_to_the_same_roots() {
     let scheme = Scheme::Sm2;
