@@ -207,6 +207,7 @@ pub fn init_chain(
         records: cast.records,
         positions: cast.positions,
         balances,
+        snapshots: Vec::new(),
     };
     let genesis_file = home.join("genesis.json");
     std::fs::write(&genesis_file, serde_json::to_string_pretty(&genesis)?)

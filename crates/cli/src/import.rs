@@ -23,6 +23,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::VecDeque;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -486,11 +487,18 @@ pub struct GenesisImportArgs {
     file: PathBuf,
 }
 
-/// `govchain genesis import`: the initial load as part of a new chain's genesis document. The
-/// file is checked row by row (malformed rows named by line, nothing written if one is), then
-/// the whole genesis — references, duplicates, laws — as every node will check it at start.
+/// `govchain genesis import`: the initial load as part of a new chain's genesis, in a snapshot
+/// file beside the genesis document (`<registry>.snapshot`) that the genesis names with its hash
+/// and record count. The file is checked row by row (malformed rows named by line, nothing
+/// written if one is), then the whole genesis is loaded into a scratch store exactly as every
+/// node will load it at start — references, duplicates, laws — which also gives the state root.
+/// On any error the genesis document is unchanged and the new file removed.
 pub fn into_genesis(args: GenesisImportArgs) -> anyhow::Result<()> {
     let mut genesis = govchain_node::read_genesis(&args.genesis)?;
+    let dir = match args.genesis.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let registries =
         govchain_execution::registries_of(&genesis.laws).map_err(anyhow::Error::msg)?;
     let def = registries
@@ -503,22 +511,91 @@ pub fn into_genesis(args: GenesisImportArgs) -> anyhow::Result<()> {
                 args.registry
             )
         })?;
-    let name = args.file.display().to_string();
+    let file_name = snapshot_name(&genesis, &dir, &def.name);
+    let snapshot_path = dir.join(&file_name);
+    let written = write_snapshot(&args.file, &def, &snapshot_path, genesis.scheme);
+    let (records, hash) = match written {
+        Ok(done) => done,
+        Err(e) => {
+            // Best effort: the error says what went wrong; a leftover would only be garbage.
+            let _ = std::fs::remove_file(&snapshot_path);
+            return Err(e.context(format!("{} is unchanged", args.genesis.display())));
+        }
+    };
+    genesis.snapshots.push(govchain_types::GenesisSnapshot {
+        registry: def.name.clone(),
+        file: file_name.clone(),
+        records,
+        hash,
+    });
+    let root = match check_by_loading(&genesis, &dir) {
+        Ok(root) => root,
+        Err(e) => {
+            let _ = std::fs::remove_file(&snapshot_path);
+            return Err(e.context(format!(
+                "with {}, the genesis would not start a chain; {} is unchanged",
+                args.file.display(),
+                args.genesis.display()
+            )));
+        }
+    };
+    let text = serde_json::to_string_pretty(&genesis)?;
+    let tmp = args.genesis.with_extension("json.tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, &args.genesis)
+        .with_context(|| format!("replacing {}", args.genesis.display()))?;
+    let genesis_hash = govchain_crypto::hash(genesis.scheme, &genesis.encode());
+    println!(
+        "{records} records of `{}` added to {} in {file_name} (hash {hash}); the genesis hash is now {genesis_hash}, its state root {root}",
+        def.name,
+        args.genesis.display(),
+    );
+    Ok(())
+}
+
+/// A file name for a new snapshot of `registry` that neither the genesis nor the directory
+/// holds yet: `<registry>.snapshot`, else `<registry>-2.snapshot`, and so on.
+fn snapshot_name(genesis: &govchain_types::Genesis, dir: &Path, registry: &str) -> String {
+    (1u32..)
+        .map(|n| match n {
+            1 => format!("{registry}.snapshot"),
+            n => format!("{registry}-{n}.snapshot"),
+        })
+        .find(|name| !dir.join(name).exists() && !genesis.snapshots.iter().any(|s| &s.file == name))
+        .unwrap_or_else(|| format!("{registry}.snapshot"))
+}
+
+/// Converts the rows of `file` into a snapshot at `out`; malformed rows are reported by line
+/// and fail the whole file. Returns the record count and the file's chain hash.
+fn write_snapshot(
+    file: &Path,
+    def: &RegistryDef,
+    out: &Path,
+    scheme: govchain_types::Scheme,
+) -> anyhow::Result<(u64, govchain_types::Hash)> {
+    let name = file.display().to_string();
+    let created =
+        std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+    let hashing = HashingWriter {
+        inner: std::io::BufWriter::with_capacity(1 << 20, created),
+        hasher: govchain_crypto::Hasher::new(scheme),
+    };
+    let mut snapshot = govchain_types::SnapshotWriter::new(hashing)?;
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos} rows read  {per_sec}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     let mut bad = Vec::new();
-    let mut added = 0u64;
-    for r in rows(&args.file, &def)? {
+    for r in rows(file, def)? {
         match r {
-            Ok(row) => {
-                added = added.saturating_add(1);
-                genesis.records.push(govchain_types::GenesisRecord {
-                    registry: def.name.clone(),
-                    key: row.record.key,
-                    fields: row.record.fields,
-                });
-            }
+            Ok(row) if bad.is_empty() => snapshot.write(&row.record)?,
+            Ok(_) => {}
             Err(b) => bad.push(b),
         }
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     if !bad.is_empty() {
         for b in bad.iter().take(50) {
             eprintln!("{name}:{}: {}", b.line, b.message);
@@ -526,29 +603,53 @@ pub fn into_genesis(args: GenesisImportArgs) -> anyhow::Result<()> {
         if bad.len() > 50 {
             eprintln!("… and {} more", bad.len().saturating_sub(50));
         }
-        bail!(
-            "{} malformed rows in {name}: {} is unchanged",
-            bad.len(),
-            args.genesis.display()
-        );
+        bail!("{} malformed rows in {name}", bad.len());
     }
-    govchain_execution::genesis_writes(&genesis).with_context(|| {
-        format!(
-            "with {name}, the genesis would not start a chain; {} is unchanged",
-            args.genesis.display()
+    let records = snapshot.written();
+    let mut hashing = snapshot.finish()?;
+    hashing.inner.flush()?;
+    hashing
+        .inner
+        .get_ref()
+        .sync_all()
+        .with_context(|| format!("writing {}", out.display()))?;
+    Ok((records, hashing.hasher.finalize()))
+}
+
+/// Loads the whole genesis into a scratch store, as a node does at its first start.
+fn check_by_loading(
+    genesis: &govchain_types::Genesis,
+    dir: &Path,
+) -> anyhow::Result<govchain_types::Hash> {
+    let scratch = tempfile::tempdir()?;
+    let store = govchain_store::Store::open(&scratch.path().join("check.redb"), genesis.scheme)?;
+    let total: u64 = genesis.snapshots.iter().map(|s| s.records).sum();
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} checking {bar:40} {pos}/{len} records  {per_sec}  eta {eta}",
         )
-    })?;
-    let text = serde_json::to_string_pretty(&genesis)?;
-    let tmp = args.genesis.with_extension("json.tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &args.genesis)
-        .with_context(|| format!("replacing {}", args.genesis.display()))?;
-    let hash = govchain_crypto::hash(genesis.scheme, &genesis.encode());
-    println!(
-        "{added} records of `{}` added to {}: {} records in all; the genesis hash is now {hash}",
-        def.name,
-        args.genesis.display(),
-        genesis.records.len()
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    Ok(())
+    let root = govchain_node::commit_genesis(&store, genesis, dir, &mut |n| bar.set_position(n));
+    bar.finish_and_clear();
+    Ok(root?)
+}
+
+/// A writer that hashes what passes through it.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: govchain_crypto::Hasher,
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }

@@ -1163,12 +1163,15 @@ async fn an_initial_load_goes_into_a_new_chains_genesis() {
          org-9002,Ninety-Two Trading Ltd,110102,cit-0022,partnership\n",
     )
     .unwrap();
+    // Refused loads leave no snapshot file behind.
+    assert!(!home.join("organisations.snapshot").exists());
     let (ok, out, err) = import(&file);
     assert!(ok, "{out}\n{err}");
     assert!(
         out.starts_with("2 records of `organisations` added"),
         "{out}"
     );
+    assert!(out.contains("in organisations.snapshot"), "{out}");
 
     let node = DevNode::start(&home);
     let (ok, out, err) = run(&[

@@ -236,6 +236,7 @@ pub fn document(
         records: cast.records,
         positions: cast.positions,
         balances: balances(),
+        snapshots: Vec::new(),
     }
 }
 

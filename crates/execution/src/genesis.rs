@@ -1,8 +1,9 @@
 //! The genesis state.
 
+use crate::State;
 use crate::schema::{self, ChainInfo, KeyRecord, PrincipalRecord};
 use govchain_types::{Genesis, Write, WriteSet};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// Why a genesis document cannot start a chain.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -73,8 +74,15 @@ pub fn validate_genesis(g: &Genesis) -> Result<(), GenesisError> {
     Ok(())
 }
 
-/// The writes that make the state at height 0.
+/// The writes that make the state at height 0, but for the snapshot files (see
+/// [`genesis_state`]).
 pub fn genesis_writes(g: &Genesis) -> Result<WriteSet, GenesisError> {
+    genesis_state(g).map(|(writes, _)| writes)
+}
+
+/// The writes of the genesis document, and the loader that goes on with its snapshot files
+/// (knowing the records the document loaded).
+pub fn genesis_state(g: &Genesis) -> Result<(WriteSet, GenesisRecords), GenesisError> {
     validate_genesis(g)?;
     let mut writes = WriteSet::new();
     let mut put = |key: Vec<u8>, value: Vec<u8>| {
@@ -127,9 +135,9 @@ pub fn genesis_writes(g: &Genesis) -> Result<WriteSet, GenesisError> {
             );
         }
     }
-    load_registries(g, &mut writes)?;
+    let records = load_registries(g, &mut writes)?;
     load_balances(g, &mut writes)?;
-    Ok(writes)
+    Ok((writes, records))
 }
 
 /// The balances issued with the chain: in currencies the genesis laws define, to principals
@@ -194,70 +202,25 @@ fn load_balances(g: &Genesis, writes: &mut WriteSet) -> Result<(), GenesisError>
 /// The initial load: every genesis record checked against its registry's definition (and its
 /// references against what is loaded before it), every position against its holder and
 /// department.
-fn load_registries(g: &Genesis, writes: &mut WriteSet) -> Result<(), GenesisError> {
+fn load_registries(g: &Genesis, writes: &mut WriteSet) -> Result<GenesisRecords, GenesisError> {
     let fail = |m: String| GenesisError(m);
-    let registries = crate::laws::registries_of(&g.laws).map_err(GenesisError)?;
-    let mut state = crate::MemState::default();
-    state.apply(writes);
-    let genesis_id =
-        govchain_types::PrincipalId::new("genesis").map_err(|e| fail(e.to_string()))?;
+    let mut records = GenesisRecords::new(&g.laws)?;
     for (i, r) in g.records.iter().enumerate() {
-        let at = |m: String| {
-            fail(format!(
-                "genesis record {i} (`{}` in `{}`): {m}",
-                r.key, r.registry
-            ))
-        };
-        let Some(reg) = registries.get(&r.registry) else {
-            return Err(at("no genesis law defines that registry".into()));
-        };
-        if !crate::registry::key_ok(&r.key)
-            || (reg.def.principals.is_some()
-                && govchain_types::PrincipalId::new(r.key.as_str()).is_err())
-        {
-            return Err(at("not a record key".into()));
-        }
-        if schema::record(&state, &r.registry, &r.key)
-            .map_err(|e| at(e.to_string()))?
-            .is_some()
-        {
-            return Err(at("the key appears twice".into()));
-        }
-        let fields = crate::registry::check_fields(&state, &reg.def, None, &r.fields)
-            .map_err(|e| at(e.to_string()))?
-            .map_err(at)?;
-        let version = schema::RecordVersion {
-            fields,
-            status: govchain_types::RecordStatus::Active,
-            law: reg.law.clone(),
-            law_version: reg.version,
-            written: govchain_types::WrittenBy {
-                height: 0,
-                tx: govchain_types::Hash::ZERO,
-                signer: genesis_id.clone(),
-                position: None,
-                organisation: None,
-            },
-            citation: None,
-        };
         let mut one = WriteSet::new();
-        for k in crate::registry::index_keys(&reg.def, &r.key, &version.fields) {
-            one.insert(
-                k,
-                Write {
-                    value: Some(r.key.clone().into_bytes()),
-                    tx_index: None,
-                },
-            );
-        }
-        one.insert(
-            schema::record_key(&r.registry, &r.key),
-            Write {
-                value: Some(schema::value(&version)),
-                tx_index: None,
-            },
-        );
-        state.apply(&one);
+        records
+            .add(
+                &Overlay(&[&*writes]),
+                &r.registry,
+                &r.key,
+                &r.fields,
+                &mut one,
+            )
+            .map_err(|m| {
+                fail(format!(
+                    "genesis record {i} (`{}` in `{}`): {m}",
+                    r.key, r.registry
+                ))
+            })?;
         writes.extend(one);
     }
     let mut ids = BTreeSet::new();
@@ -295,5 +258,115 @@ fn load_registries(g: &Genesis, writes: &mut WriteSet) -> Result<(), GenesisErro
             },
         );
     }
-    Ok(())
+    Ok(records)
+}
+
+/// Turns genesis records into state writes, each checked as the first load must be: a registry
+/// some genesis law defines, a record key (a principal id in a registry of principals), a key not
+/// loaded before, fields that fit the definition, references to what is loaded before it.
+pub struct GenesisRecords {
+    registries: crate::laws::Registries,
+    genesis: govchain_types::PrincipalId,
+    /// Every record loaded, by a hash of its state key: a record key seen twice is refused
+    /// wherever the two are (in the document, in one snapshot file or in two).
+    seen: HashSet<[u8; 16]>,
+}
+
+impl GenesisRecords {
+    /// A loader for the registries `laws` define.
+    pub fn new(laws: &[govchain_types::LawPackage]) -> Result<Self, GenesisError> {
+        Ok(Self {
+            registries: crate::laws::registries_of(laws).map_err(GenesisError)?,
+            genesis: govchain_types::PrincipalId::new("genesis")
+                .map_err(|e| GenesisError(e.to_string()))?,
+            seen: HashSet::new(),
+        })
+    }
+
+    /// How many records were loaded.
+    pub fn loaded(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// Checks one record against `state` (everything loaded before it) and puts its writes —
+    /// the record's version and its index entries — into `out`. Nothing is added on an error.
+    pub fn add(
+        &mut self,
+        state: &dyn State,
+        registry: &str,
+        key: &str,
+        fields: &govchain_types::Fields,
+        out: &mut WriteSet,
+    ) -> Result<(), String> {
+        let Some(reg) = self.registries.get(registry) else {
+            return Err("no genesis law defines that registry".into());
+        };
+        if !crate::registry::key_ok(key)
+            || (reg.def.principals.is_some() && govchain_types::PrincipalId::new(key).is_err())
+        {
+            return Err("not a record key".into());
+        }
+        let record_key = schema::record_key(registry, key);
+        let digest = govchain_crypto::hash(govchain_types::Scheme::Ed25519, &record_key);
+        let mut short = [0u8; 16];
+        short.copy_from_slice(digest.0.get(..16).unwrap_or(&[0; 16]));
+        if self.seen.contains(&short) {
+            return Err("the key appears twice".into());
+        }
+        let fields = crate::registry::check_fields(state, &reg.def, None, fields)
+            .map_err(|e| e.to_string())??;
+        let version = schema::RecordVersion {
+            fields,
+            status: govchain_types::RecordStatus::Active,
+            law: reg.law.clone(),
+            law_version: reg.version,
+            written: govchain_types::WrittenBy {
+                height: 0,
+                tx: govchain_types::Hash::ZERO,
+                signer: self.genesis.clone(),
+                position: None,
+                organisation: None,
+            },
+            citation: None,
+        };
+        let put = |value: Vec<u8>| Write {
+            value: Some(value),
+            tx_index: None,
+        };
+        for k in crate::registry::index_keys(&reg.def, key, &version.fields) {
+            out.insert(k, put(key.as_bytes().to_vec()));
+        }
+        out.insert(record_key, put(schema::value(&version)));
+        self.seen.insert(short);
+        Ok(())
+    }
+}
+
+/// A state seen through write sets not yet committed, the newest first, over nothing else
+/// ([`OverlayOn`] for a committed base).
+pub struct Overlay<'a>(pub &'a [&'a WriteSet]);
+
+impl State for Overlay<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, crate::StateError> {
+        Ok(self
+            .0
+            .iter()
+            .find_map(|layer| layer.get(key))
+            .and_then(|w| w.value.clone()))
+    }
+}
+
+/// Write sets not yet committed over a committed state, the newest first.
+pub struct OverlayOn<'a> {
+    pub layers: &'a [&'a WriteSet],
+    pub base: &'a dyn State,
+}
+
+impl State for OverlayOn<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, crate::StateError> {
+        match self.layers.iter().find_map(|layer| layer.get(key)) {
+            Some(w) => Ok(w.value.clone()),
+            None => self.base.get(key),
+        }
+    }
 }

@@ -46,6 +46,7 @@ fn state() -> MemState {
         records: vec![],
         positions: vec![],
         balances: vec![],
+        snapshots: vec![],
     };
     let mut s = MemState::default();
     s.apply(&genesis_writes(&g).unwrap());

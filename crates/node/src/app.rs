@@ -6,9 +6,7 @@ use crate::error::{NodeError, Result};
 use crate::metrics::Metrics;
 use govchain_api::CommitEvent;
 use govchain_crypto::{VerifiedTx, block_hash, hash, tx_id, validator_set_hash, verify_txs};
-use govchain_execution::{
-    Expected, State, StateError, apply_block, genesis_writes, validate_header,
-};
+use govchain_execution::{Expected, State, StateError, apply_block, validate_header};
 use govchain_mempool::{Mempool, MempoolConfig};
 use govchain_store::{CommitInput, Store};
 use govchain_types::{
@@ -93,8 +91,14 @@ impl State for SnapshotState {
 
 impl App {
     /// Opens (or creates) the store in `data_dir` for `genesis`, applying the genesis state on
-    /// first start, and continues from whatever height the store holds.
-    pub fn open(data_dir: &Path, genesis: Genesis, mempool: MempoolConfig) -> Result<Self> {
+    /// first start (with its snapshot files, found in `genesis_dir`), and continues from
+    /// whatever height the store holds.
+    pub fn open(
+        data_dir: &Path,
+        genesis: Genesis,
+        genesis_dir: &Path,
+        mempool: MempoolConfig,
+    ) -> Result<Self> {
         std::fs::create_dir_all(data_dir).map_err(|source| NodeError::Write {
             path: data_dir.to_path_buf(),
             source,
@@ -111,17 +115,8 @@ impl App {
             None => store.put_meta("genesis", &encoded)?,
         }
         if store.latest_height()?.is_none() {
-            let writes = genesis_writes(&genesis)?;
-            store.commit(CommitInput {
-                height: 0,
-                block: None,
-                block_hash: genesis_hash,
-                certificate: None,
-                receipts: &[],
-                tx_ids: &[],
-                writes: &writes,
-                audit: &[],
-                journal: &govchain_execution::finance::genesis_journal(&genesis),
+            crate::genesis::commit_genesis(&store, &genesis, genesis_dir, &mut |n| {
+                tracing::info!(records = n, "genesis snapshots loading");
             })?;
         }
         let height = store

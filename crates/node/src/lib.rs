@@ -11,6 +11,7 @@ mod backend;
 mod config;
 mod consensus_app;
 mod error;
+mod genesis;
 mod metrics;
 mod money;
 mod producer;
@@ -22,5 +23,6 @@ pub use config::{
     ApiConfig, ConsensusSettings, MempoolSettings, NodeConfig, read_key_file, write_key_file,
 };
 pub use error::{NodeError, Result};
+pub use genesis::{SNAPSHOT_CHUNK, commit_genesis};
 pub use producer::SoloProducer;
 pub use run::{now_ms, read_genesis, run};

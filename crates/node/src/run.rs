@@ -45,7 +45,11 @@ pub async fn run(
         max_per_signer: config.mempool.max_per_signer,
         nonce_window: config.mempool.nonce_window,
     };
-    let app = Arc::new(App::open(&config.data_dir, genesis, mempool)?);
+    let genesis_dir = match config.genesis_file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let app = Arc::new(App::open(&config.data_dir, genesis, genesis_dir, mempool)?);
     let secret: [u8; 32] = key.to_bytes().try_into().map_err(|_| NodeError::Invalid {
         path: config.validator_key_file.clone(),
         reason: "a validator's consensus key must be an ed25519 key".into(),

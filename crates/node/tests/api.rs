@@ -65,12 +65,13 @@ fn node_with(scheme: Scheme, authority: &SecretKey, capacity: usize) -> Node {
         records: vec![],
         positions: vec![],
         balances: vec![],
+        snapshots: vec![],
     };
     let config = MempoolConfig {
         capacity,
         ..MempoolConfig::default()
     };
-    let app = Arc::new(App::open(dir.path(), genesis, config).unwrap());
+    let app = Arc::new(App::open(dir.path(), genesis, dir.path(), config).unwrap());
     let router = govchain_api::router(app.clone());
     Node {
         app,
@@ -486,11 +487,23 @@ async fn a_reopened_node_continues_from_disk() {
     let n = node(100);
     let genesis = n.app.genesis().clone();
     drop(n);
-    let app = App::open(dir.path(), genesis.clone(), MempoolConfig::default()).unwrap();
+    let app = App::open(
+        dir.path(),
+        genesis.clone(),
+        dir.path(),
+        MempoolConfig::default(),
+    )
+    .unwrap();
     app.submit(vec![tx(&key("civil-affairs"), 0, 10, "r1").encode()]);
     let info = SoloProducer::produce(&app, &key("validator")).unwrap();
     drop(app);
-    let app = App::open(dir.path(), genesis.clone(), MempoolConfig::default()).unwrap();
+    let app = App::open(
+        dir.path(),
+        genesis.clone(),
+        dir.path(),
+        MempoolConfig::default(),
+    )
+    .unwrap();
     let head = app.head();
     assert_eq!(
         (head.height, head.root, head.hash),
@@ -499,7 +512,7 @@ async fn a_reopened_node_continues_from_disk() {
     // A different genesis is refused on the same data.
     let mut other = genesis;
     other.chain_id = "another".into();
-    assert!(App::open(dir.path(), other, MempoolConfig::default()).is_err());
+    assert!(App::open(dir.path(), other, dir.path(), MempoolConfig::default()).is_err());
 }
 
 #[tokio::test]

@@ -43,7 +43,8 @@ fn node() -> Node {
             key(id).public_key()
         });
     genesis.genesis_time_ms = 1;
-    let app = Arc::new(App::open(dir.path(), genesis, MempoolConfig::default()).unwrap());
+    let app =
+        Arc::new(App::open(dir.path(), genesis, dir.path(), MempoolConfig::default()).unwrap());
     let router = govchain_api::router(app.clone());
     Node {
         app,

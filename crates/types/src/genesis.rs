@@ -100,6 +100,23 @@ pub struct Genesis {
     /// Balances issued with the chain, in currencies the genesis laws define.
     #[serde(default)]
     pub balances: Vec<crate::GenesisBalance>,
+    /// Initial loads too large for this document, in snapshot files beside it, loaded after
+    /// `records` in this order.
+    #[serde(default)]
+    pub snapshots: Vec<GenesisSnapshot>,
+}
+
+/// A registry's initial load in a snapshot file beside the genesis document (see
+/// [`crate::SnapshotReader`]). The hash makes the file's content part of the genesis.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct GenesisSnapshot {
+    pub registry: String,
+    /// The file's name, in the genesis document's directory.
+    pub file: String,
+    /// How many records the file holds.
+    pub records: u64,
+    /// The chain hash of the whole file.
+    pub hash: crate::Hash,
 }
 
 /// A record loaded at genesis.

@@ -15,6 +15,7 @@ mod keys;
 mod law;
 mod receipt;
 mod registry;
+mod snapshot;
 mod tx;
 mod writes;
 
@@ -25,7 +26,8 @@ pub use finance::{
     PostingKind, TransferFee, currency_code_ok,
 };
 pub use genesis::{
-    ChainParams, Genesis, GenesisAccount, GenesisRecord, GenesisValidator, PrincipalKind,
+    ChainParams, Genesis, GenesisAccount, GenesisRecord, GenesisSnapshot, GenesisValidator,
+    PrincipalKind,
 };
 pub use hash::Hash;
 pub use id::{IdError, PrincipalId};
@@ -39,6 +41,9 @@ pub use registry::{
     Acting, FieldDef, FieldType, FieldValue, Fields, Position, PositionStatus, READ_SIGNING_DOMAIN,
     ReadAudit, ReadRequest, ReadTarget, RecordStatus, RefTarget, RegistryDef, Sensitivity,
     SignedRead, WrittenBy,
+};
+pub use snapshot::{
+    MAX_SNAPSHOT_RECORD, SNAPSHOT_MAGIC, SnapshotError, SnapshotReader, SnapshotWriter,
 };
 pub use tx::{ImportedRecord, Payload, Tx, TxBody};
 pub use writes::{Write, WriteSet};

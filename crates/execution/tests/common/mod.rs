@@ -58,6 +58,7 @@ pub fn genesis() -> Genesis {
         records: vec![],
         positions: vec![],
         balances: vec![],
+        snapshots: vec![],
     }
 }
 

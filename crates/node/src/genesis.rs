@@ -1,0 +1,511 @@
+//! Committing a chain's genesis state: the genesis document's own writes, then its snapshot files
+//! (the large initial loads), streamed chunk by chunk so that no file has to fit in memory.
+//!
+//! Snapshot records are read and checked on one thread while the store writes the previous
+//! chunk on another; the Merkle tree of everything is built once, when height 0 is committed
+//! (`govchain_store::GenesisLoad`). Nothing is committed unless every file is read whole, hashes
+//! to what the genesis says, and holds the records it says.
+
+use crate::app::SnapshotState;
+use crate::{NodeError, Result};
+use govchain_crypto::{Hasher, hash};
+use govchain_execution::{GenesisRecords, OverlayOn, genesis_state};
+use govchain_store::{CommitInput, Store};
+use govchain_types::{Genesis, GenesisSnapshot, Hash, SnapshotReader, WriteSet};
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::sync_channel;
+
+/// Records per chunk handed from the reading thread to the writing one.
+pub const SNAPSHOT_CHUNK: usize = 25_000;
+
+/// Commits height 0 of `genesis` into an empty `store` and returns the state root. Snapshot
+/// files are looked up in `dir` (the genesis document's directory); `progress` hears how many
+/// snapshot records are loaded, after each chunk.
+pub fn commit_genesis(
+    store: &Store,
+    genesis: &Genesis,
+    dir: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Hash> {
+    commit_in_chunks(store, genesis, dir, SNAPSHOT_CHUNK, progress)
+}
+
+fn commit_in_chunks(
+    store: &Store,
+    genesis: &Genesis,
+    dir: &Path,
+    chunk: usize,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Hash> {
+    let genesis_hash = hash(genesis.scheme, &genesis.encode());
+    let (writes, records) = genesis_state(genesis)?;
+    let journal = govchain_execution::finance::genesis_journal(genesis);
+    let mut load = store.begin_genesis_load()?;
+    let last = if genesis.snapshots.is_empty() {
+        writes
+    } else {
+        // The document's writes first, so that snapshot records may refer to its records.
+        load.write(&writes)?;
+        drop(writes);
+        load_snapshots(store, &mut load, genesis, dir, chunk, records, progress)?;
+        WriteSet::new()
+    };
+    let root = load.finish(CommitInput {
+        height: 0,
+        block: None,
+        block_hash: genesis_hash,
+        certificate: None,
+        receipts: &[],
+        tx_ids: &[],
+        writes: &last,
+        audit: &[],
+        journal: &journal,
+    })?;
+    Ok(root)
+}
+
+/// Reads, checks and writes every snapshot file: one thread reads and checks records into
+/// chunks, this one writes them.
+fn load_snapshots(
+    store: &Store,
+    load: &mut govchain_store::GenesisLoad<'_>,
+    genesis: &Genesis,
+    dir: &Path,
+    chunk: usize,
+    mut records: GenesisRecords,
+    progress: &mut dyn FnMut(u64),
+) -> Result<()> {
+    // A rendezvous channel: when a chunk is handed over, the one before it is written, so the
+    // reader sees every earlier chunk in the store or in hand.
+    let (tx, rx) = sync_channel::<(u64, Arc<WriteSet>)>(0);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || -> Result<()> {
+            let mut in_flight: Arc<WriteSet> = Arc::default();
+            for snapshot in &genesis.snapshots {
+                let mut file = SnapshotFile::open(genesis, dir, snapshot)?;
+                loop {
+                    let base = SnapshotState(store.genesis_load_reader()?);
+                    let before = file.reader.read();
+                    let chunk = file.chunk(&mut records, &in_flight, &base, chunk)?;
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    let count = file.reader.read().saturating_sub(before);
+                    let chunk = Arc::new(chunk);
+                    if tx.send((count, Arc::clone(&chunk))).is_err() {
+                        // The writer stopped on an error of its own, which it reports.
+                        return Ok(());
+                    }
+                    in_flight = chunk;
+                }
+                file.finish()?;
+            }
+            Ok(())
+        });
+        let mut loaded = 0u64;
+        let mut written = Ok(());
+        for (count, chunk) in rx {
+            if let Err(e) = load.write(&chunk) {
+                written = Err(e.into());
+                break;
+            }
+            loaded = loaded.saturating_add(count);
+            progress(loaded);
+        }
+        let read = reader
+            .join()
+            .map_err(|_| NodeError::Other("the snapshot reader panicked".into()))?;
+        written.and(read)
+    })
+}
+
+/// A snapshot file being read, hashed as it goes.
+struct SnapshotFile<'g> {
+    snapshot: &'g GenesisSnapshot,
+    path: std::path::PathBuf,
+    reader: SnapshotReader<Hashing<std::io::BufReader<std::fs::File>>>,
+}
+
+impl<'g> SnapshotFile<'g> {
+    fn open(genesis: &Genesis, dir: &Path, snapshot: &'g GenesisSnapshot) -> Result<Self> {
+        let name = Path::new(&snapshot.file);
+        // A bare file name: the genesis may not point anywhere else on the machine.
+        if name.components().count() != 1 || name.file_name().is_none() {
+            return Err(NodeError::Other(format!(
+                "snapshot `{}`: the genesis must name a file in its own directory",
+                snapshot.file
+            )));
+        }
+        let path = dir.join(name);
+        let file = std::fs::File::open(&path).map_err(|source| NodeError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let hashing = Hashing {
+            inner: std::io::BufReader::with_capacity(1 << 20, file),
+            hasher: Hasher::new(genesis.scheme),
+        };
+        let reader = SnapshotReader::new(hashing).map_err(|e| invalid(&path, e))?;
+        Ok(Self {
+            snapshot,
+            path,
+            reader,
+        })
+    }
+
+    /// The next chunk of checked records' writes; empty at the end of the file.
+    fn chunk(
+        &mut self,
+        records: &mut GenesisRecords,
+        in_flight: &WriteSet,
+        base: &SnapshotState,
+        size: usize,
+    ) -> Result<WriteSet> {
+        let mut chunk = WriteSet::new();
+        for _ in 0..size {
+            let index = self.reader.read();
+            let Some(r) = self
+                .reader
+                .next_record()
+                .map_err(|e| invalid(&self.path, e))?
+            else {
+                break;
+            };
+            let mut one = WriteSet::new();
+            let state = OverlayOn {
+                layers: &[&chunk, in_flight],
+                base,
+            };
+            records
+                .add(&state, &self.snapshot.registry, &r.key, &r.fields, &mut one)
+                .map_err(|m| {
+                    invalid(
+                        &self.path,
+                        format!(
+                            "record {index} (`{}` in `{}`): {m}",
+                            r.key, self.snapshot.registry
+                        ),
+                    )
+                })?;
+            chunk.extend(one);
+        }
+        Ok(chunk)
+    }
+
+    /// Checks that the whole file was what the genesis names.
+    fn finish(self) -> Result<()> {
+        let read = self.reader.read();
+        let hashed = self.reader.into_inner().hasher.finalize();
+        if hashed != self.snapshot.hash {
+            return Err(invalid(
+                &self.path,
+                format!(
+                    "the file hashes to {hashed}, the genesis names {}",
+                    self.snapshot.hash
+                ),
+            ));
+        }
+        if read != self.snapshot.records {
+            return Err(invalid(
+                &self.path,
+                format!(
+                    "the file holds {read} records, the genesis names {}",
+                    self.snapshot.records
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn invalid(path: &Path, reason: impl std::fmt::Display) -> NodeError {
+    NodeError::Invalid {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Hasher,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        reason = "tests fail by panicking"
+    )]
+
+    use super::*;
+    use govchain_crypto::SecretKey;
+    use govchain_types::{
+        FieldValue, GenesisRecord, ImportedRecord, SNAPSHOT_MAGIC, Scheme, SnapshotWriter,
+    };
+
+    fn key(name: &str) -> govchain_types::PublicKey {
+        SecretKey::from_seed(Scheme::Ed25519, name.as_bytes()).public_key()
+    }
+
+    fn demo() -> Genesis {
+        govchain_demo::genesis::document("snapshots", key("validator"), key)
+    }
+
+    fn fields(items: &[(&str, &str)]) -> govchain_types::Fields {
+        items
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), FieldValue::Text((*v).to_string())))
+            .collect()
+    }
+
+    fn person(i: u32) -> ImportedRecord {
+        ImportedRecord {
+            key: format!("p-{i:05}"),
+            fields: fields(&[
+                ("name", &format!("Person {i}")),
+                ("birth_date", "1990-02-03"),
+                ("region", "110101"),
+                ("status", "living"),
+            ]),
+        }
+    }
+
+    /// A person of household `hh-s<i % 20>` (a record of another snapshot file).
+    fn householder(i: u32) -> ImportedRecord {
+        let mut p = person(i);
+        p.fields.insert(
+            "household".into(),
+            FieldValue::Text(format!("hh-s{:02}", i % 20)),
+        );
+        p
+    }
+
+    fn household(i: u32) -> ImportedRecord {
+        ImportedRecord {
+            key: format!("hh-s{i:02}"),
+            fields: fields(&[("region", "110101")]),
+        }
+    }
+
+    /// An organisation represented by `representative`.
+    fn organisation(i: u32, representative: &str) -> ImportedRecord {
+        ImportedRecord {
+            key: format!("org-s{i:04}"),
+            fields: fields(&[
+                ("name", &format!("Snapshot Company {i}")),
+                ("region", "110101"),
+                ("representative", representative),
+                ("form", "company"),
+            ]),
+        }
+    }
+
+    fn snapshot(
+        dir: &Path,
+        registry: &str,
+        file: &str,
+        records: &[ImportedRecord],
+    ) -> GenesisSnapshot {
+        let mut w = SnapshotWriter::new(Vec::new()).unwrap();
+        for r in records {
+            w.write(r).unwrap();
+        }
+        let bytes = w.finish().unwrap();
+        std::fs::write(dir.join(file), &bytes).unwrap();
+        GenesisSnapshot {
+            registry: registry.into(),
+            file: file.into(),
+            records: u64::try_from(records.len()).unwrap(),
+            hash: hash(Scheme::Ed25519, &bytes),
+        }
+    }
+
+    fn store(dir: &Path, name: &str) -> Store {
+        Store::open(&dir.join(name), Scheme::Ed25519).unwrap()
+    }
+
+    fn persons_and_organisations() -> (Vec<ImportedRecord>, Vec<ImportedRecord>) {
+        let persons: Vec<_> = (0..60).map(person).collect();
+        let organisations: Vec<_> = (1..=20)
+            .map(|i| organisation(i, &format!("cit-{i:04}")))
+            .collect();
+        (persons, organisations)
+    }
+
+    #[test]
+    fn snapshot_files_make_the_state_the_same_records_make_inline() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, organisations) = persons_and_organisations();
+        let households: Vec<_> = (0..20).map(household).collect();
+        // Persons refer to households in every chunk of the households file.
+        let persons: Vec<_> = (0..60).map(householder).collect();
+        let files = [
+            ("households", "households.snapshot", &households),
+            ("persons", "persons.snapshot", &persons),
+            ("organisations", "orgs.snapshot", &organisations),
+        ];
+
+        let mut inline = demo();
+        for (registry, _, records) in files {
+            inline.records.extend(records.iter().map(|r| GenesisRecord {
+                registry: registry.into(),
+                key: r.key.clone(),
+                fields: r.fields.clone(),
+            }));
+        }
+        let expected = commit_genesis(
+            &store(dir.path(), "inline.redb"),
+            &inline,
+            dir.path(),
+            &mut |_| {},
+        )
+        .unwrap();
+
+        let mut from_files = demo();
+        from_files.snapshots = files
+            .iter()
+            .map(|(registry, file, records)| snapshot(dir.path(), registry, file, records))
+            .collect();
+        let loaded = store(dir.path(), "files.redb");
+        let mut heard = Vec::new();
+        // Chunks of 7: references reach across chunks and files.
+        let root =
+            commit_in_chunks(&loaded, &from_files, dir.path(), 7, &mut |n| heard.push(n)).unwrap();
+        assert_eq!(root, expected);
+        assert_eq!(heard.last(), Some(&100));
+        assert!(heard.windows(2).all(|w| w[0] < w[1]));
+        let org = govchain_execution::schema::record_key("organisations", "org-s0019");
+        assert!(loaded.get(&org, Some(0)).unwrap().is_some());
+        assert_eq!(loaded.latest_height().unwrap(), Some(0));
+    }
+
+    /// Commits `genesis` (its files in `dir`) and returns the error, checking nothing was stored.
+    fn refused(dir: &Path, genesis: &Genesis) -> String {
+        let s = store(dir, &format!("refused-{}.redb", rand_name()));
+        let err = commit_in_chunks(&s, genesis, dir, 7, &mut |_| {}).unwrap_err();
+        assert_eq!(s.latest_height().unwrap(), None);
+        let probe = govchain_execution::schema::record_key("persons", "p-00001");
+        assert!(s.history(&probe, None, 1).unwrap().is_empty(), "{err}");
+        err.to_string()
+    }
+
+    fn rand_name() -> u64 {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    }
+
+    #[test]
+    fn a_snapshot_that_is_not_what_the_genesis_names_commits_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let (persons, _) = persons_and_organisations();
+        let good = snapshot(d, "persons", "persons.snapshot", &persons);
+        let with = |s: GenesisSnapshot| {
+            let mut g = demo();
+            g.snapshots = vec![s];
+            g
+        };
+
+        let mut wrong_hash = good.clone();
+        wrong_hash.hash = Hash::ZERO;
+        assert!(refused(d, &with(wrong_hash)).contains("the file hashes to"));
+
+        let mut wrong_count = good.clone();
+        wrong_count.records = 61;
+        assert!(refused(d, &with(wrong_count)).contains("holds 60 records, the genesis names 61"));
+
+        for escape in [
+            "../persons.snapshot",
+            "/etc/passwd",
+            "sub/persons.snapshot",
+            "",
+        ] {
+            let mut s = good.clone();
+            s.file = escape.into();
+            assert!(
+                refused(d, &with(s)).contains("in its own directory"),
+                "{escape}"
+            );
+        }
+
+        let mut missing = good.clone();
+        missing.file = "nowhere.snapshot".into();
+        assert!(refused(d, &with(missing)).contains("nowhere.snapshot"));
+
+        // Cut short inside a record.
+        let bytes = std::fs::read(d.join("persons.snapshot")).unwrap();
+        std::fs::write(d.join("cut.snapshot"), &bytes[..bytes.len() - 3]).unwrap();
+        let mut cut = good.clone();
+        cut.file = "cut.snapshot".into();
+        assert!(refused(d, &with(cut)).contains("record 59"));
+
+        std::fs::write(d.join("junk.snapshot"), b"PK\x03\x04 a zip file").unwrap();
+        let mut junk = good.clone();
+        junk.file = "junk.snapshot".into();
+        assert!(refused(d, &with(junk)).contains("not a govchain snapshot"));
+        assert!(SNAPSHOT_MAGIC.starts_with(b"govchain"));
+    }
+
+    #[test]
+    fn a_snapshot_record_is_checked_like_any_genesis_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let (persons, _) = persons_and_organisations();
+        let case = |file: &str, registry: &str, records: &[ImportedRecord]| {
+            let mut g = demo();
+            g.snapshots = vec![
+                snapshot(d, "persons", "persons.snapshot", &persons),
+                snapshot(d, registry, file, records),
+            ];
+            refused(d, &g)
+        };
+        // A key the document already loads, a key twice across files, a missing reference, a
+        // field the registry does not have, a registry no law defines.
+        let err = case(
+            "dup.snapshot",
+            "persons",
+            &[
+                person(70),
+                ImportedRecord {
+                    key: "cit-0001".into(),
+                    fields: person(1).fields,
+                },
+            ],
+        );
+        assert!(
+            err.contains("record 1 (`cit-0001` in `persons`): the key appears twice"),
+            "{err}"
+        );
+        assert!(case("again.snapshot", "persons", &[person(5)]).contains("appears twice"));
+        let err = case(
+            "ghost.snapshot",
+            "organisations",
+            &[organisation(1, "cit-9999")],
+        );
+        assert!(err.contains("cit-9999"), "{err}");
+        let mut homeless = person(90);
+        homeless
+            .fields
+            .insert("household".into(), FieldValue::Text("hh-none".into()));
+        assert!(case("homeless.snapshot", "persons", &[homeless]).contains("hh-none"));
+        let mut odd = person(80);
+        odd.fields
+            .insert("shoe_size".into(), FieldValue::Text("42".into()));
+        assert!(case("odd.snapshot", "persons", &[odd]).contains("shoe_size"));
+        assert!(case("none.snapshot", "spaceships", &[person(81)]).contains("no genesis law"));
+    }
+}
