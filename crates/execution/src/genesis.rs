@@ -288,8 +288,9 @@ impl GenesisRecords {
         self.seen.len()
     }
 
-    /// Checks one record against `state` (everything loaded before it) and puts its writes —
-    /// the record's version and its index entries — into `out`. Nothing is added on an error.
+    /// Checks one record and puts its writes — the record's version and its index entries —
+    /// into `out`; nothing is added on an error. References are checked against `state` (the
+    /// document's principals and records) and every record this loader loaded before.
     pub fn add(
         &mut self,
         state: &dyn State,
@@ -307,13 +308,15 @@ impl GenesisRecords {
             return Err("not a record key".into());
         }
         let record_key = schema::record_key(registry, key);
-        let digest = govchain_crypto::hash(govchain_types::Scheme::Ed25519, &record_key);
-        let mut short = [0u8; 16];
-        short.copy_from_slice(digest.0.get(..16).unwrap_or(&[0; 16]));
+        let short = seen_hash(&record_key);
         if self.seen.contains(&short) {
             return Err("the key appears twice".into());
         }
-        let fields = crate::registry::check_fields(state, &reg.def, None, fields)
+        let loaded = Loaded {
+            base: state,
+            seen: &self.seen,
+        };
+        let fields = crate::registry::check_fields(&loaded, &reg.def, None, fields)
             .map_err(|e| e.to_string())??;
         let version = schema::RecordVersion {
             fields,
@@ -342,8 +345,33 @@ impl GenesisRecords {
     }
 }
 
-/// A state seen through write sets not yet committed, the newest first, over nothing else
-/// ([`OverlayOn`] for a committed base).
+/// The hash a loaded record's state key is remembered by: 128 bits, so that two of even a
+/// hundred million keys agree with a chance below 1e-22.
+fn seen_hash(key: &[u8]) -> [u8; 16] {
+    let digest = govchain_crypto::hash(govchain_types::Scheme::Ed25519, key);
+    let mut short = [0u8; 16];
+    short.copy_from_slice(digest.0.get(..16).unwrap_or(&[0; 16]));
+    short
+}
+
+/// What a genesis record's references are checked against: `base`, and every record loaded
+/// before it, which a load too large for memory keeps only as [`seen_hash`]es.
+struct Loaded<'a> {
+    base: &'a dyn State,
+    seen: &'a HashSet<[u8; 16]>,
+}
+
+impl State for Loaded<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, crate::StateError> {
+        self.base.get(key)
+    }
+
+    fn contains(&self, key: &[u8]) -> Result<bool, crate::StateError> {
+        Ok(self.seen.contains(&seen_hash(key)) || self.base.contains(key)?)
+    }
+}
+
+/// A state seen through write sets not yet committed, the newest first, over nothing else.
 pub struct Overlay<'a>(pub &'a [&'a WriteSet]);
 
 impl State for Overlay<'_> {
@@ -353,20 +381,5 @@ impl State for Overlay<'_> {
             .iter()
             .find_map(|layer| layer.get(key))
             .and_then(|w| w.value.clone()))
-    }
-}
-
-/// Write sets not yet committed over a committed state, the newest first.
-pub struct OverlayOn<'a> {
-    pub layers: &'a [&'a WriteSet],
-    pub base: &'a dyn State,
-}
-
-impl State for OverlayOn<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, crate::StateError> {
-        match self.layers.iter().find_map(|layer| layer.get(key)) {
-            Some(w) => Ok(w.value.clone()),
-            None => self.base.get(key),
-        }
     }
 }

@@ -26,8 +26,7 @@ mod validators;
 pub use apply::{AUDITED_TXS, BlockOutcome, apply_block};
 pub use error::{ExecError, Result, TxError};
 pub use genesis::{
-    GenesisError, GenesisRecords, Overlay, OverlayOn, genesis_state, genesis_writes,
-    validate_genesis,
+    GenesisError, GenesisRecords, Overlay, genesis_state, genesis_writes, validate_genesis,
 };
 pub use header::{Expected, HeaderError, expected_tx_root, validate_header};
 pub use laws::{

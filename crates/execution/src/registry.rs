@@ -175,7 +175,7 @@ fn check_value(
                 }
                 RefTarget::Record { registry } => {
                     let missing = match state {
-                        Some(state) => schema::record(state, registry, t)?.is_none(),
+                        Some(state) => !state.contains(&schema::record_key(registry, t))?,
                         None => false,
                     };
                     if !key_ok(t) || missing {

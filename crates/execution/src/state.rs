@@ -11,6 +11,11 @@ pub struct StateError(pub String);
 /// Read access to the current state (the state after the parent block).
 pub trait State {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError>;
+
+    /// Whether `key` holds a value: what a reference check asks.
+    fn contains(&self, key: &[u8]) -> Result<bool, StateError> {
+        Ok(self.get(key)?.is_some())
+    }
 }
 
 /// An in-memory state, for tests and tools.

@@ -2,19 +2,17 @@
 //! (the large initial loads), streamed chunk by chunk so that no file has to fit in memory.
 //!
 //! Snapshot records are read and checked on one thread while the store writes the previous
-//! chunk on another; the Merkle tree of everything is built once, when height 0 is committed
-//! (`govchain_store::GenesisLoad`). Nothing is committed unless every file is read whole, hashes
+//! chunk on another, all in one store transaction; the Merkle tree of everything is built once,
+//! when height 0 is committed (`govchain_store::GenesisLoad`). Nothing is committed unless every file is read whole, hashes
 //! to what the genesis says, and holds the records it says.
 
-use crate::app::SnapshotState;
 use crate::{NodeError, Result};
 use govchain_crypto::{Hasher, hash};
-use govchain_execution::{GenesisRecords, OverlayOn, genesis_state};
+use govchain_execution::{GenesisRecords, Overlay, genesis_state};
 use govchain_store::{CommitInput, Store};
 use govchain_types::{Genesis, GenesisSnapshot, Hash, SnapshotReader, WriteSet};
 use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
 
 /// Records per chunk handed from the reading thread to the writing one.
@@ -46,10 +44,10 @@ fn commit_in_chunks(
     let last = if genesis.snapshots.is_empty() {
         writes
     } else {
-        // The document's writes first, so that snapshot records may refer to its records.
         load.write(&writes)?;
-        drop(writes);
-        load_snapshots(store, &mut load, genesis, dir, chunk, records, progress)?;
+        // Snapshot records may refer to the document's principals and records, and to records
+        // loaded before them (which `records` remembers).
+        load_snapshots(&mut load, &writes, genesis, dir, chunk, records, progress)?;
         WriteSet::new()
     };
     let root = load.finish(CommitInput {
@@ -69,36 +67,32 @@ fn commit_in_chunks(
 /// Reads, checks and writes every snapshot file: one thread reads and checks records into
 /// chunks, this one writes them.
 fn load_snapshots(
-    store: &Store,
     load: &mut govchain_store::GenesisLoad<'_>,
+    document: &WriteSet,
     genesis: &Genesis,
     dir: &Path,
     chunk: usize,
     mut records: GenesisRecords,
     progress: &mut dyn FnMut(u64),
 ) -> Result<()> {
-    // A rendezvous channel: when a chunk is handed over, the one before it is written, so the
-    // reader sees every earlier chunk in the store or in hand.
-    let (tx, rx) = sync_channel::<(u64, Arc<WriteSet>)>(0);
+    // One chunk in hand while the writer writes the one before.
+    let (tx, rx) = sync_channel::<(u64, WriteSet)>(1);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || -> Result<()> {
-            let mut in_flight: Arc<WriteSet> = Arc::default();
+            let base = Overlay(&[document]);
             for snapshot in &genesis.snapshots {
                 let mut file = SnapshotFile::open(genesis, dir, snapshot)?;
                 loop {
-                    let base = SnapshotState(store.genesis_load_reader()?);
                     let before = file.reader.read();
-                    let chunk = file.chunk(&mut records, &in_flight, &base, chunk)?;
+                    let chunk = file.chunk(&mut records, &base, chunk)?;
                     if chunk.is_empty() {
                         break;
                     }
                     let count = file.reader.read().saturating_sub(before);
-                    let chunk = Arc::new(chunk);
-                    if tx.send((count, Arc::clone(&chunk))).is_err() {
+                    if tx.send((count, chunk)).is_err() {
                         // The writer stopped on an error of its own, which it reports.
                         return Ok(());
                     }
-                    in_flight = chunk;
                 }
                 file.finish()?;
             }
@@ -159,8 +153,7 @@ impl<'g> SnapshotFile<'g> {
     fn chunk(
         &mut self,
         records: &mut GenesisRecords,
-        in_flight: &WriteSet,
-        base: &SnapshotState,
+        base: &Overlay<'_>,
         size: usize,
     ) -> Result<WriteSet> {
         let mut chunk = WriteSet::new();
@@ -173,13 +166,8 @@ impl<'g> SnapshotFile<'g> {
             else {
                 break;
             };
-            let mut one = WriteSet::new();
-            let state = OverlayOn {
-                layers: &[&chunk, in_flight],
-                base,
-            };
             records
-                .add(&state, &self.snapshot.registry, &r.key, &r.fields, &mut one)
+                .add(base, &self.snapshot.registry, &r.key, &r.fields, &mut chunk)
                 .map_err(|m| {
                     invalid(
                         &self.path,
@@ -189,7 +177,6 @@ impl<'g> SnapshotFile<'g> {
                         ),
                     )
                 })?;
-            chunk.extend(one);
         }
         Ok(chunk)
     }

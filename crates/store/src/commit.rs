@@ -8,7 +8,7 @@ use crate::tables::{
 use crate::tree::{HashedWrites, NewNodes, Pending, TreeTables, apply, hash_writes, pending_of};
 use crate::{Error, Result, Store, begin_write};
 use govchain_types::{Block, CommitCertificate, Hash, Height, Receipt, TxStatus, WriteSet};
-use redb::{Durability, ReadableDatabase, ReadableTable};
+use redb::{ReadableDatabase, ReadableTable};
 
 /// How many recent heights the audit log keeps.
 pub const AUDIT_RETAIN_HEIGHTS: Height = 10_000;
@@ -103,8 +103,13 @@ impl Store {
         self.commit_height(input, None)
     }
 
-    /// Commits one height; `fresh` for genesis (see `tree::apply`).
-    fn commit_height(&self, input: CommitInput<'_>, fresh: Option<Vec<Pending>>) -> Result<Hash> {
+    /// Commits one height; for genesis, `load` is the genesis load's open transaction and the
+    /// keys it wrote so far (see `tree::apply`).
+    fn commit_height(
+        &self,
+        input: CommitInput<'_>,
+        load: Option<(redb::WriteTransaction, Vec<Pending>)>,
+    ) -> Result<Hash> {
         input.check()?;
         let height = input.height;
         // Keys are hashed once, in key-hash order: the tree and the `versions` table both use
@@ -114,6 +119,10 @@ impl Store {
         // previous height (the only version it reads), while this thread writes the values,
         // keys, block and receipts: the two largest parts of a commit run side by side.
         let snapshot = self.db.begin_read()?;
+        let (txn, fresh) = match load {
+            Some((txn, pending)) => (Some(txn), Some(pending)),
+            None => (None, None),
+        };
         std::thread::scope(|scope| {
             let tree = scope.spawn(|| -> Result<(Hash, NewNodes)> {
                 let nodes = snapshot.open_table(NODES)?;
@@ -124,7 +133,7 @@ impl Store {
                 };
                 apply(self.scheme, &reader, &hashed, height, fresh)
             });
-            let written = self.write_height(&input, &hashed);
+            let written = self.write_height(&input, &hashed, txn);
             let tree = tree
                 .join()
                 .map_err(|_| Error::Merkle("the tree's thread panicked".into()))?;
@@ -160,9 +169,13 @@ impl Store {
         &self,
         input: &CommitInput<'_>,
         hashed: &HashedWrites<'_>,
+        txn: Option<redb::WriteTransaction>,
     ) -> Result<redb::WriteTransaction> {
         let height = input.height;
-        let txn = begin_write(&self.db)?;
+        let txn = match txn {
+            Some(txn) => txn,
+            None => begin_write(&self.db)?,
+        };
         {
             let mut sys = txn.open_table(SYS)?;
             let expected = match crate::tables::latest(&sys)? {
@@ -251,60 +264,33 @@ fn write_state(
 /// each chunk's values are written as it comes, and the Merkle tree of them all is built in one
 /// pass when the load finishes.
 ///
-/// Nothing of the load counts until [`GenesisLoad::finish`] commits height 0: chunks go into
-/// non-durable transactions, which the final durable one makes durable with it, and the store
-/// has no height before. An error, or a load dropped unfinished, rolls the store back to empty;
-/// whatever a load cut short some other way left behind is cleared when the next one begins.
-/// The store must not be used otherwise while a load is open.
+/// The whole load is one redb write transaction, committed durably by [`GenesisLoad::finish`]
+/// with height 0: a load dropped, failed or cut short by a crash leaves the store as empty as it
+/// found it. (One transaction, not one per chunk: chunks land all over the key-hash-ordered
+/// `versions` table, and a transaction per chunk would copy most of its pages every time.) The
+/// store takes no other write while a load is open.
 pub struct GenesisLoad<'s> {
     store: &'s Store,
+    txn: redb::WriteTransaction,
     /// Every key written so far, with its value's hash, in load order.
     pending: Vec<Pending>,
-    /// The empty store, taken before the first chunk.
-    savepoint: Option<redb::Savepoint>,
-    finished: bool,
 }
 
 impl Store {
     /// Begins loading the genesis state chunk by chunk. The store must be empty.
     pub fn begin_genesis_load(&self) -> Result<GenesisLoad<'_>> {
-        if let Some(latest) = self.latest_height()? {
+        let txn = begin_write(&self.db)?;
+        if let Some(latest) = crate::tables::latest(&txn.open_table(SYS)?)? {
             return Err(Error::OutOfOrder {
                 expected: latest.saturating_add(1),
                 got: 0,
             });
         }
-        self.clear_abandoned_load()?;
         Ok(GenesisLoad {
             store: self,
+            txn,
             pending: Vec::new(),
-            savepoint: None,
-            finished: false,
         })
-    }
-}
-
-impl Store {
-    /// Empties the state tables of a store without a height: what a genesis load that was cut
-    /// short (by a crash, or a process that exited before the rollback) left there.
-    fn clear_abandoned_load(&self) -> Result<()> {
-        let leftovers = {
-            let txn = self.db.begin_read()?;
-            txn.open_table(VERSIONS)?.first()?.is_some()
-                || txn.open_table(KEYS)?.first()?.is_some()
-                || txn.open_table(NODES)?.first()?.is_some()
-        };
-        if leftovers {
-            let txn = begin_write(&self.db)?;
-            txn.delete_table(VERSIONS)?;
-            txn.delete_table(KEYS)?;
-            txn.delete_table(NODES)?;
-            txn.open_table(VERSIONS)?;
-            txn.open_table(KEYS)?;
-            txn.open_table(NODES)?;
-            txn.commit()?;
-        }
-        Ok(())
     }
 }
 
@@ -312,17 +298,8 @@ impl GenesisLoad<'_> {
     /// Writes a chunk of the genesis state. A key written again, in this chunk or a later one,
     /// takes the later value.
     pub fn write(&mut self, writes: &WriteSet) -> Result<()> {
-        if writes.is_empty() {
-            return Ok(());
-        }
         let hashed = hash_writes(self.store.scheme, writes);
-        let mut txn = self.store.db.begin_write()?;
-        txn.set_durability(Durability::None)?;
-        if self.savepoint.is_none() {
-            self.savepoint = Some(txn.ephemeral_savepoint()?);
-        }
-        write_state(&txn, writes, &hashed, 0)?;
-        txn.commit()?;
+        write_state(&self.txn, writes, &hashed, 0)?;
         self.pending.extend(pending_of(self.store.scheme, &hashed));
         Ok(())
     }
@@ -333,34 +310,15 @@ impl GenesisLoad<'_> {
     }
 
     /// Commits height 0: `input.writes` as a last chunk, then the tree of every key loaded, the
-    /// root, and the rest of `input`, in one durable transaction. Returns the state root.
-    pub fn finish(mut self, input: CommitInput<'_>) -> Result<Hash> {
+    /// root, and the rest of `input`, durably. Returns the state root.
+    pub fn finish(self, input: CommitInput<'_>) -> Result<Hash> {
         if input.height != 0 {
             return Err(Error::InvalidCommit {
                 height: input.height,
                 reason: "a genesis load finishes at height 0".into(),
             });
         }
-        let pending = std::mem::take(&mut self.pending);
-        let root = self.store.commit_height(input, Some(pending))?;
-        self.finished = true;
-        Ok(root)
-    }
-}
-
-impl Drop for GenesisLoad<'_> {
-    fn drop(&mut self) {
-        if self.finished {
-            return;
-        }
-        if let Some(savepoint) = self.savepoint.take() {
-            // Best effort, with nowhere to report a failure: if the rollback fails too, the
-            // chunks were never durable, and the store reopens empty.
-            let _ = begin_write(&self.store.db).and_then(|mut txn| {
-                txn.restore_savepoint(&savepoint)?;
-                txn.commit()?;
-                Ok(())
-            });
-        }
+        self.store
+            .commit_height(input, Some((self.txn, self.pending)))
     }
 }

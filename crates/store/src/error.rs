@@ -69,7 +69,6 @@ from_redb!(
     redb::StorageError,
     redb::CommitError,
     redb::SetDurabilityError,
-    redb::SavepointError,
 );
 
 impl Error {

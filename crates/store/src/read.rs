@@ -118,18 +118,6 @@ impl Store {
         })
     }
 
-    /// While a [`crate::GenesisLoad`] is open: a reader of what its chunks wrote so far, as
-    /// height 0 (the store has no height yet), e.g. to check a record's references to records
-    /// of earlier chunks.
-    pub fn genesis_load_reader(&self) -> Result<StateReader> {
-        let txn = self.db.begin_read()?;
-        Ok(StateReader {
-            versions: txn.open_table(VERSIONS)?,
-            height: 0,
-            scheme: self.scheme,
-        })
-    }
-
     pub(crate) fn snapshot(&self) -> Result<Snapshot> {
         let txn = self.db.begin_read()?;
         let latest = crate::tables::latest(&txn.open_table(SYS)?)?;
