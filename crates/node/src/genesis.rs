@@ -9,7 +9,7 @@
 use crate::{NodeError, Result};
 use govchain_crypto::{Hasher, hash};
 use govchain_execution::{GenesisRecords, Overlay, genesis_state};
-use govchain_store::{CommitInput, Store};
+use govchain_store::{CommitInput, GenesisChunk, Store};
 use govchain_types::{Genesis, GenesisSnapshot, Hash, SnapshotReader, WriteSet};
 use std::io::Read;
 use std::path::Path;
@@ -47,9 +47,12 @@ fn commit_in_chunks(
         load.write(&writes)?;
         // Snapshot records may refer to the document's principals and records, and to records
         // loaded before them (which `records` remembers).
+        let t = std::time::Instant::now();
         load_snapshots(&mut load, &writes, genesis, dir, chunk, records, progress)?;
+        eprintln!("TIMING loop {:?}", t.elapsed());
         WriteSet::new()
     };
+    let t = std::time::Instant::now();
     let root = load.finish(CommitInput {
         height: 0,
         block: None,
@@ -61,6 +64,7 @@ fn commit_in_chunks(
         audit: &[],
         journal: &journal,
     })?;
+    eprintln!("TIMING finish {:?}", t.elapsed());
     Ok(root)
 }
 
@@ -76,19 +80,24 @@ fn load_snapshots(
     progress: &mut dyn FnMut(u64),
 ) -> Result<()> {
     // One chunk in hand while the writer writes the one before.
-    let (tx, rx) = sync_channel::<(u64, WriteSet)>(1);
+    let (tx, rx) = sync_channel::<(u64, GenesisChunk)>(1);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || -> Result<()> {
             let base = Overlay(&[document]);
+            let mut busy = std::time::Duration::ZERO;
             for snapshot in &genesis.snapshots {
                 let mut file = SnapshotFile::open(genesis, dir, snapshot)?;
                 loop {
                     let before = file.reader.read();
+                    let t = std::time::Instant::now();
                     let chunk = file.chunk(&mut records, &base, chunk)?;
+                    busy += t.elapsed();
                     if chunk.is_empty() {
                         break;
                     }
                     let count = file.reader.read().saturating_sub(before);
+                    // Hashed here, so that the writer only writes.
+                    let chunk = GenesisChunk::new(genesis.scheme, chunk)?;
                     if tx.send((count, chunk)).is_err() {
                         // The writer stopped on an error of its own, which it reports.
                         return Ok(());
@@ -96,18 +105,24 @@ fn load_snapshots(
                 }
                 file.finish()?;
             }
+            eprintln!("TIMING reader busy {busy:?}");
             Ok(())
         });
         let mut loaded = 0u64;
         let mut written = Ok(());
+        let mut wbusy = std::time::Duration::ZERO;
         for (count, chunk) in rx {
-            if let Err(e) = load.write(&chunk) {
+            let t = std::time::Instant::now();
+            let r = load.write_chunk(chunk);
+            wbusy += t.elapsed();
+            if let Err(e) = r {
                 written = Err(e.into());
                 break;
             }
             loaded = loaded.saturating_add(count);
             progress(loaded);
         }
+        eprintln!("TIMING writer busy {wbusy:?}");
         let read = reader
             .join()
             .map_err(|_| NodeError::Other("the snapshot reader panicked".into()))?;

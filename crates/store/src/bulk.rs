@@ -20,11 +20,41 @@ pub(crate) struct Leaf {
     pub value_hash: [u8; 32],
 }
 
-/// The nodes of a built tree, as `jmt_nodes` rows (key bytes, node bytes), grouped by depth:
-/// each group is in key order, and the groups in depth order are the whole set in key order.
-pub(crate) struct Built {
-    pub root: [u8; 32],
-    pub levels: Vec<Vec<(Vec<u8>, Vec<u8>)>>,
+/// Nodes as `jmt_nodes` rows (key bytes, node bytes), kept in two buffers rather than two
+/// allocations per node.
+#[derive(Default)]
+pub(crate) struct Rows {
+    keys: Vec<u8>,
+    key_ends: Vec<usize>,
+    nodes: Vec<u8>,
+    node_ends: Vec<usize>,
+}
+
+impl Rows {
+    fn push(&mut self, key: &[u8], node: &[u8]) {
+        self.keys.extend_from_slice(key);
+        self.key_ends.push(self.keys.len());
+        self.nodes.extend_from_slice(node);
+        self.node_ends.push(self.nodes.len());
+    }
+
+    /// The rows, in the order they were made.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let starts = |ends: &[usize]| {
+            std::iter::once(0)
+                .chain(ends.iter().copied())
+                .zip(ends.iter().copied())
+                .collect::<Vec<_>>()
+        };
+        let keys = starts(&self.key_ends);
+        let nodes = starts(&self.node_ends);
+        keys.into_iter().zip(nodes).map(|((ka, kb), (na, nb))| {
+            (
+                self.keys.get(ka..kb).unwrap_or_default(),
+                self.nodes.get(na..nb).unwrap_or_default(),
+            )
+        })
+    }
 }
 
 /// What a parent needs to know of a child.
@@ -38,11 +68,21 @@ struct ChildRef {
 /// How many nibbles a key hash has: the deepest a node can sit.
 const MAX_DEPTH: usize = 64;
 
-/// Builds the tree of `leaves` at `version`. The leaves must be in strictly increasing key-hash
-/// order; `None` if there are none (an empty tree has no nodes to build).
+/// Below this many leaves the tree is built in one piece on the calling thread.
+const PIPELINE_FROM: usize = 4096;
+
+/// Builds the tree of `leaves` at `version`, handing its nodes to `sink` piece by piece, and
+/// returns its root; `None` if there are no leaves (an empty tree has no nodes to build). The
+/// leaves must be in strictly increasing key-hash order.
 ///
-/// Uses two threads when there are many leaves: the root's children split in two halves.
-pub(crate) fn build<H: SimpleHasher>(leaves: &[Leaf], version: Version) -> Result<Option<Built>> {
+/// Nodes come in key order (children before their parent), so `sink` appends to the table. A
+/// large tree is built one subtree of the root at a time on a second thread, while `sink` stores
+/// the subtree before on this one; the root node comes last.
+pub(crate) fn build<H: SimpleHasher>(
+    leaves: &[Leaf],
+    version: Version,
+    sink: &mut dyn FnMut(&Rows) -> Result<()>,
+) -> Result<Option<[u8; 32]>> {
     if leaves.is_empty() {
         return Ok(None);
     }
@@ -54,90 +94,116 @@ pub(crate) fn build<H: SimpleHasher>(leaves: &[Leaf], version: Version) -> Resul
             "the leaves of a new tree are not in strictly increasing key-hash order".into(),
         ));
     }
-    let mut levels = Vec::new();
-    let root = if leaves.len() < PARALLEL_FROM {
-        subtree::<H>(leaves, 0, version, &mut levels)?
-    } else {
-        // The root's children, split between two threads at the middle leaf; the left half's
-        // nodes come first at every depth, so appending the right half keeps key order.
-        let groups = split_on_nibble(leaves, 0);
-        let half = leaves.len().div_ceil(2);
-        let mut seen = 0usize;
-        let cut = groups
-            .iter()
-            .position(|(_, g)| {
-                seen = seen.saturating_add(g.len());
-                seen >= half
-            })
-            .map_or(groups.len(), |i| i.saturating_add(1));
-        let (left, right) = groups.split_at(cut);
-        let build_half = |half: &[(u8, &[Leaf])]| -> Result<(Vec<(u8, ChildRef)>, Levels)> {
-            let mut levels = Vec::new();
-            let mut refs = Vec::with_capacity(half.len());
-            for (nibble, group) in half {
-                refs.push((*nibble, subtree::<H>(group, 1, version, &mut levels)?));
+    let mut builder = Builder::<H>::new(version);
+    if leaves.len() < PIPELINE_FROM {
+        let root = builder.subtree(leaves, 0)?;
+        sink(&builder.rows)?;
+        return Ok(Some(root.hash));
+    }
+    let groups = split_on_nibble(leaves, 0);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(u8, ChildRef, Rows)>>(1);
+    let children = std::thread::scope(|scope| -> Result<Vec<(u8, ChildRef)>> {
+        scope.spawn(move || {
+            for (nibble, group) in groups {
+                let mut b = Builder::<H>::new(version);
+                let built = b.subtree(group, 1).map(|child| (nibble, child, b.rows));
+                let failed = built.is_err();
+                if tx.send(built).is_err() || failed {
+                    return;
+                }
             }
-            Ok((refs, levels))
-        };
-        let (left, right) = std::thread::scope(|s| {
-            let right = s.spawn(|| build_half(right));
-            let left = build_half(left);
-            let right = right
-                .join()
-                .map_err(|_| Error::Merkle("a tree-building thread panicked".into()));
-            (left, right)
         });
-        let (mut children, left_levels) = left?;
-        let (right_children, right_levels) = right??;
-        children.extend(right_children);
-        levels = left_levels;
-        for (depth, nodes) in right_levels.into_iter().enumerate() {
-            level_at(&mut levels, depth)?.extend(nodes);
+        let mut children = Vec::with_capacity(16);
+        for built in rx {
+            let (nibble, child, rows) = built?;
+            sink(&rows)?;
+            children.push((nibble, child));
         }
-        let first = leaves.first().map_or([0; 32], |l| l.key_hash);
-        internal::<H>(&first, 0, &children, version, &mut levels)?
-    };
-    Ok(Some(Built {
-        root: root.hash,
-        levels,
-    }))
+        Ok(children)
+    })?;
+    let first = leaves.first().map_or([0; 32], |l| l.key_hash);
+    let root = builder.internal(&first, 0, &children)?;
+    sink(&builder.rows)?;
+    Ok(Some(root.hash))
 }
 
-type Levels = Vec<Vec<(Vec<u8>, Vec<u8>)>>;
-
-/// Below this many leaves one thread builds the whole tree.
-const PARALLEL_FROM: usize = 4096;
-
-/// The nodes of the subtree holding `leaves` (all sharing their first `depth` nibbles), added to
-/// `levels`; returns the subtree's root as its parent sees it.
-fn subtree<H: SimpleHasher>(
-    leaves: &[Leaf],
-    depth: usize,
+/// Makes nodes into `rows`, children before their parent (the `jmt_nodes` key order), with one
+/// scratch buffer for their encodings.
+struct Builder<H> {
     version: Version,
-    levels: &mut Levels,
-) -> Result<ChildRef> {
-    let Some(first) = leaves.first() else {
-        return Err(Error::Merkle("an empty subtree".into()));
-    };
-    if leaves.len() == 1 {
-        let leaf = LeafNode::new(KeyHash(first.key_hash), ValueHash(first.value_hash));
-        let hash = leaf.hash::<H>();
-        let bytes = borsh::to_vec(&Node::Leaf(leaf)).map_err(|e| Error::Merkle(e.to_string()))?;
-        level_at(levels, depth)?.push((node_key(version, &first.key_hash, depth), bytes));
-        return Ok(ChildRef {
+    rows: Rows,
+    scratch: Vec<u8>,
+    hasher: std::marker::PhantomData<H>,
+}
+
+impl<H: SimpleHasher> Builder<H> {
+    fn new(version: Version) -> Self {
+        Self {
+            version,
+            rows: Rows::default(),
+            scratch: Vec::with_capacity(1024),
+            hasher: std::marker::PhantomData,
+        }
+    }
+
+    /// The nodes of the subtree holding `leaves` (all sharing their first `depth` nibbles);
+    /// returns the subtree's root as its parent sees it.
+    fn subtree(&mut self, leaves: &[Leaf], depth: usize) -> Result<ChildRef> {
+        let Some(first) = leaves.first() else {
+            return Err(Error::Merkle("an empty subtree".into()));
+        };
+        if leaves.len() == 1 {
+            let leaf = LeafNode::new(KeyHash(first.key_hash), ValueHash(first.value_hash));
+            let hash = leaf.hash::<H>();
+            self.scratch.clear();
+            borsh::to_writer(&mut self.scratch, &Node::Leaf(leaf))
+                .map_err(|e| Error::Merkle(e.to_string()))?;
+            let key = node_key(self.version, &first.key_hash, depth);
+            self.rows.push(&key, &self.scratch);
+            return Ok(ChildRef {
+                hash,
+                leaf_count: None,
+            });
+        }
+        if depth >= MAX_DEPTH {
+            return Err(Error::Merkle("two leaves with one key hash".into()));
+        }
+        let mut children = Vec::with_capacity(16);
+        for (nibble, group) in split_on_nibble(leaves, depth) {
+            let next = depth.saturating_add(1);
+            children.push((nibble, self.subtree(group, next)?));
+        }
+        self.internal(&first.key_hash, depth, &children)
+    }
+
+    /// Makes the internal node at the first `depth` nibbles of `path` from its children (in
+    /// nibble order) and returns it as a child.
+    fn internal(
+        &mut self,
+        path: &[u8; 32],
+        depth: usize,
+        children: &[(u8, ChildRef)],
+    ) -> Result<ChildRef> {
+        internal_bytes(children, self.version, &mut self.scratch)?;
+        // The node is read back with jmt's own decoder, and hashed by jmt: a layout this module
+        // got wrong fails here, not in a proof.
+        let node: Node = borsh::from_slice(&self.scratch)
+            .map_err(|e| Error::Merkle(format!("a built internal node does not decode: {e}")))?;
+        let Node::Internal(inner) = &node else {
+            return Err(Error::Merkle(
+                "a built internal node decodes as another kind".into(),
+            ));
+        };
+        let hash = inner.hash::<H>();
+        let leaf_count =
+            u64::try_from(inner.leaf_count()).map_err(|e| Error::Merkle(e.to_string()))?;
+        let key = node_key(self.version, path, depth);
+        self.rows.push(&key, &self.scratch);
+        Ok(ChildRef {
             hash,
-            leaf_count: None,
-        });
+            leaf_count: Some(leaf_count),
+        })
     }
-    if depth >= MAX_DEPTH {
-        return Err(Error::Merkle("two leaves with one key hash".into()));
-    }
-    let mut children = Vec::with_capacity(16);
-    for (nibble, group) in split_on_nibble(leaves, depth) {
-        let next = depth.saturating_add(1);
-        children.push((nibble, subtree::<H>(group, next, version, levels)?));
-    }
-    internal::<H>(&first.key_hash, depth, &children, version, levels)
 }
 
 /// The sorted leaves, in runs sharing the nibble at `depth`.
@@ -154,40 +220,11 @@ fn split_on_nibble(leaves: &[Leaf], depth: usize) -> Vec<(u8, &[Leaf])> {
     out
 }
 
-/// Makes the internal node at the first `depth` nibbles of `path` from its children (in nibble
-/// order), adds it to `levels` and returns it as a child.
-fn internal<H: SimpleHasher>(
-    path: &[u8; 32],
-    depth: usize,
-    children: &[(u8, ChildRef)],
-    version: Version,
-    levels: &mut Levels,
-) -> Result<ChildRef> {
-    let bytes = internal_bytes(children, version)?;
-    // The node is read back with jmt's own decoder, and hashed by jmt: a layout this function
-    // got wrong fails here, not in a proof.
-    let node: Node = borsh::from_slice(&bytes)
-        .map_err(|e| Error::Merkle(format!("a built internal node does not decode: {e}")))?;
-    let Node::Internal(inner) = &node else {
-        return Err(Error::Merkle(
-            "a built internal node decodes as another kind".into(),
-        ));
-    };
-    let hash = inner.hash::<H>();
-    let leaf_count = u64::try_from(inner.leaf_count()).map_err(|e| Error::Merkle(e.to_string()))?;
-    level_at(levels, depth)?.push((node_key(version, path, depth), bytes));
-    Ok(ChildRef {
-        hash,
-        leaf_count: Some(leaf_count),
-    })
-}
-
 /// borsh of jmt's `Node::Internal`: the variant (1); sixteen `Option<Child>` slots, a child
 /// being its hash, version (u64 LE) and `NodeType` (0 leaf, or 1 and a u64 leaf count); the
 /// number of children; the leaves under the node.
-fn internal_bytes(children: &[(u8, ChildRef)], version: Version) -> Result<Vec<u8>> {
-    // The variant, 16 slots of at most 1 + 32 + 8 + 1 + 8 bytes, two counts.
-    let mut out = Vec::with_capacity(1 + 16 * 50 + 16);
+fn internal_bytes(children: &[(u8, ChildRef)], version: Version, out: &mut Vec<u8>) -> Result<()> {
+    out.clear();
     out.push(1u8);
     let mut slots = children.iter().peekable();
     let mut leaves = 0u64;
@@ -221,25 +258,16 @@ fn internal_bytes(children: &[(u8, ChildRef)], version: Version) -> Result<Vec<u
     let count = u64::try_from(children.len()).map_err(|e| Error::Merkle(e.to_string()))?;
     out.extend_from_slice(&count.to_le_bytes());
     out.extend_from_slice(&leaves.to_le_bytes());
-    Ok(out)
+    Ok(())
 }
 
-/// The `jmt_nodes` key of the node at the first `depth` nibbles of `path`: the version
-/// big-endian, then borsh of jmt's `NibblePath` (nibble count as u64 LE, byte count as u32 LE,
-/// the bytes with an odd path's last low nibble zero). Equal to `tables::node_key_bytes`.
+/// The `jmt_nodes` key of the node at the first `depth` nibbles of `path`: equal to
+/// `tables::node_key_bytes`.
 fn node_key(version: Version, path: &[u8; 32], depth: usize) -> Vec<u8> {
-    let bytes = path.get(..depth.div_ceil(2)).unwrap_or(path);
-    // Version, nibble count, byte count, at most 32 bytes.
-    let mut out = Vec::with_capacity(8 + 8 + 4 + 32);
+    let mut out = Vec::with_capacity(8 + MAX_DEPTH + 1);
     out.extend_from_slice(&version.to_be_bytes());
-    out.extend_from_slice(&(depth as u64).to_le_bytes());
-    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-    out.extend_from_slice(bytes);
-    if !depth.is_multiple_of(2)
-        && let Some(last) = out.last_mut()
-    {
-        *last &= 0xf0;
-    }
+    out.extend((0..depth.min(MAX_DEPTH)).map(|i| nibble(path, i)));
+    out.push(crate::tables::NODE_KEY_END);
     out
 }
 
@@ -251,15 +279,6 @@ fn nibble(hash: &[u8; 32], index: usize) -> u8 {
     } else {
         byte & 0x0f
     }
-}
-
-fn level_at(levels: &mut Levels, depth: usize) -> Result<&mut Vec<(Vec<u8>, Vec<u8>)>> {
-    if levels.len() <= depth {
-        levels.resize_with(depth.saturating_add(1), Vec::new);
-    }
-    levels
-        .get_mut(depth)
-        .ok_or_else(|| Error::Merkle("tree depth out of range".into()))
 }
 
 #[cfg(test)]
@@ -319,14 +338,16 @@ mod tests {
                 value_hash: <sha2::Sha256 as SimpleHasher>::hash(v),
             })
             .collect();
-        let built = build::<sha2::Sha256>(&leaves, version)?
-            .ok_or_else(|| Error::Merkle("no tree".into()))?;
-        let rows: Vec<(Vec<u8>, Vec<u8>)> = built.levels.into_iter().flatten().collect();
-        assert!(
-            rows.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)),
-            "nodes come out in key order"
-        );
-        Ok((built.root, rows.into_iter().collect()))
+        let mut rows: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        let root = build::<sha2::Sha256>(&leaves, version, &mut |piece| {
+            rows.extend(piece.iter().map(|(k, n)| (k.to_vec(), n.to_vec())));
+            Ok(())
+        })?
+        .ok_or_else(|| Error::Merkle("no tree".into()))?;
+        // Every node once, all in key order: the table is only appended to.
+        assert!(rows.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)));
+        let rows: BTreeMap<_, _> = rows.into_iter().collect();
+        Ok((root, rows))
     }
 
     /// Entries whose key hashes are the SHA-256 of counters, with values of a few sizes.
@@ -374,9 +395,10 @@ mod tests {
             key_hash: [b; 32],
             value_hash: [0; 32],
         };
-        assert!(build::<sha2::Sha256>(&[leaf(2), leaf(1)], 0).is_err());
-        assert!(build::<sha2::Sha256>(&[leaf(1), leaf(1)], 0).is_err());
-        assert!(matches!(build::<sha2::Sha256>(&[], 0), Ok(None)));
+        let mut sink = |_: &Rows| Ok(());
+        assert!(build::<sha2::Sha256>(&[leaf(2), leaf(1)], 0, &mut sink).is_err());
+        assert!(build::<sha2::Sha256>(&[leaf(1), leaf(1)], 0, &mut sink).is_err());
+        assert!(matches!(build::<sha2::Sha256>(&[], 0, &mut sink), Ok(None)));
     }
 
     proptest! {

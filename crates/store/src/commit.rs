@@ -5,9 +5,14 @@ use crate::tables::{
     AUDIT, BLOCK_HASHES, BLOCKS, CERTIFICATES, JOURNAL, KEYS, NODES, RECEIPTS, ROOTS, SYS,
     SYS_LATEST, StoredVersionRef, TX_INDEX, VERSIONS, node_key_bytes,
 };
-use crate::tree::{HashedWrites, NewNodes, Pending, TreeTables, apply, hash_writes, pending_of};
+use crate::tree::{
+    HashedWrites, Pending, TreeTables, apply, build_fresh, hash_writes, key_hash, pending_of,
+};
+use jmt::storage::TreeUpdateBatch;
 use crate::{Error, Result, Store, begin_write};
-use govchain_types::{Block, CommitCertificate, Hash, Height, Receipt, TxStatus, WriteSet};
+use govchain_types::{
+    Block, CommitCertificate, Hash, Height, Receipt, Scheme, TxStatus, Write, WriteSet,
+};
 use redb::{ReadableDatabase, ReadableTable};
 
 /// How many recent heights the audit log keeps.
@@ -118,49 +123,72 @@ impl Store {
         // The tree's new version is computed on another thread, from a read snapshot of the
         // previous height (the only version it reads), while this thread writes the values,
         // keys, block and receipts: the two largest parts of a commit run side by side.
+        if let Some((txn, pending)) = load {
+            return self.commit_genesis(&input, &hashed, txn, pending);
+        }
         let snapshot = self.db.begin_read()?;
-        let (txn, fresh) = match load {
-            Some((txn, pending)) => (Some(txn), Some(pending)),
-            None => (None, None),
-        };
         std::thread::scope(|scope| {
-            let tree = scope.spawn(|| -> Result<(Hash, NewNodes)> {
+            let tree = scope.spawn(|| -> Result<(Hash, TreeUpdateBatch)> {
                 let nodes = snapshot.open_table(NODES)?;
                 let versions = snapshot.open_table(VERSIONS)?;
                 let reader = TreeTables {
                     nodes: &nodes,
                     versions: &versions,
                 };
-                apply(self.scheme, &reader, &hashed, height, fresh)
+                apply(self.scheme, &reader, &hashed, height)
             });
-            let written = self.write_height(&input, &hashed, txn);
+            let written = self.write_height(&input, &hashed, None);
             let tree = tree
                 .join()
                 .map_err(|_| Error::Merkle("the tree's thread panicked".into()))?;
             let txn = written?;
-            let (root, new_nodes) = tree?;
+            let (root, batch) = tree?;
             {
                 let mut nodes = txn.open_table(NODES)?;
-                match new_nodes {
-                    NewNodes::Updated(batch) => {
-                        for (key, node) in batch.node_batch.nodes() {
-                            let bytes =
-                                borsh::to_vec(node).map_err(|e| Error::Merkle(e.to_string()))?;
-                            nodes.insert(node_key_bytes(key).as_slice(), bytes.as_slice())?;
-                        }
-                    }
-                    // Depth by depth, each in key order: the table is written front to back.
-                    NewNodes::Built(built) => {
-                        for (key, node) in built.levels.iter().flatten() {
-                            nodes.insert(key.as_slice(), node.as_slice())?;
-                        }
-                    }
-                }
+                insert_batch(&mut nodes, &batch)?;
                 txn.open_table(ROOTS)?.insert(height, root.0)?;
             }
             txn.commit()?;
             Ok(root)
         })
+    }
+
+    /// Commits height 0 in the genesis load's transaction: its own writes, then the tree of
+    /// everything, built from nothing and stored piece by piece as it is built.
+    fn commit_genesis(
+        &self,
+        input: &CommitInput<'_>,
+        hashed: &HashedWrites<'_>,
+        txn: redb::WriteTransaction,
+        pending: Vec<Pending>,
+    ) -> Result<Hash> {
+        let txn = self.write_height(input, hashed, Some(txn))?;
+        let root = {
+            let mut nodes = txn.open_table(NODES)?;
+            let built = build_fresh(self.scheme, pending, hashed, 0, &mut |rows| {
+                for (key, node) in rows.iter() {
+                    nodes.insert(key, node)?;
+                }
+                Ok(())
+            })?;
+            match built {
+                Some(root) => root,
+                // No key at all: jmt makes the empty tree's root.
+                None => {
+                    let snapshot = self.db.begin_read()?;
+                    let reader = TreeTables {
+                        nodes: &snapshot.open_table(NODES)?,
+                        versions: &snapshot.open_table(VERSIONS)?,
+                    };
+                    let (root, batch) = apply(self.scheme, &reader, hashed, 0)?;
+                    insert_batch(&mut nodes, &batch)?;
+                    root
+                }
+            }
+        };
+        txn.open_table(ROOTS)?.insert(0, root.0)?;
+        txn.commit()?;
+        Ok(root)
     }
 
     /// Everything of a height but the tree, in a write transaction left open: checked to be
@@ -298,9 +326,25 @@ impl GenesisLoad<'_> {
     /// Writes a chunk of the genesis state. A key written again, in this chunk or a later one,
     /// takes the later value.
     pub fn write(&mut self, writes: &WriteSet) -> Result<()> {
-        let hashed = hash_writes(self.store.scheme, writes);
-        write_state(&self.txn, writes, &hashed, 0)?;
-        self.pending.extend(pending_of(self.store.scheme, &hashed));
+        self.write_chunk(GenesisChunk::new(self.store.scheme, writes.clone())?)
+    }
+
+    /// Writes a chunk prepared (hashed) beforehand, on any thread: see [`GenesisChunk`].
+    pub fn write_chunk(&mut self, chunk: GenesisChunk) -> Result<()> {
+        let writes: Vec<&Write> = chunk.writes.values().collect();
+        let hashed: HashedWrites<'_> = chunk
+            .order
+            .iter()
+            .filter_map(|&i| {
+                let i = usize::try_from(i).ok()?;
+                Some((*chunk.key_hashes.get(i)?, *writes.get(i)?))
+            })
+            .collect();
+        if hashed.len() != writes.len() {
+            return Err(Error::Merkle("a genesis chunk lost track of its keys".into()));
+        }
+        write_state(&self.txn, &chunk.writes, &hashed, 0)?;
+        self.pending.extend(chunk.pending);
         Ok(())
     }
 
@@ -320,5 +364,62 @@ impl GenesisLoad<'_> {
         }
         self.store
             .commit_height(input, Some((self.txn, self.pending)))
+    }
+}
+
+/// Stores the nodes jmt made for a height.
+fn insert_batch(
+    nodes: &mut redb::Table<'_, crate::tables::Bytes, crate::tables::Bytes>,
+    batch: &TreeUpdateBatch,
+) -> Result<()> {
+    for (key, node) in batch.node_batch.nodes() {
+        let bytes = borsh::to_vec(node).map_err(|e| Error::Merkle(e.to_string()))?;
+        nodes.insert(node_key_bytes(key).as_slice(), bytes.as_slice())?;
+    }
+    Ok(())
+}
+
+/// A chunk of a genesis load with its keys and values hashed: the part of writing it that needs
+/// no store, made on whatever thread produced the chunk, so that the thread holding the
+/// [`GenesisLoad`] only writes.
+pub struct GenesisChunk {
+    writes: WriteSet,
+    /// The hash of each key, in key order.
+    key_hashes: Vec<[u8; 32]>,
+    /// Positions in key order, sorted by key hash.
+    order: Vec<u32>,
+    pending: Vec<Pending>,
+}
+
+impl GenesisChunk {
+    /// Hashes `writes` with the hash of `scheme` (the store's).
+    pub fn new(scheme: Scheme, writes: WriteSet) -> Result<Self> {
+        let key_hashes: Vec<[u8; 32]> = writes.keys().map(|k| key_hash(scheme, k)).collect();
+        let count = u32::try_from(key_hashes.len())
+            .map_err(|_| Error::Merkle("a genesis chunk too large".into()))?;
+        let mut order: Vec<u32> = (0..count).collect();
+        order.sort_unstable_by_key(|&i| {
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| key_hashes.get(i))
+                .copied()
+        });
+        let hashed: HashedWrites<'_> = key_hashes.iter().copied().zip(writes.values()).collect();
+        let pending = pending_of(scheme, &hashed);
+        Ok(Self {
+            writes,
+            key_hashes,
+            order,
+            pending,
+        })
+    }
+
+    /// The chunk's writes.
+    pub fn len(&self) -> usize {
+        self.writes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
     }
 }

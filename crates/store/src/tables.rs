@@ -4,7 +4,7 @@
 //! |----------------|------------------------------|----------------------------------------------|
 //! | `sys`          | name                         | `scheme` (1 byte), `latest` (u64 BE), `format` |
 //! | `meta`         | name                         | caller's bytes (e.g. the genesis document)   |
-//! | `jmt_nodes`    | version BE ‖ borsh(nibble path) | borsh(jmt `Node`)                         |
+//! | `jmt_nodes`    | version BE ‖ nibbles ‖ 0xFF  | borsh(jmt `Node`)                            |
 //! | `versions`     | (key hash, height)           | borsh([`StoredVersion`])                     |
 //! | `keys`         | state key                    | last height that wrote it (prefix scans)     |
 //! | `roots`        | height                       | state root after that height                 |
@@ -58,7 +58,8 @@ pub(crate) const SYS_FORMAT: &str = "format";
 /// The layout version written in `sys/format`.
 /// 2: the `keys` and `audit` tables (the Registries issue).
 /// 3: the `journal` table (account statements, the Finance issue).
-pub(crate) const FORMAT: u8 = 3;
+/// 4: `jmt_nodes` keyed by nibbles in walk order (the one-pass genesis tree).
+pub(crate) const FORMAT: u8 = 4;
 
 /// One version of a key: what the `versions` table holds.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -90,15 +91,22 @@ impl StoredVersion {
     }
 }
 
-/// The `jmt_nodes` key: the version big-endian first, so a commit's new nodes sit together.
+/// The `jmt_nodes` key: the version big-endian (a height's new nodes sit together), then the
+/// node's nibble path one nibble per byte, then `0xFF`. Within a version the keys are in the
+/// order of a depth-first walk that visits children before their parent (a parent's `0xFF`
+/// sorts after every nibble of its children), the order the one-pass genesis build makes nodes
+/// in: it appends to the table.
 pub(crate) fn node_key_bytes(key: &NodeKey) -> Vec<u8> {
-    let mut out = key.version().to_be_bytes().to_vec();
-    // INVARIANT: borsh into a Vec cannot fail for a nibble path.
-    if key.nibble_path().serialize(&mut out).is_err() {
-        out.truncate(8);
-    }
+    let path = key.nibble_path();
+    let mut out = Vec::with_capacity(8 + 64 + 1);
+    out.extend_from_slice(&key.version().to_be_bytes());
+    out.extend(path.nibbles().map(u8::from));
+    out.push(NODE_KEY_END);
     out
 }
+
+/// The byte that ends a node key's path.
+pub(crate) const NODE_KEY_END: u8 = 0xFF;
 
 pub(crate) fn scheme_byte(scheme: Scheme) -> u8 {
     match scheme {

@@ -98,14 +98,6 @@ pub(crate) fn hash_writes(scheme: Scheme, writes: &WriteSet) -> HashedWrites<'_>
     hashed
 }
 
-/// The nodes a height adds to the tree.
-pub(crate) enum NewNodes {
-    /// From jmt's update path.
-    Updated(TreeUpdateBatch),
-    /// A tree built from nothing ([`bulk::build`]).
-    Built(bulk::Built),
-}
-
 /// A key of a new tree waiting to be built: its hash, and its value's hash (`None`: deleted).
 pub(crate) type Pending = ([u8; 32], Option<[u8; 32]>);
 
@@ -117,13 +109,42 @@ pub(crate) fn pending_of(scheme: Scheme, writes: &[([u8; 32], &Write)]) -> Vec<P
         .collect())
 }
 
+/// Builds the tree of a genesis: the keys a genesis load wrote (`pending`, in load order) and
+/// the height's own `writes`, into an empty tree, handing the nodes to `sink` ([`bulk::build`]).
+/// `None` if no key holds a value.
+pub(crate) fn build_fresh(
+    scheme: Scheme,
+    mut pending: Vec<Pending>,
+    writes: &[([u8; 32], &Write)],
+    height: Height,
+    sink: &mut dyn FnMut(&bulk::Rows) -> Result<()>,
+) -> Result<Option<Hash>> {
+    pending.extend(pending_of(scheme, writes));
+    // A key written again takes its last value: the sort is stable, so each run of one key
+    // hash is in load order, and its last entry is kept.
+    pending.sort_by_key(|(kh, _)| *kh);
+    let mut leaves = Vec::with_capacity(pending.len());
+    let mut keys = pending.into_iter().peekable();
+    while let Some((key_hash, value_hash)) = keys.next() {
+        if keys.peek().is_some_and(|(next, _)| *next == key_hash) {
+            continue;
+        }
+        if let Some(value_hash) = value_hash {
+            leaves.push(bulk::Leaf {
+                key_hash,
+                value_hash,
+            });
+        }
+    }
+    let root = with_hasher!(scheme, H => bulk::build::<H>(&leaves, height, sink)?);
+    Ok(root.map(Hash))
+}
+
 /// Applies one height's writes (hashed, in key-hash order) to the tree at version `height`;
 /// returns the new root and the nodes to store.
 ///
-/// `fresh` is for the first height, which goes into an empty tree: the keys a genesis load
-/// wrote before these writes, all built into a tree in one pass ([`bulk`]). Later heights use
-/// one of jmt's two update paths, which build the same tree: `batch_put_value_sets` walks the
-/// tree once for the whole sorted batch (about 3× faster on large blocks) but takes neither
+/// jmt has two update paths that build the same tree: `batch_put_value_sets` walks the tree
+/// once for the whole sorted batch (about 3× faster on large blocks) but takes neither
 /// deletions nor an empty set; `put_value_set` inserts key by key and takes both (for an empty
 /// set it copies the previous root to the new version, so every height has its root node).
 pub(crate) fn apply<R: TreeReader>(
@@ -131,30 +152,9 @@ pub(crate) fn apply<R: TreeReader>(
     reader: &R,
     writes: &[([u8; 32], &Write)],
     height: Height,
-    fresh: Option<Vec<Pending>>,
-) -> Result<(Hash, NewNodes)> {
+) -> Result<(Hash, TreeUpdateBatch)> {
     let inserts_only = writes.iter().all(|(_, w)| w.value.is_some());
     with_hasher!(scheme, H => {
-        if let Some(mut pending) = fresh {
-            pending.extend(pending_of(scheme, writes));
-            // A key written again takes its last value: the sort is stable, so each run of one
-            // key hash is in load order, and its last entry is kept.
-            pending.sort_by_key(|(kh, _)| *kh);
-            let mut leaves = Vec::with_capacity(pending.len());
-            let mut keys = pending.into_iter().peekable();
-            while let Some((key_hash, value_hash)) = keys.next() {
-                if keys.peek().is_some_and(|(next, _)| *next == key_hash) {
-                    continue;
-                }
-                if let Some(value_hash) = value_hash {
-                    leaves.push(bulk::Leaf { key_hash, value_hash });
-                }
-            }
-            if let Some(built) = bulk::build::<H>(&leaves, height)? {
-                return Ok((Hash(built.root), NewNodes::Built(built)));
-            }
-            // No key at all: jmt makes the empty tree's root below.
-        }
         let tree = JellyfishMerkleTree::<R, H>::new(reader);
         if inserts_only && !writes.is_empty() {
             let set: Vec<(KeyHash, OwnedValue)> = writes
@@ -167,11 +167,11 @@ pub(crate) fn apply<R: TreeReader>(
             let root = roots
                 .first()
                 .ok_or_else(|| Error::Merkle("the tree returned no root".into()))?;
-            Ok((Hash(root.0), NewNodes::Updated(batch)))
+            Ok((Hash(root.0), batch))
         } else {
             let set = writes.iter().map(|(kh, w)| (KeyHash(*kh), w.value.clone()));
             let (root, batch) = tree.put_value_set(set, height).map_err(Error::from_jmt)?;
-            Ok((Hash(root.0), NewNodes::Updated(batch)))
+            Ok((Hash(root.0), batch))
         }
     })
 }

@@ -48,7 +48,10 @@ fn a_genesis_loaded_in_chunks_is_the_store_of_one_commit() {
         let loaded = memory_store(scheme);
         let mut load = loaded.begin_genesis_load().unwrap();
         load.write(&set(&first)).unwrap();
-        load.write(&second).unwrap();
+        // A chunk hashed beforehand (on another thread, say) is written the same way.
+        let prepared = govchain_store::GenesisChunk::new(scheme, second.clone()).unwrap();
+        assert_eq!(prepared.len(), 3_002);
+        load.write_chunk(prepared).unwrap();
         assert_eq!(load.written(), 5_000 + 3_002);
         let root = load.finish(genesis_input(&last)).unwrap();
 
