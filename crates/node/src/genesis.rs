@@ -80,7 +80,7 @@ fn load_snapshots(
     progress: &mut dyn FnMut(u64),
 ) -> Result<()> {
     // One chunk in hand while the writer writes the one before.
-    let (tx, rx) = sync_channel::<(u64, GenesisChunk)>(1);
+    let (tx, rx) = sync_channel::<(u64, WriteSet)>(1);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || -> Result<()> {
             let base = Overlay(&[document]);
@@ -96,8 +96,6 @@ fn load_snapshots(
                         break;
                     }
                     let count = file.reader.read().saturating_sub(before);
-                    // Hashed here, so that the writer only writes.
-                    let chunk = GenesisChunk::new(genesis.scheme, chunk)?;
                     if tx.send((count, chunk)).is_err() {
                         // The writer stopped on an error of its own, which it reports.
                         return Ok(());
@@ -113,7 +111,8 @@ fn load_snapshots(
         let mut wbusy = std::time::Duration::ZERO;
         for (count, chunk) in rx {
             let t = std::time::Instant::now();
-            let r = load.write_chunk(chunk);
+            // Hashed on this thread: reading and checking are the larger half.
+            let r = GenesisChunk::new(genesis.scheme, chunk).and_then(|c| load.write_chunk(c));
             wbusy += t.elapsed();
             if let Err(e) = r {
                 written = Err(e.into());

@@ -101,7 +101,9 @@ pub(crate) fn build<H: SimpleHasher>(
         return Ok(Some(root.hash));
     }
     let groups = split_on_nibble(leaves, 0);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(u8, ChildRef, Rows)>>(1);
+    // Unbounded: the worker never waits for the sink, which may be busy with other writes
+    // when the first pieces come.
+    let (tx, rx) = std::sync::mpsc::channel::<Result<(u8, ChildRef, Rows)>>();
     let children = std::thread::scope(|scope| -> Result<Vec<(u8, ChildRef)>> {
         scope.spawn(move || {
             for (nibble, group) in groups {

@@ -5,14 +5,10 @@ use crate::tables::{
     AUDIT, BLOCK_HASHES, BLOCKS, CERTIFICATES, JOURNAL, KEYS, NODES, RECEIPTS, ROOTS, SYS,
     SYS_LATEST, StoredVersionRef, TX_INDEX, VERSIONS, node_key_bytes,
 };
-use crate::tree::{
-    HashedWrites, Pending, TreeTables, apply, build_fresh, hash_writes, key_hash, pending_of,
-};
+use crate::tree::{HashedWrites, TreeTables, apply, hash_writes};
 use jmt::storage::TreeUpdateBatch;
 use crate::{Error, Result, Store, begin_write};
-use govchain_types::{
-    Block, CommitCertificate, Hash, Height, Receipt, Scheme, TxStatus, Write, WriteSet,
-};
+use govchain_types::{Block, CommitCertificate, Hash, Height, Receipt, TxStatus, WriteSet};
 use redb::{ReadableDatabase, ReadableTable};
 
 /// How many recent heights the audit log keeps.
@@ -42,7 +38,7 @@ pub struct CommitInput<'a> {
 
 impl CommitInput<'_> {
     /// Checks that the parts fit together before anything is written.
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         let refuse = |reason: String| {
             Err(Error::InvalidCommit {
                 height: self.height,
@@ -105,16 +101,11 @@ impl Store {
         if input.height == 0 {
             return self.begin_genesis_load()?.finish(input);
         }
-        self.commit_height(input, None)
+        self.commit_height(input)
     }
 
-    /// Commits one height; for genesis, `load` is the genesis load's open transaction and the
-    /// keys it wrote so far (see `tree::apply`).
-    fn commit_height(
-        &self,
-        input: CommitInput<'_>,
-        load: Option<(redb::WriteTransaction, Vec<Pending>)>,
-    ) -> Result<Hash> {
+    /// Commits a height after genesis.
+    fn commit_height(&self, input: CommitInput<'_>) -> Result<Hash> {
         input.check()?;
         let height = input.height;
         // Keys are hashed once, in key-hash order: the tree and the `versions` table both use
@@ -123,9 +114,6 @@ impl Store {
         // The tree's new version is computed on another thread, from a read snapshot of the
         // previous height (the only version it reads), while this thread writes the values,
         // keys, block and receipts: the two largest parts of a commit run side by side.
-        if let Some((txn, pending)) = load {
-            return self.commit_genesis(&input, &hashed, txn, pending);
-        }
         let snapshot = self.db.begin_read()?;
         std::thread::scope(|scope| {
             let tree = scope.spawn(|| -> Result<(Hash, TreeUpdateBatch)> {
@@ -137,7 +125,7 @@ impl Store {
                 };
                 apply(self.scheme, &reader, &hashed, height)
             });
-            let written = self.write_height(&input, &hashed, None);
+            let written = self.write_height(&input, Some(&hashed), None);
             let tree = tree
                 .join()
                 .map_err(|_| Error::Merkle("the tree's thread panicked".into()))?;
@@ -153,50 +141,13 @@ impl Store {
         })
     }
 
-    /// Commits height 0 in the genesis load's transaction: its own writes, then the tree of
-    /// everything, built from nothing and stored piece by piece as it is built.
-    fn commit_genesis(
-        &self,
-        input: &CommitInput<'_>,
-        hashed: &HashedWrites<'_>,
-        txn: redb::WriteTransaction,
-        pending: Vec<Pending>,
-    ) -> Result<Hash> {
-        let txn = self.write_height(input, hashed, Some(txn))?;
-        let root = {
-            let mut nodes = txn.open_table(NODES)?;
-            let built = build_fresh(self.scheme, pending, hashed, 0, &mut |rows| {
-                for (key, node) in rows.iter() {
-                    nodes.insert(key, node)?;
-                }
-                Ok(())
-            })?;
-            match built {
-                Some(root) => root,
-                // No key at all: jmt makes the empty tree's root.
-                None => {
-                    let snapshot = self.db.begin_read()?;
-                    let reader = TreeTables {
-                        nodes: &snapshot.open_table(NODES)?,
-                        versions: &snapshot.open_table(VERSIONS)?,
-                    };
-                    let (root, batch) = apply(self.scheme, &reader, hashed, 0)?;
-                    insert_batch(&mut nodes, &batch)?;
-                    root
-                }
-            }
-        };
-        txn.open_table(ROOTS)?.insert(0, root.0)?;
-        txn.commit()?;
-        Ok(root)
-    }
-
     /// Everything of a height but the tree, in a write transaction left open: checked to be
     /// the next height (so the snapshot the tree read was the previous one).
-    fn write_height(
+    /// `hashed` are the height's state writes; `None` when a genesis load writes them itself.
+    pub(crate) fn write_height(
         &self,
         input: &CommitInput<'_>,
-        hashed: &HashedWrites<'_>,
+        hashed: Option<&HashedWrites<'_>>,
         txn: Option<redb::WriteTransaction>,
     ) -> Result<redb::WriteTransaction> {
         let height = input.height;
@@ -219,7 +170,9 @@ impl Store {
                     got: height,
                 });
             }
-            write_state(&txn, input.writes, hashed, height)?;
+            if let Some(hashed) = hashed {
+                write_state(&txn, input.writes, hashed, height)?;
+            }
 
             // The chain.
             if let Some(block) = input.block {
@@ -288,87 +241,8 @@ fn write_state(
     Ok(())
 }
 
-/// A genesis state loaded in chunks, for an initial load too large to hold in memory at once:
-/// each chunk's values are written as it comes, and the Merkle tree of them all is built in one
-/// pass when the load finishes.
-///
-/// The whole load is one redb write transaction, committed durably by [`GenesisLoad::finish`]
-/// with height 0: a load dropped, failed or cut short by a crash leaves the store as empty as it
-/// found it. (One transaction, not one per chunk: chunks land all over the key-hash-ordered
-/// `versions` table, and a transaction per chunk would copy most of its pages every time.) The
-/// store takes no other write while a load is open.
-pub struct GenesisLoad<'s> {
-    store: &'s Store,
-    txn: redb::WriteTransaction,
-    /// Every key written so far, with its value's hash, in load order.
-    pending: Vec<Pending>,
-}
-
-impl Store {
-    /// Begins loading the genesis state chunk by chunk. The store must be empty.
-    pub fn begin_genesis_load(&self) -> Result<GenesisLoad<'_>> {
-        let txn = begin_write(&self.db)?;
-        if let Some(latest) = crate::tables::latest(&txn.open_table(SYS)?)? {
-            return Err(Error::OutOfOrder {
-                expected: latest.saturating_add(1),
-                got: 0,
-            });
-        }
-        Ok(GenesisLoad {
-            store: self,
-            txn,
-            pending: Vec::new(),
-        })
-    }
-}
-
-impl GenesisLoad<'_> {
-    /// Writes a chunk of the genesis state. A key written again, in this chunk or a later one,
-    /// takes the later value.
-    pub fn write(&mut self, writes: &WriteSet) -> Result<()> {
-        self.write_chunk(GenesisChunk::new(self.store.scheme, writes.clone())?)
-    }
-
-    /// Writes a chunk prepared (hashed) beforehand, on any thread: see [`GenesisChunk`].
-    pub fn write_chunk(&mut self, chunk: GenesisChunk) -> Result<()> {
-        let writes: Vec<&Write> = chunk.writes.values().collect();
-        let hashed: HashedWrites<'_> = chunk
-            .order
-            .iter()
-            .filter_map(|&i| {
-                let i = usize::try_from(i).ok()?;
-                Some((*chunk.key_hashes.get(i)?, *writes.get(i)?))
-            })
-            .collect();
-        if hashed.len() != writes.len() {
-            return Err(Error::Merkle("a genesis chunk lost track of its keys".into()));
-        }
-        write_state(&self.txn, &chunk.writes, &hashed, 0)?;
-        self.pending.extend(chunk.pending);
-        Ok(())
-    }
-
-    /// How many writes the chunks so far made (a key written twice counts twice).
-    pub fn written(&self) -> usize {
-        self.pending.len()
-    }
-
-    /// Commits height 0: `input.writes` as a last chunk, then the tree of every key loaded, the
-    /// root, and the rest of `input`, durably. Returns the state root.
-    pub fn finish(self, input: CommitInput<'_>) -> Result<Hash> {
-        if input.height != 0 {
-            return Err(Error::InvalidCommit {
-                height: input.height,
-                reason: "a genesis load finishes at height 0".into(),
-            });
-        }
-        self.store
-            .commit_height(input, Some((self.txn, self.pending)))
-    }
-}
-
 /// Stores the nodes jmt made for a height.
-fn insert_batch(
+pub(crate) fn insert_batch(
     nodes: &mut redb::Table<'_, crate::tables::Bytes, crate::tables::Bytes>,
     batch: &TreeUpdateBatch,
 ) -> Result<()> {
@@ -377,49 +251,4 @@ fn insert_batch(
         nodes.insert(node_key_bytes(key).as_slice(), bytes.as_slice())?;
     }
     Ok(())
-}
-
-/// A chunk of a genesis load with its keys and values hashed: the part of writing it that needs
-/// no store, made on whatever thread produced the chunk, so that the thread holding the
-/// [`GenesisLoad`] only writes.
-pub struct GenesisChunk {
-    writes: WriteSet,
-    /// The hash of each key, in key order.
-    key_hashes: Vec<[u8; 32]>,
-    /// Positions in key order, sorted by key hash.
-    order: Vec<u32>,
-    pending: Vec<Pending>,
-}
-
-impl GenesisChunk {
-    /// Hashes `writes` with the hash of `scheme` (the store's).
-    pub fn new(scheme: Scheme, writes: WriteSet) -> Result<Self> {
-        let key_hashes: Vec<[u8; 32]> = writes.keys().map(|k| key_hash(scheme, k)).collect();
-        let count = u32::try_from(key_hashes.len())
-            .map_err(|_| Error::Merkle("a genesis chunk too large".into()))?;
-        let mut order: Vec<u32> = (0..count).collect();
-        order.sort_unstable_by_key(|&i| {
-            usize::try_from(i)
-                .ok()
-                .and_then(|i| key_hashes.get(i))
-                .copied()
-        });
-        let hashed: HashedWrites<'_> = key_hashes.iter().copied().zip(writes.values()).collect();
-        let pending = pending_of(scheme, &hashed);
-        Ok(Self {
-            writes,
-            key_hashes,
-            order,
-            pending,
-        })
-    }
-
-    /// The chunk's writes.
-    pub fn len(&self) -> usize {
-        self.writes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.writes.is_empty()
-    }
 }

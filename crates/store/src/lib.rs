@@ -18,6 +18,7 @@ mod bulk;
 mod certificate;
 mod commit;
 mod error;
+mod genesis_load;
 pub mod faulty;
 mod proof;
 mod read;
@@ -25,7 +26,8 @@ mod tables;
 mod tree;
 
 pub use certificate::RecordCertificate;
-pub use commit::{AUDIT_RETAIN_HEIGHTS, CommitInput, GenesisChunk, GenesisLoad};
+pub use commit::{AUDIT_RETAIN_HEIGHTS, CommitInput};
+pub use genesis_load::{GenesisChunk, GenesisLoad};
 pub use error::{Error, Result};
 pub use proof::StateProof;
 pub use read::{ScanPage, StateReader, VersionEntry, Versioned};

@@ -81,6 +81,11 @@ impl StoredVersionRef<'_> {
     /// Encodes into `buf`, replacing what it held.
     pub(crate) fn encode_into(&self, buf: &mut Vec<u8>) -> Result<()> {
         buf.clear();
+        self.encode_after(buf)
+    }
+
+    /// Encodes at the end of `buf`.
+    pub(crate) fn encode_after(&self, buf: &mut Vec<u8>) -> Result<()> {
         borsh::to_writer(&mut *buf, self).map_err(|e| Error::corrupt(format!("state version: {e}")))
     }
 }

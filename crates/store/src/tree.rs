@@ -1,6 +1,5 @@
 //! The Jellyfish Merkle tree over redb tables: jmt's `TreeReader`, and the hasher the scheme picks.
 
-use crate::bulk;
 use crate::tables::{Bytes, StoredVersion, node_key_bytes};
 use crate::{Error, Result};
 use govchain_types::{Hash, Height, Scheme, Write, WriteSet};
@@ -96,48 +95,6 @@ pub(crate) fn hash_writes(scheme: Scheme, writes: &WriteSet) -> HashedWrites<'_>
         .collect();
     hashed.sort_unstable_by_key(|(kh, _)| *kh);
     hashed
-}
-
-/// A key of a new tree waiting to be built: its hash, and its value's hash (`None`: deleted).
-pub(crate) type Pending = ([u8; 32], Option<[u8; 32]>);
-
-/// The pending keys of hashed writes.
-pub(crate) fn pending_of(scheme: Scheme, writes: &[([u8; 32], &Write)]) -> Vec<Pending> {
-    with_hasher!(scheme, H => writes
-        .iter()
-        .map(|(kh, w)| (*kh, w.value.as_ref().map(<H as SimpleHasher>::hash)))
-        .collect())
-}
-
-/// Builds the tree of a genesis: the keys a genesis load wrote (`pending`, in load order) and
-/// the height's own `writes`, into an empty tree, handing the nodes to `sink` ([`bulk::build`]).
-/// `None` if no key holds a value.
-pub(crate) fn build_fresh(
-    scheme: Scheme,
-    mut pending: Vec<Pending>,
-    writes: &[([u8; 32], &Write)],
-    height: Height,
-    sink: &mut dyn FnMut(&bulk::Rows) -> Result<()>,
-) -> Result<Option<Hash>> {
-    pending.extend(pending_of(scheme, writes));
-    // A key written again takes its last value: the sort is stable, so each run of one key
-    // hash is in load order, and its last entry is kept.
-    pending.sort_by_key(|(kh, _)| *kh);
-    let mut leaves = Vec::with_capacity(pending.len());
-    let mut keys = pending.into_iter().peekable();
-    while let Some((key_hash, value_hash)) = keys.next() {
-        if keys.peek().is_some_and(|(next, _)| *next == key_hash) {
-            continue;
-        }
-        if let Some(value_hash) = value_hash {
-            leaves.push(bulk::Leaf {
-                key_hash,
-                value_hash,
-            });
-        }
-    }
-    let root = with_hasher!(scheme, H => bulk::build::<H>(&leaves, height, sink)?);
-    Ok(root.map(Hash))
 }
 
 /// Applies one height's writes (hashed, in key-hash order) to the tree at version `height`;
