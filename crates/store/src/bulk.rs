@@ -106,6 +106,7 @@ pub(crate) fn build<H: SimpleHasher>(
     let (tx, rx) = std::sync::mpsc::channel::<Result<(u8, ChildRef, Rows)>>();
     let children = std::thread::scope(|scope| -> Result<Vec<(u8, ChildRef)>> {
         scope.spawn(move || {
+            let t = std::time::Instant::now();
             for (nibble, group) in groups {
                 let mut b = Builder::<H>::new(version);
                 let built = b.subtree(group, 1).map(|child| (nibble, child, b.rows));
@@ -114,6 +115,7 @@ pub(crate) fn build<H: SimpleHasher>(
                     return;
                 }
             }
+            eprintln!("TIMING tree built {:?}", t.elapsed());
         });
         let mut children = Vec::with_capacity(16);
         for built in rx {

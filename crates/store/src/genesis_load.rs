@@ -160,6 +160,7 @@ impl GenesisLoad<'_> {
             arenas,
         } = self;
         let txn = store.write_height(&input, None, Some(txn))?;
+        let t = std::time::Instant::now();
         // A key written again takes its last value: the sort is stable, so each run of one key
         // hash is in load order, and its last entry is kept.
         pending.sort_by_key(|p| p.key_hash);
@@ -170,6 +171,7 @@ impl GenesisLoad<'_> {
                 last.push(e);
             }
         }
+        eprintln!("TIMING sorted {:?}", t.elapsed());
         let leaves: Vec<bulk::Leaf> = last
             .iter()
             .filter_map(|e| {
@@ -179,33 +181,34 @@ impl GenesisLoad<'_> {
                 })
             })
             .collect();
-        let root = {
-            let mut versions = txn.open_table(VERSIONS)?;
-            let mut nodes = txn.open_table(NODES)?;
-            let mut put_versions = || -> Result<()> {
+        // Two tables of one transaction, written side by side: the versions on this thread,
+        // the tree's nodes on another as it is built (redb lets a transaction's tables be
+        // written from two threads).
+        let root = std::thread::scope(|scope| -> Result<Hash> {
+            let tree = scope.spawn(|| -> Result<Option<Hash>> {
+                let mut nodes = txn.open_table(NODES)?;
+                let built = with_hasher!(store.scheme, H => bulk::build::<H>(&leaves, 0, &mut |rows| {
+                    for (key, node) in rows.iter() {
+                        nodes.insert(key, node)?;
+                    }
+                    Ok(())
+                })?);
+                Ok(built.map(Hash))
+            });
+            let written = (|| -> Result<()> {
+                let mut versions = txn.open_table(VERSIONS)?;
                 for e in &last {
                     versions.insert((e.key_hash, 0), version_bytes(&arenas, e)?)?;
                 }
                 Ok(())
-            };
-            // The versions are written while the tree's first pieces are built on the other
-            // thread; then the pieces, as they come.
-            let mut versions_written = false;
-            let built = with_hasher!(store.scheme, H => bulk::build::<H>(&leaves, 0, &mut |rows| {
-                if !versions_written {
-                    put_versions()?;
-                    versions_written = true;
-                }
-                for (key, node) in rows.iter() {
-                    nodes.insert(key, node)?;
-                }
-                Ok(())
-            })?);
-            if !versions_written {
-                put_versions()?;
-            }
-            match built {
-                Some(root) => Hash(root),
+            })();
+            eprintln!("TIMING versions {:?}", t.elapsed());
+            let built = tree
+                .join()
+                .map_err(|_| Error::Merkle("the tree's thread panicked".into()))?;
+            written?;
+            match built? {
+                Some(root) => Ok(root),
                 // No key holds a value: jmt makes the empty tree's root.
                 None => {
                     let snapshot = store.db.begin_read()?;
@@ -214,13 +217,15 @@ impl GenesisLoad<'_> {
                         versions: &snapshot.open_table(VERSIONS)?,
                     };
                     let (root, batch) = apply(store.scheme, &reader, &[], 0)?;
-                    insert_batch(&mut nodes, &batch)?;
-                    root
+                    insert_batch(&mut txn.open_table(NODES)?, &batch)?;
+                    Ok(root)
                 }
             }
-        };
+        })?;
+        eprintln!("TIMING nodes {:?}", t.elapsed());
         txn.open_table(ROOTS)?.insert(0, root.0)?;
         txn.commit()?;
+        eprintln!("TIMING committed {:?}", t.elapsed());
         Ok(root)
     }
 }
