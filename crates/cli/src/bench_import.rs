@@ -281,7 +281,6 @@ fn report(
         }
     }
     lat.sort();
-    store.debug_stats();
     let size = std::fs::metadata(dir.join("chain.redb"))?.len();
     let secs = |d: Duration| d.as_secs_f64().max(1e-9);
     println!("import benchmark: {records} persons");

@@ -47,12 +47,9 @@ fn commit_in_chunks(
         load.write(&writes)?;
         // Snapshot records may refer to the document's principals and records, and to records
         // loaded before them (which `records` remembers).
-        let t = std::time::Instant::now();
         load_snapshots(&mut load, &writes, genesis, dir, chunk, records, progress)?;
-        eprintln!("TIMING loop {:?}", t.elapsed());
         WriteSet::new()
     };
-    let t = std::time::Instant::now();
     let root = load.finish(CommitInput {
         height: 0,
         block: None,
@@ -64,7 +61,6 @@ fn commit_in_chunks(
         audit: &[],
         journal: &journal,
     })?;
-    eprintln!("TIMING finish {:?}", t.elapsed());
     Ok(root)
 }
 
@@ -84,14 +80,11 @@ fn load_snapshots(
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || -> Result<()> {
             let base = Overlay(&[document]);
-            let mut busy = std::time::Duration::ZERO;
             for snapshot in &genesis.snapshots {
                 let mut file = SnapshotFile::open(genesis, dir, snapshot)?;
                 loop {
                     let before = file.reader.read();
-                    let t = std::time::Instant::now();
                     let chunk = file.chunk(&mut records, &base, chunk)?;
-                    busy += t.elapsed();
                     if chunk.is_empty() {
                         break;
                     }
@@ -103,17 +96,13 @@ fn load_snapshots(
                 }
                 file.finish()?;
             }
-            eprintln!("TIMING reader busy {busy:?}");
             Ok(())
         });
         let mut loaded = 0u64;
         let mut written = Ok(());
-        let mut wbusy = std::time::Duration::ZERO;
         for (count, chunk) in rx {
-            let t = std::time::Instant::now();
             // Hashed on this thread: reading and checking are the larger half.
             let r = GenesisChunk::new(genesis.scheme, chunk).and_then(|c| load.write_chunk(c));
-            wbusy += t.elapsed();
             if let Err(e) = r {
                 written = Err(e.into());
                 break;
@@ -121,7 +110,6 @@ fn load_snapshots(
             loaded = loaded.saturating_add(count);
             progress(loaded);
         }
-        eprintln!("TIMING writer busy {wbusy:?}");
         let read = reader
             .join()
             .map_err(|_| NodeError::Other("the snapshot reader panicked".into()))?;

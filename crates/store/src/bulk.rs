@@ -101,12 +101,11 @@ pub(crate) fn build<H: SimpleHasher>(
         return Ok(Some(root.hash));
     }
     let groups = split_on_nibble(leaves, 0);
-    // Unbounded: the worker never waits for the sink, which may be busy with other writes
-    // when the first pieces come.
-    let (tx, rx) = std::sync::mpsc::channel::<Result<(u8, ChildRef, Rows)>>();
+    // Two pieces ahead at most: storing is the slower side, and a piece at ten million keys
+    // is a few hundred megabytes.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(u8, ChildRef, Rows)>>(2);
     let children = std::thread::scope(|scope| -> Result<Vec<(u8, ChildRef)>> {
         scope.spawn(move || {
-            let t = std::time::Instant::now();
             for (nibble, group) in groups {
                 let mut b = Builder::<H>::new(version);
                 let built = b.subtree(group, 1).map(|child| (nibble, child, b.rows));
@@ -115,7 +114,6 @@ pub(crate) fn build<H: SimpleHasher>(
                     return;
                 }
             }
-            eprintln!("TIMING tree built {:?}", t.elapsed());
         });
         let mut children = Vec::with_capacity(16);
         for built in rx {

@@ -6,9 +6,9 @@ use crate::tables::{
     SYS_LATEST, StoredVersionRef, TX_INDEX, VERSIONS, node_key_bytes,
 };
 use crate::tree::{HashedWrites, TreeTables, apply, hash_writes};
-use jmt::storage::TreeUpdateBatch;
 use crate::{Error, Result, Store, begin_write};
 use govchain_types::{Block, CommitCertificate, Hash, Height, Receipt, TxStatus, WriteSet};
+use jmt::storage::TreeUpdateBatch;
 use redb::{ReadableDatabase, ReadableTable};
 
 /// How many recent heights the audit log keeps.

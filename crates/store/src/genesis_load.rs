@@ -160,18 +160,15 @@ impl GenesisLoad<'_> {
             arenas,
         } = self;
         let txn = store.write_height(&input, None, Some(txn))?;
-        let t = std::time::Instant::now();
-        // A key written again takes its last value: the sort is stable, so each run of one key
-        // hash is in load order, and its last entry is kept.
-        pending.sort_by_key(|p| p.key_hash);
-        let mut last = Vec::with_capacity(pending.len());
-        let mut entries = pending.into_iter().peekable();
-        while let Some(e) = entries.next() {
-            if entries.peek().is_none_or(|next| next.key_hash != e.key_hash) {
-                last.push(e);
-            }
-        }
-        eprintln!("TIMING sorted {:?}", t.elapsed());
+        // A key written again takes its last value: among equal key hashes the latest write
+        // (the later chunk, or later in its chunk) sorts first, and is the one kept.
+        pending.sort_unstable_by(|a, b| {
+            a.key_hash
+                .cmp(&b.key_hash)
+                .then_with(|| (b.arena, b.start).cmp(&(a.arena, a.start)))
+        });
+        pending.dedup_by_key(|e| e.key_hash);
+        let last = pending;
         let leaves: Vec<bulk::Leaf> = last
             .iter()
             .filter_map(|e| {
@@ -202,7 +199,6 @@ impl GenesisLoad<'_> {
                 }
                 Ok(())
             })();
-            eprintln!("TIMING versions {:?}", t.elapsed());
             let built = tree
                 .join()
                 .map_err(|_| Error::Merkle("the tree's thread panicked".into()))?;
@@ -222,10 +218,8 @@ impl GenesisLoad<'_> {
                 }
             }
         })?;
-        eprintln!("TIMING nodes {:?}", t.elapsed());
         txn.open_table(ROOTS)?.insert(0, root.0)?;
         txn.commit()?;
-        eprintln!("TIMING committed {:?}", t.elapsed());
         Ok(root)
     }
 }

@@ -18,8 +18,8 @@ mod bulk;
 mod certificate;
 mod commit;
 mod error;
-mod genesis_load;
 pub mod faulty;
+mod genesis_load;
 mod proof;
 mod read;
 mod tables;
@@ -27,8 +27,8 @@ mod tree;
 
 pub use certificate::RecordCertificate;
 pub use commit::{AUDIT_RETAIN_HEIGHTS, CommitInput};
-pub use genesis_load::{GenesisChunk, GenesisLoad};
 pub use error::{Error, Result};
+pub use genesis_load::{GenesisChunk, GenesisLoad};
 pub use proof::StateProof;
 pub use read::{ScanPage, StateReader, VersionEntry, Versioned};
 
@@ -222,19 +222,4 @@ fn begin_write(db: &Database) -> Result<redb::WriteTransaction> {
     txn.set_two_phase_commit(true);
     txn.set_quick_repair(true);
     Ok(txn)
-}
-impl Store {
-    #[allow(missing_docs, clippy::unwrap_used, reason = "temporary")]
-    pub fn debug_stats(&self) {
-        use redb::ReadableTableMetadata;
-        let txn = self.db.begin_read().unwrap();
-        macro_rules! st { ($t:expr, $n:expr) => {{
-            let t = txn.open_table($t).unwrap();
-            let s = t.stats().unwrap();
-            eprintln!("{}: len {} leaf_pages {} branch {} stored_leaf_bytes {} metadata {} fragmented {}", $n, t.len().unwrap(), s.leaf_pages(), s.branch_pages(), s.stored_bytes(), s.metadata_bytes(), s.fragmented_bytes());
-        }}}
-        st!(tables::VERSIONS, "versions");
-        st!(tables::KEYS, "keys");
-        st!(tables::NODES, "nodes");
-    }
 }
