@@ -20,6 +20,13 @@ mod tx;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+/// mimalloc, not the system allocator: a node frees on one thread much of what it allocated on
+/// another (a genesis load's chunks, a block's state between execution and commit), which glibc
+/// serves slowly and fragments. A 10 M-person genesis load ran at 85–93k records/s with glibc's
+/// allocator and 104–115k/s with mimalloc on the same machine.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "govchain",

@@ -78,26 +78,29 @@ fn load_snapshots(
     // One chunk in hand while the writer writes the one before.
     let (tx, rx) = sync_channel::<(u64, WriteSet)>(1);
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || -> Result<()> {
-            let base = Overlay(&[document]);
-            for snapshot in &genesis.snapshots {
-                let mut file = SnapshotFile::open(genesis, dir, snapshot)?;
-                loop {
-                    let before = file.reader.read();
-                    let chunk = file.chunk(&mut records, &base, chunk)?;
-                    if chunk.is_empty() {
-                        break;
+        let reader = std::thread::Builder::new()
+            .name("genesis-reader".into())
+            .spawn_scoped(scope, move || -> Result<()> {
+                let base = Overlay(&[document]);
+                for snapshot in &genesis.snapshots {
+                    let mut file = SnapshotFile::open(genesis, dir, snapshot)?;
+                    loop {
+                        let before = file.reader.read();
+                        let chunk = file.chunk(&mut records, &base, chunk)?;
+                        if chunk.is_empty() {
+                            break;
+                        }
+                        let count = file.reader.read().saturating_sub(before);
+                        if tx.send((count, chunk)).is_err() {
+                            // The writer stopped on an error of its own, which it reports.
+                            return Ok(());
+                        }
                     }
-                    let count = file.reader.read().saturating_sub(before);
-                    if tx.send((count, chunk)).is_err() {
-                        // The writer stopped on an error of its own, which it reports.
-                        return Ok(());
-                    }
+                    file.finish()?;
                 }
-                file.finish()?;
-            }
-            Ok(())
-        });
+                Ok(())
+            })
+            .map_err(|e| NodeError::Other(format!("starting the snapshot reader: {e}")))?;
         let mut loaded = 0u64;
         let mut written = Ok(());
         for (count, chunk) in rx {

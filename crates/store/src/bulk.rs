@@ -105,7 +105,8 @@ pub(crate) fn build<H: SimpleHasher>(
     // is a few hundred megabytes.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(u8, ChildRef, Rows)>>(2);
     let children = std::thread::scope(|scope| -> Result<Vec<(u8, ChildRef)>> {
-        scope.spawn(move || {
+        let worker = std::thread::Builder::new().name("tree-builder".into());
+        worker.spawn_scoped(scope, move || {
             for (nibble, group) in groups {
                 let mut b = Builder::<H>::new(version);
                 let built = b.subtree(group, 1).map(|child| (nibble, child, b.rows));
@@ -114,7 +115,7 @@ pub(crate) fn build<H: SimpleHasher>(
                     return;
                 }
             }
-        });
+        })?;
         let mut children = Vec::with_capacity(16);
         for built in rx {
             let (nibble, child, rows) = built?;

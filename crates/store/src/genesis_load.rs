@@ -182,7 +182,9 @@ impl GenesisLoad<'_> {
         // the tree's nodes on another as it is built (redb lets a transaction's tables be
         // written from two threads).
         let root = std::thread::scope(|scope| -> Result<Hash> {
-            let tree = scope.spawn(|| -> Result<Option<Hash>> {
+            let tree = std::thread::Builder::new()
+                .name("tree-nodes".into())
+                .spawn_scoped(scope, || -> Result<Option<Hash>> {
                 let mut nodes = txn.open_table(NODES)?;
                 let built = with_hasher!(store.scheme, H => bulk::build::<H>(&leaves, 0, &mut |rows| {
                     for (key, node) in rows.iter() {
@@ -191,7 +193,7 @@ impl GenesisLoad<'_> {
                     Ok(())
                 })?);
                 Ok(built.map(Hash))
-            });
+            })?;
             let written = (|| -> Result<()> {
                 let mut versions = txn.open_table(VERSIONS)?;
                 for e in &last {
