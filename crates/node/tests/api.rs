@@ -487,23 +487,19 @@ async fn a_reopened_node_continues_from_disk() {
     let n = node(100);
     let genesis = n.app.genesis().clone();
     drop(n);
-    let app = App::open(
-        dir.path(),
-        genesis.clone(),
-        dir.path(),
-        MempoolConfig::default(),
-    )
-    .unwrap();
+    let open = || {
+        App::open(
+            dir.path(),
+            genesis.clone(),
+            dir.path(),
+            MempoolConfig::default(),
+        )
+    };
+    let app = open().unwrap();
     app.submit(vec![tx(&key("civil-affairs"), 0, 10, "r1").encode()]);
     let info = SoloProducer::produce(&app, &key("validator")).unwrap();
     drop(app);
-    let app = App::open(
-        dir.path(),
-        genesis.clone(),
-        dir.path(),
-        MempoolConfig::default(),
-    )
-    .unwrap();
+    let app = open().unwrap();
     let head = app.head();
     assert_eq!(
         (head.height, head.root, head.hash),
