@@ -539,11 +539,17 @@ pub fn into_genesis(args: GenesisImportArgs) -> anyhow::Result<()> {
             )));
         }
     };
-    let text = serde_json::to_string_pretty(&genesis)?;
-    let tmp = args.genesis.with_extension("json.tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &args.genesis)
-        .with_context(|| format!("replacing {}", args.genesis.display()))?;
+    let replaced = (|| -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(&genesis)?;
+        let tmp = args.genesis.with_extension("json.tmp");
+        std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &args.genesis)
+            .with_context(|| format!("replacing {}", args.genesis.display()))
+    })();
+    if let Err(e) = replaced {
+        let _ = std::fs::remove_file(&snapshot_path);
+        return Err(e.context(format!("{} is unchanged", args.genesis.display())));
+    }
     let genesis_hash = govchain_crypto::hash(genesis.scheme, &genesis.encode());
     println!(
         "{records} records of `{}` added to {} in {file_name} (hash {hash}); the genesis hash is now {genesis_hash}, its state root {root}",
@@ -621,9 +627,14 @@ fn check_by_loading(
     genesis: &govchain_types::Genesis,
     dir: &Path,
 ) -> anyhow::Result<govchain_types::Hash> {
-    let scratch = tempfile::tempdir()?;
+    // Beside the genesis, not in the temporary directory: the scratch store is as large as a
+    // node's first store (gigabytes at millions of records).
+    let scratch = tempfile::tempdir_in(dir)?;
     let store = govchain_store::Store::open(&scratch.path().join("check.redb"), genesis.scheme)?;
-    let total: u64 = genesis.snapshots.iter().map(|s| s.records).sum();
+    let total = genesis
+        .snapshots
+        .iter()
+        .fold(0u64, |n, s| n.saturating_add(s.records));
     let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template(

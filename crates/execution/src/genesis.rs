@@ -74,9 +74,14 @@ pub fn validate_genesis(g: &Genesis) -> Result<(), GenesisError> {
     Ok(())
 }
 
-/// The writes that make the state at height 0, but for the snapshot files (see
-/// [`genesis_state`]).
+/// The writes that make the state at height 0 of a genesis without snapshot files (one with
+/// them is loaded by [`genesis_state`] and a [`GenesisRecords`] going through the files).
 pub fn genesis_writes(g: &Genesis) -> Result<WriteSet, GenesisError> {
+    if !g.snapshots.is_empty() {
+        return Err(GenesisError(
+            "this genesis has snapshot files, which are loaded from its directory".into(),
+        ));
+    }
     genesis_state(g).map(|(writes, _)| writes)
 }
 
@@ -267,9 +272,9 @@ fn load_registries(g: &Genesis, writes: &mut WriteSet) -> Result<GenesisRecords,
 pub struct GenesisRecords {
     registries: crate::laws::Registries,
     genesis: govchain_types::PrincipalId,
-    /// Every record loaded, by a hash of its state key: a record key seen twice is refused
+    /// Every record loaded, by the hash of its state key: a record key seen twice is refused
     /// wherever the two are (in the document, in one snapshot file or in two).
-    seen: HashSet<[u8; 16]>,
+    seen: HashSet<[u8; 32]>,
 }
 
 impl GenesisRecords {
@@ -281,6 +286,11 @@ impl GenesisRecords {
                 .map_err(|e| GenesisError(e.to_string()))?,
             seen: HashSet::new(),
         })
+    }
+
+    /// Whether a genesis law defines `registry`.
+    pub fn defines(&self, registry: &str) -> bool {
+        self.registries.contains_key(registry)
     }
 
     /// How many records were loaded.
@@ -345,20 +355,17 @@ impl GenesisRecords {
     }
 }
 
-/// The hash a loaded record's state key is remembered by: 128 bits, so that two of even a
-/// hundred million keys agree with a chance below 1e-22.
-fn seen_hash(key: &[u8]) -> [u8; 16] {
-    let digest = govchain_crypto::hash(govchain_types::Scheme::Ed25519, key);
-    let mut short = [0u8; 16];
-    short.copy_from_slice(digest.0.get(..16).unwrap_or(&[0; 16]));
-    short
+/// The hash a loaded record's state key is remembered by: SHA-256, which no one can make two
+/// keys share.
+fn seen_hash(key: &[u8]) -> [u8; 32] {
+    govchain_crypto::hash(govchain_types::Scheme::Ed25519, key).0
 }
 
 /// What a genesis record's references are checked against: `base`, and every record loaded
-/// before it, which a load too large for memory keeps only as [`seen_hash`]es.
+/// before it, which a load from snapshot files keeps only as [`seen_hash`]es.
 struct Loaded<'a> {
     base: &'a dyn State,
-    seen: &'a HashSet<[u8; 16]>,
+    seen: &'a HashSet<[u8; 32]>,
 }
 
 impl State for Loaded<'_> {

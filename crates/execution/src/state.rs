@@ -48,4 +48,8 @@ impl<S: State + ?Sized> State for &S {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
         (**self).get(key)
     }
+
+    fn contains(&self, key: &[u8]) -> Result<bool, StateError> {
+        (**self).contains(key)
+    }
 }

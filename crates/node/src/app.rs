@@ -107,14 +107,17 @@ impl App {
         let store = Store::open(&data_dir.join("chain.redb"), scheme)?;
         let encoded = genesis.encode();
         let genesis_hash = hash(scheme, &encoded);
+        let started = store.latest_height()?.is_some();
         match store.get_meta("genesis")? {
-            Some(stored) if stored != encoded => {
+            Some(stored) if stored != encoded && started => {
                 return Err(NodeError::GenesisMismatch(data_dir.to_path_buf()));
             }
-            Some(_) => {}
-            None => store.put_meta("genesis", &encoded)?,
+            // Before height 0 is committed the store holds no state, and a genesis whose first
+            // load failed (a snapshot file missing, say) may be corrected and tried again.
+            Some(stored) if stored == encoded => {}
+            _ => store.put_meta("genesis", &encoded)?,
         }
-        if store.latest_height()?.is_none() {
+        if !started {
             crate::genesis::commit_genesis(&store, &genesis, genesis_dir, &mut |n| {
                 tracing::info!(records = n, "genesis snapshots loading");
             })?;

@@ -1,10 +1,12 @@
 //! Committing a chain's genesis state: the genesis document's own writes, then its snapshot files
-//! (the large initial loads), streamed chunk by chunk so that no file has to fit in memory.
+//! (the large initial loads), read record by record: a file is never read into memory whole.
 //!
-//! Snapshot records are read and checked on one thread while the store writes the previous
-//! chunk on another, all in one store transaction; the Merkle tree of everything is built once,
-//! when height 0 is committed (`govchain_store::GenesisLoad`). Nothing is committed unless every file is read whole, hashes
-//! to what the genesis says, and holds the records it says.
+//! Snapshot records are read and checked on one thread while the store hashes and writes the
+//! previous chunk on another, all in one store transaction; the Merkle tree of everything is
+//! built once, when height 0 is committed (`govchain_store::GenesisLoad`, which keeps each
+//! key's hashes and encoded version until then: ~200 bytes per state key). Nothing is committed
+//! unless every file is read whole, hashes to what the genesis says, and holds the records it
+//! says.
 
 use crate::{NodeError, Result};
 use govchain_crypto::{Hasher, hash};
@@ -83,6 +85,12 @@ fn load_snapshots(
             .spawn_scoped(scope, move || -> Result<()> {
                 let base = Overlay(&[document]);
                 for snapshot in &genesis.snapshots {
+                    if !records.defines(&snapshot.registry) {
+                        return Err(NodeError::Other(format!(
+                            "snapshot `{}`: no genesis law defines registry `{}`",
+                            snapshot.file, snapshot.registry
+                        )));
+                    }
                     let mut file = SnapshotFile::open(genesis, dir, snapshot)?;
                     loop {
                         let before = file.reader.read();
@@ -171,6 +179,16 @@ impl<'g> SnapshotFile<'g> {
             else {
                 break;
             };
+            // A file longer than the genesis says is refused before it fills memory.
+            if index >= self.snapshot.records {
+                return Err(invalid(
+                    &self.path,
+                    format!(
+                        "the file holds more than the {} records the genesis names",
+                        self.snapshot.records
+                    ),
+                ));
+            }
             records
                 .add(base, &self.snapshot.registry, &r.key, &r.fields, &mut chunk)
                 .map_err(|m| {
@@ -419,6 +437,29 @@ mod tests {
         let mut wrong_count = good.clone();
         wrong_count.records = 61;
         assert!(refused(d, &with(wrong_count)).contains("holds 60 records, the genesis names 61"));
+        let mut too_long = good.clone();
+        too_long.records = 59;
+        assert!(refused(d, &with(too_long)).contains("more than the 59 records"));
+
+        // Listed twice: every record of the second reading appears twice.
+        let mut twice = demo();
+        twice.snapshots = vec![good.clone(), good.clone()];
+        assert!(
+            refused(d, &twice).contains("record 0 (`p-00000` in `persons`): the key appears twice")
+        );
+
+        std::fs::create_dir(d.join("dir.snapshot")).unwrap();
+        let mut dir_named = good.clone();
+        dir_named.file = "dir.snapshot".into();
+        refused(d, &with(dir_named));
+
+        let mut empty_unknown = good.clone();
+        empty_unknown.registry = "spaceships".into();
+        empty_unknown.records = 0;
+        assert!(
+            refused(d, &with(empty_unknown))
+                .contains("no genesis law defines registry `spaceships`")
+        );
 
         for escape in [
             "../persons.snapshot",
@@ -450,6 +491,35 @@ mod tests {
         junk.file = "junk.snapshot".into();
         assert!(refused(d, &with(junk)).contains("not a govchain snapshot"));
         assert!(SNAPSHOT_MAGIC.starts_with(b"govchain"));
+    }
+
+    #[test]
+    fn a_first_start_that_failed_can_be_retried_with_a_corrected_genesis() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let (persons, _) = persons_and_organisations();
+        let good = snapshot(d, "persons", "persons.snapshot", &persons);
+        let mut broken = demo();
+        let mut missing = good.clone();
+        missing.file = "missing.snapshot".into();
+        broken.snapshots = vec![missing];
+        let data = d.join("data");
+        let open = |g: &Genesis| {
+            crate::App::open(
+                &data,
+                g.clone(),
+                d,
+                govchain_mempool::MempoolConfig::default(),
+            )
+        };
+        assert!(open(&broken).is_err());
+        let mut fixed = demo();
+        fixed.snapshots = vec![good];
+        let app = open(&fixed).unwrap();
+        assert_eq!(app.head().height, 0);
+        drop(app);
+        // Once height 0 is committed, the data directory belongs to that genesis.
+        assert!(matches!(open(&broken), Err(NodeError::GenesisMismatch(_))));
     }
 
     #[test]
@@ -489,6 +559,32 @@ mod tests {
             &[organisation(1, "cit-9999")],
         );
         assert!(err.contains("cit-9999"), "{err}");
+        // A reference to a record that comes later (in the same file, or in a later one) is
+        // refused: records may only refer to what is loaded before them.
+        let mut g = demo();
+        g.snapshots = vec![snapshot(
+            d,
+            "persons",
+            "forward.snapshot",
+            &[householder(1), household(1)],
+        )];
+        assert!(refused(d, &g).contains("hh-s01"));
+        let mut g = demo();
+        g.snapshots = vec![
+            snapshot(d, "persons", "first.snapshot", &[householder(2)]),
+            snapshot(d, "households", "later.snapshot", &[household(2)]),
+        ];
+        assert!(refused(d, &g).contains("hh-s02"));
+        // The document loads before every file: its records cannot refer to theirs.
+        let mut g = demo();
+        g.records.push(GenesisRecord {
+            registry: "persons".into(),
+            key: "p-doc".into(),
+            fields: householder(3).fields,
+        });
+        g.snapshots = vec![snapshot(d, "households", "hh.snapshot", &[household(3)])];
+        assert!(refused(d, &g).contains("hh-s03"));
+
         let mut homeless = person(90);
         homeless
             .fields

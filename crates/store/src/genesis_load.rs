@@ -1,7 +1,9 @@
-//! A genesis state loaded in chunks, for an initial load too large to hold in memory at once.
+//! A genesis state loaded in chunks, for an initial load too large for one write set (the
+//! records of snapshot files, streamed).
 //!
 //! - Each chunk's keys go into the `keys` table as it comes (chunks follow their file, so these
-//!   are mostly appends). Its versions wait, encoded, beside their key hashes.
+//!   are mostly appends). Its versions wait, encoded, beside their key and value hashes: about
+//!   200 bytes per state key stay in memory until the end.
 //! - At the end everything is sorted by key hash once: the `versions` table is then written front
 //!   to back, and the Merkle tree is built in one pass ([`crate::bulk`]) and appended to
 //!   `jmt_nodes` as it is built. (Written as the chunks came, versions land all over the
@@ -42,10 +44,10 @@ struct Pending {
     len: u32,
 }
 
-/// A chunk of a genesis load, hashed and encoded: the part of writing it that needs no store,
-/// made on whatever thread produced the chunk, so that the thread holding the [`GenesisLoad`]
-/// only writes.
+/// A chunk of a genesis load, hashed and encoded: the part of writing it that needs no store, which
+/// may be made on any thread.
 pub struct GenesisChunk {
+    scheme: Scheme,
     /// The chunk's keys, in key order.
     keys: Vec<Vec<u8>>,
     entries: Vec<Pending>,
@@ -79,6 +81,7 @@ impl GenesisChunk {
             });
         }
         Ok(Self {
+            scheme,
             keys: writes.into_keys().collect(),
             entries,
             arena,
@@ -123,6 +126,12 @@ impl GenesisLoad<'_> {
 
     /// Writes a chunk prepared beforehand, on any thread.
     pub fn write_chunk(&mut self, chunk: GenesisChunk) -> Result<()> {
+        if chunk.scheme != self.store.scheme {
+            return Err(Error::SchemeMismatch {
+                stored: self.store.scheme,
+                requested: chunk.scheme,
+            });
+        }
         let arena = u32::try_from(self.arenas.len())
             .map_err(|_| Error::Merkle("too many genesis chunks".into()))?;
         let mut keys = self.txn.open_table(KEYS)?;

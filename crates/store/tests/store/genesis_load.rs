@@ -64,6 +64,21 @@ fn a_genesis_loaded_in_chunks_is_the_store_of_one_commit() {
         merged.remove(b"a-00008".as_slice());
         let single = memory_store(scheme);
         assert_eq!(commit(&single, 0, &merged).unwrap(), root);
+        // And jmt's own update path agrees: one key at genesis, everything else in one block
+        // (a root is a function of the state alone).
+        let by_jmt = memory_store(scheme);
+        let (first_key, first_write) = merged.iter().next().unwrap();
+        let mut rest = merged.clone();
+        rest.remove(first_key);
+        commit(
+            &by_jmt,
+            0,
+            &[(first_key.clone(), first_write.clone())]
+                .into_iter()
+                .collect(),
+        )
+        .unwrap();
+        assert_eq!(commit(&by_jmt, 1, &rest).unwrap(), root);
         assert_eq!(loaded.latest_height().unwrap(), Some(0));
 
         let value = |s: &Store, k: &str| s.get(k.as_bytes(), None).unwrap().map(|v| v.value);
