@@ -163,12 +163,23 @@ fn load_at_genesis(
     }
     w.finish()?;
     let bytes = std::fs::read(dir.join(file))?;
-    g.snapshots.push(GenesisSnapshot {
+    let mut snapshot = GenesisSnapshot {
         registry: "persons".into(),
         file: file.into(),
         records,
         hash: govchain_crypto::hash(Scheme::Ed25519, &bytes),
-    });
+        body: PrincipalId::new("legislature")?,
+        signatures: Vec::new(),
+    };
+    // Approved by three of the demo legislature's five members (keys seeded `member-<id>`).
+    let msg = govchain_law::snapshot_signing_bytes(CHAIN, &snapshot);
+    for member in ["leg-1", "leg-2", "leg-3"] {
+        snapshot.signatures.push(MemberSignature {
+            member: PrincipalId::new(member)?,
+            signature: govchain_crypto::Signer::sign(&key(&format!("member-{member}")), &msg),
+        });
+    }
+    g.snapshots.push(snapshot);
     drop(bytes);
     let build = t.elapsed();
     let t = Instant::now();

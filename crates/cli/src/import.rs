@@ -485,6 +485,25 @@ pub struct GenesisImportArgs {
     registry: String,
     /// The file: CSV with a header row (`key` and one column per field) or JSON lines
     file: PathBuf,
+    /// The law-making body of the genesis that approves the load (default: its legislature)
+    #[arg(long)]
+    body: Option<String>,
+}
+
+#[derive(Args)]
+pub struct SignSnapshotArgs {
+    /// The genesis document
+    #[arg(long)]
+    genesis: PathBuf,
+    /// The snapshot file's name, as the genesis lists it (e.g. `persons.snapshot`)
+    #[arg(long)]
+    file: String,
+    /// The member's id, e.g. `leg-1`
+    #[arg(long)]
+    member: String,
+    /// The member's key file
+    #[arg(long)]
+    key: PathBuf,
 }
 
 /// `govchain genesis import`: the initial load as part of a new chain's genesis, in a snapshot
@@ -511,6 +530,23 @@ pub fn into_genesis(args: GenesisImportArgs) -> anyhow::Result<()> {
                 args.registry
             )
         })?;
+    let body = match &args.body {
+        Some(b) => govchain_types::PrincipalId::new(b.as_str())?,
+        None => genesis
+            .bodies
+            .iter()
+            .find(|b| b.kind == govchain_types::BodyKind::Legislature)
+            .map(|b| b.id.clone())
+            .context(
+                "the genesis has no legislature to approve the load; name a body with --body",
+            )?,
+    };
+    let Some(approver) = genesis.bodies.iter().find(|b| b.id == body).cloned() else {
+        bail!(
+            "`{body}` is not a law-making body of {}",
+            args.genesis.display()
+        );
+    };
     let file_name = snapshot_name(&genesis, &dir, &def.name);
     let snapshot_path = dir.join(&file_name);
     let written = write_snapshot(&args.file, &def, &snapshot_path, genesis.scheme);
@@ -527,6 +563,8 @@ pub fn into_genesis(args: GenesisImportArgs) -> anyhow::Result<()> {
         file: file_name.clone(),
         records,
         hash,
+        body: approver.id.clone(),
+        signatures: Vec::new(),
     });
     let root = match check_by_loading(&genesis, &dir) {
         Ok(root) => root,
@@ -555,6 +593,62 @@ pub fn into_genesis(args: GenesisImportArgs) -> anyhow::Result<()> {
         "{records} records of `{}` added to {} in {file_name} (hash {hash}); the genesis hash is now {genesis_hash}, its state root {root}",
         def.name,
         args.genesis.display(),
+    );
+    println!(
+        "nodes load it once {} of the members of `{}` approve it: govchain genesis sign-snapshot --genesis {} --file {file_name} --member ID --key KEY",
+        approver.threshold,
+        approver.id,
+        args.genesis.display()
+    );
+    Ok(())
+}
+
+/// `govchain genesis sign-snapshot`: a member's approval of a snapshot file, added to the
+/// genesis document (replacing an earlier one of the same member).
+pub fn sign_snapshot(args: SignSnapshotArgs) -> anyhow::Result<()> {
+    let mut genesis = govchain_node::read_genesis(&args.genesis)?;
+    let key = govchain_node::read_key_file(&args.key)?;
+    let member = govchain_types::PrincipalId::new(args.member.as_str())?;
+    let chain_id = genesis.chain_id.clone();
+    let bodies = genesis.bodies.clone();
+    let Some(snapshot) = genesis.snapshots.iter_mut().find(|s| s.file == args.file) else {
+        bail!(
+            "{} lists no snapshot file `{}`",
+            args.genesis.display(),
+            args.file
+        );
+    };
+    let Some(body) = bodies.iter().find(|b| b.id == snapshot.body) else {
+        bail!(
+            "`{}` is not a law-making body of the genesis",
+            snapshot.body
+        );
+    };
+    let Some(seat) = body.members.iter().find(|m| m.id == member) else {
+        bail!("`{member}` is not a member of `{}`", body.id);
+    };
+    if seat.key != govchain_crypto::Signer::public_key(&key) {
+        bail!(
+            "{} is not `{member}`'s key in the genesis",
+            args.key.display()
+        );
+    }
+    let msg = govchain_law::snapshot_signing_bytes(&chain_id, snapshot);
+    let signature = govchain_types::MemberSignature {
+        member: member.clone(),
+        signature: govchain_crypto::Signer::sign(&key, &msg),
+    };
+    snapshot.signatures.retain(|s| s.member != member);
+    snapshot.signatures.push(signature);
+    let (have, need, body_id) = (snapshot.signatures.len(), body.threshold, body.id.clone());
+    let text = serde_json::to_string_pretty(&genesis)?;
+    let tmp = args.genesis.with_extension("json.tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, &args.genesis)
+        .with_context(|| format!("replacing {}", args.genesis.display()))?;
+    println!(
+        "{} approved by `{member}`: {have} of the {need} members of `{body_id}` it needs",
+        args.file
     );
     Ok(())
 }
@@ -642,7 +736,8 @@ fn check_by_loading(
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let root = govchain_node::commit_genesis(&store, genesis, dir, &mut |n| bar.set_position(n));
+    let root =
+        govchain_node::check_genesis_load(&store, genesis, dir, &mut |n| bar.set_position(n));
     bar.finish_and_clear();
     Ok(root?)
 }

@@ -122,8 +122,12 @@ enum Command {
 #[derive(Subcommand)]
 enum GenesisCommand {
     /// The initial load of a registry as part of the genesis (初始注册登记 at the chain's
-    /// start): checked row by row, then as a whole; every node verifies it when it starts
+    /// start), in a snapshot file beside it: checked row by row, then as a whole; nodes load it
+    /// once its body has approved it (`sign-snapshot`)
     Import(import::GenesisImportArgs),
+    /// Approve a snapshot file of the genesis as a member of its body: adds the member's
+    /// signature to the genesis document
+    SignSnapshot(import::SignSnapshotArgs),
 }
 
 #[derive(Subcommand)]
@@ -206,6 +210,7 @@ fn main() -> anyhow::Result<()> {
         Command::Bench(c) => bench::run(c),
         Command::Secret(c) => secret::run(c),
         Command::Genesis(GenesisCommand::Import(a)) => import::into_genesis(a),
+        Command::Genesis(GenesisCommand::SignSnapshot(a)) => import::sign_snapshot(a),
         Command::Chaos {
             minutes,
             validators,

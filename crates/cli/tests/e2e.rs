@@ -1172,6 +1172,47 @@ async fn an_initial_load_goes_into_a_new_chains_genesis() {
         "{out}"
     );
     assert!(out.contains("in organisations.snapshot"), "{out}");
+    assert!(
+        out.contains("once 3 of the members of `legislature` approve it"),
+        "{out}"
+    );
+    // Three of the five legislators approve the file; nodes would refuse it before.
+    for (n, member) in ["leg-1", "leg-2", "leg-3"].iter().enumerate() {
+        let key = home.join("keys").join(format!("{member}.json"));
+        let (ok, out, err) = run(&[
+            "genesis",
+            "sign-snapshot",
+            "--genesis",
+            genesis.to_str().unwrap(),
+            "--file",
+            "organisations.snapshot",
+            "--member",
+            member,
+            "--key",
+            key.to_str().unwrap(),
+        ]);
+        assert!(ok, "{out}\n{err}");
+        assert!(
+            out.contains(&format!("{} of the 3 members", n + 1)),
+            "{out}"
+        );
+    }
+    // A key that is not the member's is refused.
+    let wrong = home.join("keys").join("leg-4.json");
+    let (ok, _, err) = run(&[
+        "genesis",
+        "sign-snapshot",
+        "--genesis",
+        genesis.to_str().unwrap(),
+        "--file",
+        "organisations.snapshot",
+        "--member",
+        "leg-5",
+        "--key",
+        wrong.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("is not `leg-5`'s key"), "{err}");
 
     let node = DevNode::start(&home);
     let (ok, out, err) = run(&[

@@ -20,7 +20,7 @@ pub use decision::Decision;
 pub use package::{
     BillError, bill_hash, bill_signing_bytes, check_body, check_interpretation,
     check_member_signatures, check_registry, check_shape, check_signatures,
-    interpretation_signing_bytes, name_ok,
+    interpretation_signing_bytes, name_ok, snapshot_signing_bytes,
 };
 pub use request::{AuthRequest, EntityData, EntityRef, Value};
 pub use schema::{AttrType, EntityDecl, SchemaError, SchemaModel, base_schema, enclosing_regions};

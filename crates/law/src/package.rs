@@ -11,6 +11,8 @@ use std::collections::BTreeSet;
 pub const BILL_SIGNING_DOMAIN: &[u8] = b"govchain/bill/v1\0";
 /// Domain separation for members' signatures on interpretations.
 pub const INTERPRETATION_SIGNING_DOMAIN: &[u8] = b"govchain/interpretation/v1\0";
+/// The domain of a body's approval of a genesis snapshot file.
+pub const SNAPSHOT_SIGNING_DOMAIN: &[u8] = b"govchain/snapshot/v1\0";
 /// Longest interpretation text accepted, in bytes.
 pub const MAX_INTERPRETATION_BYTES: usize = 16 * 1024;
 
@@ -43,6 +45,14 @@ pub enum BillError {
 pub fn bill_signing_bytes(scheme: Scheme, bill: &LawPackage) -> Vec<u8> {
     let mut out = BILL_SIGNING_DOMAIN.to_vec();
     out.extend_from_slice(bill_hash(scheme, bill).as_bytes());
+    out
+}
+
+/// The bytes members sign to approve a genesis snapshot file: the chain, the registry, the
+/// record count and the file's hash (not its name, nor the other signatures).
+pub fn snapshot_signing_bytes(chain_id: &str, s: &govchain_types::GenesisSnapshot) -> Vec<u8> {
+    let mut out = SNAPSHOT_SIGNING_DOMAIN.to_vec();
+    out.extend_from_slice(&encode(&(chain_id, s.registry.as_str(), s.records, s.hash)));
     out
 }
 

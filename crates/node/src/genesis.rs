@@ -29,7 +29,35 @@ pub fn commit_genesis(
     dir: &Path,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Hash> {
+    check_approvals(genesis)?;
     commit_in_chunks(store, genesis, dir, SNAPSHOT_CHUNK, progress)
+}
+
+/// As [`commit_genesis`], but without requiring the snapshot files' approvals: for tools that
+/// prove a genesis loads before its body signs it (`govchain genesis import`).
+pub fn check_genesis_load(
+    store: &Store,
+    genesis: &Genesis,
+    dir: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Hash> {
+    commit_in_chunks(store, genesis, dir, SNAPSHOT_CHUNK, progress)
+}
+
+/// Checks that each snapshot file is approved by the threshold of the genesis body it names.
+pub fn check_approvals(genesis: &Genesis) -> Result<()> {
+    for s in &genesis.snapshots {
+        let Some(body) = genesis.bodies.iter().find(|b| b.id == s.body) else {
+            return Err(NodeError::Other(format!(
+                "snapshot `{}`: `{}` is not a law-making body of the genesis",
+                s.file, s.body
+            )));
+        };
+        let msg = govchain_law::snapshot_signing_bytes(&genesis.chain_id, s);
+        govchain_law::check_member_signatures(body, &msg, &s.signatures)
+            .map_err(|e| NodeError::Other(format!("snapshot `{}` is not approved: {e}", s.file)))?;
+    }
+    Ok(())
 }
 
 fn commit_in_chunks(
@@ -335,12 +363,87 @@ mod tests {
         }
         let bytes = w.finish().unwrap();
         std::fs::write(dir.join(file), &bytes).unwrap();
-        GenesisSnapshot {
+        let mut s = GenesisSnapshot {
             registry: registry.into(),
             file: file.into(),
             records: u64::try_from(records.len()).unwrap(),
             hash: hash(Scheme::Ed25519, &bytes),
+            body: govchain_demo::id("legislature"),
+            signatures: Vec::new(),
+        };
+        s.signatures = ["leg-1", "leg-2", "leg-3"]
+            .iter()
+            .map(|m| approval(&s, m))
+            .collect();
+        s
+    }
+
+    /// Legislature member `member`'s approval of `s` (demo member keys are seeded `member-<id>`).
+    fn approval(s: &GenesisSnapshot, member: &str) -> govchain_types::MemberSignature {
+        let key = SecretKey::from_seed(Scheme::Ed25519, format!("member-{member}").as_bytes());
+        let msg = govchain_law::snapshot_signing_bytes("snapshots", s);
+        govchain_types::MemberSignature {
+            member: govchain_demo::id(member),
+            signature: govchain_crypto::Signer::sign(&key, &msg),
         }
+    }
+
+    #[test]
+    fn a_snapshot_loads_only_with_its_bodys_approval() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let (persons, _) = persons_and_organisations();
+        let good = snapshot(d, "persons", "persons.snapshot", &persons);
+        let with = |s: GenesisSnapshot| {
+            let mut g = demo();
+            g.snapshots = vec![s];
+            g
+        };
+        check_approvals(&with(good.clone())).unwrap();
+        let commit = |g: &Genesis| {
+            let s = store(d, &format!("approvals-{}.redb", rand_name()));
+            let r = commit_genesis(&s, g, d, &mut |_| {});
+            if r.is_err() {
+                assert_eq!(s.latest_height().unwrap(), None);
+            }
+            r.map_err(|e| e.to_string())
+        };
+        commit(&with(good.clone())).unwrap();
+
+        let mut unsigned = good.clone();
+        unsigned.signatures.clear();
+        assert!(
+            commit(&with(unsigned))
+                .unwrap_err()
+                .contains("not approved")
+        );
+        let mut two = good.clone();
+        two.signatures.truncate(2);
+        assert!(commit(&with(two)).unwrap_err().contains("not approved"));
+        // A signature over another file (here: another record count) does not count.
+        let mut other = good.clone();
+        other.records = 1;
+        let stale = approval(&other, "leg-4");
+        let mut mixed = good.clone();
+        mixed.signatures.truncate(2);
+        mixed.signatures.push(stale);
+        assert!(commit(&with(mixed)).unwrap_err().contains("not approved"));
+        // A council member is no legislator; a body the genesis lacks approves nothing.
+        let mut outsider = good.clone();
+        outsider.signatures.truncate(2);
+        outsider.signatures.push(approval(&good, "council-1"));
+        assert!(
+            commit(&with(outsider))
+                .unwrap_err()
+                .contains("not approved")
+        );
+        let mut nobody = good;
+        nobody.body = govchain_demo::id("senate");
+        assert!(
+            commit(&with(nobody))
+                .unwrap_err()
+                .contains("`senate` is not a law-making body")
+        );
     }
 
     fn store(dir: &Path, name: &str) -> Store {

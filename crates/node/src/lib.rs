@@ -23,6 +23,6 @@ pub use config::{
     ApiConfig, ConsensusSettings, MempoolSettings, NodeConfig, read_key_file, write_key_file,
 };
 pub use error::{NodeError, Result};
-pub use genesis::{SNAPSHOT_CHUNK, commit_genesis};
+pub use genesis::{SNAPSHOT_CHUNK, check_approvals, check_genesis_load, commit_genesis};
 pub use producer::SoloProducer;
 pub use run::{now_ms, read_genesis, run};

@@ -107,7 +107,9 @@ pub struct Genesis {
 }
 
 /// A registry's initial load in a snapshot file beside the genesis document (see
-/// [`crate::SnapshotReader`]). The hash makes the file's content part of the genesis.
+/// [`crate::SnapshotReader`]). The hash makes the file's content part of the genesis; the
+/// threshold of a law-making body of the genesis approves it, by signing
+/// `govchain_law::snapshot_signing_bytes`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct GenesisSnapshot {
     pub registry: String,
@@ -117,6 +119,11 @@ pub struct GenesisSnapshot {
     pub records: u64,
     /// The chain hash of the whole file.
     pub hash: crate::Hash,
+    /// The body that approves the load (the legislature, as a rule).
+    pub body: PrincipalId,
+    /// Its members' signatures; a node loads the file only with the body's threshold of them.
+    #[serde(default)]
+    pub signatures: Vec<crate::MemberSignature>,
 }
 
 /// A record loaded at genesis.
