@@ -549,45 +549,33 @@ pub fn into_genesis(args: GenesisImportArgs) -> anyhow::Result<()> {
     };
     let file_name = snapshot_name(&genesis, &dir, &def.name);
     let snapshot_path = dir.join(&file_name);
-    let written = write_snapshot(&args.file, &def, &snapshot_path, genesis.scheme);
-    let (records, hash) = match written {
-        Ok(done) => done,
+    let added = (|| -> anyhow::Result<_> {
+        let (records, hash) = write_snapshot(&args.file, &def, &snapshot_path, genesis.scheme)?;
+        genesis.snapshots.push(govchain_types::GenesisSnapshot {
+            registry: def.name.clone(),
+            file: file_name.clone(),
+            records,
+            hash,
+            body: approver.id.clone(),
+            signatures: Vec::new(),
+        });
+        let root = check_by_loading(&genesis, &dir).with_context(|| {
+            format!(
+                "with {}, the genesis would not start a chain",
+                args.file.display()
+            )
+        })?;
+        write_genesis(&args.genesis, &genesis)?;
+        Ok((records, hash, root))
+    })();
+    let (records, hash, root) = match added {
+        Ok(added) => added,
         Err(e) => {
             // Best effort: the error says what went wrong; a leftover would only be garbage.
             let _ = std::fs::remove_file(&snapshot_path);
             return Err(e.context(format!("{} is unchanged", args.genesis.display())));
         }
     };
-    genesis.snapshots.push(govchain_types::GenesisSnapshot {
-        registry: def.name.clone(),
-        file: file_name.clone(),
-        records,
-        hash,
-        body: approver.id.clone(),
-        signatures: Vec::new(),
-    });
-    let root = match check_by_loading(&genesis, &dir) {
-        Ok(root) => root,
-        Err(e) => {
-            let _ = std::fs::remove_file(&snapshot_path);
-            return Err(e.context(format!(
-                "with {}, the genesis would not start a chain; {} is unchanged",
-                args.file.display(),
-                args.genesis.display()
-            )));
-        }
-    };
-    let replaced = (|| -> anyhow::Result<()> {
-        let text = serde_json::to_string_pretty(&genesis)?;
-        let tmp = args.genesis.with_extension("json.tmp");
-        std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, &args.genesis)
-            .with_context(|| format!("replacing {}", args.genesis.display()))
-    })();
-    if let Err(e) = replaced {
-        let _ = std::fs::remove_file(&snapshot_path);
-        return Err(e.context(format!("{} is unchanged", args.genesis.display())));
-    }
     let genesis_hash = govchain_crypto::hash(genesis.scheme, &genesis.encode());
     println!(
         "{records} records of `{}` added to {} in {file_name} (hash {hash}); the genesis hash is now {genesis_hash}, its state root {root}",
@@ -641,16 +629,20 @@ pub fn sign_snapshot(args: SignSnapshotArgs) -> anyhow::Result<()> {
     snapshot.signatures.retain(|s| s.member != member);
     snapshot.signatures.push(signature);
     let (have, need, body_id) = (snapshot.signatures.len(), body.threshold, body.id.clone());
-    let text = serde_json::to_string_pretty(&genesis)?;
-    let tmp = args.genesis.with_extension("json.tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &args.genesis)
-        .with_context(|| format!("replacing {}", args.genesis.display()))?;
+    write_genesis(&args.genesis, &genesis)?;
     println!(
         "{} approved by `{member}`: {have} of the {need} members of `{body_id}` it needs",
         args.file
     );
     Ok(())
+}
+
+/// Replaces the genesis document at `path` whole (written beside it, then renamed).
+fn write_genesis(path: &Path, genesis: &govchain_types::Genesis) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(genesis)?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))
 }
 
 /// A file name for a new snapshot of `registry` that neither the genesis nor the directory

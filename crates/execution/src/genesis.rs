@@ -293,11 +293,6 @@ impl GenesisRecords {
         self.registries.contains_key(registry)
     }
 
-    /// How many records were loaded.
-    pub fn loaded(&self) -> usize {
-        self.seen.len()
-    }
-
     /// Checks one record and puts its writes — the record's version and its index entries —
     /// into `out`; nothing is added on an error. References are checked against `state` (the
     /// document's principals and records) and every record this loader loaded before.

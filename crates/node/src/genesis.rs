@@ -302,6 +302,13 @@ mod tests {
         govchain_demo::genesis::document("snapshots", key("validator"), key)
     }
 
+    /// The demo genesis with one snapshot file.
+    fn demo_with(s: GenesisSnapshot) -> Genesis {
+        let mut g = demo();
+        g.snapshots = vec![s];
+        g
+    }
+
     fn fields(items: &[(&str, &str)]) -> govchain_types::Fields {
         items
             .iter()
@@ -394,12 +401,7 @@ mod tests {
         let d = dir.path();
         let (persons, _) = persons_and_organisations();
         let good = snapshot(d, "persons", "persons.snapshot", &persons);
-        let with = |s: GenesisSnapshot| {
-            let mut g = demo();
-            g.snapshots = vec![s];
-            g
-        };
-        check_approvals(&with(good.clone())).unwrap();
+        check_approvals(&demo_with(good.clone())).unwrap();
         let commit = |g: &Genesis| {
             let s = store(d, &format!("approvals-{}.redb", rand_name()));
             let r = commit_genesis(&s, g, d, &mut |_| {});
@@ -408,18 +410,22 @@ mod tests {
             }
             r.map_err(|e| e.to_string())
         };
-        commit(&with(good.clone())).unwrap();
+        commit(&demo_with(good.clone())).unwrap();
 
         let mut unsigned = good.clone();
         unsigned.signatures.clear();
         assert!(
-            commit(&with(unsigned))
+            commit(&demo_with(unsigned))
                 .unwrap_err()
                 .contains("not approved")
         );
         let mut two = good.clone();
         two.signatures.truncate(2);
-        assert!(commit(&with(two)).unwrap_err().contains("not approved"));
+        assert!(
+            commit(&demo_with(two))
+                .unwrap_err()
+                .contains("not approved")
+        );
         // A signature over another file (here: another record count) does not count.
         let mut other = good.clone();
         other.records = 1;
@@ -427,20 +433,24 @@ mod tests {
         let mut mixed = good.clone();
         mixed.signatures.truncate(2);
         mixed.signatures.push(stale);
-        assert!(commit(&with(mixed)).unwrap_err().contains("not approved"));
+        assert!(
+            commit(&demo_with(mixed))
+                .unwrap_err()
+                .contains("not approved")
+        );
         // A council member is no legislator; a body the genesis lacks approves nothing.
         let mut outsider = good.clone();
         outsider.signatures.truncate(2);
         outsider.signatures.push(approval(&good, "council-1"));
         assert!(
-            commit(&with(outsider))
+            commit(&demo_with(outsider))
                 .unwrap_err()
                 .contains("not approved")
         );
         let mut nobody = good;
         nobody.body = govchain_demo::id("senate");
         assert!(
-            commit(&with(nobody))
+            commit(&demo_with(nobody))
                 .unwrap_err()
                 .contains("`senate` is not a law-making body")
         );
@@ -527,22 +537,19 @@ mod tests {
         let d = dir.path();
         let (persons, _) = persons_and_organisations();
         let good = snapshot(d, "persons", "persons.snapshot", &persons);
-        let with = |s: GenesisSnapshot| {
-            let mut g = demo();
-            g.snapshots = vec![s];
-            g
-        };
 
         let mut wrong_hash = good.clone();
         wrong_hash.hash = Hash::ZERO;
-        assert!(refused(d, &with(wrong_hash)).contains("the file hashes to"));
+        assert!(refused(d, &demo_with(wrong_hash)).contains("the file hashes to"));
 
         let mut wrong_count = good.clone();
         wrong_count.records = 61;
-        assert!(refused(d, &with(wrong_count)).contains("holds 60 records, the genesis names 61"));
+        assert!(
+            refused(d, &demo_with(wrong_count)).contains("holds 60 records, the genesis names 61")
+        );
         let mut too_long = good.clone();
         too_long.records = 59;
-        assert!(refused(d, &with(too_long)).contains("more than the 59 records"));
+        assert!(refused(d, &demo_with(too_long)).contains("more than the 59 records"));
 
         // Listed twice: every record of the second reading appears twice.
         let mut twice = demo();
@@ -554,13 +561,13 @@ mod tests {
         std::fs::create_dir(d.join("dir.snapshot")).unwrap();
         let mut dir_named = good.clone();
         dir_named.file = "dir.snapshot".into();
-        refused(d, &with(dir_named));
+        refused(d, &demo_with(dir_named));
 
         let mut empty_unknown = good.clone();
         empty_unknown.registry = "spaceships".into();
         empty_unknown.records = 0;
         assert!(
-            refused(d, &with(empty_unknown))
+            refused(d, &demo_with(empty_unknown))
                 .contains("no genesis law defines registry `spaceships`")
         );
 
@@ -573,26 +580,26 @@ mod tests {
             let mut s = good.clone();
             s.file = escape.into();
             assert!(
-                refused(d, &with(s)).contains("in its own directory"),
+                refused(d, &demo_with(s)).contains("in its own directory"),
                 "{escape}"
             );
         }
 
         let mut missing = good.clone();
         missing.file = "nowhere.snapshot".into();
-        assert!(refused(d, &with(missing)).contains("nowhere.snapshot"));
+        assert!(refused(d, &demo_with(missing)).contains("nowhere.snapshot"));
 
         // Cut short inside a record.
         let bytes = std::fs::read(d.join("persons.snapshot")).unwrap();
         std::fs::write(d.join("cut.snapshot"), &bytes[..bytes.len() - 3]).unwrap();
         let mut cut = good.clone();
         cut.file = "cut.snapshot".into();
-        assert!(refused(d, &with(cut)).contains("record 59"));
+        assert!(refused(d, &demo_with(cut)).contains("record 59"));
 
         std::fs::write(d.join("junk.snapshot"), b"PK\x03\x04 a zip file").unwrap();
         let mut junk = good.clone();
         junk.file = "junk.snapshot".into();
-        assert!(refused(d, &with(junk)).contains("not a govchain snapshot"));
+        assert!(refused(d, &demo_with(junk)).contains("not a govchain snapshot"));
         assert!(SNAPSHOT_MAGIC.starts_with(b"govchain"));
     }
 

@@ -40,21 +40,22 @@ impl Rows {
 
     /// The rows, in the order they were made.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        let starts = |ends: &[usize]| {
-            std::iter::once(0)
-                .chain(ends.iter().copied())
-                .zip(ends.iter().copied())
-                .collect::<Vec<_>>()
-        };
-        let keys = starts(&self.key_ends);
-        let nodes = starts(&self.node_ends);
-        keys.into_iter().zip(nodes).map(|((ka, kb), (na, nb))| {
-            (
-                self.keys.get(ka..kb).unwrap_or_default(),
-                self.nodes.get(na..nb).unwrap_or_default(),
-            )
-        })
+        spans(&self.key_ends)
+            .zip(spans(&self.node_ends))
+            .map(|((ka, kb), (na, nb))| {
+                (
+                    self.keys.get(ka..kb).unwrap_or_default(),
+                    self.nodes.get(na..nb).unwrap_or_default(),
+                )
+            })
     }
+}
+
+/// The (start, end) of each item of a buffer, from the items' ends.
+fn spans(ends: &[usize]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    std::iter::once(0)
+        .chain(ends.iter().copied())
+        .zip(ends.iter().copied())
 }
 
 /// What a parent needs to know of a child.
