@@ -175,6 +175,9 @@ pub fn init_chain(
     for (member, key) in &member_keys {
         write_key_file(&keys_dir.join(format!("{member}.json")), key)?;
     }
+    // Members sign with keys of the key registry: each is a person holding its member key (an
+    // official who sits on a board, `off-zhao`, holds both).
+    govchain_demo::add_members(&mut accounts, &bodies);
     let mut validators = Vec::new();
     let mut consensus_keys = Vec::new();
     for i in 0..n {

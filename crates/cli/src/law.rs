@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 pub enum LawCommand {
     /// Verify a bill before the vote: its shape and schema, its conflicts with the laws in
     /// force (each shown by a request), and the recent decisions it would change. With `--node`
-    /// against the live laws and the node's audit log; without, against `--laws` (or the
-    /// bootstrap constitution). Exits non-zero if the bill could not be enacted as it is.
+    /// against the live laws and the node's audit log, and every check enactment makes but the
+    /// signatures (whether its body may enact, amend or repeal what it touches, its version, the
+    /// laws at every later height); without, only shape, schema and conflicts against `--laws`
+    /// (or the bootstrap constitution). Exits non-zero if the bill could not be enacted as it is.
     Check {
         /// The bill: a law package (JSON)
         bill: PathBuf,
@@ -74,6 +76,9 @@ pub enum LawCommand {
     /// Sign a bill as a member of its body; prints the signature (JSON) for `enact-law`
     Sign {
         bill: PathBuf,
+        /// The chain the signature is for (a signature is good on that chain only)
+        #[arg(long)]
+        chain: String,
         /// The member's id, e.g. `leg-1`
         #[arg(long)]
         member: String,
@@ -86,6 +91,9 @@ pub enum LawCommand {
     SignInterpretation {
         /// The interpretation (JSON: id, law, articles, title, text, body)
         interpretation: PathBuf,
+        /// The chain the signature is for
+        #[arg(long)]
+        chain: String,
         #[arg(long)]
         member: String,
         #[arg(long)]
@@ -106,22 +114,28 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> any
 
 /// A member's signature over an interpretation.
 pub fn sign_interpretation(
+    chain_id: &str,
     interpretation: &Interpretation,
     member: &str,
     key_file: &Path,
 ) -> anyhow::Result<MemberSignature> {
     let key = read_key_file(key_file)?;
-    let msg = govchain_law::interpretation_signing_bytes(key.scheme(), interpretation);
+    let msg = govchain_law::interpretation_signing_bytes(chain_id, key.scheme(), interpretation);
     Ok(MemberSignature {
         member: PrincipalId::new(member)?,
         signature: govchain_crypto::Signer::sign(&key, &msg),
     })
 }
 
-/// A member's signature over a bill.
-pub fn sign(bill: &LawPackage, member: &str, key_file: &Path) -> anyhow::Result<MemberSignature> {
+/// A member's signature over a bill, good on chain `chain_id` only.
+pub fn sign(
+    chain_id: &str,
+    bill: &LawPackage,
+    member: &str,
+    key_file: &Path,
+) -> anyhow::Result<MemberSignature> {
     let key = read_key_file(key_file)?;
-    let msg = govchain_law::bill_signing_bytes(key.scheme(), bill);
+    let msg = govchain_law::bill_signing_bytes(chain_id, key.scheme(), bill);
     Ok(MemberSignature {
         member: PrincipalId::new(member)?,
         signature: govchain_crypto::Signer::sign(&key, &msg),
@@ -187,13 +201,14 @@ pub fn run(cmd: LawCommand) -> anyhow::Result<()> {
         }
         LawCommand::SignInterpretation {
             interpretation,
+            chain,
             member,
             key,
         } => {
             let i: Interpretation = read_json(&interpretation, "an interpretation")?;
             println!(
                 "{}",
-                serde_json::to_string_pretty(&sign_interpretation(&i, &member, &key)?)?
+                serde_json::to_string_pretty(&sign_interpretation(&chain, &i, &member, &key)?)?
             );
         }
         LawCommand::Explain {
@@ -262,11 +277,16 @@ pub fn run(cmd: LawCommand) -> anyhow::Result<()> {
                 );
             }
         }
-        LawCommand::Sign { bill, member, key } => {
+        LawCommand::Sign {
+            bill,
+            chain,
+            member,
+            key,
+        } => {
             let law = read_bill(&bill)?;
             println!(
                 "{}",
-                serde_json::to_string_pretty(&sign(&law, &member, &key)?)?
+                serde_json::to_string_pretty(&sign(&chain, &law, &member, &key)?)?
             );
         }
     }

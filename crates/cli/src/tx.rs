@@ -305,7 +305,12 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
                 let (member, file) = m
                     .split_once('=')
                     .context("write --member MEMBER_ID=KEY_FILE")?;
-                sigs.push(crate::law::sign(&law, member, std::path::Path::new(file))?);
+                sigs.push(crate::law::sign(
+                    &chain_id,
+                    &law,
+                    member,
+                    std::path::Path::new(file),
+                )?);
             }
             Payload::EnactLaw {
                 law,
@@ -325,6 +330,7 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
                     .split_once('=')
                     .context("write --member MEMBER_ID=KEY_FILE")?;
                 sigs.push(crate::law::sign_interpretation(
+                    &chain_id,
                     &interpretation,
                     member,
                     std::path::Path::new(file),

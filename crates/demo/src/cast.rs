@@ -160,6 +160,7 @@ pub fn body(id: &str) -> Option<EntityData> {
     let kind: &BodyKind = kind;
     Some(
         EntityData::new(EntityRef::new("Body", id))
+            .attr("id", Value::str(id))
             .attr("kind", Value::str(kind.name()))
             .attr("jurisdiction", Value::strs(jurisdiction.iter().copied()))
             .attr(

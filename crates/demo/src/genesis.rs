@@ -220,6 +220,9 @@ pub fn document(
 ) -> Genesis {
     let scheme = key_of("civil-affairs").scheme();
     let cast = cast(|id| Some(key_of(id)));
+    let bodies = crate::bodies(|m| key_of(&format!("member-{m}")));
+    let mut accounts = cast.accounts;
+    crate::add_members(&mut accounts, &bodies);
     Genesis {
         chain_id: chain_id.into(),
         scheme,
@@ -230,8 +233,8 @@ pub fn document(
             key: validator,
             power: 1,
         }],
-        accounts: cast.accounts,
-        bodies: crate::bodies(|m| key_of(&format!("member-{m}"))),
+        accounts,
+        bodies,
         laws: crate::laws(),
         records: cast.records,
         positions: cast.positions,

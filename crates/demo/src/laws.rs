@@ -134,12 +134,33 @@ pub fn state_organisation_law() -> LawPackage {
         ..national(
             "state-organisation-law",
             "State Organisation Law",
-            vec![permit(
-                "1",
-                "the legislature keeps the register of departments",
-                r#"permit (principal is Legislature, action in [Action::"insert", Action::"update", Action::"close"], resource is Record)
+            vec![
+                permit(
+                    "1",
+                    "the legislature keeps the register of departments",
+                    r#"permit (principal is Legislature, action in [Action::"insert", Action::"update", Action::"close"], resource is Record)
                    when { resource.registry == "departments" };"#,
-            )],
+                ),
+                permit(
+                    "2",
+                    "the legislature binds and revokes the keys of departments, of the legislature and of the members of law-making bodies",
+                    r#"permit (principal is Legislature, action == Action::"manage-keys", resource is Principal)
+                   when { resource.kind == "department" || resource.kind == "legislature" || resource.lawmaker };"#,
+                ),
+                permit(
+                    "3",
+                    "a department binds and revokes the keys of the officials of its own structure",
+                    r#"permit (principal is Department, action == Action::"manage-keys", resource is Principal)
+                   when { resource.official && resource in principal && !resource.lawmaker && !resource.authority };"#,
+                ),
+                permit(
+                    "4",
+                    "the national audit office appoints auditors",
+                    r#"permit (principal is Department, action == Action::"appoint", resource is Position)
+                   when { principal in Department::"national-audit-office" && resource in principal
+                          && ["audit"].containsAll(resource.powers) };"#,
+                ),
+            ],
         )
     }
 }
@@ -304,6 +325,21 @@ fn civil_registration_law_text() -> LawPackage {
                    when { resource.registry == "births" };"#,
             ),
             permit(
+                "10",
+                "civil affairs binds and revokes the keys of persons in its jurisdiction who hold no office and sit on no law-making body",
+                r#"permit (principal is Department, action == Action::"manage-keys", resource is Principal)
+                   when { resource.kind == "person" && principal in Department::"civil-affairs"
+                          && principal.jurisdiction.containsAny(resource.regions)
+                          && !resource.official && !resource.lawmaker && !resource.authority };"#,
+            ),
+            permit(
+                "11",
+                "civil affairs appoints registrars and heads of civil registration",
+                r#"permit (principal is Department, action == Action::"appoint", resource is Position)
+                   when { principal in Department::"civil-affairs" && resource in principal
+                          && ["register-birth", "decide-civil-case", "hear-appeal"].containsAll(resource.powers) };"#,
+            ),
+            permit(
                 "9",
                 "the Ministry of Civil Affairs loads the initial registers of persons and households",
                 r#"permit (principal is Department, action == Action::"import", resource is Registry)
@@ -444,6 +480,20 @@ fn business_licence_law_text() -> LawPackage {
                    when { resource.registry == "licence-applications" && principal.powers.contains("grant-licence") };"#,
             ),
             permit(
+                "9",
+                "market regulation binds and revokes the keys of organisations in its jurisdiction",
+                r#"permit (principal is Department, action == Action::"manage-keys", resource is Principal)
+                   when { resource.kind == "organisation" && principal in Department::"market-regulation"
+                          && principal.jurisdiction.containsAny(resource.regions) && !resource.authority };"#,
+            ),
+            permit(
+                "10",
+                "market regulation appoints licensing officers",
+                r#"permit (principal is Department, action == Action::"appoint", resource is Position)
+                   when { principal in Department::"market-regulation" && resource in principal
+                          && ["grant-licence"].containsAll(resource.powers) };"#,
+            ),
+            permit(
                 "6",
                 "market regulation loads the initial registers of organisations and licences",
                 r#"permit (principal is Department, action == Action::"import", resource is Registry)
@@ -578,6 +628,13 @@ fn pension_law_text() -> LawPackage {
                 r#"permit (principal is Official, action in [Action::"insert", Action::"update"], resource is Record)
                    when { resource.registry == "benefits" && principal.powers.contains("pay-benefit") };"#,
             ),
+            permit(
+                "4",
+                "human resources and social security appoints pensions officers",
+                r#"permit (principal is Department, action == Action::"appoint", resource is Position)
+                   when { principal in Department::"hr-social-security" && resource in principal
+                          && ["pay-benefit"].containsAll(resource.powers) };"#,
+            ),
         ],
     )
 }
@@ -648,6 +705,16 @@ pub fn currency_law() -> LawPackage {
                           || (principal is Official && principal.powers.contains("audit"))
                           || (principal is Official && principal.powers.contains("freeze-account")
                               && principal.jurisdiction.containsAny(resource.regions)) };"#,
+                ),
+                permit(
+                    "7",
+                    "the central bank appoints its governors, and a court its judges",
+                    r#"permit (principal is Department, action == Action::"appoint", resource is Position)
+                   when { resource in principal
+                          && ((principal in Department::"central-bank"
+                               && ["issue-currency", "redeem-currency"].containsAll(resource.powers))
+                              || (principal in Department::"court-110000"
+                                  && ["freeze-account"].containsAll(resource.powers))) };"#,
                 ),
             ],
         )

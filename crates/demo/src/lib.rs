@@ -82,3 +82,24 @@ pub fn bodies(mut key_of: impl FnMut(&str) -> PublicKey) -> Vec<LawBody> {
         })
         .collect()
 }
+
+/// Registers every member of `bodies` among `accounts`: a person holding the member's key (added
+/// to the account if the member is already one, e.g. `off-zhao`). Members sign bills with keys
+/// of the key registry, so revoking one reaches them.
+pub fn add_members(accounts: &mut Vec<govchain_types::GenesisAccount>, bodies: &[LawBody]) {
+    for m in bodies.iter().flat_map(|b| &b.members) {
+        match accounts.iter_mut().find(|a| a.id == m.id) {
+            Some(a) => {
+                if !a.keys.contains(&m.key) {
+                    a.keys.push(m.key.clone());
+                }
+            }
+            None => accounts.push(govchain_types::GenesisAccount {
+                id: m.id.clone(),
+                kind: govchain_types::PrincipalKind::Person,
+                authority: false,
+                keys: vec![m.key.clone()],
+            }),
+        }
+    }
+}

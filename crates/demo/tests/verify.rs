@@ -240,7 +240,7 @@ fn the_dry_run_lists_the_decisions_a_bill_changes() {
     let mut amended = govchain_demo::civil_registration_law();
     amended.version = 2;
     amended.articles.push(Article {
-        id: "10".into(),
+        id: "12".into(),
         title: "registration in 110102 is suspended".into(),
         kind: ArticleKind::Permission {
             policy: r#"forbid (principal is Official, action == Action::"insert", resource is Record) when { resource.registry == "births" && resource.regions.contains("110102") };"#.into(),
@@ -265,8 +265,8 @@ fn the_dry_run_lists_the_decisions_a_bill_changes() {
     let c = &r.dry_run.changes[0];
     assert_eq!(c.request.principal.uid.id, "off-li");
     assert!(c.before.allowed && !c.after.allowed);
-    assert_eq!(c.after.decided_by.as_ref().unwrap().article, "10");
-    // The amendment's article 10 meets only other laws' articles in the report (its own law's
+    assert_eq!(c.after.decided_by.as_ref().unwrap().article, "12");
+    // The amendment's article 12 meets only other laws' articles in the report (its own law's
     // articles are the bill's).
     assert!(
         r.findings.iter().all(|f| f

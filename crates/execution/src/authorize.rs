@@ -26,17 +26,22 @@ pub struct Audited {
 
 /// What a transaction asks to do.
 pub(crate) enum Action<'a> {
+    /// Register a new principal (`resource` built by [`principal_target`]).
     CreatePrincipal {
-        principal: &'a PrincipalId,
-        kind: PrincipalKind,
+        resource: EntityData,
     },
+    /// Bind or revoke a key of a principal (`resource` built by [`principal_target`]).
     ManageKeys {
-        principal: &'a PrincipalId,
-        kind: PrincipalKind,
+        resource: EntityData,
     },
     ChangeValidators,
     /// A body enacts a law.
     Enact {
+        body: &'a LawBody,
+        law: &'a LawPackage,
+    },
+    /// A body replaces `law` by a new version, repeals it, or defines anew what it defined.
+    Amend {
         body: &'a LawBody,
         law: &'a LawPackage,
     },
@@ -74,6 +79,7 @@ pub(crate) enum Action<'a> {
 fn body_entity(body: &LawBody) -> EntityData {
     let count = |n: usize| Value::Long(i64::try_from(n).unwrap_or(i64::MAX));
     EntityData::new(EntityRef::new("Body", body.id.to_string()))
+        .attr("id", Value::str(body.id.to_string()))
         .attr("kind", Value::str(body.kind.name()))
         .attr(
             "jurisdiction",
@@ -165,6 +171,34 @@ fn own_record(
     Ok(crate::schema::record(state, &def.name, id)?.map(|r| (def.clone(), r)))
 }
 
+/// The jurisdiction a principal's registry record gives (a department's region codes).
+fn jurisdiction_of(
+    (def, r): &(govchain_types::RegistryDef, crate::schema::RecordVersion),
+) -> Vec<String> {
+    match def
+        .jurisdiction_field
+        .as_ref()
+        .and_then(|f| r.fields.get(f))
+    {
+        Some(govchain_types::FieldValue::List(codes)) => codes.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// A department's jurisdiction as the departments registry holds it (empty without a record).
+pub(crate) fn department_jurisdiction(
+    state: &dyn crate::state::State,
+    registries: &crate::laws::Registries,
+    id: &PrincipalId,
+) -> Result<Vec<String>> {
+    Ok(
+        own_record(state, registries, PrincipalKind::Department, id.as_str())?
+            .as_ref()
+            .map(jurisdiction_of)
+            .unwrap_or_default(),
+    )
+}
+
 fn field_text(fields: &govchain_types::Fields, name: Option<&String>) -> Option<String> {
     match fields.get(name?)? {
         govchain_types::FieldValue::Text(t) => Some(t.clone()),
@@ -210,9 +244,7 @@ pub(crate) fn principal_entity(
     let authority = Value::Bool(record.authority);
     if let Some(p) = position {
         let pos = &p.position;
-        let long = |h: Option<u64>| {
-            Value::Long(h.map_or(i64::MAX, |h| i64::try_from(h).unwrap_or(i64::MAX)))
-        };
+        let long = height_value;
         let mut e = EntityData::new(EntityRef::new("Official", &id))
             .attr("department", Value::str(pos.department.to_string()))
             .attr("powers", Value::strs(pos.powers.iter().cloned()))
@@ -241,17 +273,7 @@ pub(crate) fn principal_entity(
             .attr("region", Value::str(region))
             .attr("authority", authority),
         PrincipalKind::Department => {
-            let jurisdiction = match &own {
-                Some((def, r)) => match def
-                    .jurisdiction_field
-                    .as_ref()
-                    .and_then(|f| r.fields.get(f))
-                {
-                    Some(govchain_types::FieldValue::List(codes)) => codes.clone(),
-                    _ => Vec::new(),
-                },
-                None => Vec::new(),
-            };
+            let jurisdiction = own.as_ref().map(jurisdiction_of).unwrap_or_default();
             let mut e = EntityData::new(EntityRef::new("Department", &id))
                 .attr("jurisdiction", Value::strs(jurisdiction))
                 .attr("authority", authority);
@@ -322,17 +344,77 @@ pub(crate) fn position_entity(
         .attr("department", Value::str(p.department.to_string()))
         .attr("holder", Value::entity("Principal", p.holder.to_string()))
         .attr("powers", Value::strs(p.powers.iter().cloned()))
-        .attr("jurisdiction", Value::strs(p.jurisdiction.iter().cloned()));
+        .attr("jurisdiction", Value::strs(p.jurisdiction.iter().cloned()))
+        .attr("term_from", height_value(Some(p.term_from)))
+        .attr("term_to", height_value(p.term_to));
     for d in department_chain(state, registries, p.department.as_str())? {
         e = e.parent(d);
     }
     Ok(e)
 }
 
-fn principal_resource(id: &PrincipalId, kind: PrincipalKind, exists: bool) -> EntityData {
-    EntityData::new(EntityRef::new("Principal", id.to_string()))
+/// A height as a Cedar integer: `None` (open-ended) and heights past Cedar's range read as the
+/// largest integer.
+fn height_value(h: Option<u64>) -> Value {
+    Value::Long(h.map_or(i64::MAX, |h| i64::try_from(h).unwrap_or(i64::MAX)))
+}
+
+/// A principal as the resource of `create-principal` and `manage-keys`, as it stands: its kind; its region and every region enclosing it (`CN` for all); the department
+/// owning the registry that holds it; whether it is a genesis authority, an official (a position
+/// not ended: the departments of those positions, and those above, are its ancestors) or a member
+/// of a law-making body (now, before or as a pending law will constitute it). `record` is `None`
+/// for a principal not yet registered.
+pub(crate) fn principal_target(
+    state: &dyn crate::state::State,
+    registries: &crate::laws::Registries,
+    id: &PrincipalId,
+    kind: PrincipalKind,
+    record: Option<&PrincipalRecord>,
+) -> Result<EntityData> {
+    let exists = record.is_some();
+    let (region, regions) = if exists {
+        let own = own_record(state, registries, kind, id.as_str())?;
+        let region = own
+            .as_ref()
+            .and_then(|(def, r)| field_text(&r.fields, def.region_field.as_ref()))
+            .unwrap_or_default();
+        (region, principal_regions(state, registries, id, kind)?)
+    } else {
+        (String::new(), vec!["CN".to_string()])
+    };
+    let department = registry_of(registries, kind)
+        .map(|d| d.department.to_string())
+        .unwrap_or_default();
+    let held = if exists {
+        crate::schema::positions_held(state, id)?
+    } else {
+        Vec::new()
+    };
+    let lawmaker = crate::schema::is_lawmaker(state, id)?;
+    let mut e = EntityData::new(EntityRef::new("Principal", id.to_string()))
         .attr("kind", Value::str(kind_name(kind)))
         .attr("exists", Value::Bool(exists))
+        .attr("region", Value::str(region))
+        .attr("regions", Value::strs(regions))
+        .attr("department", Value::str(department))
+        .attr(
+            "authority",
+            Value::Bool(record.is_some_and(|r| r.authority)),
+        )
+        .attr("official", Value::Bool(!held.is_empty()))
+        .attr("lawmaker", Value::Bool(lawmaker));
+    let mut parents: Vec<EntityRef> = Vec::new();
+    for p in &held {
+        for d in department_chain(state, registries, p.position.department.as_str())? {
+            if !parents.contains(&d) {
+                parents.push(d);
+            }
+        }
+    }
+    for d in parents {
+        e = e.parent(d);
+    }
+    Ok(e)
 }
 
 /// The request the kernel asks the laws: `principal` (with its record) doing `action` at
@@ -344,18 +426,14 @@ pub(crate) fn request_for(
     height: govchain_types::Height,
 ) -> (&'static str, AuthRequest) {
     let (name, resource) = match action {
-        Action::CreatePrincipal { principal, kind } => (
-            "create-principal",
-            principal_resource(principal, *kind, false),
-        ),
-        Action::ManageKeys { principal, kind } => {
-            ("manage-keys", principal_resource(principal, *kind, true))
-        }
+        Action::CreatePrincipal { resource } => ("create-principal", resource.clone()),
+        Action::ManageKeys { resource } => ("manage-keys", resource.clone()),
         Action::ChangeValidators => (
             "change-validators",
             EntityData::new(EntityRef::new("ValidatorSet", "current")),
         ),
         Action::Enact { law, .. } => ("enact", law_entity(law)),
+        Action::Amend { law, .. } => ("amend", law_entity(law)),
         Action::Constitute { body, .. } => ("constitute", body_entity(body)),
         Action::Interpret { law, .. } => ("interpret", law_entity(law)),
         Action::Record { action, resource }
@@ -365,25 +443,28 @@ pub(crate) fn request_for(
         } => (*action, resource.clone()),
     };
     let who = match action {
-        Action::Enact { body, .. } | Action::Interpret { body, .. } => body_entity(body),
+        Action::Enact { body, .. }
+        | Action::Interpret { body, .. }
+        | Action::Amend { body, .. } => body_entity(body),
         Action::Constitute { by, .. } => body_entity(by),
         _ => signer,
     };
     // A law of a region is enacted or interpreted in that region, and a record is acted on
     // where it is: the regional laws of that region decide too.
     let region = match action {
-        Action::Enact { law, .. } | Action::Interpret { law, .. } => {
+        Action::Enact { law, .. } | Action::Interpret { law, .. } | Action::Amend { law, .. } => {
             law.jurisdiction.first().cloned()
         }
-        Action::Record { resource, .. } | Action::Money { resource, .. } => {
-            match resource.attrs.get("regions") {
-                Some(Value::Set(codes)) => codes.iter().find_map(|c| match c {
-                    Value::Str(s) if s != "CN" => Some(s.clone()),
-                    _ => None,
-                }),
+        Action::Record { resource, .. }
+        | Action::Money { resource, .. }
+        | Action::CreatePrincipal { resource }
+        | Action::ManageKeys { resource } => match resource.attrs.get("regions") {
+            Some(Value::Set(codes)) => codes.iter().find_map(|c| match c {
+                Value::Str(s) if s != "CN" => Some(s.clone()),
                 _ => None,
-            }
-        }
+            }),
+            _ => None,
+        },
         _ => None,
     };
     let (amount, counterparty) = match action {
@@ -422,9 +503,10 @@ pub(crate) fn authorize(
     action: &Action<'_>,
 ) -> Result<std::result::Result<(), TxError>> {
     let who = match action {
-        Action::Enact { .. } | Action::Interpret { .. } | Action::Constitute { .. } => {
-            EntityData::new(EntityRef::new("Principal", ""))
-        }
+        Action::Enact { .. }
+        | Action::Interpret { .. }
+        | Action::Constitute { .. }
+        | Action::Amend { .. } => EntityData::new(EntityRef::new("Principal", "")),
         _ => signer_entity(tx, ctx, signer)?,
     };
     authorize_as(tx, ctx, who, None, action)
@@ -469,7 +551,6 @@ pub(crate) fn authorize_as(
             )));
         }
     };
-    let who = request.principal.uid.id.clone();
     if tx.audit_on {
         tx.audit.push(Audited {
             tx_index: 0,
@@ -485,14 +566,41 @@ pub(crate) fn authorize_as(
         }
         return Ok(Ok(()));
     }
-    let what = format!("`{who}` may not `{name}` on `{}`", request.resource.uid.id);
-    Ok(Err(match decision.decided_by {
-        Some(c) => TxError::new("unauthorized", format!("denied by {c}: {what}")).citing(c),
+    Ok(Err(denial(&decision, name, &request)))
+}
+
+/// The refusal of a request the laws denied, citing the article that decided (if any).
+fn denial(decision: &govchain_law::Decision, name: &str, request: &AuthRequest) -> TxError {
+    let what = format!(
+        "`{}` may not `{name}` on `{}`",
+        request.principal.uid.id, request.resource.uid.id
+    );
+    match &decision.decided_by {
+        Some(c) => TxError::new("unauthorized", format!("denied by {c}: {what}")).citing(c.clone()),
         None => TxError::new(
             "unauthorized",
             format!("no law in force permits it: {what}"),
         ),
-    }))
+    }
+}
+
+/// Decides `action` by `who` with `book` at `height`, outside any transaction (nothing is
+/// recorded): what verifying a bill asks.
+pub(crate) fn decide_pure(
+    book: &govchain_law::LawBook,
+    who: EntityData,
+    action: &Action<'_>,
+    height: govchain_types::Height,
+) -> std::result::Result<(), TxError> {
+    let (name, request) = request_for(who, action, height);
+    match book.decide(&request) {
+        Ok(d) if d.allowed => Ok(()),
+        Ok(d) => Err(denial(&d, name, &request)),
+        Err(e) => Err(TxError::new(
+            "unauthorized",
+            format!("the request cannot be decided: {e}"),
+        )),
+    }
 }
 
 /// What `explain` answers: the decision, and the request the laws were asked.
@@ -518,16 +626,20 @@ pub fn explain(
     let Some(record) = crate::schema::principal(state, principal)? else {
         return Ok(Err(format!("`{principal}` is not registered")));
     };
+    let compiled = laws.at(state, height)?;
+    let regs = &compiled.registries;
     let act = match (action, target) {
         ("change-validators", _) => Action::ChangeValidators,
-        ("create-principal", Some(t)) => Action::CreatePrincipal {
-            principal: t,
-            kind: kind.unwrap_or(PrincipalKind::Person),
-        },
+        ("create-principal", Some(t)) => {
+            let kind = kind.unwrap_or(PrincipalKind::Person);
+            let existing = crate::schema::principal(state, t)?;
+            Action::CreatePrincipal {
+                resource: principal_target(state, regs, t, kind, existing.as_ref())?,
+            }
+        }
         ("manage-keys", Some(t)) => match crate::schema::principal(state, t)? {
             Some(r) => Action::ManageKeys {
-                principal: t,
-                kind: r.kind,
+                resource: principal_target(state, regs, t, r.kind, Some(&r))?,
             },
             None => return Ok(Err(format!("`{t}` is not registered"))),
         },
@@ -540,7 +652,6 @@ pub fn explain(
             )));
         }
     };
-    let compiled = laws.at(state, height)?;
     let who = principal_entity(state, &compiled.registries, principal, &record, None)?;
     let (name, request) = request_for(who, &act, height);
     Ok(match compiled.book.decide(&request) {

@@ -2,8 +2,8 @@
 
 use crate::State;
 use crate::schema::{self, ChainInfo, KeyRecord, PrincipalRecord};
-use govchain_types::{Genesis, Write, WriteSet};
-use std::collections::{BTreeSet, HashSet};
+use govchain_types::{Genesis, PrincipalKind, Write, WriteSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Why a genesis document cannot start a chain.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -67,6 +67,17 @@ pub fn validate_genesis(g: &Genesis) -> Result<(), GenesisError> {
                 m.id, b.id, g.scheme
             ));
         }
+        // Members sign with keys of the key registry, so that revoking a key reaches them.
+        if let Some(m) = b.members.iter().find(|m| {
+            !g.accounts
+                .iter()
+                .any(|a| a.id == m.id && a.kind == PrincipalKind::Person && a.keys.contains(&m.key))
+        }) {
+            return err(format!(
+                "member `{}` of body `{}` must be a person among the accounts, holding the member's key",
+                m.id, b.id
+            ));
+        }
     }
     if !g.accounts.iter().any(|a| a.authority && !a.keys.is_empty()) {
         return err("at least one authority with a key is needed to register anyone else".into());
@@ -119,6 +130,10 @@ pub fn genesis_state(g: &Genesis) -> Result<(WriteSet, GenesisRecords), GenesisE
     for b in &g.bodies {
         put(schema::body_key(&b.id), schema::value(b));
     }
+    put(
+        schema::BODIES.to_vec(),
+        schema::value(&g.bodies.iter().map(|b| b.id.clone()).collect::<Vec<_>>()),
+    );
     for a in &g.accounts {
         put(
             schema::principal_key(&a.id),
@@ -229,6 +244,7 @@ fn load_registries(g: &Genesis, writes: &mut WriteSet) -> Result<GenesisRecords,
         writes.extend(one);
     }
     let mut ids = BTreeSet::new();
+    let mut holds: BTreeMap<&govchain_types::PrincipalId, Vec<String>> = BTreeMap::new();
     for p in &g.positions {
         let at = |m: String| fail(format!("genesis position `{}`: {m}", p.id));
         if !ids.insert(&p.id) || !crate::registry::key_ok(&p.id) {
@@ -259,6 +275,16 @@ fn load_registries(g: &Genesis, writes: &mut WriteSet) -> Result<GenesisRecords,
                     reason: "genesis".into(),
                     citation: None,
                 })),
+                tx_index: None,
+            },
+        );
+        holds.entry(&p.holder).or_default().push(p.id.clone());
+    }
+    for (holder, positions) in holds {
+        writes.insert(
+            schema::holds_key(holder),
+            Write {
+                value: Some(schema::value(&positions)),
                 tx_index: None,
             },
         );

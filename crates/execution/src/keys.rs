@@ -1,6 +1,6 @@
 //! Key management payloads: register and revoke keys of principals.
 
-use crate::authorize::{Action, authorize};
+use crate::authorize::{Action, authorize, principal_target};
 use crate::error::{ExecError, Result, TxError};
 use crate::overlay::TxOverlay;
 use crate::payload::{Signer, TxContext, event};
@@ -36,18 +36,23 @@ pub(crate) fn register_key(
     let mut events = Vec::new();
     let record = match schema::principal(tx, principal)? {
         Some(mut record) => {
-            let action = Action::ManageKeys {
-                principal,
-                kind: record.kind,
-            };
-            if let Err(e) = authorize(tx, ctx, signer, &action)? {
-                return Ok(Err(e));
-            }
             if record.kind != kind {
                 return Ok(Err(TxError::new(
                     "kind_mismatch",
                     format!("`{principal}` is a {:?}, not a {kind:?}", record.kind),
                 )));
+            }
+            let action = Action::ManageKeys {
+                resource: principal_target(
+                    tx,
+                    ctx.registries,
+                    principal,
+                    record.kind,
+                    Some(&record),
+                )?,
+            };
+            if let Err(e) = authorize(tx, ctx, signer, &action)? {
+                return Ok(Err(e));
             }
             record.keys.push(key.clone());
             record
@@ -57,7 +62,9 @@ pub(crate) fn register_key(
                 tx,
                 ctx,
                 signer,
-                &Action::CreatePrincipal { principal, kind },
+                &Action::CreatePrincipal {
+                    resource: principal_target(tx, ctx.registries, principal, kind, None)?,
+                },
             )? {
                 return Ok(Err(e));
             }
@@ -103,8 +110,8 @@ pub(crate) fn revoke_key(
     principal: &PrincipalId,
     key: &PublicKey,
 ) -> Result<std::result::Result<Vec<Event>, TxError>> {
-    let kind = match schema::principal(tx, principal)? {
-        Some(p) => p.kind,
+    let target = match schema::principal(tx, principal)? {
+        Some(p) => principal_target(tx, ctx.registries, principal, p.kind, Some(&p))?,
         None => {
             return Ok(Err(TxError::new(
                 "unknown_principal",
@@ -112,7 +119,7 @@ pub(crate) fn revoke_key(
             )));
         }
     };
-    if let Err(e) = authorize(tx, ctx, signer, &Action::ManageKeys { principal, kind })? {
+    if let Err(e) = authorize(tx, ctx, signer, &Action::ManageKeys { resource: target })? {
         return Ok(Err(e));
     }
     let Some(mut record) = schema::key_record(tx, key)? else {

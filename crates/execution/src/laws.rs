@@ -224,7 +224,7 @@ impl Laws {
 }
 
 /// Loads the packages of the index entries in force at `height`.
-fn load_in_force(
+pub(crate) fn load_in_force(
     state: &dyn State,
     index: &[LawRef],
     height: Height,

@@ -9,6 +9,7 @@ mod apply;
 mod authorize;
 pub use authorize::{Audited, Explanation, decide_as, decide_read, explain};
 mod enact;
+pub use enact::{MAX_PENDING_CHANGES, bill_problems};
 mod error;
 pub mod finance;
 mod genesis;

@@ -2,7 +2,7 @@
 //! suspends, reinstates or ends it. An official's rights are judged on the position as it stands
 //! at the executing block, so a dismissal takes effect from the next block.
 
-use crate::authorize::{Action, authorize, position_entity};
+use crate::authorize::{Action, authorize, department_jurisdiction, position_entity};
 use crate::error::{Result, TxError};
 use crate::overlay::TxOverlay;
 use crate::payload::{Signer, TxContext, event};
@@ -49,6 +49,26 @@ pub(crate) fn appoint(
         Some(p) if p.kind == PrincipalKind::Department => {}
         _ => return bad(format!("`{}` is not a department", position.department)),
     }
+    // A kernel rule no law can waive: a department confers no jurisdiction it does not have.
+    let own = department_jurisdiction(tx, ctx.registries, &position.department)?;
+    if let Some(code) = position
+        .jurisdiction
+        .iter()
+        .find(|c| !govchain_law::within(c, &own))
+    {
+        return Ok(Err(TxError::new(
+            "beyond_jurisdiction",
+            format!(
+                "region `{code}` is outside the jurisdiction of `{}` ({})",
+                position.department,
+                if own.is_empty() {
+                    "none".to_string()
+                } else {
+                    own.join(", ")
+                }
+            ),
+        )));
+    }
     if schema::position(tx, &position.id)?.is_some() {
         return Ok(Err(TxError::new(
             "exists",
@@ -78,6 +98,9 @@ pub(crate) fn appoint(
         citation: tx.citation.clone(),
     };
     tx.put(schema::position_key(&position.id), schema::value(&record));
+    let mut holds = schema::holds(tx, &position.holder)?;
+    holds.push(position.id.clone());
+    tx.put(schema::holds_key(&position.holder), schema::value(&holds));
     Ok(Ok(vec![event(
         "appointed",
         &[

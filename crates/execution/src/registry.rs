@@ -483,18 +483,26 @@ pub fn registry_name_ok(registry: &str) -> bool {
 }
 
 /// A registry as a whole, as the resource of `import`.
-pub fn registry_entity(def: &RegistryDef) -> EntityData {
+/// A registry as the resource of `import`, for the records of one region (`region`: their
+/// region code; `None`: records with no region, which are everywhere, `CN`).
+pub fn registry_entity(def: &RegistryDef, region: Option<&str>) -> EntityData {
+    let regions = match region {
+        Some(r) => enclosing_regions(r),
+        None => vec!["CN".to_string()],
+    };
     EntityData::new(EntityRef::new("Registry", def.name.as_str()))
         .attr("name", Value::str(def.name.as_str()))
         .attr("department", Value::str(def.department.to_string()))
         .attr("sensitivity", Value::str(def.sensitivity.name()))
+        .attr("regions", Value::strs(regions))
 }
 
 /// Most records in one import chunk.
 pub const MAX_IMPORT_CHUNK: usize = 10_000;
 
-/// Loads a chunk of new records: the laws decide once for the registry (`import`), then every
-/// record is checked; one bad record refuses the whole chunk, naming it by its index.
+/// Loads a chunk of new records: every record is checked, then the laws decide `import` once
+/// for each region the records are in (so jurisdiction and regional laws apply to every
+/// record); one bad record, or one region refused, refuses the whole chunk.
 pub(crate) fn import_records(
     tx: &mut TxOverlay<'_>,
     ctx: &TxContext<'_>,
@@ -511,14 +519,9 @@ pub(crate) fn import_records(
             format!("an import chunk holds 1 to {MAX_IMPORT_CHUNK} records"),
         )));
     }
-    let act = Action::Record {
-        action: "import",
-        resource: registry_entity(def),
-    };
-    if let Err(e) = authorize(tx, ctx, signer, &act)? {
-        return Ok(Err(e));
-    }
-    let written = written_by(ctx, signer);
+    let mut checked = Vec::with_capacity(records.len());
+    let mut keys = std::collections::BTreeSet::new();
+    let mut regions: std::collections::BTreeSet<Option<String>> = std::collections::BTreeSet::new();
     for (i, r) in records.iter().enumerate() {
         let fail = |m: String| {
             Ok(Err(TxError::new(
@@ -534,14 +537,27 @@ pub(crate) fn import_records(
         {
             return fail("not a record key: 1 to 64 letters, digits, `-`, `_` and `.`".into());
         }
-        // Earlier records of this chunk are in the overlay already, so a key twice is caught.
-        if schema::record(tx, registry, &r.key)?.is_some() {
+        if !keys.insert(r.key.as_str()) || schema::record(tx, registry, &r.key)?.is_some() {
             return fail(format!("registry `{registry}` already has it"));
         }
         let fields = match check_fields(tx, def, None, &r.fields)? {
             Ok(f) => f,
             Err(e) => return fail(e),
         };
+        regions.insert(record_region(def, &fields).map(str::to_string));
+        checked.push((r, fields));
+    }
+    for region in &regions {
+        let act = Action::Record {
+            action: "import",
+            resource: registry_entity(def, region.as_deref()),
+        };
+        if let Err(e) = authorize(tx, ctx, signer, &act)? {
+            return Ok(Err(e));
+        }
+    }
+    let written = written_by(ctx, signer);
+    for (r, fields) in checked {
         for k in index_keys(def, &r.key, &fields) {
             tx.put(k, r.key.as_bytes().to_vec());
         }

@@ -67,6 +67,8 @@ pub fn validators_at(state: &dyn State, height: Height) -> Result<Vec<GenesisVal
 
 /// The list of every law ever enacted, with the heights it decides.
 pub const LAW_INDEX: &[u8] = b"law/index";
+/// The ids of the law-making bodies genesis constituted (laws may constitute more).
+pub const BODIES: &[u8] = b"chain/bodies";
 
 /// An entry of the law index.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -159,6 +161,56 @@ pub fn position_key(id: &str) -> Vec<u8> {
 
 pub fn position(state: &dyn State, id: &str) -> Result<Option<PositionRecord>> {
     read(state, &position_key(id))
+}
+
+/// Where the ids of the positions a person was ever appointed to are kept, in order.
+pub fn holds_key(holder: &PrincipalId) -> Vec<u8> {
+    format!("holds/{holder}").into_bytes()
+}
+
+/// The ids of every position `holder` was ever appointed to.
+pub fn holds(state: &dyn State, holder: &PrincipalId) -> Result<Vec<String>> {
+    Ok(read(state, &holds_key(holder))?.unwrap_or_default())
+}
+
+/// The positions `holder` holds that have not ended (active or suspended), as they stand.
+pub fn positions_held(state: &dyn State, holder: &PrincipalId) -> Result<Vec<PositionRecord>> {
+    let mut out = Vec::new();
+    for id in holds(state, holder)? {
+        if let Some(p) = position(state, &id)?
+            && p.status != govchain_types::PositionStatus::Ended
+        {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `id` is, was or is scheduled to be a member of a law-making body: of a body as
+/// genesis constituted it, or as any law enacted so far (in force, ended or pending) constitutes
+/// it. A principal named by a pending law is protected before the law takes effect, so no one
+/// can bind a key to it in the meantime.
+pub fn is_lawmaker(state: &dyn State, id: &PrincipalId) -> Result<bool> {
+    let genesis: Vec<PrincipalId> = read(state, BODIES)?.unwrap_or_default();
+    for b in genesis {
+        if body(state, &b)?.is_some_and(|b| b.members.iter().any(|m| &m.id == id)) {
+            return Ok(true);
+        }
+    }
+    for l in law_index(state)?
+        .iter()
+        .filter(|l| !l.constitutes.is_empty())
+    {
+        if let Some(law) = self::law(state, &l.id, l.version)?
+            && law
+                .constitutes
+                .iter()
+                .any(|b| b.members.iter().any(|m| &m.id == id))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// A recorded interpretation: what the body said, when, and who signed it.
@@ -361,6 +413,10 @@ pub fn json_view(key: &[u8], value: &[u8]) -> Option<serde_json::Value> {
         ))
     } else if key.starts_with("position/") {
         view::<PositionRecord>(value)
+    } else if key.starts_with("holds/") {
+        view::<Vec<String>>(value)
+    } else if key == "chain/bodies" {
+        view::<Vec<PrincipalId>>(value)
     } else if key.starts_with("currency/") {
         view::<CurrencyRecord>(value)
     } else if key.starts_with("account/") {

@@ -220,14 +220,14 @@ impl LawBook {
         );
         let empty = Bucket::default();
         let bucket = self.buckets.get(&key).map_or(&empty, |b| b.as_ref());
-        Ok(self.evaluate(bucket, &request, &entities, req.region.as_deref()))
+        Ok(self.evaluate(bucket, &request, &entities, req))
     }
 
     /// Decides a request against every article in force: the reference the buckets must agree
     /// with, and what `explain` shows.
     pub fn decide_whole(&self, req: &AuthRequest) -> Result<Decision, LawError> {
         let (request, entities) = self.build(req)?;
-        Ok(self.evaluate(&self.whole, &request, &entities, req.region.as_deref()))
+        Ok(self.evaluate(&self.whole, &request, &entities, req))
     }
 
     fn evaluate(
@@ -235,8 +235,11 @@ impl LawBook {
         bucket: &Bucket,
         request: &Request,
         entities: &Entities,
-        region: Option<&str>,
+        req: &AuthRequest,
     ) -> Decision {
+        let region = req.region.as_deref();
+        // Permits below the level that may grant this action do not count (`powers`).
+        let lowest = crate::powers::lowest_granting_level(&req.action);
         let authorizer = Authorizer::new();
         // Forbids that apply or fail to evaluate (fail closed); permits that apply.
         let (forbid_hit, forbid_err) = satisfied(&authorizer, &bucket.forbids, request, entities);
@@ -253,7 +256,7 @@ impl LawBook {
         };
         let mut forbids = cite(forbid_hit);
         forbids.extend(cite(forbid_err));
-        Decision::from_applicable(cite(permit_hit), forbids)
+        Decision::granted_from(lowest, cite(permit_hit), forbids)
     }
 
     fn build(&self, req: &AuthRequest) -> Result<(Request, Entities), LawError> {

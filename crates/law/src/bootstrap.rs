@@ -1,8 +1,11 @@
 //! The bootstrap constitution: the first law of a new chain, until the legislature enacts its
-//! own. It grants what the kernel needs to start — genesis authorities register principals and
-//! their keys, every principal manages its own keys, the legislature changes the validator set —
-//! and says which body enacts which level of law, who constitutes and interprets, and that
-//! officials act only within their position's term and jurisdiction.
+//! own. It grants what the kernel needs to start — genesis authorities register new principals,
+//! every principal manages its own keys, the legislature changes the validator set — and says
+//! which body enacts which level of law, who amends or repeals a law (only a body that may
+//! enact at its level, or a higher one), who constitutes and interprets, that officials act only
+//! within their position's term and jurisdiction, and that a department appoints only within its
+//! own structure, for a bounded term. Whose keys a department manages beyond its own, and which
+//! powers it may confer, national laws say (`powers`: nothing lower counts).
 
 use govchain_types::{Article, ArticleKind, LawPackage, Level, PrincipalId};
 
@@ -42,9 +45,9 @@ pub fn constitution() -> LawPackage {
             ),
             article(
                 "2",
-                "the founding authorities register principals and their keys",
-                r#"permit (principal, action in [Action::"create-principal", Action::"manage-keys"], resource is Principal)
-                   when { principal has authority && principal.authority };"#,
+                "the founding authorities register new principals; whose keys they manage after that, the laws say",
+                r#"permit (principal, action == Action::"create-principal", resource is Principal)
+                   when { principal has authority && principal.authority && !resource.exists };"#,
             ),
             article(
                 "3",
@@ -113,8 +116,8 @@ pub fn constitution() -> LawPackage {
             ),
             article(
                 "13",
-                "a department appoints, suspends and dismisses the officials of its own structure",
-                r#"permit (principal is Department, action in [Action::"appoint", Action::"set-position-status"], resource is Position)
+                "a department suspends, reinstates and dismisses the officials of its own structure",
+                r#"permit (principal is Department, action == Action::"set-position-status", resource is Position)
                    when { resource in principal };"#,
             ),
             article(
@@ -122,6 +125,47 @@ pub fn constitution() -> LawPackage {
                 "auditors read the log of protected reads",
                 r#"permit (principal is Official, action == Action::"audit", resource is AuditLog)
                    when { principal.powers.contains("audit") };"#,
+            ),
+            article(
+                "15",
+                "a law-making body replaces, repeals and defines anew laws as article 16 allows",
+                r#"permit (principal is Body, action == Action::"amend", resource is Law);"#,
+            ),
+            article(
+                "16",
+                "a law is replaced, repealed or has what it defines defined anew only by a body that may enact at its level within its jurisdiction, or by a higher one; a department's board only its own rules",
+                r#"forbid (principal is Body, action == Action::"amend", resource is Law)
+                   unless { principal.kind == "legislature"
+                            || (principal.kind == "council"
+                                && (resource.level == "regional" || resource.level == "department")
+                                && principal.jurisdiction.containsAll(resource.jurisdiction))
+                            || (principal.kind == "department" && resource.level == "department"
+                                && resource.body == principal.id
+                                && principal.jurisdiction.containsAll(resource.jurisdiction)) };"#,
+            ),
+            article(
+                "17",
+                "a department appoints only to positions of its own structure, with the powers the laws let it confer",
+                r#"forbid (principal, action == Action::"appoint", resource is Position)
+                   unless { principal is Department && resource in principal };"#,
+            ),
+            article(
+                "18",
+                "an appointment has an end of term",
+                r#"forbid (principal, action == Action::"appoint", resource is Position)
+                   when { resource.term_to == 9223372036854775807 };"#,
+            ),
+            article(
+                "19",
+                "an official loads records only within the position's jurisdiction",
+                r#"forbid (principal is Official, action == Action::"import", resource is Registry)
+                   unless { principal.jurisdiction.containsAny(resource.regions) };"#,
+            ),
+            article(
+                "20",
+                "a department loads records only within its jurisdiction",
+                r#"forbid (principal is Department, action == Action::"import", resource is Registry)
+                   unless { principal.jurisdiction.containsAny(resource.regions) };"#,
             ),
         ],
         effective_from: 0,
@@ -140,6 +184,6 @@ mod tests {
         let c = super::constitution();
         crate::package::check_shape(&c).unwrap();
         let book = crate::LawBook::compile(&[c], crate::base_schema().unwrap()).unwrap();
-        assert_eq!(book.len(), 14);
+        assert_eq!(book.len(), 20);
     }
 }

@@ -9,7 +9,7 @@
 //! The decision names the article that decided it: the prevailing permit of the highest level, or
 //! the forbid of the highest level.
 
-use govchain_types::Citation;
+use govchain_types::{Citation, Level};
 use std::fmt;
 
 /// The outcome of one authorization request.
@@ -26,7 +26,17 @@ pub struct Decision {
 
 impl Decision {
     /// Applies the hierarchy to the applicable permits and forbids.
-    pub fn from_applicable(mut permits: Vec<Citation>, mut forbids: Vec<Citation>) -> Self {
+    pub fn from_applicable(permits: Vec<Citation>, forbids: Vec<Citation>) -> Self {
+        Self::granted_from(Level::Department, permits, forbids)
+    }
+
+    /// Applies the hierarchy, counting only permits of level `lowest` or higher (the level that
+    /// may grant the action, `crate::powers`); lower permits are listed but never prevail.
+    pub fn granted_from(
+        lowest: Level,
+        mut permits: Vec<Citation>,
+        mut forbids: Vec<Citation>,
+    ) -> Self {
         permits.sort();
         permits.dedup();
         forbids.sort();
@@ -36,7 +46,7 @@ impl Decision {
             .max_by(|a, b| a.level.cmp(&b.level).then(b.cmp(a)));
         let prevailing = permits
             .iter()
-            .filter(|p| top_forbid.is_none_or(|f| p.level > f.level))
+            .filter(|p| p.level >= lowest && top_forbid.is_none_or(|f| p.level > f.level))
             .max_by(|a, b| a.level.cmp(&b.level).then(b.cmp(a)));
         let (allowed, decided_by) = match (prevailing, top_forbid) {
             (Some(p), _) => (true, Some(p.clone())),
@@ -144,5 +154,27 @@ mod tests {
         }
         let d = Decision::from_applicable(vec![], vec![c("x", "4", National)]);
         assert_eq!(d.to_string(), "denied by law `x` article `4`");
+    }
+
+    #[test]
+    fn permits_below_the_granting_level_never_prevail() {
+        use Level::*;
+        // A department rule granting what only the constitution grants: listed, never decides.
+        let d = Decision::granted_from(Constitution, vec![c("d", "1", Department)], vec![]);
+        assert!(!d.allowed);
+        assert_eq!(d.decided_by, None);
+        assert_eq!(d.permits, vec![c("d", "1", Department)]);
+        // With the constitution's permit beside it, the constitution decides.
+        let d = Decision::granted_from(
+            Constitution,
+            vec![c("d", "1", Department), c("const", "4", Constitution)],
+            vec![],
+        );
+        assert_eq!(d.decided_by, Some(c("const", "4", Constitution)));
+        // A national permit counts where national law may grant; a regional one does not.
+        let d = Decision::granted_from(National, vec![c("r", "2", Regional)], vec![]);
+        assert!(!d.allowed);
+        let d = Decision::granted_from(National, vec![c("n", "2", National)], vec![]);
+        assert!(d.allowed);
     }
 }

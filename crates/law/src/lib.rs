@@ -9,6 +9,7 @@ pub mod book;
 pub mod bootstrap;
 pub mod decision;
 pub mod package;
+pub mod powers;
 pub mod request;
 pub mod schema;
 pub mod verify;
@@ -19,8 +20,9 @@ pub use cedar_policy::Schema;
 pub use decision::Decision;
 pub use package::{
     BillError, bill_hash, bill_signing_bytes, check_body, check_interpretation,
-    check_member_signatures, check_registry, check_shape, check_signatures,
-    interpretation_signing_bytes, name_ok, snapshot_signing_bytes,
+    check_member_signatures, check_member_signatures_with, check_registry, check_shape,
+    check_signatures, interpretation_signing_bytes, name_ok, snapshot_signing_bytes,
 };
+pub use powers::{lowest_granting_level, within};
 pub use request::{AuthRequest, EntityData, EntityRef, Value};
 pub use schema::{AttrType, EntityDecl, SchemaError, SchemaModel, base_schema, enclosing_regions};

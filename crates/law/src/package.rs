@@ -41,10 +41,11 @@ pub enum BillError {
     },
 }
 
-/// The bytes members sign: a domain tag and the hash of the bill's canonical encoding.
-pub fn bill_signing_bytes(scheme: Scheme, bill: &LawPackage) -> Vec<u8> {
+/// The bytes members sign: a domain tag, the chain (so a signature is good on one chain
+/// only) and the hash of the bill's canonical encoding.
+pub fn bill_signing_bytes(chain_id: &str, scheme: Scheme, bill: &LawPackage) -> Vec<u8> {
     let mut out = BILL_SIGNING_DOMAIN.to_vec();
-    out.extend_from_slice(bill_hash(scheme, bill).as_bytes());
+    out.extend_from_slice(&encode(&(chain_id, bill_hash(scheme, bill))));
     out
 }
 
@@ -56,10 +57,11 @@ pub fn snapshot_signing_bytes(chain_id: &str, s: &govchain_types::GenesisSnapsho
     out
 }
 
-/// The bytes members sign for an interpretation.
-pub fn interpretation_signing_bytes(scheme: Scheme, i: &Interpretation) -> Vec<u8> {
+/// The bytes members sign for an interpretation: a domain tag, the chain and the hash of the
+/// interpretation.
+pub fn interpretation_signing_bytes(chain_id: &str, scheme: Scheme, i: &Interpretation) -> Vec<u8> {
     let mut out = INTERPRETATION_SIGNING_DOMAIN.to_vec();
-    out.extend_from_slice(hash(scheme, &encode(i)).as_bytes());
+    out.extend_from_slice(&encode(&(chain_id, hash(scheme, &encode(i)))));
     out
 }
 
@@ -386,20 +388,37 @@ pub fn check_shape(bill: &LawPackage) -> Result<(), BillError> {
 /// Checks that at least the body's threshold of distinct members signed the bill. Returns the
 /// signers.
 pub fn check_signatures(
+    chain_id: &str,
     scheme: Scheme,
     body: &LawBody,
     bill: &LawPackage,
     signatures: &[MemberSignature],
 ) -> Result<Vec<PrincipalId>, BillError> {
-    check_member_signatures(body, &bill_signing_bytes(scheme, bill), signatures)
+    check_member_signatures(
+        body,
+        &bill_signing_bytes(chain_id, scheme, bill),
+        signatures,
+    )
 }
 
-/// Checks that at least the body's threshold of distinct members signed `msg`. Returns the
-/// signers.
+/// Checks that at least the body's threshold of distinct members signed `msg`, each with the
+/// key the body names for it. Returns the signers.
 pub fn check_member_signatures(
     body: &LawBody,
     msg: &[u8],
     signatures: &[MemberSignature],
+) -> Result<Vec<PrincipalId>, BillError> {
+    check_member_signatures_with(body, msg, signatures, |m| vec![m.key.clone()])
+}
+
+/// Checks that at least the body's threshold of distinct members signed `msg`, each with one of
+/// the keys `keys_of` gives for it (on chain: the member's keys in force in the key registry, so
+/// a revoked key no longer counts). Returns the signers.
+pub fn check_member_signatures_with(
+    body: &LawBody,
+    msg: &[u8],
+    signatures: &[MemberSignature],
+    keys_of: impl Fn(&govchain_types::BodyMember) -> Vec<govchain_types::PublicKey>,
 ) -> Result<Vec<PrincipalId>, BillError> {
     let mut signers = BTreeSet::new();
     for s in signatures {
@@ -409,8 +428,12 @@ pub fn check_member_signatures(
         if !signers.insert(s.member.clone()) {
             return Err(BillError::DuplicateSigner(s.member.clone()));
         }
-        verify(&member.key, msg, &s.signature)
-            .map_err(|_| BillError::BadSignature(s.member.clone()))?;
+        if !keys_of(member)
+            .iter()
+            .any(|k| verify(k, msg, &s.signature).is_ok())
+        {
+            return Err(BillError::BadSignature(s.member.clone()));
+        }
     }
     let have = u32::try_from(signers.len()).unwrap_or(u32::MAX);
     if have < body.threshold || body.threshold == 0 {

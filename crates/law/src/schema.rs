@@ -104,8 +104,28 @@ impl SchemaModel {
         let set = || StringSet;
         let entities = vec![
             // Resources of the kernel. Every principal is a member of its own `Principal`
-            // record, so `principal in resource` reads "acts on itself".
-            entity("Principal", &[], &[("kind", s()), ("exists", Bool)], false),
+            // record, so `principal in resource` reads "acts on itself". A principal's record
+            // is in the departments it holds a position of (and every one above them), so
+            // `resource in principal` reads "an official of the acting department". `region`
+            // and `regions` place it (a person's or organisation's registry record; `CN` for
+            // all), `department` owns the registry that holds it, `authority` marks the
+            // genesis authorities, `official` a holder of a position not ended, `lawmaker` a
+            // member of a law-making body as it stands at the block.
+            entity(
+                "Principal",
+                &["Department"],
+                &[
+                    ("kind", s()),
+                    ("exists", Bool),
+                    ("region", s()),
+                    ("regions", set()),
+                    ("department", s()),
+                    ("authority", Bool),
+                    ("official", Bool),
+                    ("lawmaker", Bool),
+                ],
+                false,
+            ),
             entity("ValidatorSet", &[], &[], false),
             entity(
                 "Law",
@@ -153,6 +173,7 @@ impl SchemaModel {
             // A position in a department, as the resource of appointments: the department
             // chain it sits in is its ancestry, so `resource in principal` reads "within the
             // acting department".
+            // `term_to` is exclusive, the largest integer when the term is open-ended.
             entity(
                 "Position",
                 &["Department"],
@@ -161,23 +182,33 @@ impl SchemaModel {
                     ("holder", Entity("Principal".into())),
                     ("powers", set()),
                     ("jurisdiction", set()),
+                    ("term_from", Long),
+                    ("term_to", Long),
                 ],
                 false,
             ),
-            // A registry as a whole, as the resource of `import` (the initial load).
+            // A registry, as the resource of `import` (the initial load) for records of one
+            // region (`regions` as a record's).
             entity(
                 "Registry",
                 &[],
-                &[("name", s()), ("department", s()), ("sensitivity", s())],
+                &[
+                    ("name", s()),
+                    ("department", s()),
+                    ("sensitivity", s()),
+                    ("regions", set()),
+                ],
                 false,
             ),
             // A node's log of protected reads, as the resource of `audit`.
             entity("AuditLog", &[], &[], false),
-            // A law-making body: legislature, council or department.
+            // A law-making body: legislature, council or department (`id` is its own id, so
+            // a law can compare it with a law's `body`).
             entity(
                 "Body",
                 &[],
                 &[
+                    ("id", s()),
                     ("kind", s()),
                     ("jurisdiction", set()),
                     ("members", Long),
@@ -235,7 +266,12 @@ impl SchemaModel {
             &["Principal"],
         ));
         actions.extend(action(&["change-validators"], &all, &["ValidatorSet"]));
-        actions.extend(action(&["enact", "interpret"], &["Body"], &["Law"]));
+        // `amend`: replace a law by a new version, repeal it, or define anew what it defined.
+        actions.extend(action(
+            &["enact", "interpret", "amend"],
+            &["Body"],
+            &["Law"],
+        ));
         actions.extend(action(&["constitute"], &["Body"], &["Body"]));
         actions.extend(action(&["read"], &all, &["Record", "Account"]));
         actions.extend(action(&["insert", "update", "close"], &all, &["Record"]));

@@ -66,7 +66,7 @@ fn sign(i: usize, b: &LawPackage) -> MemberSignature {
         member: id(&format!("leg-{i}")),
         signature: govchain_crypto::Signer::sign(
             &member_key(i),
-            &bill_signing_bytes(Scheme::Ed25519, b),
+            &bill_signing_bytes("test-chain", Scheme::Ed25519, b),
         ),
     }
 }
@@ -76,12 +76,12 @@ fn thresholds() {
     let body = legislature();
     let b = bill();
     let three: Vec<_> = (1..=3).map(|i| sign(i, &b)).collect();
-    let signers = check_signatures(Scheme::Ed25519, &body, &b, &three).unwrap();
+    let signers = check_signatures("test-chain", Scheme::Ed25519, &body, &b, &three).unwrap();
     assert_eq!(signers.len(), 3);
 
     let two = &three[..2];
     assert!(matches!(
-        check_signatures(Scheme::Ed25519, &body, &b, two),
+        check_signatures("test-chain", Scheme::Ed25519, &body, &b, two),
         Err(BillError::BelowThreshold {
             have: 2,
             need: 3,
@@ -91,14 +91,14 @@ fn thresholds() {
 
     let dup = vec![sign(1, &b), sign(1, &b), sign(2, &b)];
     assert!(matches!(
-        check_signatures(Scheme::Ed25519, &body, &b, &dup),
+        check_signatures("test-chain", Scheme::Ed25519, &body, &b, &dup),
         Err(BillError::DuplicateSigner(_))
     ));
 
     let mut stranger = three.clone();
     stranger[2].member = id("leg-9");
     assert!(matches!(
-        check_signatures(Scheme::Ed25519, &body, &b, &stranger),
+        check_signatures("test-chain", Scheme::Ed25519, &body, &b, &stranger),
         Err(BillError::NotMember(..))
     ));
 
@@ -108,7 +108,7 @@ fn thresholds() {
     let mut forged = three.clone();
     forged[0] = sign(1, &other);
     assert!(matches!(
-        check_signatures(Scheme::Ed25519, &body, &b, &forged),
+        check_signatures("test-chain", Scheme::Ed25519, &body, &b, &forged),
         Err(BillError::BadSignature(_))
     ));
 }

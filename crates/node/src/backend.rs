@@ -387,6 +387,21 @@ impl Backend for App {
                 replay: &replay,
             },
         );
+        // What enactment would refuse whatever the signatures: the hierarchy (who may enact,
+        // amend or repeal what the bill touches), the version, the effective height, and the
+        // laws at every height at which they change from then on.
+        let problems = govchain_execution::bill_problems(&state, self.laws_cache(), bill, next)
+            .map_err(unavailable)?;
+        for p in problems {
+            report.valid = false;
+            report.findings.push(govchain_law::verify::Finding {
+                kind: govchain_law::verify::FindingKind::Invalid,
+                article: String::new(),
+                other: p.citation,
+                message: format!("{}: {}", p.code, p.message),
+                witness: None,
+            });
+        }
         // The recorded requests are real people's acts: the changes show their shape, not how
         // much money moved or to whom.
         for change in &mut report.dry_run.changes {

@@ -44,6 +44,8 @@ fn node(capacity: usize) -> Node {
 fn node_with(scheme: Scheme, authority: &SecretKey, capacity: usize) -> Node {
     let dir = tempfile::tempdir().unwrap();
     let validator = key("validator");
+    // The legislature, one member, registered with its key as every member must be.
+    let member = SecretKey::from_seed(scheme, b"leg-1");
     let genesis = Genesis {
         chain_id: CHAIN.into(),
         scheme,
@@ -54,13 +56,30 @@ fn node_with(scheme: Scheme, authority: &SecretKey, capacity: usize) -> Node {
             key: validator.public_key(),
             power: 1,
         }],
-        accounts: vec![GenesisAccount {
-            id: PrincipalId::new("civil-affairs").unwrap(),
-            kind: PrincipalKind::Department,
-            authority: true,
-            keys: vec![authority.public_key()],
+        accounts: vec![
+            GenesisAccount {
+                id: PrincipalId::new("civil-affairs").unwrap(),
+                kind: PrincipalKind::Department,
+                authority: true,
+                keys: vec![authority.public_key()],
+            },
+            GenesisAccount {
+                id: PrincipalId::new("leg-1").unwrap(),
+                kind: PrincipalKind::Person,
+                authority: false,
+                keys: vec![member.public_key()],
+            },
+        ],
+        bodies: vec![LawBody {
+            id: PrincipalId::new("legislature").unwrap(),
+            kind: BodyKind::Legislature,
+            jurisdiction: vec![],
+            members: vec![BodyMember {
+                id: PrincipalId::new("leg-1").unwrap(),
+                key: member.public_key(),
+            }],
+            threshold: 1,
         }],
-        bodies: vec![],
         laws: vec![govchain_law::bootstrap::constitution()],
         records: vec![],
         positions: vec![],
@@ -775,6 +794,43 @@ async fn a_bill_is_verified_against_the_live_laws_and_the_audit_log() {
     assert_eq!(r["valid"], false, "{r}");
     assert_eq!(r["findings"][0]["kind"], "invalid");
     assert_eq!(r["findings"][0]["article"], "1");
+
+    // What enactment would refuse is reported as well: a repeal of no law, a new version of a
+    // law taking effect at a past height.
+    let mut repeal = bill.clone();
+    repeal["repeals"] = serde_json::json!(["no-such-law"]);
+    let mut usurper = bill.clone();
+    usurper["id"] = "constitution".into();
+    usurper["version"] = 2.into();
+    usurper["effective_from"] = 0.into();
+    for (what, b, expected) in [
+        ("a repeal of no law", repeal, "unknown_law: "),
+        (
+            "a new version effective in the past",
+            usurper,
+            "too_early: ",
+        ),
+    ] {
+        let (status, r) = post_to(
+            &n.router,
+            "/v1/laws/verify",
+            &serde_json::json!({ "bill": b }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{what}: {r}");
+        assert_eq!(r["valid"], false, "{what}: {r}");
+        let messages: Vec<&str> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "invalid")
+            .map(|f| f["message"].as_str().unwrap())
+            .collect();
+        assert!(
+            messages.iter().any(|m| m.starts_with(expected)),
+            "{what}: {messages:?}"
+        );
+    }
 
     // Malformed requests are a clear 400.
     assert_error(

@@ -98,16 +98,73 @@ impl Chain {
 impl Chain {
     /// The legislature enacts `law` (three of its five members sign) in the next block.
     pub fn enact(&mut self, law: LawPackage) -> Receipt {
-        let msg = govchain_law::bill_signing_bytes(Scheme::Ed25519, &law);
-        let signatures = ["leg-1", "leg-2", "leg-3"]
-            .iter()
-            .map(|m| MemberSignature {
-                member: PrincipalId::new(*m).unwrap(),
-                signature: govchain_crypto::Signer::sign(&key(&format!("member-{m}")), &msg),
-            })
-            .collect();
-        self.run("legislature", None, Payload::EnactLaw { law, signatures })
+        self.run(
+            "legislature",
+            None,
+            enact(&law, &["leg-1", "leg-2", "leg-3"]),
+        )
     }
+}
+
+/// The members' signatures (their demo keys, `member-<id>`) over `msg`.
+pub fn member_signatures(msg: &[u8], members: &[&str]) -> Vec<MemberSignature> {
+    members
+        .iter()
+        .map(|m| MemberSignature {
+            member: PrincipalId::new(*m).unwrap(),
+            signature: govchain_crypto::Signer::sign(&key(&format!("member-{m}")), msg),
+        })
+        .collect()
+}
+
+/// `EnactLaw` of `law`, signed by `members` for this chain.
+pub fn enact(law: &LawPackage, members: &[&str]) -> Payload {
+    let msg = govchain_law::bill_signing_bytes(CHAIN, Scheme::Ed25519, law);
+    Payload::EnactLaw {
+        law: law.clone(),
+        signatures: member_signatures(&msg, members),
+    }
+}
+
+/// Runs one transaction and checks its outcome — allowed or refused with `code`, citing
+/// `citation` (`law/article`, empty when no article decided); a refused one must change nothing
+/// but the signer's nonce, and money stays conserved either way.
+pub fn expect(
+    chain: &mut Chain,
+    what: &str,
+    who: &str,
+    acting: Option<Acting>,
+    payload: Payload,
+    (ok, code, citation): (bool, &str, &str),
+) -> Receipt {
+    let before = chain.state.clone();
+    let r = chain.run_acting(who, acting, payload);
+    assert_eq!(
+        r.status == TxStatus::Ok,
+        ok,
+        "{what}: {:?} {:?}",
+        r.code,
+        r.error
+    );
+    if !ok {
+        assert_eq!(r.code.as_deref(), Some(code), "{what}: {:?}", r.error);
+        let changed: Vec<_> = chain
+            .state
+            .0
+            .iter()
+            .filter(|(k, v)| before.0.get(*k) != Some(*v))
+            .map(|(k, _)| String::from_utf8_lossy(k).into_owned())
+            .collect();
+        assert!(
+            changed.iter().all(|k| k.starts_with("nonce/")),
+            "{what}: a refused transaction changed {changed:?}"
+        );
+    }
+    assert_eq!(cited(&r), citation, "{what}: {:?}", r.error);
+    for (code, (supply, sum)) in govchain_execution::finance::totals(&chain.state).unwrap() {
+        assert_eq!(supply, sum, "{what}: {code} is not conserved");
+    }
+    r
 }
 
 /// The article that decided, as `law/article`.

@@ -21,7 +21,10 @@ pub fn id(s: &str) -> PrincipalId {
 
 /// `civil-affairs` is an authority; `hospital` is a plain department.
 pub fn genesis() -> Genesis {
-    Genesis {
+    // The bodies of DEMO.md: legislature (3 of 5), council-110000 (2 of 3), the civil affairs
+    // board (off-zhao); each member a registered person holding its key.
+    let bodies = govchain_demo::bodies(|member| key(member).public_key());
+    let mut g = Genesis {
         chain_id: CHAIN.into(),
         scheme: Scheme::Ed25519,
         genesis_time_ms: 1_000,
@@ -51,15 +54,15 @@ pub fn genesis() -> Genesis {
                 keys: vec![key("hospital").public_key()],
             },
         ],
-        // The bodies of DEMO.md: legislature (3 of 5), council-110000 (2 of 3), the civil
-        // affairs board (off-zhao).
-        bodies: govchain_demo::bodies(|member| key(member).public_key()),
+        bodies: bodies.clone(),
         laws: vec![govchain_law::bootstrap::constitution()],
         records: vec![],
         positions: vec![],
         balances: vec![],
         snapshots: vec![],
-    }
+    };
+    govchain_demo::add_members(&mut g.accounts, &bodies);
+    g
 }
 
 pub fn tx(signer: &SecretKey, nonce: u64, valid_until: u64, payload: Payload) -> VerifiedTx {
