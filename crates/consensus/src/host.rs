@@ -7,7 +7,7 @@ use crate::cert;
 use crate::context::{Address, BlockId, GovCtx, Height, ValidatorSet, timeouts};
 use crate::proposals::{ProposalStore, StoredProposal};
 use crate::signing::GovSigner;
-use crate::streaming::{Assembled, PartsBuffer, publish};
+use crate::streaming::{Accepted, Assembled, Limits, PartsBuffer, View, publish};
 use bytes::Bytes;
 use govchain_crypto::{VerifiedTx, block_hash};
 use govchain_types::{Block, Scheme};
@@ -41,10 +41,13 @@ pub(crate) struct Host {
     pub validators: ValidatorSet,
     pub proposals: ProposalStore,
     pub scheme: Scheme,
+    /// Proposal parts from the validators allowed to publish them, within caps.
     parts: PartsBuffer,
     /// Checked blocks of the current height, by id, ready to commit.
     checked: BTreeMap<BlockId, (Block, Vec<VerifiedTx>)>,
     current: Height,
+    /// The current round of `current`, as Malachite last started it.
+    round: u32,
     block_time: std::time::Duration,
 }
 
@@ -66,18 +69,54 @@ impl Host {
     ) -> Self {
         let scheme = app.genesis().scheme;
         let address = signer.address();
+        let current = Height(app.last_height().saturating_add(1));
+        let limits = Limits::for_block_bytes(app.genesis().params.max_block_bytes);
+        let view = View {
+            height: current,
+            round: 0,
+            validators: validators.clone(),
+            next_validators: None,
+        };
         Self {
-            current: Height(app.last_height().saturating_add(1)),
+            current,
+            round: 0,
             app,
             signer,
             address,
             validators,
             proposals,
             scheme,
-            parts: PartsBuffer::default(),
+            parts: PartsBuffer::new(limits, view),
             checked: BTreeMap::new(),
             block_time,
         }
+    }
+
+    /// Where consensus stands, for the parts buffer. The next height's set is the one known
+    /// now: a change scheduled by the block being decided is not, and its new validators' parts
+    /// for the next height wait until that height starts.
+    fn view(&self) -> View {
+        let next = self
+            .current
+            .0
+            .checked_add(1)
+            .and_then(|h| self.set_at(h).ok())
+            .filter(|s| *s != self.validators);
+        View {
+            height: self.current,
+            round: self.round,
+            validators: self.validators.clone(),
+            next_validators: next,
+        }
+    }
+
+    /// Tells the parts buffer the current height and round; the complete streams it held for a
+    /// height that is now current are checked and stored like any other.
+    async fn update_view(&mut self) -> Result<(), HostError> {
+        for a in self.parts.set_view(self.view()) {
+            self.received(a).await?;
+        }
+        Ok(())
     }
 
     /// The validator set of a height, as the application's state names it.
@@ -112,6 +151,8 @@ impl Host {
             AppMsg::ConsensusReady { reply } => {
                 self.current = Height(self.app.last_height().saturating_add(1));
                 self.validators = self.set_at(self.current.0)?;
+                self.round = 0;
+                self.update_view().await?;
                 tracing::info!(height = %self.current, "consensus ready");
                 let _ = reply.send((self.current, self.params()));
             }
@@ -122,6 +163,8 @@ impl Host {
                 ..
             } => {
                 self.current = height;
+                self.round = round.as_u32().unwrap_or(0);
+                self.update_view().await?;
                 let seen = self.proposals_for(height, round).await?;
                 let _ = reply_value.send(seen);
             }
@@ -147,9 +190,16 @@ impl Host {
                 part,
                 reply,
             } => {
-                let value = match self.parts.insert(published_by.unwrap_or(from), part) {
-                    Some(assembled) => self.received(assembled).await?,
-                    None => None,
+                // Gossipsub's signed source; a transport without one leaves the neighbour.
+                let publisher = published_by.unwrap_or(from);
+                let value = match self.parts.insert(publisher, part) {
+                    Ok(Accepted::Assembled(assembled)) => self.received(assembled).await?,
+                    Ok(Accepted::Pending | Accepted::Held | Accepted::Done) => None,
+                    Err(why) => {
+                        // Debug only: a stranger must not be able to flood the log either.
+                        tracing::debug!(%from, %publisher, %why, "proposal part refused");
+                        None
+                    }
                 };
                 let _ = reply.send(value);
             }
@@ -355,9 +405,14 @@ impl Host {
         ))
     }
 
-    /// A proposal assembled from parts: signature, block id, then the block itself if it is for
-    /// the height being decided.
+    /// A proposal assembled from parts: only one that can be this height's proposal — the
+    /// current height, a round within the window, from the proposer Malachite expects — has its
+    /// signature checked, is stored and its block checked.
     async fn received(&mut self, a: Assembled) -> Result<Option<ProposedValue<GovCtx>>, HostError> {
+        if let Err(why) = self.parts.admits_proposal(a.height.0, a.round, &a.proposer) {
+            tracing::debug!(proposer = %a.proposer, height = %a.height, round = a.round, %why, "proposal refused before its signature check");
+            return Ok(None);
+        }
         let Some(proposer) = self.validators.get(&a.proposer) else {
             tracing::warn!(proposer = %a.proposer, "proposal parts from a non-validator dropped");
             return Ok(None);
@@ -365,9 +420,6 @@ impl Host {
         let signature = crate::context::Signature::from_bytes(a.signature);
         if proposer.public_key.verify(&a.digest, &signature).is_err() {
             tracing::warn!(proposer = %a.proposer, height = %a.height, "proposal parts with a bad signature dropped");
-            return Ok(None);
-        }
-        if a.height < self.current {
             return Ok(None);
         }
         let mut p = StoredProposal {
@@ -379,11 +431,6 @@ impl Host {
             block: a.block_bytes,
             valid: None,
         };
-        if a.height > self.current {
-            // Checked when its height starts.
-            self.proposals.put(&p)?;
-            return Ok(None);
-        }
         let valid = self.check(&p).await?;
         p.valid = Some(valid);
         self.proposals.put(&p)?;
@@ -444,6 +491,7 @@ impl Host {
             valid: None,
         };
         self.current = height;
+        self.update_view().await?;
         let valid = self.check(&p).await?;
         p.valid = Some(valid);
         self.proposals.put(&p)?;
@@ -478,9 +526,10 @@ impl Host {
             tracing::info!(height = %self.current, validators = next.iter().count(), "validator set changes");
         }
         self.validators = next;
+        self.round = 0;
         self.checked.clear();
-        self.parts.prune_below(self.current.0);
         self.proposals.prune_below(self.current)?;
+        self.update_view().await?;
         Ok(())
     }
 }

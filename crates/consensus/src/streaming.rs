@@ -4,19 +4,23 @@
 //! signature over the SHA-256 of `Init` and every chunk; then Malachite's end-of-stream marker.
 //! Parts may arrive out of order, twice, or relayed by another peer: they are grouped by
 //! (publisher, stream id) and released, in sequence order, once every sequence up to the marker
-//! is there (the ordering fix of informalsystems/emerald `app/src/streaming.rs`).
+//! is there (the ordering fix of informalsystems/emerald `app/src/streaming.rs`). What is kept
+//! until then, from whom and how much, is [`PartsBuffer`]'s business (`streaming/buffer.rs`).
 
 use crate::context::{Address, BlockId, Height, ProposalPart};
 use bytes::Bytes;
 use malachitebft_app_channel::app::streaming::{StreamContent, StreamId, StreamMessage};
-use malachitebft_sync::PeerId;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+
+mod buffer;
+
+pub use buffer::{
+    Accepted, Limits, MAX_STREAMS, PART_OVERHEAD, PartsBuffer, ROUND_WINDOW, Refused,
+    STREAM_OVERHEAD, STREAMS_IN_TOTAL, View, peer_id_of,
+};
 
 /// Largest chunk of block bytes per part, well under the 4 MiB gossip limit.
 pub const CHUNK: usize = 256 * 1024;
-/// Most incomplete streams kept; the oldest heights go first.
-pub const MAX_STREAMS: usize = 256;
 
 /// The digest a proposer signs in `Fin`.
 pub fn parts_digest(init: &ProposalPart, chunks: &[&[u8]]) -> [u8; 32] {
@@ -30,7 +34,8 @@ pub fn parts_digest(init: &ProposalPart, chunks: &[&[u8]]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// The stream id of a proposer's publication at a height and round.
+/// The stream id of a proposer's publication at a height and round. [`PartsBuffer`] reads the
+/// height and round back from it, so it can judge a part that arrives before its `Init`.
 pub fn stream_id(height: Height, round: u32) -> StreamId {
     let mut b = height.0.to_be_bytes().to_vec();
     b.extend_from_slice(&round.to_be_bytes());
@@ -81,66 +86,6 @@ pub struct Assembled {
     pub signature: [u8; 64],
     /// What the signature must cover.
     pub digest: [u8; 32],
-}
-
-#[derive(Default)]
-struct Stream {
-    parts: BTreeMap<u64, ProposalPart>,
-    end: Option<u64>,
-    height: u64,
-}
-
-/// Incomplete streams.
-#[derive(Default)]
-pub struct PartsBuffer {
-    streams: BTreeMap<(Vec<u8>, Vec<u8>), Stream>,
-}
-
-impl PartsBuffer {
-    /// Adds a message; returns the assembled proposal when its stream completes. Malformed
-    /// streams (no `Init` first, no `Fin` last, a part after the end) are dropped.
-    pub fn insert(&mut self, from: PeerId, msg: StreamMessage<ProposalPart>) -> Option<Assembled> {
-        let key = (from.to_bytes(), msg.stream_id.to_bytes().to_vec());
-        let stream = self.streams.entry(key.clone()).or_default();
-        match msg.content {
-            StreamContent::Fin => stream.end = Some(msg.sequence),
-            StreamContent::Data(part) => {
-                if let ProposalPart::Init { height, .. } = &part {
-                    stream.height = height.0;
-                }
-                stream.parts.insert(msg.sequence, part);
-            }
-        }
-        let end = stream.end?;
-        let complete = stream.parts.len() as u64 == end && stream.parts.keys().copied().eq(0..end);
-        if !complete {
-            self.evict();
-            return None;
-        }
-        let stream = self.streams.remove(&key)?;
-        assemble(stream.parts.into_values().collect())
-    }
-
-    fn evict(&mut self) {
-        while self.streams.len() > MAX_STREAMS {
-            let oldest = self
-                .streams
-                .iter()
-                .min_by_key(|(_, s)| s.height)
-                .map(|(k, _)| k.clone());
-            match oldest {
-                Some(k) => {
-                    self.streams.remove(&k);
-                }
-                None => break,
-            }
-        }
-    }
-
-    /// Forgets streams for heights below `height`.
-    pub fn prune_below(&mut self, height: u64) {
-        self.streams.retain(|_, s| s.height >= height);
-    }
 }
 
 fn assemble(parts: Vec<ProposalPart>) -> Option<Assembled> {

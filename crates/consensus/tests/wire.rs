@@ -15,7 +15,7 @@ use bytes::Bytes;
 use govchain_consensus::codec::GovCodec;
 use govchain_consensus::context::*;
 use govchain_consensus::signing::{GovSigner, GovVerifier, vote_sign_bytes};
-use govchain_consensus::streaming::{PartsBuffer, publish};
+use govchain_consensus::streaming::{Accepted, Limits, PartsBuffer, View, peer_id_of, publish};
 use govchain_types::{CommitCertificate, CommitSignature, GenesisValidator, PrincipalId};
 use malachitebft_app_channel::app::consensus::SignedConsensusMsg;
 use malachitebft_app_channel::app::streaming::StreamMessage;
@@ -180,17 +180,38 @@ fn parts_reassemble_in_any_order_and_tampering_is_detected() {
         |d| signer.sign_bytes(d).to_bytes(),
     );
     assert!(msgs.len() >= 6, "init, 3 chunks, fin, end marker");
-    let peer = PeerId::from_bytes(&libp2p_peer_bytes()).unwrap();
+    let peer = peer_id_of(&signer.key.public_key()).unwrap();
+    // A set of one: its only validator proposes every round.
+    let genesis = [GenesisValidator {
+        name: PrincipalId::new("v").unwrap(),
+        key: govchain_types::PublicKey::Ed25519(*signer.key.public_key().as_bytes()),
+        power: 1,
+    }];
+    let new_buffer = || {
+        PartsBuffer::new(
+            Limits::for_block_bytes(1024 * 1024),
+            View {
+                height: Height(3),
+                round: 0,
+                validators: ValidatorSet::from_genesis(&genesis).unwrap(),
+                next_validators: None,
+            },
+        )
+    };
+    let assembled = |r: Result<Accepted, _>| match r.unwrap() {
+        Accepted::Assembled(a) => Some(a),
+        _ => None,
+    };
     let mut order: Vec<usize> = (0..msgs.len()).rev().collect();
     order.swap(1, 3);
-    let mut buf = PartsBuffer::default();
+    let mut buf = new_buffer();
     let mut out = None;
     for i in order {
         assert!(out.is_none(), "completed before every part arrived");
         // Encode and decode each part on the way, as the network does.
         let b = Codec::<StreamMessage<ProposalPart>>::encode(&GovCodec, &msgs[i]).unwrap();
         let m = Codec::<StreamMessage<ProposalPart>>::decode(&GovCodec, b).unwrap();
-        out = buf.insert(peer, m);
+        out = assembled(buf.insert(peer, m));
     }
     let a = out.expect("assembled");
     assert_eq!(a.block_bytes, block);
@@ -208,10 +229,10 @@ fn parts_reassemble_in_any_order_and_tampering_is_detected() {
     {
         d[0] ^= 1;
     }
-    let mut buf = PartsBuffer::default();
+    let mut buf = new_buffer();
     let mut out = None;
     for m in tampered {
-        out = buf.insert(peer, m);
+        out = assembled(buf.insert(peer, m));
     }
     let a = out.unwrap();
     assert!(
