@@ -61,6 +61,9 @@ pub struct App {
     pub(crate) metrics: Metrics,
     /// The laws in force, compiled once per set.
     laws: govchain_execution::Laws,
+    /// Test builds only: the rule this node's proposals break.
+    #[cfg(feature = "byzantine")]
+    pub(crate) bad_blocks: Option<crate::byzantine::BadBlocks>,
 }
 
 /// The state as the store holds it: at the latest height, or as of a past one.
@@ -166,6 +169,8 @@ impl App {
             events,
             metrics,
             laws: govchain_execution::Laws::new().map_err(|e| NodeError::Other(e.to_string()))?,
+            #[cfg(feature = "byzantine")]
+            bad_blocks: None,
         })
     }
 

@@ -28,6 +28,12 @@ impl Application for App {
         time_ms: u64,
     ) -> Result<(Block, Hash, Vec<VerifiedTx>), AppError> {
         let p = App::propose(self, proposer, round, time_ms).map_err(local)?;
+        #[cfg(feature = "byzantine")]
+        if let Some(mode) = self.bad_blocks {
+            let (block, hash) =
+                crate::byzantine::tamper(mode, self.scheme(), &self.genesis().params, p.block);
+            return Ok((block, hash, p.txs));
+        }
         Ok((p.block, p.hash, p.txs))
     }
 
