@@ -127,7 +127,7 @@ mod tests {
                 valid_until: 10,
                 acting_as: None,
                 payload: Payload::RegisterKey {
-                    principal: PrincipalId::new(&"p".repeat(name_len.max(1))).unwrap(),
+                    principal: PrincipalId::new("p".repeat(name_len.max(1))).unwrap(),
                     kind: PrincipalKind::Person,
                     key: key.public_key(),
                 },
