@@ -8,7 +8,9 @@
     reason = "benchmark arithmetic on counters and timings, not on amounts or input"
 )]
 
-use govchain_crypto::{SecretKey, VerifiedTx, block_hash, merkle_root, sign_tx, verify_tx};
+use govchain_crypto::{
+    SecretKey, VerifiedTx, block_hash, merkle_root, sign_tx, tx_hash, verify_tx,
+};
 use govchain_execution::{Laws, apply_block, genesis_writes, schema};
 use govchain_store::{CommitInput, Store};
 use govchain_types::*;
@@ -17,13 +19,18 @@ use std::time::{Duration, Instant};
 /// A block of `txs` at `height` for an in-process benchmark (no parent, proposer `validator`).
 pub(crate) fn bench_block(chain: &str, height: u64, txs: &[VerifiedTx]) -> (Block, Vec<Hash>) {
     let ids: Vec<Hash> = txs.iter().map(VerifiedTx::id).collect();
+    let leaves: Vec<Hash> = txs
+        .iter()
+        .map(|t| tx_hash(Scheme::Ed25519, t.tx()))
+        .collect();
     let block = Block {
         header: Header {
             chain_id: chain.into(),
             height,
+            round: 0,
             time_ms: height,
             parent_hash: Hash::ZERO,
-            tx_root: merkle_root(Scheme::Ed25519, &ids),
+            tx_root: merkle_root(Scheme::Ed25519, &leaves),
             state_root: Hash::ZERO,
             proposer: key("validator").public_key(),
             validator_set_hash: Hash::ZERO,

@@ -195,6 +195,70 @@ async fn n4_equivocation() {
     );
 }
 
+/// Node 3 puts a rule-breaking transaction into every block it proposes (test builds only,
+/// `[bad_blocks]`): a garbage signature, or a transaction over `max_tx_bytes`, each under an
+/// honest tx root. The honest three vote against those blocks, so none is ever decided, and the
+/// chain keeps committing in the rounds that follow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn n4_byzantine_proposer_bad_blocks() {
+    for (rule, refused) in [
+        ("bad-signature", "signature does not verify"),
+        ("oversized-tx", "more than the limit of"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut net = created(dir.path()).await;
+        net.append_config(3, &format!("[bad_blocks]\nrule = \"{rule}\"\n"))
+            .unwrap();
+        net.start_all().await.unwrap();
+        // Node 3 proposes nothing that commits, so the load goes to the honest three.
+        let keys = AUTHORITIES
+            .iter()
+            .map(|a| read_key_file(&net.authority_key(a)).unwrap())
+            .collect();
+        let load = Load::start(keys, "govchain-devnet", net.urls()[..3].to_vec(), vec![]);
+        check(&net, net.wait_height(12, Duration::from_secs(120)).await);
+        let report = load.stop().await;
+        assert!(!report.committed.is_empty(), "{rule}: nothing committed");
+        check(&net, net.assert_roots_agree().await);
+        check(
+            &net,
+            net.assert_committed_everywhere(&report.committed).await,
+        );
+        assert!(
+            net.log_contains(3, "byzantine: proposing a block that breaks the rules"),
+            "{rule}: node 3 never proposed\n{}",
+            net.log_tails(20)
+        );
+        let refusing = (0..3).filter(|i| net.log_contains(*i, refused)).count();
+        assert!(
+            refusing >= 2,
+            "{rule}: {refusing} honest nodes logged a refusal with `{refused}`\n{}",
+            net.log_tails(20)
+        );
+        // No decided block is one of node 3's.
+        let node3 = serde_json::to_value(govchain_crypto::SecretKey::public_key(
+            &read_key_file(&dir.path().join("node-3/validator.json")).unwrap(),
+        ))
+        .unwrap();
+        let (_, top) = net.heights().await[0];
+        let http = reqwest::Client::new();
+        for h in 1..=top {
+            let record: serde_json::Value = http
+                .get(format!("{}/v1/blocks/{h}", net.url(0)))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_ne!(
+                record["block"]["header"]["proposer"], node3,
+                "{rule}: block {h} was proposed by the Byzantine node"
+            );
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn n4_validator_change() {
     let dir = tempfile::tempdir().unwrap();

@@ -25,14 +25,17 @@ pub trait Application: Send + Sync + 'static {
     fn genesis(&self) -> &Genesis;
     /// Height of the latest committed block (0 = genesis only).
     fn last_height(&self) -> Height;
-    /// Builds the next block from the mempool.
+    /// Builds the next block from the mempool, proposed by `proposer` in `round`.
     fn propose(
         &self,
         proposer: &PublicKey,
+        round: u32,
         time_ms: u64,
     ) -> Result<(Block, Hash, Vec<VerifiedTx>), AppError>;
-    /// Checks a block proposed by another validator for the next height.
-    fn check(&self, block: &Block) -> Result<Vec<VerifiedTx>, AppError>;
+    /// Checks a block for the next height, proposed by another validator or synced from a
+    /// peer: limits, header, tx root over full bytes, every signature. `proposer` is the
+    /// validator consensus selects for the header's round, which the header must name.
+    fn check(&self, block: &Block, proposer: &PublicKey) -> Result<Vec<VerifiedTx>, AppError>;
     /// Executes and durably commits a decided block with its certificate.
     fn commit(
         &self,

@@ -6,6 +6,7 @@ use crate::application::{AppError, Application};
 use crate::cert;
 use crate::context::{Address, BlockId, GovCtx, Height, ValidatorSet, timeouts};
 use crate::proposals::{ProposalStore, StoredProposal};
+use crate::proposer::{Origin, expected_proposer, header_round_fits};
 use crate::signing::GovSigner;
 use crate::streaming::{Accepted, Assembled, Limits, PartsBuffer, View, publish};
 use bytes::Bytes;
@@ -324,7 +325,7 @@ impl Host {
             let valid = match p.valid {
                 Some(v) => v,
                 None => {
-                    let v = self.check(&p).await?;
+                    let v = self.check(&p, proposal_origin(&p)).await?;
                     p.valid = Some(v);
                     self.proposals.put(&p)?;
                     v
@@ -382,7 +383,7 @@ impl Host {
                 let key =
                     govchain_types::PublicKey::Ed25519(*self.signer.key.public_key().as_bytes());
                 let (block, hash, txs) =
-                    blocking(move || app.propose(&key, app.now_ms())).await??;
+                    blocking(move || app.propose(&key, r, app.now_ms())).await??;
                 let p = StoredProposal {
                     height,
                     round: r,
@@ -431,14 +432,15 @@ impl Host {
             block: a.block_bytes,
             valid: None,
         };
-        let valid = self.check(&p).await?;
+        let valid = self.check(&p, proposal_origin(&p)).await?;
         p.valid = Some(valid);
         self.proposals.put(&p)?;
         Ok(Some(self.proposed_value(&p, valid)))
     }
 
-    /// Decodes and checks a proposal's block against the parent; remembers it if valid.
-    async fn check(&mut self, p: &StoredProposal) -> Result<bool, HostError> {
+    /// Decodes and checks a proposal's block against the parent; remembers it if valid. The
+    /// header's round must fit `origin`, and its proposer be that round's ([`crate::proposer`]).
+    async fn check(&mut self, p: &StoredProposal, origin: Origin) -> Result<bool, HostError> {
         let block = match Block::decode(&p.block) {
             Ok(b) => b,
             Err(e) => {
@@ -452,12 +454,19 @@ impl Host {
             tracing::warn!(height = %p.height, "proposed block does not match its id or height");
             return Ok(false);
         }
+        if !header_round_fits(block.header.round, origin) {
+            tracing::warn!(height = %p.height, header_round = block.header.round, ?origin, "voting against a block whose header names a round it cannot have been proposed in");
+            return Ok(false);
+        }
         if self.checked.contains_key(&p.block_id) {
             return Ok(true);
         }
+        // `check` runs only for the height being decided, whose set is `self.validators`: the
+        // set Malachite was given for it and selects proposers from.
+        let proposer = expected_proposer(&self.validators, p.height, block.header.round);
         let app = self.app.clone();
         let b = block.clone();
-        match blocking(move || app.check(&b)).await? {
+        match blocking(move || app.check(&b, &proposer)).await? {
             Ok(txs) => {
                 self.checked.insert(p.block_id, (block, txs));
                 Ok(true)
@@ -492,7 +501,8 @@ impl Host {
         };
         self.current = height;
         self.update_view().await?;
-        let valid = self.check(&p).await?;
+        let origin = Origin::Decided { round: p.round };
+        let valid = self.check(&p, origin).await?;
         p.valid = Some(valid);
         self.proposals.put(&p)?;
         Ok(SyncedValueOutcome::Verdict(self.proposed_value(&p, valid)))
@@ -508,7 +518,8 @@ impl Host {
         if !self.checked.contains_key(&id) {
             // Decided on a block this node has but did not check yet (e.g. it was late).
             if let Some(p) = self.proposals.find(height, &id)? {
-                self.check(&p).await?;
+                let round = certificate.round.as_u32().unwrap_or(0);
+                self.check(&p, Origin::Decided { round }).await?;
             }
         }
         let Some((block, txs)) = self.checked.remove(&id) else {
@@ -531,5 +542,13 @@ impl Host {
         self.proposals.prune_below(self.current)?;
         self.update_view().await?;
         Ok(())
+    }
+}
+
+/// Where a stored proposal came from, as [`Host::check`] bounds its header's round.
+fn proposal_origin(p: &StoredProposal) -> Origin {
+    Origin::Proposal {
+        round: p.round,
+        pol_round: p.pol_round,
     }
 }

@@ -6,6 +6,7 @@
 //!   commit-certificate bytes, so decisions are checkable offline;
 //! - [`codec`]: borsh encodings of every message for the WAL, the network and sync;
 //! - [`streaming`]: blocks cut into signed proposal parts and put back together;
+//! - [`proposer`]: which validator a block's header must name, given where the block came from;
 //! - [`host`]: the loop answering every `AppMsg`; [`engine`]: configuration and start.
 //!
 //! The node's application is reached only through [`Application`].
@@ -17,6 +18,7 @@ pub mod context;
 pub mod engine;
 mod host;
 pub mod proposals;
+pub mod proposer;
 pub mod signing;
 pub mod streaming;
 

@@ -1,6 +1,6 @@
 //! The chain hash: SHA-256 on Ed25519 chains, SM3 (GB/T 32905-2016) on SM2 chains.
 
-use govchain_types::{GenesisValidator, Hash, Header, Scheme, TxBody, encode};
+use govchain_types::{GenesisValidator, Hash, Header, Scheme, Tx, TxBody, encode};
 use sha2::{Digest, Sha256};
 use sm3::Sm3;
 
@@ -70,6 +70,13 @@ pub fn hash_parts(scheme: Scheme, parts: &[&[u8]]) -> Hash {
 /// signature (see [`govchain_types::Tx`]).
 pub fn tx_id(scheme: Scheme, body: &TxBody) -> Hash {
     hash(scheme, &body.signing_bytes())
+}
+
+/// A transaction's full hash: the chain hash of its whole canonical encoding, body *and*
+/// signature. These are the leaves of a header's `tx_root`, so the header commits to the exact
+/// bytes a block carries (the id, which leaves the signature out, would not).
+pub fn tx_hash(scheme: Scheme, tx: &Tx) -> Hash {
+    hash(scheme, &tx.encode())
 }
 
 /// A block's hash: the chain hash of its header's canonical encoding.

@@ -26,8 +26,8 @@ pub use commit::{sign_commit, verify_commit};
 pub use error::{CryptoError, Result};
 pub use govchain_types::Scheme;
 pub use hash::{
-    Hasher, SECRET_COMMITMENT_DOMAIN, block_hash, hash, hash_parts, secret_commitment, tx_id,
-    validator_set_hash,
+    Hasher, SECRET_COMMITMENT_DOMAIN, block_hash, hash, hash_parts, secret_commitment, tx_hash,
+    tx_id, validator_set_hash,
 };
 pub use keyfile::KeyFile;
 pub use keys::{SM2_DISTID, SecretKey, Signer};

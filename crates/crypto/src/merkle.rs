@@ -16,7 +16,8 @@ const NODE_PREFIX: u8 = 0x01;
 ///   two smaller than `n`.
 ///
 /// The prefixes keep a leaf from passing for a node (second-preimage resistance). Header's
-/// `tx_root` is this root over the block's transaction ids in order.
+/// `tx_root` is this root over the full hashes ([`crate::tx_hash`]) of the block's
+/// transactions in order.
 pub fn merkle_root(scheme: Scheme, leaves: &[Hash]) -> Hash {
     root_of_leaf_hashes(
         scheme,

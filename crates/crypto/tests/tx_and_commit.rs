@@ -10,8 +10,8 @@
 )]
 
 use govchain_crypto::{
-    CryptoError, Scheme, SecretKey, block_hash, hash, merkle_root, sign_commit, sign_tx, tx_id,
-    validator_set_hash, verify_commit, verify_tx, verify_txs,
+    CryptoError, Scheme, SecretKey, block_hash, hash, merkle_root, sign_commit, sign_tx, tx_hash,
+    tx_id, validator_set_hash, verify_commit, verify_tx, verify_txs,
 };
 use govchain_types::{
     CommitCertificate, GenesisValidator, Hash, Header, Payload, PrincipalId, PrincipalKind,
@@ -185,16 +185,38 @@ fn verify_txs_gives_one_result_per_tx_in_order() {
 #[test]
 fn block_hash_and_tx_root() {
     let key = SecretKey::from_seed(Scheme::Ed25519, b"validator-0");
-    let ids = [
-        tx_id(Scheme::Ed25519, &body(&key, 0)),
-        tx_id(Scheme::Ed25519, &body(&key, 1)),
+    let txs = [
+        sign_tx(Scheme::Ed25519, &key, body(&key, 0)),
+        sign_tx(Scheme::Ed25519, &key, body(&key, 1)),
     ];
+    // The leaves are the full hashes: the whole encoding, signature included.
+    let leaves: Vec<Hash> = txs.iter().map(|t| tx_hash(Scheme::Ed25519, t)).collect();
+    for (t, leaf) in txs.iter().zip(&leaves) {
+        assert_eq!(*leaf, hash(Scheme::Ed25519, &t.encode()));
+        assert_ne!(*leaf, tx_id(Scheme::Ed25519, &t.body));
+    }
+    // Another signature over the same body: the same id, another full hash and tx root.
+    let mut forged = txs[0].clone();
+    forged.signature = Signature::Ed25519([9; 64]);
+    assert_eq!(
+        tx_id(Scheme::Ed25519, &forged.body),
+        tx_id(Scheme::Ed25519, &txs[0].body)
+    );
+    assert_ne!(tx_hash(Scheme::Ed25519, &forged), leaves[0]);
+    assert_ne!(
+        merkle_root(
+            Scheme::Ed25519,
+            &[tx_hash(Scheme::Ed25519, &forged), leaves[1]]
+        ),
+        merkle_root(Scheme::Ed25519, &leaves)
+    );
     let header = Header {
         chain_id: CHAIN.into(),
         height: 1,
+        round: 0,
         time_ms: 1_700_000_000_000,
         parent_hash: Hash::ZERO,
-        tx_root: merkle_root(Scheme::Ed25519, &ids),
+        tx_root: merkle_root(Scheme::Ed25519, &leaves),
         state_root: Hash::ZERO,
         proposer: key.public_key(),
         validator_set_hash: Hash::ZERO,

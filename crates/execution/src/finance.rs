@@ -688,7 +688,8 @@ fn money_entry(key: &[u8], value: Option<&[u8]>) -> Result<Option<(String, bool,
 
 /// Checks that a block conserved money: per currency, the change of the supply equals the
 /// sum of the changes of the balances it wrote. With conservation at genesis, this keeps
-/// supply = Σ balances at every height. A failure is a bug of the kernel, and stops the block.
+/// supply = Σ balances at every height. A failure is a bug of the kernel: the block is invalid
+/// ([`ExecError::InvalidBlock`]) and is not committed.
 pub fn check_conservation(base: &dyn State, writes: &WriteSet) -> Result<()> {
     let mut delta: BTreeMap<String, i128> = BTreeMap::new();
     for (key, write) in writes {
@@ -713,10 +714,9 @@ pub fn check_conservation(base: &dyn State, writes: &WriteSet) -> Result<()> {
     }
     match delta.into_iter().find(|(_, d)| *d != 0) {
         None => Ok(()),
-        Some((code, d)) => Err(ExecError::Corrupt {
-            key: String::from_utf8_lossy(&schema::currency_key(&code)).into_owned(),
-            reason: format!("the block changed the balances of {code} by {d} more than its supply"),
-        }),
+        Some((code, d)) => Err(ExecError::InvalidBlock(format!(
+            "money is not conserved: the block changed the balances of `{code}` by {d} more than its supply"
+        ))),
     }
 }
 
@@ -861,10 +861,18 @@ mod tests {
         writes.insert(schema::account_key("CNY", &b), put(account(9)));
         writes.insert(schema::currency_key("CNY"), put(supply(15)));
         check_conservation(&base, &writes).unwrap();
-        // Money out of nowhere, and money lost.
+        // Money out of nowhere, and money lost: the block is invalid.
         writes.insert(schema::account_key("CNY", &b), put(account(10)));
-        assert!(check_conservation(&base, &writes).is_err());
+        let err = check_conservation(&base, &writes).unwrap_err();
+        assert!(
+            matches!(&err, ExecError::InvalidBlock(m) if m.contains("by 1 more")),
+            "{err}"
+        );
         writes.insert(schema::account_key("CNY", &b), put(account(8)));
-        assert!(check_conservation(&base, &writes).is_err());
+        let err = check_conservation(&base, &writes).unwrap_err();
+        assert!(
+            matches!(&err, ExecError::InvalidBlock(m) if m.contains("by -1 more")),
+            "{err}"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Checks of a block's header against its parent, before execution.
 
-use govchain_crypto::merkle_root;
-use govchain_types::{Block, GenesisValidator, Hash, Height, Scheme};
+use crate::block_rules::TxHashes;
+use govchain_types::{Block, Hash, Height, PublicKey, Scheme};
 
 /// Why a block cannot follow its parent.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -18,20 +18,18 @@ pub struct Expected<'a> {
     /// The state root after the parent.
     pub state_root: Hash,
     pub validator_set_hash: Hash,
-    pub validators: &'a [GenesisValidator],
-    pub max_block_txs: u32,
+    /// The validator that consensus selects for the header's height and round (Malachite's
+    /// `select_proposer` over the set that decides the block): the caller computes it, since
+    /// the selection belongs to the consensus engine.
+    pub proposer: &'a PublicKey,
 }
 
-/// The tx root a block must carry: the Merkle root of its transactions' ids.
-pub fn expected_tx_root(scheme: Scheme, tx_ids: &[Hash]) -> Hash {
-    merkle_root(scheme, tx_ids)
-}
-
-/// Checks the header of `block` given its parent and the ids of its transactions.
+/// Checks the header of `block` given its parent and its transactions' full hashes (from
+/// [`crate::check_block_limits`]).
 pub fn validate_header(
     exp: &Expected<'_>,
     block: &Block,
-    tx_ids: &[Hash],
+    txs: &TxHashes,
 ) -> Result<(), HeaderError> {
     let h = &block.header;
     let fail = |m: String| Err(HeaderError(m));
@@ -68,17 +66,20 @@ pub fn validate_header(
             h.validator_set_hash, exp.validator_set_hash
         ));
     }
-    if !exp.validators.iter().any(|v| v.key == h.proposer) {
-        return fail(format!("proposer `{}` is not a validator", h.proposer));
-    }
-    if block.txs.len() > exp.max_block_txs as usize {
+    if h.proposer != *exp.proposer {
         return fail(format!(
-            "{} transactions, more than the limit of {}",
-            block.txs.len(),
-            exp.max_block_txs
+            "proposer `{}` is not the proposer of round {}, `{}`",
+            h.proposer, h.round, exp.proposer
         ));
     }
-    let root = expected_tx_root(exp.scheme, tx_ids);
+    if txs.as_slice().len() != block.txs.len() {
+        return fail(format!(
+            "{} transaction hashes for {} transactions",
+            txs.as_slice().len(),
+            block.txs.len()
+        ));
+    }
+    let root = txs.root(exp.scheme);
     if h.tx_root != root {
         return fail(format!("tx root {}, expected {root}", h.tx_root));
     }

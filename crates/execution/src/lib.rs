@@ -7,7 +7,9 @@
 
 mod apply;
 mod authorize;
+mod block_rules;
 pub use authorize::{Audited, Explanation, decide_as, decide_read, explain};
+pub use block_rules::{BlockRuleError, TxHashes, TxTooLarge, check_block_limits, check_tx_size};
 mod enact;
 pub use enact::{MAX_PENDING_CHANGES, bill_problems};
 mod error;
@@ -29,7 +31,7 @@ pub use error::{ExecError, Result, TxError};
 pub use genesis::{
     GenesisError, GenesisRecords, Overlay, genesis_state, genesis_writes, validate_genesis,
 };
-pub use header::{Expected, HeaderError, expected_tx_root, validate_header};
+pub use header::{Expected, HeaderError, validate_header};
 pub use laws::{
     Compiled, Currencies, CurrencyInForce, Ended, LawVersion, Laws, Registries, RegistryInForce,
     currencies_of, history, in_force, registries_of, with_bill,

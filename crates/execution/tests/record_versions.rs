@@ -13,7 +13,7 @@
 mod common;
 
 use common::{header, key};
-use govchain_crypto::{block_hash, merkle_root, sign_tx, verify_tx};
+use govchain_crypto::{block_hash, merkle_root, sign_tx, tx_hash, verify_tx};
 use govchain_execution::schema::{self, RecordVersion};
 use govchain_execution::{State, StateError, apply_block, genesis_writes};
 use govchain_store::{CommitInput, Store};
@@ -106,8 +106,9 @@ proptest! {
                 txs.push(verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, &key("off-chen"), body)).unwrap());
             }
             let ids: Vec<_> = txs.iter().map(|t| t.id()).collect();
+            let leaves: Vec<_> = txs.iter().map(|t| tx_hash(Scheme::Ed25519, t.tx())).collect();
             let mut h = header(height);
-            h.tx_root = merkle_root(Scheme::Ed25519, &ids);
+            h.tx_root = merkle_root(Scheme::Ed25519, &leaves);
             let block = Block { header: h, txs: txs.iter().map(|t| t.tx().clone()).collect() };
             let out = apply_block(&Latest(&store), &block.header, &txs, &laws).unwrap();
             store.commit(CommitInput {

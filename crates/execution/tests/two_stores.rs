@@ -13,7 +13,7 @@
 mod common;
 
 use common::*;
-use govchain_crypto::{block_hash, merkle_root};
+use govchain_crypto::{block_hash, merkle_root, tx_hash};
 use govchain_execution::{State, StateError, apply_block, genesis_writes};
 use govchain_store::{CommitInput, Store};
 use govchain_types::{Block, PrincipalKind, Scheme};
@@ -85,8 +85,12 @@ fn two_stores_agree_at_every_height() {
             nonce += 1;
         }
         let ids: Vec<_> = txs.iter().map(|t| t.id()).collect();
+        let leaves: Vec<_> = txs
+            .iter()
+            .map(|t| tx_hash(Scheme::Ed25519, t.tx()))
+            .collect();
         let mut h = header(height);
-        h.tx_root = merkle_root(Scheme::Ed25519, &ids);
+        h.tx_root = merkle_root(Scheme::Ed25519, &leaves);
         let block = Block {
             header: h,
             txs: txs.iter().map(|t| t.tx().clone()).collect(),

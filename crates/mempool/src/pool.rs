@@ -1,5 +1,5 @@
 use govchain_crypto::{VerifiedTx, verify_txs};
-use govchain_execution::{State, schema};
+use govchain_execution::{State, TxTooLarge, check_tx_size, schema};
 use govchain_types::{ChainParams, Hash, Height, PublicKey, Scheme, Tx};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -105,6 +105,9 @@ pub struct MempoolStats {
 struct Entry {
     tx: VerifiedTx,
     size: usize,
+    /// The full hash of the bytes admitted ([`govchain_crypto::tx_hash`]): what a block's
+    /// transaction must hash to for this entry's signature check to count for it.
+    hash: Hash,
     seq: u64,
 }
 
@@ -129,6 +132,7 @@ pub struct Mempool {
 struct Candidate {
     tx: Tx,
     size: usize,
+    hash: Hash,
 }
 
 impl Mempool {
@@ -171,9 +175,11 @@ impl Mempool {
         for (i, bytes) in raw.into_iter().enumerate() {
             match self.stateless(&bytes, next) {
                 Ok(tx) => {
+                    // `stateless` decoded canonically, so these bytes are `tx.encode()`.
                     candidates.push(Candidate {
                         tx,
                         size: bytes.len(),
+                        hash: govchain_crypto::hash(self.scheme, &bytes),
                     });
                     slots.push(i);
                     results.push(None);
@@ -194,14 +200,14 @@ impl Mempool {
             }
         }
         // Phase 3, no lock: signatures, batched.
-        let sizes: Vec<usize> = kept.iter().map(|c| c.size).collect();
+        let sizes: Vec<(usize, Hash)> = kept.iter().map(|c| (c.size, c.hash)).collect();
         let verified = verify_txs(self.scheme, kept.into_iter().map(|c| c.tx).collect());
         // Phase 4, under the lock: dedupe, per-signer and capacity limits, insert.
         let mut inner = self.lock();
-        for ((outcome, slot), size) in verified.into_iter().zip(kept_slots).zip(sizes) {
+        for ((outcome, slot), (size, hash)) in verified.into_iter().zip(kept_slots).zip(sizes) {
             let r = match outcome {
                 Err((_, e)) => Err(AdmitError::BadSignature(e.to_string())),
-                Ok(vtx) => self.insert(&mut inner, vtx, size),
+                Ok(vtx) => self.insert(&mut inner, vtx, size, hash),
             };
             set(&mut results, slot, r);
         }
@@ -232,12 +238,9 @@ impl Mempool {
     }
 
     fn stateless(&self, bytes: &[u8], next: Height) -> Result<Tx, AdmitError> {
-        if bytes.len() > self.params.max_tx_bytes as usize {
-            return Err(AdmitError::TooLarge {
-                size: bytes.len(),
-                limit: self.params.max_tx_bytes,
-            });
-        }
+        // The same rule every block keeps (`govchain_execution::check_block_limits`).
+        check_tx_size(&self.params, bytes.len())
+            .map_err(|TxTooLarge { size, limit }| AdmitError::TooLarge { size, limit })?;
         let tx = Tx::decode(bytes).map_err(|e| AdmitError::Decode(e.to_string()))?;
         let body = &tx.body;
         if body.chain_id != self.chain_id {
@@ -286,7 +289,13 @@ impl Mempool {
         Ok(())
     }
 
-    fn insert(&self, inner: &mut Inner, vtx: VerifiedTx, size: usize) -> Result<Hash, AdmitError> {
+    fn insert(
+        &self,
+        inner: &mut Inner,
+        vtx: VerifiedTx,
+        size: usize,
+        hash: Hash,
+    ) -> Result<Hash, AdmitError> {
         let id = vtx.id();
         if inner.by_id.contains_key(&id) {
             return Err(AdmitError::Duplicate(id));
@@ -308,7 +317,15 @@ impl Mempool {
         let seq = inner.next_seq;
         inner.next_seq = seq.saturating_add(1);
         inner.by_signer.entry(signer).or_default().insert(nonce, id);
-        inner.by_id.insert(id, Entry { tx: vtx, size, seq });
+        inner.by_id.insert(
+            id,
+            Entry {
+                tx: vtx,
+                size,
+                hash,
+                seq,
+            },
+        );
         inner.stats.size = inner.by_id.len();
         inner.stats.bytes = inner.stats.bytes.saturating_add(size);
         Ok(id)
@@ -357,10 +374,16 @@ impl Mempool {
         out
     }
 
-    /// The checked transaction with this id, if the pool holds it: a block that carries it
-    /// needs no second signature check.
-    pub fn get_verified(&self, id: &Hash) -> Option<VerifiedTx> {
-        self.lock().by_id.get(id).map(|e| e.tx.clone())
+    /// The pool's checked copy of a block's transaction: the entry with id `id` whose admitted
+    /// bytes have the full hash `full_hash` ([`govchain_crypto::tx_hash`]). A transaction with
+    /// the same id but other bytes (another signature over the same body) is not the pool's, and
+    /// its signature must be checked on its own.
+    pub fn verified_copy(&self, id: &Hash, full_hash: &Hash) -> Option<VerifiedTx> {
+        self.lock()
+            .by_id
+            .get(id)
+            .filter(|e| e.hash == *full_hash)
+            .map(|e| e.tx.clone())
     }
 
     /// Whether the pool holds (and so has verified) a transaction.

@@ -6,7 +6,9 @@ use crate::error::{NodeError, Result};
 use crate::metrics::Metrics;
 use govchain_api::CommitEvent;
 use govchain_crypto::{VerifiedTx, block_hash, hash, tx_id, validator_set_hash, verify_txs};
-use govchain_execution::{Expected, State, StateError, apply_block, validate_header};
+use govchain_execution::{
+    Expected, State, StateError, apply_block, check_block_limits, validate_header,
+};
 use govchain_mempool::{Mempool, MempoolConfig};
 use govchain_store::{CommitInput, Store};
 use govchain_types::{
@@ -59,6 +61,9 @@ pub struct App {
     pub(crate) metrics: Metrics,
     /// The laws in force, compiled once per set.
     laws: govchain_execution::Laws,
+    /// Test builds only: the rule this node's proposals break.
+    #[cfg(feature = "byzantine")]
+    pub(crate) bad_blocks: Option<crate::byzantine::BadBlocks>,
 }
 
 /// The state as the store holds it: at the latest height, or as of a past one.
@@ -164,6 +169,8 @@ impl App {
             events,
             metrics,
             laws: govchain_execution::Laws::new().map_err(|e| NodeError::Other(e.to_string()))?,
+            #[cfg(feature = "byzantine")]
+            bad_blocks: None,
         })
     }
 
@@ -235,44 +242,67 @@ impl App {
         results
     }
 
-    /// Builds the next block from the mempool, proposed by `proposer` at `time_ms` (raised to
-    /// the parent's time if the clock is behind).
-    pub fn propose(&self, proposer: &PublicKey, time_ms: u64) -> Result<Proposal> {
+    /// Builds the next block from the mempool, proposed by `proposer` (the proposer of
+    /// `round`) at `time_ms` (raised to the parent's time if the clock is behind). The block
+    /// keeps the limits every block is checked against ([`check_block_limits`]).
+    pub fn propose(&self, proposer: &PublicKey, round: u32, time_ms: u64) -> Result<Proposal> {
         let head = self.head();
         let params = &self.genesis.params;
-        // Leave room for the header and the length prefixes in the byte budget.
-        let budget = (params.max_block_bytes as usize).saturating_sub(4096);
-        let txs = self
-            .mempool
-            .reap(&self.state(), params.max_block_txs as usize, budget);
-        let ids: Vec<Hash> = txs.iter().map(VerifiedTx::id).collect();
         let height = head.height.saturating_add(1);
         let validators = self.validators_at(height)?;
-        let header = Header {
+        let mut header = Header {
             chain_id: self.genesis.chain_id.clone(),
             height,
+            round,
             time_ms: time_ms.max(head.time_ms),
             parent_hash: head.hash,
-            tx_root: govchain_execution::expected_tx_root(self.scheme(), &ids),
+            // Set below, once the transactions are checked; its size does not depend on it.
+            tx_root: Hash::ZERO,
             state_root: head.root,
             proposer: proposer.clone(),
             validator_set_hash: validator_set_hash(self.scheme(), &validators),
         };
-        let block = Block {
-            header,
+        // The pool counts each transaction's encoded size, which is one byte more than it takes
+        // in a block; leave room for the header and the count.
+        let budget = (params.max_block_bytes as usize)
+            .saturating_sub(header.encode().len())
+            .saturating_sub(4);
+        let txs = self
+            .mempool
+            .reap(&self.state(), params.max_block_txs as usize, budget);
+        let mut block = Block {
+            header: header.clone(),
             txs: txs.iter().map(|t| t.tx().clone()).collect(),
         };
+        let (txs, hashes) = match check_block_limits(self.scheme(), params, &block) {
+            Ok(hashes) => (txs, hashes),
+            Err(e) => {
+                // The pool admits only what fits and reaps within the budget, so this is a bug;
+                // propose an empty block rather than stop the node or send a block peers refuse.
+                tracing::error!(height, error = %e, "the assembled block breaks the chain's limits; proposing an empty block");
+                block.txs.clear();
+                (
+                    Vec::new(),
+                    check_block_limits(self.scheme(), params, &block)?,
+                )
+            }
+        };
+        header.tx_root = hashes.root(self.scheme());
+        block.header = header;
         let hash = block_hash(self.scheme(), &block.header);
         Ok(Proposal { block, hash, txs })
     }
 
-    /// Checks a block proposed by another validator: its header against the parent (a state
-    /// root that differs from ours is a divergence), and the signatures of the transactions this
-    /// node has not already checked at admission.
-    pub fn check_proposal(&self, block: &Block) -> Result<Vec<VerifiedTx>> {
+    /// Checks a block proposed by another validator, or a decided block synced from a peer:
+    /// the chain's limits ([`check_block_limits`]), its header against the parent (a state root
+    /// that differs from ours is a divergence), `proposer` being the one consensus selects for
+    /// the header's round (the caller knows the selection), the tx root over the full bytes of
+    /// every transaction, and every transaction's signature. The returned transactions are
+    /// exactly the block's: a copy from the pool counts only if its bytes are the block's.
+    pub fn check_proposal(&self, block: &Block, proposer: &PublicKey) -> Result<Vec<VerifiedTx>> {
         let head = self.head();
         let scheme = self.scheme();
-        let ids: Vec<Hash> = block.txs.iter().map(|t| tx_id(scheme, &t.body)).collect();
+        let hashes = check_block_limits(scheme, &self.genesis.params, block)?;
         let validators = self.validators_at(head.height.saturating_add(1))?;
         let expected = Expected {
             scheme,
@@ -282,8 +312,7 @@ impl App {
             parent_time_ms: head.time_ms,
             state_root: head.root,
             validator_set_hash: validator_set_hash(scheme, &validators),
-            validators: &validators,
-            max_block_txs: self.genesis.params.max_block_txs,
+            proposer,
         };
         if block.header.height == expected.height && block.header.state_root != head.root {
             tracing::error!(
@@ -298,7 +327,7 @@ impl App {
                 remote: block.header.state_root,
             });
         }
-        validate_header(&expected, block, &ids)?;
+        validate_header(&expected, block, &hashes)?;
         // Block time comes from the proposer's clock; refuse one far ahead of ours, so a
         // proposer cannot push the chain's clock (and every deadline on it) into the future.
         let now = crate::run::now_ms();
@@ -312,8 +341,10 @@ impl App {
         let mut out = Vec::with_capacity(block.txs.len());
         let mut unchecked = Vec::new();
         let mut slots = Vec::new();
-        for (i, (tx, id)) in block.txs.iter().zip(&ids).enumerate() {
-            match self.mempool.get_verified(id) {
+        for (i, (tx, full)) in block.txs.iter().zip(hashes.as_slice()).enumerate() {
+            // The pool's copy counts only if its bytes are this transaction's: the same id with
+            // another signature is checked here like any transaction the pool never saw.
+            match self.mempool.verified_copy(&tx_id(scheme, &tx.body), full) {
                 Some(v) => out.push(Some(v)),
                 None => {
                     out.push(None);
@@ -373,6 +404,14 @@ impl App {
                 local: head.root,
                 remote: block.header.state_root,
             });
+        }
+        // INVARIANT: what executes is what is stored. `check_proposal` and `propose` return the
+        // block's own transactions; refuse anything else rather than commit a block whose
+        // stored bytes differ from what ran.
+        if txs.len() != block.txs.len() || txs.iter().zip(&block.txs).any(|(v, t)| v.tx() != t) {
+            return Err(NodeError::Other(format!(
+                "block {height}: the transactions to execute are not the block's own"
+            )));
         }
         let hash = block_hash(self.scheme(), &block.header);
         let snapshot = SnapshotState(self.store.reader(None)?);

@@ -25,6 +25,11 @@ pub struct NodeConfig {
     #[cfg(feature = "byzantine")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub byzantine: Option<govchain_consensus::ByzantineConfig>,
+    /// Test builds only (feature `byzantine`): every block this validator proposes breaks a
+    /// rule (`[bad_blocks] rule = "bad-signature"` or `"oversized-tx"`).
+    #[cfg(feature = "byzantine")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bad_blocks: Option<crate::byzantine::BadBlocksConfig>,
 }
 
 /// This validator's place in the consensus network.
@@ -105,6 +110,8 @@ impl NodeConfig {
             mempool: MempoolSettings::default(),
             #[cfg(feature = "byzantine")]
             byzantine: None,
+            #[cfg(feature = "byzantine")]
+            bad_blocks: None,
         }
     }
 

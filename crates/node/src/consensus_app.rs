@@ -24,14 +24,21 @@ impl Application for App {
     fn propose(
         &self,
         proposer: &PublicKey,
+        round: u32,
         time_ms: u64,
     ) -> Result<(Block, Hash, Vec<VerifiedTx>), AppError> {
-        let p = App::propose(self, proposer, time_ms).map_err(local)?;
+        let p = App::propose(self, proposer, round, time_ms).map_err(local)?;
+        #[cfg(feature = "byzantine")]
+        if let Some(mode) = self.bad_blocks {
+            let (block, hash) =
+                crate::byzantine::tamper(mode, self.scheme(), &self.genesis().params, p.block);
+            return Ok((block, hash, p.txs));
+        }
         Ok((p.block, p.hash, p.txs))
     }
 
-    fn check(&self, block: &Block) -> Result<Vec<VerifiedTx>, AppError> {
-        self.check_proposal(block).map_err(|e| match e {
+    fn check(&self, block: &Block, proposer: &PublicKey) -> Result<Vec<VerifiedTx>, AppError> {
+        self.check_proposal(block, proposer).map_err(|e| match e {
             NodeError::Store(_) | NodeError::Exec(_) => local(e),
             other => AppError::Invalid(other.to_string()),
         })

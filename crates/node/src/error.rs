@@ -24,6 +24,8 @@ pub enum NodeError {
     Genesis(#[from] govchain_execution::GenesisError),
     #[error("block rejected: {0}")]
     Header(#[from] govchain_execution::HeaderError),
+    #[error("block rejected: {0}")]
+    BlockRule(#[from] govchain_execution::BlockRuleError),
     #[error("{0}")]
     Crypto(#[from] govchain_crypto::CryptoError),
     #[error("this data directory belongs to another chain: its genesis differs from `{0}`")]

@@ -8,6 +8,8 @@
 
 mod app;
 mod backend;
+#[cfg(feature = "byzantine")]
+pub mod byzantine;
 mod config;
 mod consensus_app;
 mod error;

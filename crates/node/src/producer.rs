@@ -14,7 +14,7 @@ impl SoloProducer {
     /// Produces one block from the mempool now and commits it, certified by `key` alone (the
     /// chain's only validator).
     pub fn produce(app: &App, key: &SecretKey) -> Result<CommitInfo> {
-        let proposal = app.propose(&key.public_key(), now_ms())?;
+        let proposal = app.propose(&key.public_key(), 0, now_ms())?;
         let header = &proposal.block.header;
         let signature = sign_commit(&header.chain_id, header.height, 0, &proposal.hash, key);
         let certificate = CommitCertificate {

@@ -49,7 +49,13 @@ pub async fn run(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
-    let app = Arc::new(App::open(&config.data_dir, genesis, genesis_dir, mempool)?);
+    #[allow(unused_mut, reason = "set only in test builds (feature `byzantine`)")]
+    let mut app = App::open(&config.data_dir, genesis, genesis_dir, mempool)?;
+    #[cfg(feature = "byzantine")]
+    {
+        app.bad_blocks = config.bad_blocks.as_ref().map(|b| b.rule);
+    }
+    let app = Arc::new(app);
     let secret: [u8; 32] = key.to_bytes().try_into().map_err(|_| NodeError::Invalid {
         path: config.validator_key_file.clone(),
         reason: "a validator's consensus key must be an ed25519 key".into(),

@@ -624,14 +624,21 @@ async fn a_block_that_disagrees_with_this_nodes_state_is_refused_loudly() {
     // Block 2 of the other node is built on a state this node does not have.
     let proposal = other
         .app
-        .propose(&other.validator.public_key(), 10)
+        .propose(&other.validator.public_key(), 0, 10)
         .unwrap();
-    assert!(n.app.check_proposal(&proposal.block).is_err());
+    assert!(
+        n.app
+            .check_proposal(&proposal.block, &n.validator.public_key())
+            .is_err()
+    );
 
     // A proposal for the right height whose state root differs: a divergence, named as such.
-    let mut p = n.app.propose(&n.validator.public_key(), 10).unwrap();
+    let mut p = n.app.propose(&n.validator.public_key(), 0, 10).unwrap();
     p.block.header.state_root = Hash([1; 32]);
-    let err = n.app.check_proposal(&p.block).unwrap_err();
+    let err = n
+        .app
+        .check_proposal(&p.block, &n.validator.public_key())
+        .unwrap_err();
     assert!(err.to_string().contains("state divergence"), "{err}");
     let cert = CommitCertificate {
         height: 1,
@@ -644,10 +651,13 @@ async fn a_block_that_disagrees_with_this_nodes_state_is_refused_loudly() {
     assert_eq!(n.app.head().height, 0, "nothing was committed");
 
     // A block time far ahead of this node's clock is refused.
-    let mut p = n.app.propose(&n.validator.public_key(), 10).unwrap();
+    let mut p = n.app.propose(&n.validator.public_key(), 0, 10).unwrap();
     p.block.header.time_ms = govchain_node::now_ms() + 3_600_000;
     p.block.header.tx_root = govchain_crypto::merkle_root(Scheme::Ed25519, &[]);
-    let err = n.app.check_proposal(&p.block).unwrap_err();
+    let err = n
+        .app
+        .check_proposal(&p.block, &n.validator.public_key())
+        .unwrap_err();
     assert!(
         err.to_string().contains("ahead of this node's clock"),
         "{err}"

@@ -168,6 +168,7 @@ fn bench_block(height: Height) -> Block {
         header: Header {
             chain_id: "bench".into(),
             height,
+            round: 0,
             time_ms: height,
             parent_hash: Hash::ZERO,
             tx_root: Hash::ZERO,

@@ -14,15 +14,20 @@ use serde::{Deserialize, Serialize};
 pub struct Header {
     pub chain_id: String,
     pub height: Height,
+    /// The consensus round in which the block was first proposed. `proposer` must be the
+    /// validator that consensus selects for (`height`, `round`); a block re-proposed in a later
+    /// round (with a proof-of-lock round) keeps its first round and proposer.
+    pub round: u32,
     /// Block time in milliseconds since the Unix epoch, chosen by the proposer; the only clock
     /// execution ever sees.
     pub time_ms: u64,
     pub parent_hash: Hash,
-    /// Merkle root of the ids of the block's transactions.
+    /// Merkle root of the full hashes of the block's transactions (each one's whole encoding,
+    /// signature included), in order.
     pub tx_root: Hash,
     /// State root after the parent block.
     pub state_root: Hash,
-    /// The consensus key of the validator that proposed the block.
+    /// The consensus key of the validator that proposed the block in `round`.
     pub proposer: PublicKey,
     /// Hash of the validator set that decides this block.
     pub validator_set_hash: Hash,

@@ -92,7 +92,7 @@ fn arb_hash() -> impl Strategy<Value = Hash> {
 fn arb_block() -> impl Strategy<Value = Block> {
     (
         ".{0,20}",
-        any::<u64>(),
+        (any::<u64>(), any::<u32>()),
         any::<u64>(),
         arb_hash(),
         arb_hash(),
@@ -102,11 +102,22 @@ fn arb_block() -> impl Strategy<Value = Block> {
         proptest::collection::vec(arb_tx(), 0..4),
     )
         .prop_map(
-            |(chain_id, height, time_ms, parent_hash, tx_root, state_root, proposer, vs, txs)| {
+            |(
+                chain_id,
+                (height, round),
+                time_ms,
+                parent_hash,
+                tx_root,
+                state_root,
+                proposer,
+                vs,
+                txs,
+            )| {
                 Block {
                     header: Header {
                         chain_id,
                         height,
+                        round,
                         time_ms,
                         parent_hash,
                         tx_root,

@@ -29,6 +29,7 @@ pub fn header(height: u64) -> Header {
     Header {
         chain_id: CHAIN.into(),
         height,
+        round: 0,
         time_ms: 1_000 + height,
         parent_hash: Hash::ZERO,
         tx_root: Hash::ZERO,

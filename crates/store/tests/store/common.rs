@@ -16,6 +16,7 @@ pub fn block(height: Height, txs: Vec<Tx>) -> Block {
         header: Header {
             chain_id: "test".into(),
             height,
+            round: 0,
             time_ms: 1_700_000_000_000 + height,
             parent_hash: Hash([height as u8; 32]),
             tx_root: Hash::ZERO,
