@@ -65,7 +65,9 @@ pub fn admit_status(e: &AdmitError) -> StatusCode {
         AdmitError::Duplicate(_) | AdmitError::NonceTaken(_) | AdmitError::NonceUsed { .. } => {
             StatusCode::CONFLICT
         }
-        AdmitError::Full(_) | AdmitError::SignerLimit(_) => StatusCode::TOO_MANY_REQUESTS,
+        AdmitError::Full(_) | AdmitError::FullBytes { .. } | AdmitError::SignerLimit(_) => {
+            StatusCode::TOO_MANY_REQUESTS
+        }
         AdmitError::State(_) => StatusCode::SERVICE_UNAVAILABLE,
         AdmitError::Decode(_)
         | AdmitError::WrongChain { .. }

@@ -13,6 +13,9 @@ pub struct MempoolConfig {
     pub max_per_signer: usize,
     /// How far ahead of the signer's next nonce a transaction may be.
     pub nonce_window: u64,
+    /// Most bytes of encoded transactions held at once: with the count cap alone, 100,000
+    /// transactions of 64 KiB would hold 6.4 GB.
+    pub max_bytes: usize,
 }
 
 impl Default for MempoolConfig {
@@ -21,6 +24,7 @@ impl Default for MempoolConfig {
             capacity: 100_000,
             max_per_signer: 1_000,
             nonce_window: 1_000,
+            max_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -66,6 +70,8 @@ pub enum AdmitError {
     SignerLimit(usize),
     #[error("mempool full: {0} transactions waiting, try again later")]
     Full(usize),
+    #[error("mempool full: {held} bytes of transactions waiting, at most {limit}; try again later")]
+    FullBytes { held: usize, limit: usize },
     #[error("state unavailable: {0}")]
     State(String),
 }
@@ -87,7 +93,7 @@ impl AdmitError {
             AdmitError::Duplicate(_) => "duplicate",
             AdmitError::NonceTaken(_) => "nonce_taken",
             AdmitError::SignerLimit(_) => "signer_limit",
-            AdmitError::Full(_) => "mempool_full",
+            AdmitError::Full(_) | AdmitError::FullBytes { .. } => "mempool_full",
             AdmitError::State(_) => "unavailable",
         }
     }
@@ -313,6 +319,12 @@ impl Mempool {
         }
         if inner.by_id.len() >= self.config.capacity {
             return Err(AdmitError::Full(inner.by_id.len()));
+        }
+        if inner.stats.bytes.saturating_add(size) > self.config.max_bytes {
+            return Err(AdmitError::FullBytes {
+                held: inner.stats.bytes,
+                limit: self.config.max_bytes,
+            });
         }
         let seq = inner.next_seq;
         inner.next_seq = seq.saturating_add(1);

@@ -54,6 +54,10 @@ fn state() -> MemState {
 }
 
 fn pool(capacity: usize, per_signer: usize) -> Mempool {
+    pool_of(capacity, per_signer, usize::MAX)
+}
+
+fn pool_of(capacity: usize, per_signer: usize, max_bytes: usize) -> Mempool {
     Mempool::new(
         Scheme::Ed25519,
         CHAIN.into(),
@@ -62,6 +66,7 @@ fn pool(capacity: usize, per_signer: usize) -> Mempool {
             capacity,
             max_per_signer: per_signer,
             nonce_window: 10,
+            max_bytes,
         },
     )
 }
@@ -171,6 +176,22 @@ fn capacity_and_per_signer_limits_bound_the_pool() {
     assert_eq!(err.code(), "mempool_full", "{err}");
     assert!(err.to_string().starts_with("mempool full"));
     assert_eq!(p.len(), 3);
+}
+
+#[test]
+fn a_byte_cap_bounds_the_pool_whatever_the_count() {
+    let s = state();
+    let (a, b) = (key("a"), key("b"));
+    let size = raw(&a, 0, 10).len();
+    // Room for two transactions' bytes, though the count cap allows a hundred.
+    let p = pool_of(100, 100, 2 * size + size / 2);
+    assert!(p.admit(raw(&a, 0, 10), &s, 0).is_ok());
+    assert!(p.admit(raw(&b, 0, 10), &s, 0).is_ok());
+    let err = p.admit(raw(&a, 1, 10), &s, 0).unwrap_err();
+    assert_eq!(err.code(), "mempool_full", "{err}");
+    assert!(err.to_string().contains("bytes"), "{err}");
+    assert_eq!(p.len(), 2);
+    assert_eq!(p.stats().bytes, 2 * size);
 }
 
 #[test]

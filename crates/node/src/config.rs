@@ -79,6 +79,13 @@ pub struct MempoolSettings {
     pub capacity: usize,
     pub max_per_signer: usize,
     pub nonce_window: u64,
+    /// Most bytes of transactions held at once.
+    #[serde(default = "default_max_bytes")]
+    pub max_bytes: usize,
+}
+
+fn default_max_bytes() -> usize {
+    govchain_mempool::MempoolConfig::default().max_bytes
 }
 
 impl Default for MempoolSettings {
@@ -88,6 +95,7 @@ impl Default for MempoolSettings {
             capacity: d.capacity,
             max_per_signer: d.max_per_signer,
             nonce_window: d.nonce_window,
+            max_bytes: d.max_bytes,
         }
     }
 }

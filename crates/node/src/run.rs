@@ -44,6 +44,7 @@ pub async fn run(
         capacity: config.mempool.capacity,
         max_per_signer: config.mempool.max_per_signer,
         nonce_window: config.mempool.nonce_window,
+        max_bytes: config.mempool.max_bytes,
     };
     let genesis_dir = match config.genesis_file.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
