@@ -268,7 +268,7 @@ pub fn verify_certificate(file: &Path, genesis: &Path) -> anyhow::Result<()> {
     let cert: govchain_store::RecordCertificate = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a record certificate", file.display()))?;
     let genesis = govchain_node::read_genesis(genesis)?;
-    cert.verify(&genesis.chain_id, &genesis.validators)
+    cert.verify(&genesis.chain_id, genesis.scheme, &genesis.validators)
         .with_context(|| format!("the certificate in {} does not verify", file.display()))?;
     let key = String::from_utf8_lossy(&cert.proof.key);
     let signers = cert.commit.signatures.len();

@@ -93,7 +93,7 @@ pub fn run(cmd: SecretCommand) -> anyhow::Result<()> {
                     format!("{} is not a record certificate", certificate.display())
                 })?;
             let genesis = govchain_node::read_genesis(&genesis)?;
-            cert.verify(&genesis.chain_id, &genesis.validators)
+            cert.verify(&genesis.chain_id, genesis.scheme, &genesis.validators)
                 .with_context(|| {
                     format!(
                         "the certificate in {} does not verify",

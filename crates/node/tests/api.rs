@@ -593,24 +593,52 @@ async fn a_record_certificate_verifies_offline_and_tampering_is_caught() {
     let cert: govchain_store::RecordCertificate = serde_json::from_value(body).unwrap();
     assert_eq!((cert.proof.height, cert.header.height), (1, 2));
     let genesis = n.app.genesis().clone();
-    cert.verify(CHAIN, &genesis.validators).unwrap();
+    cert.verify(CHAIN, genesis.scheme, &genesis.validators)
+        .unwrap();
 
     let mut wrong_value = cert.clone();
     wrong_value.proof.value = Some(b"forged".to_vec());
-    assert!(wrong_value.verify(CHAIN, &genesis.validators).is_err());
+    assert!(
+        wrong_value
+            .verify(CHAIN, genesis.scheme, &genesis.validators)
+            .is_err()
+    );
     let mut wrong_header = cert.clone();
     wrong_header.header.time_ms += 1;
-    assert!(wrong_header.verify(CHAIN, &genesis.validators).is_err());
+    assert!(
+        wrong_header
+            .verify(CHAIN, genesis.scheme, &genesis.validators)
+            .is_err()
+    );
     let mut unsigned = cert.clone();
     unsigned.commit.signatures.clear();
-    assert!(unsigned.verify(CHAIN, &genesis.validators).is_err());
+    assert!(
+        unsigned
+            .verify(CHAIN, genesis.scheme, &genesis.validators)
+            .is_err()
+    );
     let strangers = vec![GenesisValidator {
         name: PrincipalId::new("x").unwrap(),
         key: key("stranger").public_key(),
         power: 1,
     }];
-    assert!(cert.verify(CHAIN, &strangers).is_err());
-    assert!(cert.verify("other-chain", &genesis.validators).is_err());
+    assert!(cert.verify(CHAIN, genesis.scheme, &strangers).is_err());
+    assert!(
+        cert.verify("other-chain", genesis.scheme, &genesis.validators)
+            .is_err()
+    );
+    // The hash scheme is the genesis's, never the certificate's.
+    let mut other_scheme = cert.clone();
+    other_scheme.proof.scheme = Scheme::Sm2;
+    assert!(
+        other_scheme
+            .verify(CHAIN, genesis.scheme, &genesis.validators)
+            .is_err()
+    );
+    assert!(
+        cert.verify(CHAIN, Scheme::Sm2, &genesis.validators)
+            .is_err()
+    );
 }
 
 #[tokio::test]

@@ -556,7 +556,8 @@ async fn accounts_public_for_departments_private_for_persons() {
     assert_eq!(a["decided_by"]["article"], "6");
     let cert: govchain_store::RecordCertificate =
         serde_json::from_value(a["certificate"].clone()).unwrap();
-    cert.verify(CHAIN, &n.app.genesis().validators).unwrap();
+    cert.verify(CHAIN, n.app.genesis().scheme, &n.app.genesis().validators)
+        .unwrap();
     let statement = ReadTarget::Statement {
         currency: "CNY".into(),
         holder: PrincipalId::new("cit-0001").unwrap(),

@@ -23,11 +23,22 @@ pub struct RecordCertificate {
 }
 
 impl RecordCertificate {
-    /// Checks the certificate against a trusted validator set (the chain's genesis set, or the
-    /// set in force at the header's height).
-    pub fn verify(&self, chain_id: &str, validators: &[GenesisValidator]) -> Result<()> {
-        let scheme = self.proof.scheme;
+    /// Checks the certificate against a trusted chain id, hash scheme and validator set (the
+    /// chain's genesis, or the set in force at the header's height). The scheme comes from the
+    /// trusted genesis, never from the certificate: one naming another is refused.
+    pub fn verify(
+        &self,
+        chain_id: &str,
+        scheme: govchain_types::Scheme,
+        validators: &[GenesisValidator],
+    ) -> Result<()> {
         let fail = |m: String| Err(Error::InvalidProof(m));
+        if self.proof.scheme != scheme {
+            return fail(format!(
+                "the proof names the {} scheme; this chain's is {scheme}",
+                self.proof.scheme
+            ));
+        }
         if self.header.chain_id != chain_id {
             return fail(format!(
                 "the header is of chain `{}`, not `{chain_id}`",
