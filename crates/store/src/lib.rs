@@ -33,7 +33,10 @@ pub use proof::StateProof;
 pub use read::{ScanPage, StateReader, VersionEntry, Versioned};
 
 use govchain_types::{Height, Scheme};
-use redb::{Builder, Database, Durability, ReadableDatabase, ReadableTable, StorageBackend};
+use redb::{
+    Builder, Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+    StorageBackend,
+};
 use std::path::Path;
 use tables::{FORMAT, SYS, SYS_FORMAT, SYS_SCHEME};
 
@@ -127,6 +130,7 @@ impl Store {
             txn.open_table(tables::AUDIT)?;
             txn.open_table(tables::READS)?;
             txn.open_table(tables::READ_IDS)?;
+            txn.open_table(tables::READ_EXPIRY)?;
             txn.open_table(tables::JOURNAL)?;
         }
         txn.commit()?;
@@ -135,7 +139,8 @@ impl Store {
 
     /// Logs a signed read request once: `None` if a request with this id was already served
     /// (a replay), else the entry's sequence number. Ids are kept until the request expires
-    /// (`valid_until` below `latest`), so the table holds only live requests.
+    /// (`valid_until` below `latest`), so the table holds only live requests; expired ones are
+    /// found through their expiry index, so each call reads only what it prunes.
     pub fn log_read_once(
         &self,
         id: [u8; 32],
@@ -149,8 +154,17 @@ impl Store {
             if ids.get(id)?.is_some() {
                 return Ok(None);
             }
-            ids.retain(|_, until| until >= latest)?;
+            let mut expiry = txn.open_table(tables::READ_EXPIRY)?;
+            let mut expired = Vec::new();
+            for entry in expiry.extract_from_if(..(latest, [0u8; 32]), |_, ()| true)? {
+                let (k, _) = entry?;
+                expired.push(k.value().1);
+            }
+            for old in expired {
+                ids.remove(old)?;
+            }
             ids.insert(id, valid_until)?;
+            expiry.insert((valid_until, id), ())?;
             let mut reads = txn.open_table(tables::READS)?;
             let last = reads.last()?.map(|(k, _)| k.value()).unwrap_or(0);
             let seq = last.saturating_add(1);
@@ -159,6 +173,12 @@ impl Store {
         };
         txn.commit()?;
         Ok(Some(seq))
+    }
+
+    /// How many signed read requests are alive (remembered against replay).
+    pub fn live_reads(&self) -> Result<u64> {
+        let txn = self.db.begin_read()?;
+        Ok(txn.open_table(tables::READ_IDS)?.len()?)
     }
 
     /// Entries of the log of protected reads after sequence number `after`, oldest first, at

@@ -16,6 +16,7 @@
 //! | `audit`        | (height, index)              | an authorization request and its decision    |
 //! | `reads`        | sequence number              | a protected read served (the read log)       |
 //! | `read_ids`     | hash of a signed read request | its `valid_until` (replays refused while live) |
+//! | `read_expiry`  | `valid_until` (BE) ‖ request hash | nothing: the live requests by expiry, so pruning reads only what expired |
 //! | `journal`      | caller's key (e.g. an account's statement line) | caller's bytes, derived from the blocks |
 //!
 //! The jmt version of a height is the height itself: jmt 0.12 writes a root node for every version
@@ -47,6 +48,9 @@ pub(crate) const KEYS: TableDefinition<Bytes, u64> = TableDefinition::new("keys"
 /// Protected reads this node served, by sequence number (outside the state root).
 pub(crate) const READS: TableDefinition<u64, Bytes> = TableDefinition::new("reads");
 pub(crate) const READ_IDS: TableDefinition<[u8; 32], u64> = TableDefinition::new("read_ids");
+/// The live read requests ordered by expiry: `(valid_until, id)`.
+pub(crate) const READ_EXPIRY: TableDefinition<(u64, [u8; 32]), ()> =
+    TableDefinition::new("read_expiry");
 pub(crate) const JOURNAL: TableDefinition<Bytes, Bytes> = TableDefinition::new("journal");
 pub(crate) const AUDIT: TableDefinition<(u64, u32), Bytes> = TableDefinition::new("audit");
 pub(crate) const TX_INDEX: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("tx_index");

@@ -428,3 +428,27 @@ fn a_prefix_scan_lists_live_keys_as_of_a_height_and_pages() {
     );
     assert_eq!(keys(None, Some("a"), 10).0, ["idx/a/2", "idx/a/3"]);
 }
+
+/// A signed read is served once while it lives; expired requests are pruned through their
+/// expiry index, so the table of live requests stays as small as the requests alive.
+#[test]
+fn read_requests_are_served_once_and_pruned_when_they_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.redb"), Scheme::Ed25519).unwrap();
+    let id = |n: u8| [n; 32];
+    // Requests alive until heights 10, 11 and 20, served at height 5.
+    assert_eq!(store.log_read_once(id(1), 10, 5, b"a").unwrap(), Some(1));
+    assert_eq!(store.log_read_once(id(2), 11, 5, b"b").unwrap(), Some(2));
+    assert_eq!(store.log_read_once(id(3), 20, 5, b"c").unwrap(), Some(3));
+    // A replay while alive is refused, and not logged.
+    assert_eq!(store.log_read_once(id(1), 10, 9, b"a").unwrap(), None);
+    assert_eq!(store.live_reads().unwrap(), 3);
+    // At height 11 the first has expired: pruned; the others live on.
+    assert_eq!(store.log_read_once(id(4), 30, 11, b"d").unwrap(), Some(4));
+    assert_eq!(store.live_reads().unwrap(), 3);
+    // At 25 those alive until 11 and 20 have expired: two live (until 30 and 40).
+    assert_eq!(store.log_read_once(id(5), 40, 25, b"e").unwrap(), Some(5));
+    assert_eq!(store.live_reads().unwrap(), 2);
+    // The log itself keeps every entry served.
+    assert_eq!(store.reads(0, 100).unwrap().len(), 5);
+}
