@@ -63,7 +63,9 @@ pub(crate) const SYS_FORMAT: &str = "format";
 /// 2: the `keys` and `audit` tables (the Registries issue).
 /// 3: the `journal` table (account statements, the Finance issue).
 /// 4: `jmt_nodes` keyed by nibbles in walk order (the one-pass genesis tree).
-pub(crate) const FORMAT: u8 = 4;
+/// 5: headers name their round and the tx root covers full transactions; `read_expiry` (the
+///    Security issue).
+pub(crate) const FORMAT: u8 = 5;
 
 /// One version of a key: what the `versions` table holds.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
