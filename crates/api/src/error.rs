@@ -60,23 +60,19 @@ impl From<BackendError> for ApiError {
 
 /// The status an admission refusal is answered with.
 pub fn admit_status(e: &AdmitError) -> StatusCode {
+    use govchain_execution::envelope::EnvelopeError as E;
     match e {
         AdmitError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        AdmitError::Duplicate(_) | AdmitError::NonceTaken(_) | AdmitError::NonceUsed { .. } => {
-            StatusCode::CONFLICT
-        }
+        AdmitError::Duplicate(_)
+        | AdmitError::NonceTaken(_)
+        | AdmitError::Envelope(E::NonceUsed { .. }) => StatusCode::CONFLICT,
         AdmitError::Full(_) | AdmitError::FullBytes { .. } | AdmitError::SignerLimit(_) => {
             StatusCode::TOO_MANY_REQUESTS
         }
         AdmitError::State(_) => StatusCode::SERVICE_UNAVAILABLE,
-        AdmitError::Decode(_)
-        | AdmitError::WrongChain { .. }
-        | AdmitError::Expired { .. }
-        | AdmitError::LifetimeTooLong { .. }
-        | AdmitError::UnknownSigner(_)
-        | AdmitError::Revoked(_)
-        | AdmitError::NonceTooHigh { .. }
-        | AdmitError::BadSignature(_) => StatusCode::BAD_REQUEST,
+        AdmitError::Decode(_) | AdmitError::Envelope(_) | AdmitError::BadSignature(_) => {
+            StatusCode::BAD_REQUEST
+        }
     }
 }
 

@@ -140,66 +140,30 @@ pub fn apply_block(
     })
 }
 
-/// Chain id, expiry, signer's key in force, nonce. `Ok(Err(_))` is a rejected transaction;
-/// `Err(_)` a storage failure.
+/// The envelope (`crate::envelope`: chain id, expiry, signer's key in force, nonce), then who
+/// the signer acts as. `Ok(Err(_))` is a rejected transaction; `Err(_)` a storage failure.
 fn check_envelope(
     state: &dyn State,
     ctx: &TxContext<'_>,
     vtx: &VerifiedTx,
 ) -> Result<std::result::Result<Signer, TxError>> {
     let body = &vtx.tx().body;
-    if body.chain_id != ctx.chain_id {
-        return Ok(Err(TxError::new(
-            "wrong_chain",
-            format!(
-                "transaction is for chain `{}`, this is `{}`",
-                body.chain_id, ctx.chain_id
-            ),
-        )));
-    }
-    if body.valid_until < ctx.height {
-        return Ok(Err(TxError::new(
-            "expired",
-            format!(
-                "transaction expired at height {}, block is {}",
-                body.valid_until, ctx.height
-            ),
-        )));
-    }
-    if body.valid_until.saturating_sub(ctx.height) > ctx.max_lifetime {
-        return Ok(Err(TxError::new(
-            "lifetime_too_long",
-            format!(
-                "valid_until {} is more than {} blocks after height {}",
-                body.valid_until, ctx.max_lifetime, ctx.height
-            ),
-        )));
-    }
-    let Some(key_record) = schema::key_record(state, &body.signer)? else {
-        return Ok(Err(TxError::new(
-            "unknown_signer",
-            format!("key `{}` is not registered to anyone", body.signer),
-        )));
+    let envelope = crate::envelope::Envelope {
+        chain_id: &body.chain_id,
+        signer: &body.signer,
+        valid_until: body.valid_until,
+        nonce: Some(body.nonce),
     };
-    if !key_record.active_at(ctx.height) {
-        return Ok(Err(TxError::new(
-            "key_revoked",
-            format!(
-                "key `{}` of `{}` was revoked",
-                body.signer, key_record.principal
-            ),
-        )));
-    }
-    let expected = schema::next_nonce(state, &body.signer)?;
-    if body.nonce != expected {
-        return Ok(Err(TxError::new(
-            "bad_nonce",
-            format!("nonce is {}, expected {expected}", body.nonce),
-        )));
-    }
-    if body.nonce == u64::MAX {
-        return Ok(Err(TxError::new("bad_nonce", "nonce space exhausted")));
-    }
+    let rules = crate::envelope::Rules {
+        chain_id: ctx.chain_id,
+        height: ctx.height,
+        max_lifetime: ctx.max_lifetime,
+        nonce: crate::envelope::NonceRule::Exact,
+    };
+    let key_record = match crate::envelope::check_envelope(state, &envelope, &rules)? {
+        Ok(k) => k,
+        Err(e) => return Ok(Err(TxError::new(e.code(), e.to_string()))),
+    };
     let Some(record) = schema::principal(state, &key_record.principal)? else {
         return Err(ExecError::Corrupt {
             key: String::from_utf8_lossy(&schema::principal_key(&key_record.principal))

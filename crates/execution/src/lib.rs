@@ -12,6 +12,7 @@ pub use authorize::{Audited, Explanation, decide_as, decide_read, explain};
 pub use block_rules::{BlockRuleError, TxHashes, TxTooLarge, check_block_limits, check_tx_size};
 mod enact;
 pub use enact::{MAX_PENDING_CHANGES, bill_problems};
+pub mod envelope;
 mod error;
 pub mod finance;
 mod genesis;

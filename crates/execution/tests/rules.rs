@@ -70,14 +70,14 @@ fn envelope_and_key_rules() {
             1,
             tx(&ca, 0, 10, register("bob", Person, &bob)),
             Rejected,
-            "bad_nonce",
+            "replay",
         ),
         no(
             "a nonce from the future is rejected",
             1,
             tx(&ca, 5, 10, register("bob", Person, &bob)),
             Rejected,
-            "bad_nonce",
+            "nonce_too_high",
         ),
         no(
             "an expired transaction is rejected",
@@ -112,7 +112,7 @@ fn envelope_and_key_rules() {
             2,
             tx(&hospital, 0, 10, register("bob", Person, &bob)),
             Rejected,
-            "bad_nonce",
+            "replay",
         ),
         ok(
             "the principal adds its own second key",

@@ -1,4 +1,7 @@
 use govchain_crypto::{VerifiedTx, verify_txs};
+use govchain_execution::envelope::{
+    Envelope, EnvelopeError, NonceRule, Rules, check_envelope, check_stateless,
+};
 use govchain_execution::{State, TxTooLarge, check_tx_size, schema};
 use govchain_types::{ChainParams, Hash, Height, PublicKey, Scheme, Tx};
 use std::collections::{BTreeMap, HashMap};
@@ -36,30 +39,9 @@ pub enum AdmitError {
     TooLarge { size: usize, limit: u32 },
     #[error("transaction does not decode: {0}")]
     Decode(String),
-    #[error("transaction is for chain `{found}`, this is `{expected}`")]
-    WrongChain { expected: String, found: String },
-    #[error("transaction expired at height {valid_until}; the next block is {next}")]
-    Expired { valid_until: Height, next: Height },
-    #[error("valid_until {valid_until} is more than {max} blocks after the next block {next}")]
-    LifetimeTooLong {
-        valid_until: Height,
-        next: Height,
-        max: u64,
-    },
-    #[error("key `{0}` is not registered to anyone")]
-    UnknownSigner(String),
-    #[error("key `{0}` is revoked")]
-    Revoked(String),
-    #[error("nonce {nonce} was already used; the signer's next nonce is {expected}")]
-    NonceUsed { nonce: u64, expected: u64 },
-    #[error(
-        "nonce {nonce} is too far ahead: the signer's next nonce is {expected}, window {window}"
-    )]
-    NonceTooHigh {
-        nonce: u64,
-        expected: u64,
-        window: u64,
-    },
+    /// The envelope rules every block keeps too (`govchain_execution::envelope`).
+    #[error("{0}")]
+    Envelope(#[from] EnvelopeError),
     #[error("signature is invalid: {0}")]
     BadSignature(String),
     #[error("transaction `{0}` is already in the pool")]
@@ -82,13 +64,7 @@ impl AdmitError {
         match self {
             AdmitError::TooLarge { .. } => "too_large",
             AdmitError::Decode(_) => "malformed",
-            AdmitError::WrongChain { .. } => "wrong_chain",
-            AdmitError::Expired { .. } => "expired",
-            AdmitError::LifetimeTooLong { .. } => "lifetime_too_long",
-            AdmitError::UnknownSigner(_) => "unknown_signer",
-            AdmitError::Revoked(_) => "key_revoked",
-            AdmitError::NonceUsed { .. } => "replay",
-            AdmitError::NonceTooHigh { .. } => "nonce_too_high",
+            AdmitError::Envelope(e) => e.code(),
             AdmitError::BadSignature(_) => "bad_signature",
             AdmitError::Duplicate(_) => "duplicate",
             AdmitError::NonceTaken(_) => "nonce_taken",
@@ -197,7 +173,7 @@ impl Mempool {
         let mut kept = Vec::new();
         let mut kept_slots = Vec::new();
         for (c, slot) in candidates.into_iter().zip(slots) {
-            match self.check_signer(state, &c.tx) {
+            match self.check_signer(state, &c.tx, next) {
                 Ok(()) => {
                     kept.push(c);
                     kept_slots.push(slot);
@@ -248,50 +224,23 @@ impl Mempool {
         check_tx_size(&self.params, bytes.len())
             .map_err(|TxTooLarge { size, limit }| AdmitError::TooLarge { size, limit })?;
         let tx = Tx::decode(bytes).map_err(|e| AdmitError::Decode(e.to_string()))?;
-        let body = &tx.body;
-        if body.chain_id != self.chain_id {
-            return Err(AdmitError::WrongChain {
-                expected: self.chain_id.clone(),
-                found: body.chain_id.clone(),
-            });
-        }
-        if body.valid_until < next {
-            return Err(AdmitError::Expired {
-                valid_until: body.valid_until,
-                next,
-            });
-        }
-        if body.valid_until.saturating_sub(next) > self.params.max_tx_lifetime {
-            return Err(AdmitError::LifetimeTooLong {
-                valid_until: body.valid_until,
-                next,
-                max: self.params.max_tx_lifetime,
-            });
-        }
+        check_stateless(&envelope(&tx), &self.rules(next))?;
         Ok(tx)
     }
 
-    fn check_signer(&self, state: &dyn State, tx: &Tx) -> Result<(), AdmitError> {
-        let signer = &tx.body.signer;
-        let record = schema::key_record(state, signer)
-            .map_err(|e| AdmitError::State(e.to_string()))?
-            .ok_or_else(|| AdmitError::UnknownSigner(signer.to_string()))?;
-        if record.revoked_from.is_some() {
-            return Err(AdmitError::Revoked(signer.to_string()));
+    /// The envelope rules as the next block will apply them, with the pool's nonce window.
+    fn rules(&self, next: Height) -> Rules<'_> {
+        Rules {
+            chain_id: &self.chain_id,
+            height: next,
+            max_lifetime: self.params.max_tx_lifetime,
+            nonce: NonceRule::Window(self.config.nonce_window),
         }
-        let expected =
-            schema::next_nonce(state, signer).map_err(|e| AdmitError::State(e.to_string()))?;
-        let nonce = tx.body.nonce;
-        if nonce < expected {
-            return Err(AdmitError::NonceUsed { nonce, expected });
-        }
-        if nonce.saturating_sub(expected) >= self.config.nonce_window {
-            return Err(AdmitError::NonceTooHigh {
-                nonce,
-                expected,
-                window: self.config.nonce_window,
-            });
-        }
+    }
+
+    fn check_signer(&self, state: &dyn State, tx: &Tx, next: Height) -> Result<(), AdmitError> {
+        check_envelope(state, &envelope(tx), &self.rules(next))
+            .map_err(|e| AdmitError::State(e.to_string()))??;
         Ok(())
     }
 
@@ -460,5 +409,15 @@ impl Mempool {
 fn set<T>(results: &mut [Option<T>], slot: usize, value: T) {
     if let Some(r) = results.get_mut(slot) {
         *r = Some(value);
+    }
+}
+
+/// A transaction's envelope, as the shared check reads it.
+fn envelope(tx: &Tx) -> Envelope<'_> {
+    Envelope {
+        chain_id: &tx.body.chain_id,
+        signer: &tx.body.signer,
+        valid_until: tx.body.valid_until,
+        nonce: Some(tx.body.nonce),
     }
 }

@@ -10,6 +10,7 @@
 )]
 
 use govchain_crypto::{SecretKey, sign_tx};
+use govchain_execution::envelope::EnvelopeError;
 use govchain_execution::{MemState, genesis_writes};
 use govchain_mempool::{AdmitError, Mempool, MempoolConfig};
 use govchain_types::*;
@@ -151,10 +152,10 @@ fn replay_of_a_used_nonce_is_refused() {
     assert!(
         matches!(
             err,
-            AdmitError::NonceUsed {
+            AdmitError::Envelope(EnvelopeError::NonceUsed {
                 nonce: 2,
                 expected: 3
-            }
+            })
         ),
         "{err}"
     );
@@ -260,5 +261,64 @@ proptest! {
         let p = pool(10, 10);
         prop_assert!(p.admit(bytes, &s, 0).is_err());
         prop_assert!(p.is_empty());
+    }
+}
+
+/// Admission and execution apply one envelope check: every envelope the pool refuses, a block
+/// refuses too, with the same code in the receipt as in the admission answer.
+#[test]
+fn admission_and_execution_refuse_an_envelope_alike() {
+    let mut s = state();
+    let a = key("a");
+    s.0.insert(
+        govchain_execution::schema::nonce_key(&a.public_key()),
+        encode(&3u64),
+    );
+    let mut wrong_chain = body(&a, 3, 10);
+    wrong_chain.chain_id = "other".into();
+    let cases: Vec<(&str, Tx)> = vec![
+        ("wrong chain", sign_tx(Scheme::Ed25519, &a, wrong_chain)),
+        ("expired", sign_tx(Scheme::Ed25519, &a, body(&a, 3, 0))),
+        (
+            "too long-lived",
+            sign_tx(Scheme::Ed25519, &a, body(&a, 3, 5_000)),
+        ),
+        (
+            "unknown signer",
+            sign_tx(Scheme::Ed25519, &key("nobody"), body(&key("nobody"), 0, 10)),
+        ),
+        (
+            "a used nonce",
+            sign_tx(Scheme::Ed25519, &a, body(&a, 2, 10)),
+        ),
+        (
+            "a nonce beyond the window",
+            sign_tx(Scheme::Ed25519, &a, body(&a, 50, 10)),
+        ),
+    ];
+    let laws = govchain_execution::Laws::new().unwrap();
+    for (what, tx) in cases {
+        let admitted = pool(100, 100).admit(tx.encode(), &s, 0).unwrap_err();
+        let header = Header {
+            chain_id: CHAIN.into(),
+            height: 1,
+            round: 0,
+            time_ms: 1,
+            parent_hash: Hash::ZERO,
+            tx_root: Hash::ZERO,
+            state_root: Hash::ZERO,
+            proposer: key("v").public_key(),
+            validator_set_hash: Hash::ZERO,
+        };
+        let vtx = govchain_crypto::verify_tx(Scheme::Ed25519, tx).unwrap();
+        let out = govchain_execution::apply_block(&s, &header, &[vtx], &laws).unwrap();
+        let receipt = &out.receipts[0];
+        assert_eq!(receipt.status, TxStatus::Rejected, "{what}");
+        assert_eq!(
+            receipt.code.as_deref(),
+            Some(admitted.code()),
+            "{what}: admission said {admitted}, the receipt {:?}",
+            receipt.error
+        );
     }
 }

@@ -369,13 +369,6 @@ impl App {
     /// every decision, allowed or refused, goes to the read log.
     pub fn signed_read(&self, signed: SignedRead) -> Result<ReadAnswer, BackendError> {
         let r = &signed.request;
-        let chain = &self.genesis().chain_id;
-        if &r.chain_id != chain {
-            return Err(bad(format!(
-                "the read is for chain `{}`, this is `{chain}`",
-                r.chain_id
-            )));
-        }
         if r.reader.scheme() != self.scheme() {
             return Err(bad(format!(
                 "the reader's key is not a {} key",
@@ -384,33 +377,29 @@ impl App {
         }
         govchain_crypto::verify(&r.reader, &r.signing_bytes(), &signed.signature)
             .map_err(|_| bad("the read request's signature does not verify"))?;
-        let latest = self.head().height;
-        let next = latest.saturating_add(1);
-        if r.valid_until < latest {
-            return Err(bad(format!(
-                "the read request expired at height {}; the chain is at {latest}",
-                r.valid_until
-            )));
-        }
-        if r.valid_until > next.saturating_add(MAX_READ_LIFETIME) {
-            return Err(bad(format!(
-                "a read request is good for at most {MAX_READ_LIFETIME} blocks: valid_until {} is too far ahead",
-                r.valid_until
-            )));
-        }
         if r.purpose.len() > 1024 {
             return Err(bad("a purpose of at most 1024 bytes"));
         }
+        let latest = self.head().height;
+        let next = latest.saturating_add(1);
         let state = self.state();
-        let key = schema::key_record(&state, &r.reader)
+        // The envelope rules every transaction keeps (chain, expiry, lifetime, the reader's key
+        // in force at the next block), but no nonce: a read is served once by its hash.
+        let envelope = govchain_execution::envelope::Envelope {
+            chain_id: &r.chain_id,
+            signer: &r.reader,
+            valid_until: r.valid_until,
+            nonce: None,
+        };
+        let rules = govchain_execution::envelope::Rules {
+            chain_id: &self.genesis().chain_id,
+            height: next,
+            max_lifetime: MAX_READ_LIFETIME,
+            nonce: govchain_execution::envelope::NonceRule::Exact,
+        };
+        let key = govchain_execution::envelope::check_envelope(&state, &envelope, &rules)
             .map_err(unavailable)?
-            .ok_or_else(|| bad(format!("key `{}` is not registered to anyone", r.reader)))?;
-        if !key.active_at(next) {
-            return Err(bad(format!(
-                "key `{}` of `{}` was revoked",
-                r.reader, key.principal
-            )));
-        }
+            .map_err(|e| bad(format!("{}: {e}", e.code())))?;
         let reader = key.principal;
         let acting = r.acting_as.as_ref();
         let (decision, found) = match &r.target {

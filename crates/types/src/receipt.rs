@@ -31,7 +31,7 @@ pub struct Receipt {
     pub height: Height,
     pub index: u32,
     pub status: TxStatus,
-    /// A stable machine-readable code when the status is not `ok`, e.g. `bad_nonce`.
+    /// A stable machine-readable code when the status is not `ok`, e.g. `replay`.
     pub code: Option<String>,
     /// The human-readable reason when the status is not `ok`.
     pub error: Option<String>,
