@@ -680,6 +680,7 @@ async fn query_records(
         (status = 400, description = "malformed, expired, or signed by an unknown or revoked key", body = ErrorBody),
         (status = 403, description = "the laws do not let the reader read it (the refusal is logged too)", body = ErrorBody),
         (status = 409, description = "`replayed`: this signed request was already served by this node", body = ErrorBody),
+        (status = 413, description = "`too_large`: a body over 1 MiB", body = ErrorBody),
     )
 )]
 async fn signed_read(
@@ -730,7 +731,9 @@ pub struct VerifyRequest {
     request_body = VerifyRequest,
     responses(
         (status = 200, description = "validity, the conflicts with the laws in force (each with a request that shows it), and the decisions a dry run changes", body = Object),
-        (status = 400, description = "malformed request", body = ErrorBody),
+        (status = 400, description = "malformed request; `invalid_request`: more than 256 articles, or a sample with more than 64 other entities, 32 ancestors an entity, 512 in all, or ancestry deeper than 32; `too_many`: more than 1,000 samples", body = ErrorBody),
+        (status = 413, description = "`too_large`: a body over 1 MiB", body = ErrorBody),
+        (status = 503, description = "`busy`: every verification worker is taken, or the node is at its cap of requests; `timeout`: no answer within 30 s", body = ErrorBody),
     )
 )]
 async fn verify_bill(
@@ -788,6 +791,7 @@ pub struct ExplainQuery {
     responses(
         (status = 200, description = "the decision, the article that made it, every article that applied", body = Object),
         (status = 400, description = "unknown principal or action", body = ErrorBody),
+        (status = 503, description = "`busy`: every worker for explanations and verifications is taken, or the node is at its cap of requests; `timeout`: no answer within 30 s", body = ErrorBody),
     )
 )]
 async fn get_explain(
@@ -816,7 +820,9 @@ async fn get_explain(
     request_body(content = Object, description = "an authorization request: principal and resource (`uid` {kind, id}, `attrs`, `ancestors`), `action`, `height`, optional `region`, `via_contract`, `others`"),
     responses(
         (status = 200, description = "the decision, the article that made it, every article that applied", body = Object),
-        (status = 400, description = "malformed request, or one the schema does not allow", body = ErrorBody),
+        (status = 400, description = "malformed request, or one the schema does not allow; `invalid_request`: more than 64 other entities, 32 ancestors an entity, 512 in all, or ancestry deeper than 32", body = ErrorBody),
+        (status = 413, description = "`too_large`: a body over 1 MiB", body = ErrorBody),
+        (status = 503, description = "`busy`: every worker for explanations and verifications is taken, or the node is at its cap of requests; `timeout`: no answer within 30 s", body = ErrorBody),
     )
 )]
 async fn post_explain(
@@ -889,7 +895,10 @@ fn touches(receipt: &govchain_types::Receipt, registry: &str) -> bool {
 #[utoipa::path(
     get, path = "/v1/events", tag = "node",
     params(EventsQuery),
-    responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"))
+    responses(
+        (status = 200, description = "text/event-stream", content_type = "text/event-stream"),
+        (status = 503, description = "`busy`: as many event streams are open as the node keeps (256)", body = ErrorBody),
+    )
 )]
 async fn events(
     State(backend): State<Shared>,
@@ -969,7 +978,7 @@ async fn openapi() -> Response {
 /// The OpenAPI document of this API, generated from the handlers (utoipa).
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node."),
+    info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node. Every route: bodies of at most 1 MiB (`POST /v1/tx`: a batch of the largest transactions), an answer within 30 s, at most 512 requests at once; past a limit, 413 `too_large` or 503 `busy` / `timeout`, as JSON `{code, message}`."),
     paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, get_registries, get_record, get_record_history, query_records, signed_read, get_currencies, get_account, get_statement, status, metrics, events, openapi),
     components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue)),
     tags(
