@@ -177,3 +177,36 @@ fn a_request_given_in_full_is_bounded() {
         }
     }
 }
+
+#[test]
+fn the_conflict_search_samples_within_its_budget_however_many_articles() {
+    use govchain_law::verify::{Context, MAX_SEARCH_SAMPLES, SAMPLES_PER_SHAPE, verify};
+    let cases = [
+        // (articles of one request shape each, most samples)
+        (1, SAMPLES_PER_SHAPE),
+        (17, MAX_SEARCH_SAMPLES),
+    ];
+    for (articles, most) in cases {
+        let mut b = bill(articles);
+        for a in &mut b.articles {
+            a.kind = ArticleKind::Permission {
+                policy: "forbid (principal is Department, action == Action::\"create-principal\", resource is Principal);".into(),
+            };
+        }
+        let r = verify(
+            &b,
+            &Context {
+                model: &SchemaModel::base(),
+                now: &[],
+                with_bill: std::slice::from_ref(&b),
+                replay: &[],
+            },
+        );
+        assert!(r.valid, "{articles}: {:?}", r.findings);
+        assert!(
+            r.sampled > 0 && r.sampled <= most,
+            "{articles} articles sampled {}, more than {most}",
+            r.sampled
+        );
+    }
+}
