@@ -203,8 +203,8 @@ pub struct StatementPage {
 /// Most records one index page holds.
 pub const MAX_PAGE: usize = 100;
 
-/// Most sample requests one verification replays.
-pub const MAX_VERIFY_SAMPLES: usize = 10_000;
+/// Most sample requests one verification replays (the default of [`crate::Limits`]).
+pub const MAX_VERIFY_SAMPLES: usize = 1_000;
 
 /// What the node publishes after each commit.
 #[derive(Debug, Clone, Serialize)]

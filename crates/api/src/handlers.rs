@@ -2,9 +2,10 @@
 
 use crate::backend::Backend;
 use crate::error::{ApiError, ErrorBody, admit_status};
+use crate::limits::{Gates, Limits, guard};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -27,16 +28,46 @@ type ApiResult<T> = Result<T, ApiError>;
 /// Most transactions in one `POST /v1/tx` batch.
 pub const MAX_BATCH: usize = 10_000;
 
-/// Builds the API's router over a node.
+/// What the handlers share: the node and the gates that enforce the limits.
+#[derive(Clone)]
+struct AppState {
+    backend: Shared,
+    gates: Arc<Gates>,
+}
+
+impl FromRef<AppState> for Shared {
+    fn from_ref(s: &AppState) -> Self {
+        s.backend.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Gates> {
+    fn from_ref(s: &AppState) -> Self {
+        s.gates.clone()
+    }
+}
+
+/// Builds the API's router over a node, with the default [`Limits`].
 pub fn router(backend: Arc<dyn Backend>) -> Router {
-    // A JSON batch carries each transaction in hex: twice its bytes, plus framing.
-    let body_limit = backend
+    router_with(backend, Limits::default())
+}
+
+/// Builds the API's router over a node, with `limits`.
+pub fn router_with(backend: Arc<dyn Backend>, limits: Limits) -> Router {
+    // A JSON batch carries each transaction in hex: twice its bytes, plus framing. The mempool
+    // checks each transaction's size and the batch's count.
+    let tx_body_limit = backend
         .max_tx_bytes()
         .saturating_mul(2)
         .saturating_add(1024)
         .max(8 * 1024 * 1024);
+    let body_limit = limits.body_bytes;
+    let gates = Arc::new(Gates::new(limits));
     Router::new()
-        .route("/v1/tx", post(submit_tx))
+        .route(
+            "/v1/tx",
+            post(submit_tx).layer(DefaultBodyLimit::max(tx_body_limit)),
+        )
         .route("/v1/tx/{id}", get(get_tx))
         .route("/v1/blocks/{height}", get(get_block))
         .route("/v1/state/{*key}", get(get_state))
@@ -67,7 +98,18 @@ pub fn router(backend: Arc<dyn Backend>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
-        .with_state(backend)
+        .layer(axum::middleware::from_fn_with_state(gates.clone(), guard))
+        .with_state(AppState { backend, gates })
+}
+
+/// A body that could not be read: 413 `too_large` past the limit, else 400 `malformed`.
+fn body_error(r: BytesRejection) -> ApiError {
+    let status = r.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(status, "too_large", r.body_text())
+    } else {
+        ApiError::bad_request("malformed", r.body_text())
+    }
 }
 
 async fn not_found() -> ApiError {
@@ -144,15 +186,7 @@ async fn submit_tx(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    let body = body.map_err(|r| {
-        let status = r.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "too_large"
-        } else {
-            "malformed"
-        };
-        ApiError::new(status, code, r.body_text())
-    })?;
+    let body = body.map_err(body_error)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -646,13 +680,14 @@ async fn query_records(
         (status = 400, description = "malformed, expired, or signed by an unknown or revoked key", body = ErrorBody),
         (status = 403, description = "the laws do not let the reader read it (the refusal is logged too)", body = ErrorBody),
         (status = 409, description = "`replayed`: this signed request was already served by this node", body = ErrorBody),
+        (status = 413, description = "`too_large`: a body over 1 MiB", body = ErrorBody),
     )
 )]
 async fn signed_read(
     State(backend): State<Shared>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    let body = body.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
+    let body = body.map_err(body_error)?;
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum ReadBody {
@@ -696,35 +731,40 @@ pub struct VerifyRequest {
     request_body = VerifyRequest,
     responses(
         (status = 200, description = "validity, the conflicts with the laws in force (each with a request that shows it), and the decisions a dry run changes", body = Object),
-        (status = 400, description = "malformed request", body = ErrorBody),
+        (status = 400, description = "malformed request; `invalid_request`: more than 256 articles, or a sample with more than 64 other entities, 32 ancestors an entity, 512 in all, or ancestry deeper than 32; `too_many`: more than 1,000 samples", body = ErrorBody),
+        (status = 413, description = "`too_large`: a body over 1 MiB", body = ErrorBody),
+        (status = 503, description = "`busy`: every verification worker is taken, or the node is at its cap of requests; `timeout`: no answer within 30 s", body = ErrorBody),
     )
 )]
 async fn verify_bill(
     State(backend): State<Shared>,
+    State(gates): State<Arc<Gates>>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    let body = body.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
+    let body = body.map_err(body_error)?;
     let req: VerifyRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request("malformed", format!("a verify request: {e}")))?;
-    if req
-        .samples
-        .as_ref()
-        .is_some_and(|s| s.len() > crate::backend::MAX_VERIFY_SAMPLES)
-    {
-        return Err(ApiError::bad_request(
-            "too_many",
-            format!(
-                "at most {} sample requests",
-                crate::backend::MAX_VERIFY_SAMPLES
-            ),
-        ));
+    // Refuse what is too big to look at before taking a worker.
+    govchain_law::check_size(&req.bill)
+        .map_err(|e| ApiError::bad_request("invalid_request", e.to_string()))?;
+    if let Some(samples) = &req.samples {
+        let most = gates.limits.verify_samples;
+        if samples.len() > most {
+            return Err(ApiError::bad_request(
+                "too_many",
+                format!("at most {most} sample requests, not {}", samples.len()),
+            ));
+        }
+        for (i, s) in samples.iter().enumerate() {
+            govchain_law::check_bounds(s).map_err(|e| {
+                ApiError::bad_request("invalid_request", format!("sample {i}: {e}"))
+            })?;
+        }
     }
-    // The search samples thousands of requests: keep it off the async workers.
-    let report = tokio::task::spawn_blocking(move || backend.verify_bill(&req.bill, req.samples))
-        .await
-        .map_err(|e| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-        })??;
+    // The search samples thousands of requests: on a bounded pool, off the async workers.
+    let report = gates
+        .expensive(move || backend.verify_bill(&req.bill, req.samples))
+        .await??;
     Ok(Json(report).into_response())
 }
 
@@ -751,20 +791,26 @@ pub struct ExplainQuery {
     responses(
         (status = 200, description = "the decision, the article that made it, every article that applied", body = Object),
         (status = 400, description = "unknown principal or action", body = ErrorBody),
+        (status = 503, description = "`busy`: every worker for explanations and verifications is taken, or the node is at its cap of requests; `timeout`: no answer within 30 s", body = ErrorBody),
     )
 )]
 async fn get_explain(
     State(backend): State<Shared>,
+    State(gates): State<Arc<Gates>>,
     q: Result<Query<ExplainQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = q.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
-    let answer = backend.explain(
-        &q.principal,
-        &q.action,
-        q.target.as_deref(),
-        q.kind.as_deref(),
-        q.height,
-    )?;
+    let answer = gates
+        .expensive(move || {
+            backend.explain(
+                &q.principal,
+                &q.action,
+                q.target.as_deref(),
+                q.kind.as_deref(),
+                q.height,
+            )
+        })
+        .await??;
     Ok(Json(answer).into_response())
 }
 
@@ -774,18 +820,26 @@ async fn get_explain(
     request_body(content = Object, description = "an authorization request: principal and resource (`uid` {kind, id}, `attrs`, `ancestors`), `action`, `height`, optional `region`, `via_contract`, `others`"),
     responses(
         (status = 200, description = "the decision, the article that made it, every article that applied", body = Object),
-        (status = 400, description = "malformed request, or one the schema does not allow", body = ErrorBody),
+        (status = 400, description = "malformed request, or one the schema does not allow; `invalid_request`: more than 64 other entities, 32 ancestors an entity, 512 in all, or ancestry deeper than 32", body = ErrorBody),
+        (status = 413, description = "`too_large`: a body over 1 MiB", body = ErrorBody),
+        (status = 503, description = "`busy`: every worker for explanations and verifications is taken, or the node is at its cap of requests; `timeout`: no answer within 30 s", body = ErrorBody),
     )
 )]
 async fn post_explain(
     State(backend): State<Shared>,
+    State(gates): State<Arc<Gates>>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    let body = body.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
+    let body = body.map_err(body_error)?;
     let req: govchain_law::AuthRequest = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request("malformed", format!("an authorization request: {e}"))
     })?;
-    Ok(Json(backend.explain_request(&req)?).into_response())
+    govchain_law::check_bounds(&req)
+        .map_err(|e| ApiError::bad_request("invalid_request", e.to_string()))?;
+    let answer = gates
+        .expensive(move || backend.explain_request(&req))
+        .await??;
+    Ok(Json(answer).into_response())
 }
 
 /// The node's status
@@ -841,13 +895,18 @@ fn touches(receipt: &govchain_types::Receipt, registry: &str) -> bool {
 #[utoipa::path(
     get, path = "/v1/events", tag = "node",
     params(EventsQuery),
-    responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"))
+    responses(
+        (status = 200, description = "text/event-stream", content_type = "text/event-stream"),
+        (status = 503, description = "`busy`: as many event streams are open as the node keeps (256)", body = ErrorBody),
+    )
 )]
 async fn events(
     State(backend): State<Shared>,
+    State(gates): State<Arc<Gates>>,
     q: Result<Query<EventsQuery>, QueryRejection>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     let Query(q) = q.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
+    let permit = gates.stream()?;
     let registry = q.registry;
     let redactor = backend.clone();
     let stream = BroadcastStream::new(backend.subscribe()).filter_map(move |item| {
@@ -882,7 +941,29 @@ async fn events(
         };
         event.map(Ok)
     });
+    let stream = Held {
+        inner: stream,
+        _permit: permit,
+    };
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// A stream that holds its place among the open event streams until it is dropped (the client
+/// went away, or the server stops).
+struct Held<S> {
+    inner: S,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl<S: Stream + Unpin> Stream for Held<S> {
+    type Item = S::Item;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<S::Item>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_next(cx)
+    }
 }
 
 /// The OpenAPI document
@@ -897,7 +978,7 @@ async fn openapi() -> Response {
 /// The OpenAPI document of this API, generated from the handlers (utoipa).
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node."),
+    info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node. Every route: bodies of at most 1 MiB (`POST /v1/tx`: a batch of the largest transactions), an answer within 30 s, at most 512 requests at once; past a limit, 413 `too_large` or 503 `busy` / `timeout`, as JSON `{code, message}`."),
     paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, get_registries, get_record, get_record_history, query_records, signed_read, get_currencies, get_account, get_statement, status, metrics, events, openapi),
     components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue)),
     tags(

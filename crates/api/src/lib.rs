@@ -3,11 +3,13 @@
 //!
 //! The API knows the node only through the [`Backend`] trait (STYLE.md §2), so it can be
 //! tested with `Router::oneshot` against a node without sockets. Every error is JSON
-//! `{code, message}`; bad input is a 4xx, never a 500.
+//! `{code, message}`; bad input is a 4xx, never a 500. What one client may make the node do
+//! is bounded by [`Limits`].
 
 mod backend;
 mod error;
 mod handlers;
+mod limits;
 
 pub use backend::{
     AccountView, Backend, BackendError, BlockRecord, CommitEvent, CurrencyView, ExplainAnswer,
@@ -15,4 +17,5 @@ pub use backend::{
     RecordPage, RecordView, RegistryView, StatementPage, Status, TxRecord,
 };
 pub use error::ApiError;
-pub use handlers::{ApiDoc, router};
+pub use handlers::{ApiDoc, router, router_with};
+pub use limits::Limits;

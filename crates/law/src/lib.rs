@@ -21,8 +21,8 @@ pub use decision::Decision;
 pub use package::{
     BillError, bill_hash, bill_signing_bytes, check_body, check_interpretation,
     check_member_signatures, check_member_signatures_with, check_registry, check_shape,
-    check_signatures, interpretation_signing_bytes, name_ok, snapshot_signing_bytes,
+    check_signatures, check_size, interpretation_signing_bytes, name_ok, snapshot_signing_bytes,
 };
 pub use powers::{lowest_granting_level, within};
-pub use request::{AuthRequest, EntityData, EntityRef, Value};
+pub use request::{AuthRequest, EntityData, EntityRef, Value, check_bounds};
 pub use schema::{AttrType, EntityDecl, SchemaError, SchemaModel, base_schema, enclosing_regions};

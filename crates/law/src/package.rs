@@ -15,6 +15,9 @@ pub const INTERPRETATION_SIGNING_DOMAIN: &[u8] = b"govchain/interpretation/v1\0"
 pub const SNAPSHOT_SIGNING_DOMAIN: &[u8] = b"govchain/snapshot/v1\0";
 /// Longest interpretation text accepted, in bytes.
 pub const MAX_INTERPRETATION_BYTES: usize = 16 * 1024;
+/// Most articles in one law: each is compiled, indexed and searched for conflicts, so a law of
+/// thousands makes verifying or enacting it cost gigabytes (review finding 7).
+pub const MAX_ARTICLES: usize = 256;
 
 /// Why a bill is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -291,10 +294,24 @@ fn region_code_ok(code: &str) -> bool {
     code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Checks the shape of a bill: articles present with unique ids, region codes, heights. Policy
-/// text is checked by the authorizer, which compiles it.
+/// Checks what a bill costs to look at before anything looks at it closely: at most
+/// [`MAX_ARTICLES`] articles. Part of [`check_shape`]; cheap, for callers that refuse early.
+pub fn check_size(bill: &LawPackage) -> Result<(), BillError> {
+    let count = bill.articles.len();
+    if count > MAX_ARTICLES {
+        return Err(BillError::Malformed(format!(
+            "law `{}` has {count} articles, more than {MAX_ARTICLES}",
+            bill.id
+        )));
+    }
+    Ok(())
+}
+
+/// Checks the shape of a bill: articles present with unique ids and not too many, region codes,
+/// heights. Policy text is checked by the authorizer, which compiles it.
 pub fn check_shape(bill: &LawPackage) -> Result<(), BillError> {
     let bad = |m: String| Err(BillError::Malformed(m));
+    check_size(bill)?;
     if bill.title.trim().is_empty() {
         return bad(format!("law `{}` has no title", bill.id));
     }

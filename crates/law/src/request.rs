@@ -122,3 +122,90 @@ pub struct AuthRequest {
     #[serde(default)]
     pub others: Vec<EntityData>,
 }
+
+/// Most entities besides the principal and the resource in one caller-supplied request.
+pub const MAX_OTHER_ENTITIES: usize = 64;
+/// Most ancestors one entity of a caller-supplied request lists.
+pub const MAX_ANCESTORS: usize = 32;
+/// Most ancestors all the entities of a caller-supplied request list together.
+pub const MAX_ANCESTORS_TOTAL: usize = 512;
+/// Longest chain of ancestry (`a in b`, `b in c`, …) among the entities of a caller-supplied
+/// request. Cedar closes the hierarchy transitively, which costs the square of a chain's length:
+/// a 50,000-deep `Department in Department` chain took a validator's core for minutes.
+pub const MAX_ANCESTRY_DEPTH: usize = 32;
+
+/// Checks that a request given by a caller (an explanation, a verification sample) is small
+/// enough to decide: at most [`MAX_OTHER_ENTITIES`] other entities, [`MAX_ANCESTORS`] ancestors
+/// per entity and [`MAX_ANCESTORS_TOTAL`] in all, and no chain of ancestry deeper than
+/// [`MAX_ANCESTRY_DEPTH`] (a cycle is infinitely deep). The kernel's own requests are built
+/// from state and are not checked here.
+pub fn check_bounds(req: &AuthRequest) -> Result<(), crate::LawError> {
+    let bad = |m: String| Err(crate::LawError::Request(m));
+    if req.others.len() > MAX_OTHER_ENTITIES {
+        return bad(format!(
+            "{} other entities, more than {MAX_OTHER_ENTITIES}",
+            req.others.len()
+        ));
+    }
+    let entities: Vec<&EntityData> = [&req.principal, &req.resource]
+        .into_iter()
+        .chain(&req.others)
+        .collect();
+    let mut total: usize = 0;
+    for e in &entities {
+        if e.ancestors.len() > MAX_ANCESTORS {
+            return bad(format!(
+                "entity `{}::{}` lists {} ancestors, more than {MAX_ANCESTORS}",
+                e.uid.kind,
+                e.uid.id,
+                e.ancestors.len()
+            ));
+        }
+        total = total.saturating_add(e.ancestors.len());
+    }
+    if total > MAX_ANCESTORS_TOTAL {
+        return bad(format!(
+            "the entities list {total} ancestors in all, more than {MAX_ANCESTORS_TOTAL}"
+        ));
+    }
+    // The longest chain ending at each entity, found by relaxing every edge once per level: after
+    // round k every chain of up to k links is counted, so a chain (or cycle) still growing after
+    // MAX_ANCESTRY_DEPTH rounds is too deep. At most 66 entities and 512 edges: cheap.
+    let parents: BTreeMap<&EntityRef, &[EntityRef]> = entities
+        .iter()
+        .map(|e| (&e.uid, e.ancestors.as_slice()))
+        .collect();
+    let mut depth: BTreeMap<&EntityRef, usize> = parents.keys().map(|k| (*k, 0)).collect();
+    for _ in 0..=MAX_ANCESTRY_DEPTH {
+        let mut grew = false;
+        for (uid, ancestors) in &parents {
+            let longest = ancestors
+                .iter()
+                .map(|a| depth.get(a).map_or(1, |d| d.saturating_add(1)))
+                .max()
+                .unwrap_or(0);
+            if let Some(d) = depth.get_mut(uid)
+                && longest > *d
+            {
+                *d = longest;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    // INVARIANT: chains of up to MAX_ANCESTRY_DEPTH links are counted exactly by now; a longer
+    // chain or a cycle shows as a depth above it (visiting in key order may count more at once).
+    if depth.values().all(|d| *d <= MAX_ANCESTRY_DEPTH) {
+        return Ok(());
+    }
+    let deepest = depth
+        .iter()
+        .max_by_key(|(_, d)| **d)
+        .map(|(uid, _)| format!("`{}::{}`", uid.kind, uid.id))
+        .unwrap_or_default();
+    bad(format!(
+        "the ancestry of {deepest} is deeper than {MAX_ANCESTRY_DEPTH} (or a cycle)"
+    ))
+}

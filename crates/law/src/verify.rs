@@ -21,8 +21,13 @@ use govchain_types::{ArticleKind, Citation, LawPackage, Level};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Sampled requests per (bill article, request shape).
+/// Sampled requests per (bill article, request shape), at most.
 pub const SAMPLES_PER_SHAPE: usize = 1500;
+/// Most requests the conflict search samples for one bill, shared out evenly among its
+/// (article, request shape) pairs: sixteen pairs get [`SAMPLES_PER_SHAPE`] each, a bill of more
+/// gets fewer per pair. Each sample is decided against every article of its bucket, so without
+/// this a bill's cost grew with the square of its articles (review finding 7).
+pub const MAX_SEARCH_SAMPLES: usize = 16 * SAMPLES_PER_SHAPE;
 /// Most changed decisions listed by a dry run (all are counted).
 pub const MAX_CHANGES_LISTED: usize = 200;
 
@@ -256,6 +261,9 @@ fn cite(c: &Citation) -> String {
     format!("law `{}` article `{}` ({})", c.law, c.article, c.level)
 }
 
+/// A request shape: principal type, action, resource type.
+type Shape = (String, String, String);
+
 fn search(
     bill: &LawPackage,
     book: &LawBook,
@@ -266,29 +274,41 @@ fn search(
     let schema = book.schema();
     // Tallies of the bill's articles and of the articles they met, over every sample.
     let mut tallies: BTreeMap<Citation, Tally> = BTreeMap::new();
-    for article in &bill.articles {
-        if !matches!(article.kind, ArticleKind::Permission { .. }) {
-            continue;
-        }
-        let id = format!("{}/{}", bill.id, article.id);
-        let Some(policy) = book.policy(&id) else {
-            continue;
-        };
-        let shapes: BTreeSet<(String, String, String)> = policy
-            .get_valid_request_envs(schema)
-            .map(|env| {
-                (
-                    env.principal().to_string(),
-                    env.action().to_string(),
-                    env.resource().to_string(),
-                )
-            })
-            .collect();
+    let articles: Vec<(&Policy, BTreeSet<Shape>)> = bill
+        .articles
+        .iter()
+        .filter(|a| matches!(a.kind, ArticleKind::Permission { .. }))
+        .filter_map(|a| book.policy(&format!("{}/{}", bill.id, a.id)))
+        .map(|policy| {
+            let shapes = policy
+                .get_valid_request_envs(schema)
+                .map(|env| {
+                    (
+                        env.principal().to_string(),
+                        env.action().to_string(),
+                        env.resource().to_string(),
+                    )
+                })
+                .collect();
+            (policy, shapes)
+        })
+        .collect();
+    let pairs = articles
+        .iter()
+        .fold(0usize, |n, (_, shapes)| n.saturating_add(shapes.len()));
+    let per_shape = SAMPLES_PER_SHAPE
+        .min(
+            MAX_SEARCH_SAMPLES
+                .checked_div(pairs)
+                .unwrap_or(SAMPLES_PER_SHAPE),
+        )
+        .max(1);
+    for (policy, shapes) in articles {
         for (principal, action, resource) in shapes {
             let action_name = action_id(&action);
             let others = book.bucket_policies(&action, &resource);
             let pools = Pools::new(policy, &others, bill, regions);
-            for i in 0..SAMPLES_PER_SHAPE {
+            for i in 0..per_shape {
                 let Some(req) = pools.sample(model, i, &principal, &action_name, &resource) else {
                     break;
                 };

@@ -365,6 +365,19 @@ impl Backend for App {
         bill: &govchain_types::LawPackage,
         samples: Option<Vec<govchain_law::AuthRequest>>,
     ) -> Result<govchain_law::verify::Report, BackendError> {
+        // A malformed bill (e.g. too many articles) is reported as such before anything loads or
+        // compiles laws for it.
+        if govchain_law::check_shape(bill).is_err() {
+            return Ok(govchain_law::verify::verify(
+                bill,
+                &govchain_law::verify::Context {
+                    model: self.laws_cache().model(),
+                    now: &[],
+                    with_bill: &[],
+                    replay: &[],
+                },
+            ));
+        }
         let next = self.head().height.saturating_add(1);
         let state = self.state();
         let (now, with_bill) =

@@ -970,3 +970,318 @@ async fn a_request_given_in_full_is_explained_with_citations() {
         "malformed",
     );
 }
+
+/// A request with a body of `bytes` JSON.
+fn json_request(path: &str, bytes: Vec<u8>) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(bytes))
+        .unwrap()
+}
+
+/// A sample or explanation request whose resource heads a chain of `depth` departments, each
+/// `in` the next.
+fn department_chain(depth: usize) -> Value {
+    let dept = |i: usize| serde_json::json!({ "kind": "Department", "id": format!("d{i}") });
+    let others: Vec<Value> = (1..depth)
+        .map(|i| serde_json::json!({ "uid": dept(i), "ancestors": [dept(i + 1)] }))
+        .collect();
+    serde_json::json!({
+        "principal": { "uid": { "kind": "Principal", "id": "civil-affairs" } },
+        "action": "insert",
+        "resource": { "uid": dept(0), "ancestors": [dept(1)] },
+        "height": 1,
+        "others": others
+    })
+}
+
+fn small_bill(articles: usize) -> Value {
+    let articles: Vec<Value> = (0..articles)
+        .map(|i| {
+            serde_json::json!({ "id": i.to_string(), "title": "t", "type": "permission",
+                "policy": "forbid (principal is Department, action == Action::\"create-principal\", resource is Principal);" })
+        })
+        .collect();
+    serde_json::json!({
+        "id": "big-law", "version": 1, "title": "A law of many articles",
+        "level": "national", "body": "legislature", "effective_from": 50, "articles": articles
+    })
+}
+
+/// What is sent, to which router, and the status, code and part of the message expected.
+type BoundCase<'a> = (
+    &'a str,
+    &'a Router,
+    Request<Body>,
+    StatusCode,
+    &'a str,
+    &'a str,
+);
+
+#[tokio::test]
+async fn what_a_client_may_make_the_node_do_is_bounded() {
+    let n = node(100);
+    SoloProducer::produce(&n.app, &n.validator).unwrap();
+    let sample = serde_json::json!({
+        "principal": { "uid": { "kind": "Principal", "id": "civil-affairs" } },
+        "action": "create-principal",
+        "resource": { "uid": { "kind": "Principal", "id": "cit-0001" } },
+        "height": 1
+    });
+    let big = |bytes: usize| {
+        let mut b = b"{\"pad\":\"".to_vec();
+        b.resize(bytes, b'a');
+        b
+    };
+    // A router that reads bodies of up to 4 MiB, to show the caps past the body limit.
+    let roomy = govchain_api::router_with(
+        n.app.clone(),
+        govchain_api::Limits {
+            body_bytes: 4 << 20,
+            ..govchain_api::Limits::default()
+        },
+    );
+    let cases: Vec<BoundCase<'_>> = vec![
+        (
+            "an 8 MiB body to verify",
+            &n.router,
+            json_request("/v1/laws/verify", big(8 << 20)),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "length limit exceeded",
+        ),
+        (
+            "a 2 MiB body to verify",
+            &n.router,
+            json_request("/v1/laws/verify", big(2 << 20)),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "length limit exceeded",
+        ),
+        (
+            "a 2 MiB body to explain",
+            &n.router,
+            json_request("/v1/explain", big(2 << 20)),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "length limit exceeded",
+        ),
+        (
+            "a 2 MiB body to a signed read",
+            &n.router,
+            json_request("/v1/read", big(2 << 20)),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "length limit exceeded",
+        ),
+        (
+            "a 2 MiB batch of transactions is read (and refused as malformed, not too large)",
+            &n.router,
+            json_request("/v1/tx", big(2 << 20)),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            "not a submit request",
+        ),
+        (
+            "a bill of 3,000 small articles",
+            &n.router,
+            json_request(
+                "/v1/laws/verify",
+                serde_json::json!({ "bill": small_bill(3_000) })
+                    .to_string()
+                    .into_bytes(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "law `big-law` has 3000 articles, more than 256",
+        ),
+        (
+            "2,000 samples",
+            &n.router,
+            json_request(
+                "/v1/laws/verify",
+                serde_json::json!({ "bill": small_bill(1), "samples": vec![sample.clone(); 2_000] })
+                    .to_string()
+                    .into_bytes(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "too_many",
+            "at most 1000 sample requests, not 2000",
+        ),
+        (
+            "a sample with a chain of 40 departments",
+            &n.router,
+            json_request(
+                "/v1/laws/verify",
+                serde_json::json!({ "bill": small_bill(1), "samples": [department_chain(40)] })
+                    .to_string()
+                    .into_bytes(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "sample 0: authorization request: the ancestry of `Department::d",
+        ),
+        (
+            "an explanation with a chain of 40 departments",
+            &n.router,
+            json_request("/v1/explain", department_chain(40).to_string().into_bytes()),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "deeper than 32",
+        ),
+        (
+            "an explanation with a chain of 10,000 departments",
+            &roomy,
+            json_request(
+                "/v1/explain",
+                department_chain(10_000).to_string().into_bytes(),
+            ),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "9999 other entities, more than 64",
+        ),
+    ];
+    for (what, router, req, status, code, message) in cases {
+        let started = std::time::Instant::now();
+        let got = call(router, req).await;
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{what}: took {:?}",
+            started.elapsed()
+        );
+        assert_error(what, &got, status, code);
+        assert!(
+            got.1["message"].as_str().unwrap().contains(message),
+            "{what}: {}",
+            got.1
+        );
+    }
+}
+
+#[tokio::test]
+async fn past_its_caps_the_node_answers_busy_at_once() {
+    let n = node(100);
+    SoloProducer::produce(&n.app, &n.validator).unwrap();
+    let with = |limits: govchain_api::Limits| govchain_api::router_with(n.app.clone(), limits);
+    let default = govchain_api::Limits::default;
+    let verify = || {
+        json_request(
+            "/v1/laws/verify",
+            serde_json::json!({ "bill": small_bill(1) })
+                .to_string()
+                .into_bytes(),
+        )
+    };
+    let explain = || {
+        Request::get("/v1/explain?principal=civil-affairs&action=create-principal&target=cit-9")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let no_workers = with(govchain_api::Limits {
+        expensive_workers: 0,
+        ..default()
+    });
+    let no_room = with(govchain_api::Limits {
+        concurrent_requests: 0,
+        ..default()
+    });
+    let no_time = with(govchain_api::Limits {
+        timeout: std::time::Duration::ZERO,
+        ..default()
+    });
+    let cases: Vec<(&str, &Router, Request<Body>, StatusCode, &str)> = vec![
+        (
+            "verify, a worker free",
+            &n.router,
+            verify(),
+            StatusCode::OK,
+            "",
+        ),
+        (
+            "explain, a worker free",
+            &n.router,
+            explain(),
+            StatusCode::OK,
+            "",
+        ),
+        (
+            "verify, every worker busy",
+            &no_workers,
+            verify(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+        ),
+        (
+            "explain, every worker busy",
+            &no_workers,
+            explain(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+        ),
+        (
+            "status, every worker busy",
+            &no_workers,
+            Request::get("/v1/status").body(Body::empty()).unwrap(),
+            StatusCode::OK,
+            "",
+        ),
+        (
+            "status, as many requests as may be",
+            &no_room,
+            Request::get("/v1/status").body(Body::empty()).unwrap(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+        ),
+        (
+            "verify, out of time",
+            &no_time,
+            verify(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+        ),
+    ];
+    for (what, router, req, status, code) in cases {
+        let got = call(router, req).await;
+        if code.is_empty() {
+            assert_eq!(got.0, status, "{what}: {}", got.1);
+        } else {
+            assert_error(what, &got, status, code);
+        }
+    }
+}
+
+#[tokio::test]
+async fn event_streams_are_capped_and_a_closed_one_frees_its_place() {
+    let n = node(100);
+    let router = govchain_api::router_with(
+        n.app.clone(),
+        govchain_api::Limits {
+            event_streams: 2,
+            ..govchain_api::Limits::default()
+        },
+    );
+    let open = || async {
+        router
+            .clone()
+            .oneshot(Request::get("/v1/events").body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    };
+    let first = open().await;
+    let second = open().await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(second.status(), StatusCode::OK);
+    assert_error(
+        "a third stream",
+        &call(
+            &router,
+            Request::get("/v1/events").body(Body::empty()).unwrap(),
+        )
+        .await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+    );
+    drop(first);
+    assert_eq!(open().await.status(), StatusCode::OK, "a place freed");
+    drop(second);
+}
