@@ -539,24 +539,7 @@ fn a_lower_body_cannot_touch_a_higher_law() {
 fn pending_laws_are_checked_together_at_every_height_they_change() {
     let mut chain = Chain::new();
     let c = &mut chain;
-    let registry = |name: &str| RegistryDef {
-        name: name.into(),
-        title: "permits".into(),
-        department: pid("civil-affairs"),
-        sensitivity: Sensitivity::Public,
-        fields: vec![FieldDef {
-            name: "holder".into(),
-            ty: FieldType::Text { max_len: 64 },
-            required: true,
-        }],
-        indexes: vec![],
-        region_field: None,
-        subject_field: None,
-        principals: None,
-        jurisdiction_field: None,
-        parent_field: None,
-        representative_field: None,
-    };
+    let registry = common::registry_def;
     let legislature = ["leg-1", "leg-2", "leg-3"];
     // Law A defines `fishing-permits` from height 100; law B defines it too, from 50. Checked
     // only at its own height, B was enacted and every node stopped at 100.

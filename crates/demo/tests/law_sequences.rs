@@ -28,27 +28,6 @@ fn pid(s: &str) -> PrincipalId {
     PrincipalId::new(s).unwrap()
 }
 
-fn registry(name: &str) -> RegistryDef {
-    RegistryDef {
-        name: name.into(),
-        title: name.into(),
-        department: pid("civil-affairs"),
-        sensitivity: Sensitivity::Public,
-        fields: vec![FieldDef {
-            name: "value".into(),
-            ty: FieldType::Text { max_len: 64 },
-            required: true,
-        }],
-        indexes: vec![],
-        region_field: None,
-        subject_field: None,
-        principals: None,
-        jurisdiction_field: None,
-        parent_field: None,
-        representative_field: None,
-    }
-}
-
 fn currency(code: &str) -> CurrencyDef {
     let mut def = govchain_demo::currency_law().currencies[0].clone();
     def.code = code.into();
@@ -122,7 +101,7 @@ fn bill(chain: &Chain, op: &Op) -> LawPackage {
         registries: op
             .registries
             .iter()
-            .map(|i| registry(REGISTRIES[*i]))
+            .map(|i| common::registry_def(REGISTRIES[*i]))
             .collect(),
         currencies: op
             .currencies

@@ -46,7 +46,9 @@ pub enum EnvelopeError {
     WrongChain { expected: String, found: String },
     #[error("the request expired at height {valid_until}; the block is {height}")]
     Expired { valid_until: Height, height: Height },
-    #[error("valid_until {valid_until} is more than {max} blocks after height {height}")]
+    #[error(
+        "valid_until {valid_until} is more than {max} blocks after height {height}: a request is good for at most {max} blocks"
+    )]
     LifetimeTooLong {
         valid_until: Height,
         height: Height,

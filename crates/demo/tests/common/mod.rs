@@ -175,3 +175,26 @@ pub fn cited(r: &Receipt) -> String {
         .map(|c| format!("{}/{}", c.law, c.article))
         .unwrap_or_default()
 }
+
+/// A public registry `name` of civil affairs with one required text field `holder`: what the
+/// tests of enactment define, redefine and repeal.
+pub fn registry_def(name: &str) -> RegistryDef {
+    RegistryDef {
+        name: name.into(),
+        title: name.into(),
+        department: PrincipalId::new("civil-affairs").unwrap(),
+        sensitivity: Sensitivity::Public,
+        fields: vec![FieldDef {
+            name: "holder".into(),
+            ty: FieldType::Text { max_len: 64 },
+            required: true,
+        }],
+        indexes: vec![],
+        region_field: None,
+        subject_field: None,
+        principals: None,
+        jurisdiction_field: None,
+        parent_field: None,
+        representative_field: None,
+    }
+}
