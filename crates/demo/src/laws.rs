@@ -143,15 +143,10 @@ pub fn state_organisation_law() -> LawPackage {
                 ),
                 permit(
                     "2",
-                    "the legislature binds and revokes the keys of departments, of the legislature and of the members of law-making bodies",
+                    "the legislature binds and revokes the keys of departments, of the legislature, of officials and of the members of law-making bodies",
                     r#"permit (principal is Legislature, action == Action::"manage-keys", resource is Principal)
-                   when { resource.kind == "department" || resource.kind == "legislature" || resource.lawmaker };"#,
-                ),
-                permit(
-                    "3",
-                    "a department binds and revokes the keys of the officials of its own structure",
-                    r#"permit (principal is Department, action == Action::"manage-keys", resource is Principal)
-                   when { resource.official && resource in principal && !resource.lawmaker && !resource.authority };"#,
+                   when { resource.kind == "department" || resource.kind == "legislature"
+                          || resource.official || resource.lawmaker };"#,
                 ),
                 permit(
                     "4",

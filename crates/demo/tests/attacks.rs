@@ -196,13 +196,46 @@ fn an_insider_department_cannot_seize_another_principal() {
         bind("org-0003", Organisation, "org-0003-new"),
         (true, "", "business-licence-law/9"),
     );
+    // Appointing someone gives no hold on their keys: market regulation appoints the central
+    // bank's governor to one of its own positions, then tries to bind a key to him (and with it
+    // to act in his central-bank position and issue money).
+    expect(
+        c,
+        "market regulation appoints the governor to a position of its own",
+        "market-regulation",
+        None,
+        position(
+            "mr-x",
+            "off-zhou",
+            "market-regulation",
+            &["grant-licence"],
+            &["110000"],
+        ),
+        (true, "", "business-licence-law/10"),
+    );
+    expect(
+        c,
+        "market regulation then binds a key to the governor",
+        "market-regulation",
+        None,
+        bind("off-zhou", Person, "stolen-7"),
+        DENIED,
+    );
     expect(
         c,
         "a department binds a key to an official of its own",
         "market-regulation",
         None,
+        bind("off-chen", Person, "stolen-8"),
+        DENIED,
+    );
+    expect(
+        c,
+        "the legislature binds a key to an official",
+        "legislature",
+        None,
         bind("off-chen", Person, "off-chen-new"),
-        (true, "", "state-organisation-law/3"),
+        (true, "", "state-organisation-law/2"),
     );
     expect(
         c,
@@ -832,5 +865,108 @@ fn a_person_a_pending_law_seats_on_a_body_is_out_of_a_departments_reach() {
         None,
         bind("cit-0008", PrincipalKind::Person, "cit-0008-new"),
         (true, "", "civil-registration-law/10"),
+    );
+}
+
+#[test]
+fn a_board_cannot_redefine_who_is_who_nor_use_up_the_room_of_others() {
+    let mut chain = Chain::new();
+    let c = &mut chain;
+    let board = |l: &LawPackage| enact(l, &["off-zhao"]);
+    // A department's rule defining a second registry of departments, whose records would give
+    // departments their jurisdictions and parents (a name that sorts before `departments`).
+    let mut fake = govchain_demo::state_organisation_law().registries[0].clone();
+    fake.name = "a-departments".into();
+    fake.department = pid("civil-affairs");
+    let mut rule = bill(
+        "board-regs",
+        Level::Department,
+        "civil-affairs-board",
+        &["110000"],
+        c.height + 5,
+        harmless(),
+    );
+    rule.registries = vec![fake.clone()];
+    let r = expect(
+        c,
+        "a board defines a registry of departments",
+        "civil-affairs",
+        None,
+        board(&rule),
+        (false, "invalid_bill", ""),
+    );
+    assert!(r.error.unwrap().contains("only a national law"));
+    // Not even the legislature defines a second registry of one kind of principal.
+    let mut national = bill(
+        "second-register",
+        Level::National,
+        "legislature",
+        &[],
+        c.height + 5,
+        harmless(),
+    );
+    national.registries = vec![fake];
+    let r = expect(
+        c,
+        "a second registry of departments",
+        "legislature",
+        None,
+        enact(&national, &["leg-1", "leg-2", "leg-3"]),
+        (false, "invalid_bill", ""),
+    );
+    assert!(r.error.unwrap().contains("holds Department principals"));
+    // A board's pending enactments are capped; the legislature's room is its own.
+    let far = 1_000_000;
+    for i in 0..govchain_execution::MAX_PENDING_PER_BODY as u64 {
+        let mut l = bill(
+            &format!("filler-{i}"),
+            Level::Department,
+            "civil-affairs-board",
+            &["110000"],
+            far - 2 * i,
+            harmless(),
+        );
+        l.effective_until = Some(far - 2 * i + 1);
+        expect(
+            c,
+            "a board schedules a rule far ahead",
+            "civil-affairs",
+            None,
+            board(&l),
+            (true, "", "constitution/6"),
+        );
+    }
+    let one_more = bill(
+        "filler-x",
+        Level::Department,
+        "civil-affairs-board",
+        &["110000"],
+        c.height + 5,
+        harmless(),
+    );
+    expect(
+        c,
+        "one more from the board",
+        "civil-affairs",
+        None,
+        board(&one_more),
+        (false, "too_many_pending", ""),
+    );
+    let mut repeal = bill(
+        "board-cleanup",
+        Level::National,
+        "legislature",
+        &[],
+        c.height + 5,
+        harmless(),
+    );
+    repeal.repeals = vec![pid("filler-0")];
+    expect(
+        c,
+        "the legislature still enacts, and repeals the board's rule",
+        "legislature",
+        None,
+        enact(&repeal, &["leg-1", "leg-2", "leg-3"]),
+        (true, "", "constitution/4"),
     );
 }

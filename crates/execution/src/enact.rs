@@ -64,9 +64,10 @@ fn keys_in_force(
     Ok(out)
 }
 
-/// Most distinct future heights at which the laws change (a law takes effect or lapses) that
-/// one enactment checks: beyond it the bill is refused, so the check stays bounded.
-pub const MAX_PENDING_CHANGES: usize = 32;
+/// Most enactments of one body that may be pending at once (not yet in effect, or with a lapse
+/// still ahead): what bounds the heights an enactment is checked at, body by body, so that no
+/// body can use up another's room.
+pub const MAX_PENDING_PER_BODY: usize = 8;
 
 /// What enacting a bill asks the laws, besides its body's threshold: one request each.
 pub(crate) enum Need {
@@ -214,30 +215,66 @@ fn change_heights(index: &[LawRef], bill: &LawPackage) -> Vec<govchain_types::He
 /// effective height on must compile, and keep every currency in circulation with its minor
 /// units: no sequence of enactments, repeals and lapses leaves a height whose laws cannot be
 /// compiled (which would stop every node).
+///
+/// The schema is fixed, so every article compiles on its own: the bill's articles are compiled
+/// once, and at each height only what laws can disagree on is checked — registries and
+/// currencies defined twice, principals' registries, money in circulation. Each body may have
+/// at most [`MAX_PENDING_PER_BODY`] enactments pending, which bounds the heights.
 pub(crate) fn check_future(
     state: &dyn State,
     compiler: &crate::laws::Laws,
     bill: &LawPackage,
     now: &crate::laws::Currencies,
+    height: govchain_types::Height,
 ) -> Result<std::result::Result<(), TxError>> {
+    if let Err(e) = compiler.compile(std::slice::from_ref(bill)) {
+        return Ok(Err(TxError::new("invalid_bill", e.to_string())));
+    }
     let mut index = schema::law_index(state)?;
-    let heights = change_heights(&index, bill);
-    if heights.len() > MAX_PENDING_CHANGES {
+    let mut packages = std::collections::BTreeMap::new();
+    for l in &index {
+        if let Some(p) = schema::law(state, &l.id, l.version)? {
+            packages.insert((l.id.clone(), l.version), p);
+        }
+    }
+    let pending =
+        |l: &LawRef| l.effective_from > height || l.effective_until.is_some_and(|u| u > height);
+    let of_body = index
+        .iter()
+        .filter(|l| pending(l))
+        .filter(|l| {
+            packages
+                .get(&(l.id.clone(), l.version))
+                .is_some_and(|p| p.body == bill.body)
+        })
+        .count();
+    if of_body >= MAX_PENDING_PER_BODY {
         return Ok(Err(TxError::new(
             "too_many_pending",
             format!(
-                "the laws would change at {} heights from {} on; at most {MAX_PENDING_CHANGES} pending changes are checked: let some take effect first",
-                heights.len(),
-                bill.effective_from
+                "body `{}` has {of_body} enactments pending, the most allowed: let some take effect first",
+                bill.body
             ),
         )));
     }
+    let heights = change_heights(&index, bill);
     index.push(LawRef::of(bill));
+    packages.insert((bill.id.clone(), bill.version), bill.clone());
+    let mut circulating = Vec::new();
+    for (code, current) in now {
+        if schema::currency(state, code)?.supply.0 != 0 {
+            circulating.push((code, current.def.decimals));
+        }
+    }
     for h in heights {
-        let laws = crate::laws::load_in_force(state, &index, h, Some(bill))?;
-        let compiled = match compiler.compile_all(&laws) {
-            Ok(c) => c,
-            Err(e) => {
+        let laws = index
+            .iter()
+            .filter(|l| crate::laws::in_force(l, h, &index))
+            .filter_map(|l| packages.get(&(l.id.clone(), l.version)));
+        let registries = crate::laws::registries_of(laws.clone());
+        let currencies = match (registries, crate::laws::currencies_of(laws)) {
+            (Ok(_), Ok(c)) => c,
+            (Err(e), _) | (_, Err(e)) => {
                 return Ok(Err(TxError::new(
                     "invalid_bill",
                     format!("from height {h} the laws in force would not compile: {e}"),
@@ -245,15 +282,12 @@ pub(crate) fn check_future(
             }
         };
         // Money in circulation keeps its meaning: its currency stays, with its minor units.
-        for (code, current) in now {
-            if schema::currency(state, code)?.supply.0 == 0 {
-                continue;
-            }
-            let problem = match compiled.currencies.get(code) {
+        for (code, decimals) in &circulating {
+            let problem = match currencies.get(*code) {
                 None => Some("abolish it: redeem what circulates first".to_string()),
-                Some(next) if next.def.decimals != current.def.decimals => Some(format!(
-                    "change its minor units from {} to {} decimals, which would change every balance: define a new currency",
-                    current.def.decimals, next.def.decimals
+                Some(next) if next.def.decimals != *decimals => Some(format!(
+                    "change its minor units from {decimals} to {} decimals, which would change every balance: define a new currency",
+                    next.def.decimals
                 )),
                 Some(_) => None,
             };
@@ -341,7 +375,7 @@ pub fn bill_problems(
     if let Err(e) = check_version(state, bill, height)? {
         out.push(e);
     }
-    if let Err(e) = check_future(state, laws, bill, &compiled.currencies)? {
+    if let Err(e) = check_future(state, laws, bill, &compiled.currencies, height)? {
         out.push(e);
     }
     Ok(out)
@@ -404,7 +438,7 @@ pub(crate) fn enact_law(
     if let Err(e) = check_version(tx, law, ctx.height)? {
         return Ok(Err(e));
     }
-    if let Err(e) = check_future(tx, ctx.compiler, law, ctx.currencies)? {
+    if let Err(e) = check_future(tx, ctx.compiler, law, ctx.currencies, ctx.height)? {
         return Ok(Err(e));
     }
     let mut index = schema::law_index(tx)?;

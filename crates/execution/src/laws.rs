@@ -63,8 +63,8 @@ pub struct Compiled {
 
 /// The currencies `laws` define; a currency defined by two different laws is refused, and so
 /// is a fee collected by nobody.
-pub fn currencies_of(
-    laws: &[govchain_types::LawPackage],
+pub fn currencies_of<'a>(
+    laws: impl IntoIterator<Item = &'a govchain_types::LawPackage>,
 ) -> std::result::Result<Currencies, String> {
     let mut out = Currencies::new();
     for law in laws {
@@ -91,13 +91,39 @@ pub fn currencies_of(
     Ok(out)
 }
 
-/// The registries `laws` define; a registry defined by two different laws is refused.
-pub fn registries_of(
-    laws: &[govchain_types::LawPackage],
+/// The registries `laws` define; a registry defined by two different laws is refused. A
+/// registry of principals (persons, organisations, departments) and the fields that make
+/// principals of its records — region, jurisdiction, parent, representative of principals —
+/// decide who is who for every law: only national law or the constitution defines one, and one
+/// registry holds each kind of principal.
+pub fn registries_of<'a>(
+    laws: impl IntoIterator<Item = &'a govchain_types::LawPackage>,
 ) -> std::result::Result<Registries, String> {
     let mut out = Registries::new();
     for law in laws {
         for def in &law.registries {
+            let of_principals = def.principals.is_some()
+                || def.jurisdiction_field.is_some()
+                || def.parent_field.is_some()
+                || def.representative_field.is_some();
+            if of_principals && law.level < govchain_types::Level::National {
+                return Err(format!(
+                    "registry `{}` of law `{}` defines principals or who represents, contains or governs them: only a national law or the constitution may, not a {} law",
+                    def.name,
+                    law.id,
+                    law.level.name()
+                ));
+            }
+            if let Some(kind) = def.principals
+                && let Some(other) = out
+                    .values()
+                    .find(|r| r.def.principals == Some(kind) && r.def.name != def.name)
+            {
+                return Err(format!(
+                    "registry `{}` of law `{}` holds {kind:?} principals, which registry `{}` of law `{}` holds already",
+                    def.name, law.id, other.def.name, other.law
+                ));
+            }
             if let Some(other) = out.get(&def.name)
                 && other.law != law.id
             {

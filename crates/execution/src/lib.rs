@@ -11,7 +11,7 @@ mod block_rules;
 pub use authorize::{Audited, Explanation, decide_as, decide_read, explain};
 pub use block_rules::{BlockRuleError, TxHashes, TxTooLarge, check_block_limits, check_tx_size};
 mod enact;
-pub use enact::{MAX_PENDING_CHANGES, bill_problems};
+pub use enact::{MAX_PENDING_PER_BODY, bill_problems};
 pub mod envelope;
 mod error;
 pub mod finance;
