@@ -970,3 +970,54 @@ fn a_board_cannot_redefine_who_is_who_nor_use_up_the_room_of_others() {
         (true, "", "constitution/4"),
     );
 }
+
+#[test]
+fn a_member_cannot_make_its_bodys_signatures_costly_to_check() {
+    let mut chain = Chain::new();
+    let c = &mut chain;
+    // off-zhao holds two keys in force (its own and its member key); each signature of the
+    // board is tried against every key in force, so their number is bounded.
+    let max = govchain_execution::MAX_KEYS_IN_FORCE;
+    for i in 2..max {
+        expect(
+            c,
+            "off-zhao binds another key to itself",
+            "off-zhao",
+            None,
+            bind("off-zhao", PrincipalKind::Person, &format!("zhao-{i}")),
+            (true, "", "constitution/3"),
+        );
+    }
+    expect(
+        c,
+        "one key more than the most in force",
+        "off-zhao",
+        None,
+        bind("off-zhao", PrincipalKind::Person, "zhao-extra"),
+        (false, "too_many_keys", ""),
+    );
+    expect(
+        c,
+        "after revoking one, a new key binds",
+        "off-zhao",
+        None,
+        Payload::RevokeKey {
+            principal: pid("off-zhao"),
+            key: key("zhao-2").public_key(),
+        },
+        (true, "", "constitution/3"),
+    );
+    c.run(
+        "cit-0001",
+        None,
+        bind("cit-0001", PrincipalKind::Person, "filler-block"),
+    );
+    expect(
+        c,
+        "a key binds once one is revoked",
+        "off-zhao",
+        None,
+        bind("off-zhao", PrincipalKind::Person, "zhao-extra"),
+        (true, "", "constitution/3"),
+    );
+}

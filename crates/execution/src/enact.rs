@@ -32,7 +32,7 @@ fn signed_by_body(
     // Members sign with their keys in force in the key registry: a revoked key no longer counts.
     let mut keys = std::collections::BTreeMap::new();
     for m in &body.members {
-        keys.insert(m.id.clone(), keys_in_force(tx, &m.id, ctx.height)?);
+        keys.insert(m.id.clone(), schema::keys_in_force(tx, &m.id, ctx.height)?);
     }
     let keys_of = |m: &govchain_types::BodyMember| keys.get(&m.id).cloned().unwrap_or_default();
     Ok(
@@ -41,27 +41,6 @@ fn signed_by_body(
             Err(e) => Err(TxError::new(code, e.to_string())),
         },
     )
-}
-
-/// The keys of `principal` that sign at `height`: bound to it and not revoked.
-fn keys_in_force(
-    state: &dyn State,
-    principal: &PrincipalId,
-    height: govchain_types::Height,
-) -> Result<Vec<govchain_types::PublicKey>> {
-    let Some(record) = schema::principal(state, principal)? else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for k in record.keys {
-        if let Some(r) = schema::key_record(state, &k)?
-            && &r.principal == principal
-            && r.revoked_from.is_none_or(|from| height < from)
-        {
-            out.push(k);
-        }
-    }
-    Ok(out)
 }
 
 /// Most enactments of one body that may be pending at once (not yet in effect, or with a lapse
@@ -406,7 +385,7 @@ pub(crate) fn enact_law(
     for need in &needs {
         if let Need::Constitute(new) = need {
             for m in &new.members {
-                if !keys_in_force(tx, &m.id, ctx.height)?.contains(&m.key) {
+                if !schema::keys_in_force(tx, &m.id, ctx.height)?.contains(&m.key) {
                     return Ok(Err(TxError::new(
                         "invalid_bill",
                         format!(

@@ -7,6 +7,9 @@ use crate::payload::{Signer, TxContext, event};
 use crate::schema::{self, KeyRecord, PrincipalRecord};
 use govchain_types::{Event, PrincipalId, PrincipalKind, PublicKey};
 
+/// Most keys a principal may have in force at once.
+pub const MAX_KEYS_IN_FORCE: usize = 16;
+
 pub(crate) fn register_key(
     tx: &mut TxOverlay<'_>,
     ctx: &TxContext<'_>,
@@ -53,6 +56,17 @@ pub(crate) fn register_key(
             };
             if let Err(e) = authorize(tx, ctx, signer, &action)? {
                 return Ok(Err(e));
+            }
+            // A member of a law-making body signs with any of its keys in force, and each is
+            // tried: a bounded number keeps checking an enactment's signatures bounded.
+            let in_force = schema::keys_in_force(tx, principal, ctx.height)?.len();
+            if in_force >= MAX_KEYS_IN_FORCE {
+                return Ok(Err(TxError::new(
+                    "too_many_keys",
+                    format!(
+                        "`{principal}` has {in_force} keys in force, the most allowed: revoke one first"
+                    ),
+                )));
             }
             record.keys.push(key.clone());
             record

@@ -18,6 +18,7 @@ pub mod finance;
 mod genesis;
 mod header;
 mod keys;
+pub use keys::MAX_KEYS_IN_FORCE;
 mod laws;
 mod overlay;
 mod payload;

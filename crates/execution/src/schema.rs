@@ -163,6 +163,27 @@ pub fn position(state: &dyn State, id: &str) -> Result<Option<PositionRecord>> {
     read(state, &position_key(id))
 }
 
+/// The keys of principal `id` that sign at `height`: bound to it and not revoked.
+pub fn keys_in_force(
+    state: &dyn State,
+    id: &PrincipalId,
+    height: Height,
+) -> Result<Vec<PublicKey>> {
+    let Some(record) = principal(state, id)? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for k in record.keys {
+        if let Some(r) = key_record(state, &k)?
+            && &r.principal == id
+            && r.revoked_from.is_none_or(|from| height < from)
+        {
+            out.push(k);
+        }
+    }
+    Ok(out)
+}
+
 /// Where the ids of the positions a person was ever appointed to are kept, in order.
 pub fn holds_key(holder: &PrincipalId) -> Vec<u8> {
     format!("holds/{holder}").into_bytes()
