@@ -116,6 +116,16 @@ pub(crate) fn principal_regions(
     id: &PrincipalId,
     kind: PrincipalKind,
 ) -> Result<Vec<String>> {
+    Ok(regions_of(
+        own_record(state, registries, kind, id.as_str())?.as_ref(),
+    ))
+}
+
+/// The regions a principal's own registry record places it in, enclosing ones included; `CN`
+/// for all.
+fn regions_of(
+    own: Option<&(govchain_types::RegistryDef, crate::schema::RecordVersion)>,
+) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |code: &str| {
         for r in govchain_law::enclosing_regions(code) {
@@ -124,7 +134,7 @@ pub(crate) fn principal_regions(
             }
         }
     };
-    if let Some((def, r)) = own_record(state, registries, kind, id.as_str())? {
+    if let Some((def, r)) = own {
         if let Some(region) = field_text(&r.fields, def.region_field.as_ref()) {
             add(&region);
         }
@@ -141,7 +151,7 @@ pub(crate) fn principal_regions(
     if !out.iter().any(|r| r == "CN") {
         out.push("CN".to_string());
     }
-    Ok(out)
+    out
 }
 
 /// Deepest department hierarchy followed.
@@ -359,8 +369,9 @@ fn height_value(h: Option<u64>) -> Value {
     Value::Long(h.map_or(i64::MAX, |h| i64::try_from(h).unwrap_or(i64::MAX)))
 }
 
-/// A principal as the resource of `create-principal` and `manage-keys`, as it stands: its kind; its region and every region enclosing it (`CN` for all); the department
-/// owning the registry that holds it; whether it is a genesis authority, an official (a position
+/// A principal as the resource of `create-principal` and `manage-keys`, as it stands: its
+/// kind; its region and every region enclosing it (`CN` for all); the department owning the
+/// registry that holds it; whether it is a genesis authority, an official (a position
 /// not ended: the departments of those positions, and those above, are its ancestors) or a member
 /// of a law-making body (now, before or as a pending law will constitute it). `record` is `None`
 /// for a principal not yet registered.
@@ -378,7 +389,7 @@ pub(crate) fn principal_target(
             .as_ref()
             .and_then(|(def, r)| field_text(&r.fields, def.region_field.as_ref()))
             .unwrap_or_default();
-        (region, principal_regions(state, registries, id, kind)?)
+        (region, regions_of(own.as_ref()))
     } else {
         (String::new(), vec!["CN".to_string()])
     };

@@ -383,6 +383,7 @@ pub(crate) fn enact_law(
         Err(e) => return Ok(Err(e)),
     };
     for need in &needs {
+        // A member signs with its keys in force, which are all of this chain's scheme.
         if let Need::Constitute(new) = need {
             for m in &new.members {
                 if !schema::keys_in_force(tx, &m.id, ctx.height)?.contains(&m.key) {
@@ -395,20 +396,6 @@ pub(crate) fn enact_law(
                     )));
                 }
             }
-        }
-        if let Need::Constitute(new) = need
-            && let Some(m) = new.members.iter().find(|m| m.key.scheme() != ctx.scheme)
-        {
-            return Ok(Err(TxError::new(
-                "invalid_bill",
-                format!(
-                    "member `{}` of body `{}` has a {} key; this chain signs with {}",
-                    m.id,
-                    new.id,
-                    m.key.scheme(),
-                    ctx.scheme
-                ),
-            )));
         }
         if let Err(e) = authorize(tx, ctx, signer, &need_action(&body, law, need))? {
             return Ok(Err(refused(need, e)));
