@@ -388,6 +388,44 @@ async fn a_law_is_enacted_through_the_cli_by_threshold() {
     assert!(!out.status.success());
     let receipt: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(receipt["code"], "not_enacted");
+    // A third signature made for another chain does not count either.
+    let out = govchain(&[
+        "law",
+        "sign",
+        bill.to_str().unwrap(),
+        "--chain",
+        "another-chain",
+        "--member",
+        "leg-3",
+        "--key",
+        &key("leg-3"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let foreign = home.join("leg-3.other-chain.sig.json");
+    std::fs::write(&foreign, &out.stdout).unwrap();
+    let out = govchain(&[
+        "tx",
+        "--node",
+        &node.url,
+        "--key",
+        &key("legislature"),
+        "enact-law",
+        "--bill",
+        bill.to_str().unwrap(),
+        "--signature",
+        foreign.to_str().unwrap(),
+        "--member",
+        &m(1),
+        "--member",
+        &m(2),
+    ]);
+    assert!(!out.status.success());
+    let receipt: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(receipt["code"], "not_enacted", "{receipt}");
     let out = govchain(&[
         "tx",
         "--node",
