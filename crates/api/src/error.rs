@@ -78,7 +78,7 @@ pub fn admit_status(e: &AdmitError) -> StatusCode {
 
 impl From<AdmitError> for ApiError {
     fn from(e: AdmitError) -> Self {
-        ApiError::new(admit_status(&e), e.code(), e.to_string())
+        ApiError::new(admit_status(&e), e.code().as_str(), e.to_string())
     }
 }
 

@@ -274,7 +274,11 @@ async fn submit_one(backend: &Shared, raw: Vec<u8>) -> ApiResult<Hash> {
     let result = submit_many(backend, vec![raw]).await?.into_iter().next();
     match result {
         Some(Ok(id)) => Ok(id),
-        Some(Err(e)) => Err(ApiError::new(admit_status(&e), e.code(), e.to_string())),
+        Some(Err(e)) => Err(ApiError::new(
+            admit_status(&e),
+            e.code().as_str(),
+            e.to_string(),
+        )),
         None => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",

@@ -11,6 +11,7 @@ use crate::payload::{Signer, TxContext};
 use crate::schema::PrincipalRecord;
 use borsh::{BorshDeserialize, BorshSerialize};
 use govchain_law::{AuthRequest, EntityData, EntityRef, Value};
+use govchain_types::Code;
 use govchain_types::{Citation, LawBody, LawPackage, PrincipalId, PrincipalKind};
 use serde::{Deserialize, Serialize};
 
@@ -321,11 +322,11 @@ pub(crate) fn resolve_acting(
         Some(govchain_types::Acting::Position(id)) => match crate::schema::position(state, id)? {
             Some(p) if &p.position.holder == who => Ok((Some(p), None)),
             Some(_) => Err(TxError::new(
-                "not_holder",
+                Code::NotHolder,
                 format!("`{who}` does not hold position `{id}`"),
             )),
             None => Err(TxError::new(
-                "unknown_position",
+                Code::UnknownPosition,
                 format!("there is no position `{id}`"),
             )),
         },
@@ -335,7 +336,7 @@ pub(crate) fn resolve_acting(
                     Ok((None, Some((org.clone(), record))))
                 }
                 _ => Err(TxError::new(
-                    "not_representative",
+                    Code::NotRepresentative,
                     format!("`{who}` is not the representative of `{org}` in its registry record"),
                 )),
             }
@@ -557,7 +558,7 @@ pub(crate) fn authorize_as(
         Ok(d) => d,
         Err(e) => {
             return Ok(Err(TxError::new(
-                "unauthorized",
+                Code::Unauthorized,
                 format!("the request cannot be decided: {e}"),
             )));
         }
@@ -587,9 +588,11 @@ fn denial(decision: &govchain_law::Decision, name: &str, request: &AuthRequest) 
         request.principal.uid.id, request.resource.uid.id
     );
     match &decision.decided_by {
-        Some(c) => TxError::new("unauthorized", format!("denied by {c}: {what}")).citing(c.clone()),
+        Some(c) => {
+            TxError::new(Code::Unauthorized, format!("denied by {c}: {what}")).citing(c.clone())
+        }
         None => TxError::new(
-            "unauthorized",
+            Code::Unauthorized,
             format!("no law in force permits it: {what}"),
         ),
     }
@@ -608,7 +611,7 @@ pub(crate) fn decide_pure(
         Ok(d) if d.allowed => Ok(()),
         Ok(d) => Err(denial(&d, name, &request)),
         Err(e) => Err(TxError::new(
-            "unauthorized",
+            Code::Unauthorized,
             format!("the request cannot be decided: {e}"),
         )),
     }

@@ -10,7 +10,9 @@ use crate::payload::{Signer, TxContext, event};
 use crate::schema::{self, InterpretationRecord, LawRef};
 use crate::state::State;
 use govchain_law::{EntityData, EntityRef};
-use govchain_types::{Event, Interpretation, LawBody, LawPackage, MemberSignature, PrincipalId};
+use govchain_types::{
+    Code, Event, Interpretation, LawBody, LawPackage, MemberSignature, PrincipalId,
+};
 
 /// The body `id` as it stands at this block, and the members whose signatures over `msg` reach
 /// its threshold; a shortfall is refused with `code`.
@@ -20,12 +22,12 @@ fn signed_by_body(
     id: &govchain_types::PrincipalId,
     msg: &[u8],
     signatures: &[MemberSignature],
-    code: &'static str,
+    code: Code,
 ) -> Result<std::result::Result<(govchain_types::LawBody, Vec<govchain_types::PrincipalId>), TxError>>
 {
     let Some(body) = schema::body_at(tx, id, ctx.height)? else {
         return Ok(Err(TxError::new(
-            "unknown_body",
+            Code::UnknownBody,
             format!("there is no law-making body `{id}`"),
         )));
     };
@@ -109,7 +111,7 @@ pub(crate) fn needs(
             }
             None => {
                 return Ok(Err(TxError::new(
-                    "unknown_law",
+                    Code::UnknownLaw,
                     format!("the bill repeals `{id}`, which is no law"),
                 )));
             }
@@ -207,7 +209,7 @@ pub(crate) fn check_future(
     height: govchain_types::Height,
 ) -> Result<std::result::Result<(), TxError>> {
     if let Err(e) = compiler.compile(std::slice::from_ref(bill)) {
-        return Ok(Err(TxError::new("invalid_bill", e.to_string())));
+        return Ok(Err(TxError::new(Code::InvalidBill, e.to_string())));
     }
     let mut index = schema::law_index(state)?;
     let mut packages = std::collections::BTreeMap::new();
@@ -229,7 +231,7 @@ pub(crate) fn check_future(
         .count();
     if of_body >= MAX_PENDING_PER_BODY {
         return Ok(Err(TxError::new(
-            "too_many_pending",
+            Code::TooManyPending,
             format!(
                 "body `{}` has {of_body} enactments pending, the most allowed: let some take effect first",
                 bill.body
@@ -255,7 +257,7 @@ pub(crate) fn check_future(
             (Ok(_), Ok(c)) => c,
             (Err(e), _) | (_, Err(e)) => {
                 return Ok(Err(TxError::new(
-                    "invalid_bill",
+                    Code::InvalidBill,
                     format!("from height {h} the laws in force would not compile: {e}"),
                 )));
             }
@@ -272,7 +274,7 @@ pub(crate) fn check_future(
             };
             if let Some(p) = problem {
                 return Ok(Err(TxError::new(
-                    "invalid_bill",
+                    Code::InvalidBill,
                     format!("{code} is in circulation; from height {h} the bill would {p}"),
                 )));
             }
@@ -289,7 +291,7 @@ fn check_version(
 ) -> Result<std::result::Result<(), TxError>> {
     if bill.effective_from <= height {
         return Ok(Err(TxError::new(
-            "too_early",
+            Code::TooEarly,
             format!(
                 "a law takes effect at a later block than {height}, not at {}",
                 bill.effective_from
@@ -304,7 +306,7 @@ fn check_version(
         .unwrap_or(0);
     if bill.version != latest.saturating_add(1) {
         return Ok(Err(TxError::new(
-            "bad_version",
+            Code::BadVersion,
             format!(
                 "law `{}` is at version {latest}: the next is {}, not {}",
                 bill.id,
@@ -328,13 +330,13 @@ pub fn bill_problems(
     height: govchain_types::Height,
 ) -> Result<Vec<TxError>> {
     if let Err(e) = govchain_law::check_shape(bill) {
-        return Ok(vec![TxError::new("invalid_bill", e.to_string())]);
+        return Ok(vec![TxError::new(Code::InvalidBill, e.to_string())]);
     }
     let mut out = Vec::new();
     let compiled = laws.at(state, height)?;
     match schema::body_at(state, &bill.body, height)? {
         None => out.push(TxError::new(
-            "unknown_body",
+            Code::UnknownBody,
             format!("there is no law-making body `{}`", bill.body),
         )),
         Some(body) => match needs(state, bill)? {
@@ -368,14 +370,14 @@ pub(crate) fn enact_law(
     signatures: &[MemberSignature],
 ) -> Result<std::result::Result<Vec<Event>, TxError>> {
     if let Err(e) = govchain_law::check_shape(law) {
-        return Ok(Err(TxError::new("invalid_bill", e.to_string())));
+        return Ok(Err(TxError::new(Code::InvalidBill, e.to_string())));
     }
     let msg = govchain_law::bill_signing_bytes(ctx.chain_id, ctx.scheme, law);
-    let (body, signers) = match signed_by_body(tx, ctx, &law.body, &msg, signatures, "not_enacted")?
-    {
-        Ok(b) => b,
-        Err(e) => return Ok(Err(e)),
-    };
+    let (body, signers) =
+        match signed_by_body(tx, ctx, &law.body, &msg, signatures, Code::NotEnacted)? {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(e)),
+        };
     // The constitution says which body may enact which level, amend or repeal which law, and
     // who constitutes bodies; the enactment is the transaction's main act, decided first.
     let needs = match needs(tx, law)? {
@@ -388,7 +390,7 @@ pub(crate) fn enact_law(
             for m in &new.members {
                 if !schema::keys_in_force(tx, &m.id, ctx.height)?.contains(&m.key) {
                     return Ok(Err(TxError::new(
-                        "invalid_bill",
+                        Code::InvalidBill,
                         format!(
                             "member `{}` of body `{}` must be a registered principal whose key in force is `{}`",
                             m.id, new.id, m.key
@@ -444,7 +446,10 @@ pub(crate) fn interpret(
     signatures: &[MemberSignature],
 ) -> Result<std::result::Result<Vec<Event>, TxError>> {
     if let Err(e) = govchain_law::check_interpretation(interpretation) {
-        return Ok(Err(TxError::new("invalid_interpretation", e.to_string())));
+        return Ok(Err(TxError::new(
+            Code::InvalidInterpretation,
+            e.to_string(),
+        )));
     }
     let msg = govchain_law::interpretation_signing_bytes(ctx.chain_id, ctx.scheme, interpretation);
     let signed = signed_by_body(
@@ -453,7 +458,7 @@ pub(crate) fn interpret(
         &interpretation.body,
         &msg,
         signatures,
-        "not_recorded",
+        Code::NotRecorded,
     )?;
     let (body, signers) = match signed {
         Ok(b) => b,
@@ -471,7 +476,7 @@ pub(crate) fn interpret(
         None => None,
     }) else {
         return Ok(Err(TxError::new(
-            "unknown_law",
+            Code::UnknownLaw,
             format!("there is no law `{}`", interpretation.law),
         )));
     };
@@ -481,7 +486,7 @@ pub(crate) fn interpret(
         .find(|a| !law.articles.iter().any(|x| &x.id == *a))
     {
         return Ok(Err(TxError::new(
-            "unknown_article",
+            Code::UnknownArticle,
             format!(
                 "law `{}` version {} has no article `{missing}`",
                 law.id, law.version
@@ -505,7 +510,7 @@ pub(crate) fn interpret(
         .any(|r| r.interpretation.id == interpretation.id)
     {
         return Ok(Err(TxError::new(
-            "duplicate",
+            Code::Duplicate,
             format!(
                 "law `{}` already has an interpretation `{}`",
                 law.id, interpretation.id

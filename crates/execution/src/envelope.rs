@@ -7,7 +7,7 @@
 use crate::error::Result;
 use crate::schema::{self, KeyRecord};
 use crate::state::State;
-use govchain_types::{Height, PublicKey};
+use govchain_types::{Code, Height, PublicKey};
 
 /// What a signed request claims about itself.
 #[derive(Clone, Copy, Debug)]
@@ -74,30 +74,18 @@ pub enum EnvelopeError {
 
 impl EnvelopeError {
     /// The stable code, the same in an admission answer and in a receipt.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            EnvelopeError::WrongChain { .. } => "wrong_chain",
-            EnvelopeError::Expired { .. } => "expired",
-            EnvelopeError::LifetimeTooLong { .. } => "lifetime_too_long",
-            EnvelopeError::UnknownSigner(_) => "unknown_signer",
-            EnvelopeError::Revoked { .. } => "key_revoked",
-            EnvelopeError::NonceUsed { .. } => "replay",
-            EnvelopeError::NonceAhead { .. } => "nonce_too_high",
-            EnvelopeError::NonceExhausted => "nonce_exhausted",
+            EnvelopeError::WrongChain { .. } => Code::WrongChain,
+            EnvelopeError::Expired { .. } => Code::Expired,
+            EnvelopeError::LifetimeTooLong { .. } => Code::LifetimeTooLong,
+            EnvelopeError::UnknownSigner(_) => Code::UnknownSigner,
+            EnvelopeError::Revoked { .. } => Code::KeyRevoked,
+            EnvelopeError::NonceUsed { .. } => Code::Replay,
+            EnvelopeError::NonceAhead { .. } => Code::NonceTooHigh,
+            EnvelopeError::NonceExhausted => Code::NonceExhausted,
         }
     }
-
-    /// Every code, for the generated list of error codes.
-    pub const CODES: [&'static str; 8] = [
-        "wrong_chain",
-        "expired",
-        "lifetime_too_long",
-        "unknown_signer",
-        "key_revoked",
-        "replay",
-        "nonce_too_high",
-        "nonce_exhausted",
-    ];
 }
 
 /// The checks that need no state: chain, expiry, lifetime.

@@ -19,13 +19,13 @@ pub type Result<T, E = ExecError> = std::result::Result<T, E>;
 /// refused it, `decided_by`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TxError {
-    pub code: &'static str,
+    pub code: govchain_types::Code,
     pub message: String,
     pub citation: Option<govchain_types::Citation>,
 }
 
 impl TxError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: govchain_types::Code, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),

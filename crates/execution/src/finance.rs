@@ -19,6 +19,7 @@ use crate::payload::{Signer, TxContext, event};
 use crate::schema::{self, AccountRecord, CurrencyRecord};
 use crate::state::State;
 use govchain_law::{EntityData, EntityRef, Value};
+use govchain_types::Code;
 use govchain_types::{
     Amount, Event, FreezeOrder, MAX_MEMO_BYTES, MAX_REFERENCE_BYTES, Posting, PostingKind,
     PrincipalId, WriteSet,
@@ -37,7 +38,7 @@ fn currency<'c>(
 ) -> std::result::Result<&'c CurrencyInForce, TxError> {
     ctx.currencies.get(code).ok_or_else(|| {
         TxError::new(
-            "unknown_currency",
+            Code::UnknownCurrency,
             format!("no law in force defines a currency `{code}`"),
         )
     })
@@ -46,7 +47,7 @@ fn currency<'c>(
 fn positive(amount: Amount) -> std::result::Result<(), TxError> {
     if amount.0 <= 0 {
         return Err(TxError::new(
-            "bad_amount",
+            Code::BadAmount,
             format!("the amount must be more than zero; it is {amount}"),
         ));
     }
@@ -56,7 +57,7 @@ fn positive(amount: Amount) -> std::result::Result<(), TxError> {
 fn text_ok(what: &str, text: &str, max: usize) -> std::result::Result<(), TxError> {
     if text.len() > max || text.chars().any(char::is_control) {
         return Err(TxError::new(
-            "bad_text",
+            Code::BadText,
             format!("the {what} must be at most {max} bytes of printable text"),
         ));
     }
@@ -71,7 +72,7 @@ fn holder_kind(
     Ok(match schema::principal(state, id)? {
         Some(r) => Ok(r.kind),
         None => Err(TxError::new(
-            "unknown_holder",
+            Code::UnknownHolder,
             format!("`{id}` is not a registered person, organisation or department"),
         )),
     })
@@ -144,13 +145,13 @@ fn post(
         let Some((delta, balance)) = delta.and_then(|d| Some((d, account.balance.checked_add(d)?)))
         else {
             return Ok(Err(TxError::new(
-                "overflow",
+                Code::Overflow,
                 format!("the balance of `{}` in {code} would overflow", line.holder),
             )));
         };
         if balance.0 < 0 {
             return Ok(Err(TxError::new(
-                "insufficient_funds",
+                Code::InsufficientFunds,
                 // No figures: receipts are public, balances are not.
                 format!(
                     "the {code} account of `{}` does not hold enough for this{}",
@@ -222,7 +223,7 @@ fn for_issuer(
         return Ok(());
     }
     Err(TxError::new(
-        "not_issuer",
+        Code::NotIssuer,
         format!(
             "only `{issuer}`, the issuer {} names, issues and redeems {code}: act in a position of it",
             c.citation()
@@ -276,7 +277,7 @@ pub(crate) fn change_supply(
     };
     let Some(supply) = supply else {
         return Ok(Err(TxError::new(
-            "overflow",
+            Code::Overflow,
             format!("the supply of {code} would overflow"),
         )));
     };
@@ -285,7 +286,7 @@ pub(crate) fn change_supply(
         && supply > max
     {
         return Ok(Err(TxError::new(
-            "supply_limit",
+            Code::SupplyLimit,
             format!(
                 "issuing would put {} {code} in circulation; {} caps it at {}",
                 supply.display(c.def.decimals),
@@ -338,7 +339,7 @@ fn not_frozen(
         None => Ok(()),
         Some(order) => {
             let e = TxError::new(
-                "frozen",
+                Code::Frozen,
                 format!(
                     "the {code} account of `{holder}` is frozen by order `{}` (height {})",
                     order.order, order.height
@@ -404,7 +405,7 @@ pub(crate) fn move_money(
     }
     if o.from == o.to {
         return Ok(Err(TxError::new(
-            "same_account",
+            Code::SameAccount,
             format!("`{}` cannot transfer to itself", o.from),
         )));
     }
@@ -449,14 +450,14 @@ pub(crate) fn move_money(
     if let Some(rule) = &c.def.transfer_fee {
         let Some(fee) = rule.on(o.amount) else {
             return Ok(Err(TxError::new(
-                "overflow",
+                Code::Overflow,
                 format!("the fee on {} {} overflows", o.amount, o.code),
             )));
         };
         if fee.0 > 0 && &rule.collector != o.from {
             if holder_kind(tx, &rule.collector)?.is_err() {
                 return Ok(Err(TxError::new(
-                    "unknown_holder",
+                    Code::UnknownHolder,
                     format!(
                         "the fee collector `{}` that {} names is not registered",
                         rule.collector,
@@ -515,7 +516,7 @@ pub(crate) fn set_frozen(
     }
     if order.trim().is_empty() {
         return Ok(Err(TxError::new(
-            "bad_text",
+            Code::BadText,
             "a freeze or unfreeze names the order that makes it",
         )));
     }
@@ -542,7 +543,7 @@ pub(crate) fn set_frozen(
     match (&account.frozen, freezing) {
         (Some(o), true) => {
             return Ok(Err(TxError::new(
-                "already_frozen",
+                Code::AlreadyFrozen,
                 format!(
                     "the {code} account of `{holder}` is already frozen by order `{}`",
                     o.order
@@ -551,7 +552,7 @@ pub(crate) fn set_frozen(
         }
         (None, false) => {
             return Ok(Err(TxError::new(
-                "not_frozen",
+                Code::NotFrozen,
                 format!("the {code} account of `{holder}` is not frozen"),
             )));
         }

@@ -5,6 +5,7 @@ use crate::error::{ExecError, Result, TxError};
 use crate::overlay::TxOverlay;
 use crate::payload::{Signer, TxContext, event};
 use crate::schema::{self, KeyRecord, PrincipalRecord};
+use govchain_types::Code;
 use govchain_types::{Event, PrincipalId, PrincipalKind, PublicKey};
 
 /// Most keys a principal may have in force at once.
@@ -20,7 +21,7 @@ pub(crate) fn register_key(
 ) -> Result<std::result::Result<Vec<Event>, TxError>> {
     if key.scheme() != ctx.scheme {
         return Ok(Err(TxError::new(
-            "scheme_mismatch",
+            Code::SchemeMismatch,
             format!(
                 "key `{key}` is not a {} key, the chain's scheme",
                 ctx.scheme
@@ -29,7 +30,7 @@ pub(crate) fn register_key(
     }
     if let Some(existing) = schema::key_record(tx, key)? {
         return Ok(Err(TxError::new(
-            "key_exists",
+            Code::KeyExists,
             format!(
                 "key `{key}` is already bound to `{}`; keys are never re-bound",
                 existing.principal
@@ -41,7 +42,7 @@ pub(crate) fn register_key(
         Some(mut record) => {
             if record.kind != kind {
                 return Ok(Err(TxError::new(
-                    "kind_mismatch",
+                    Code::KindMismatch,
                     format!("`{principal}` is a {:?}, not a {kind:?}", record.kind),
                 )));
             }
@@ -62,7 +63,7 @@ pub(crate) fn register_key(
             let in_force = schema::keys_in_force(tx, principal, ctx.height)?.len();
             if in_force >= MAX_KEYS_IN_FORCE {
                 return Ok(Err(TxError::new(
-                    "too_many_keys",
+                    Code::TooManyKeys,
                     format!(
                         "`{principal}` has {in_force} keys in force, the most allowed: revoke one first"
                     ),
@@ -128,7 +129,7 @@ pub(crate) fn revoke_key(
         Some(p) => principal_target(tx, ctx.registries, principal, p.kind, Some(&p))?,
         None => {
             return Ok(Err(TxError::new(
-                "unknown_principal",
+                Code::UnknownPrincipal,
                 format!("`{principal}` is not registered"),
             )));
         }
@@ -138,19 +139,19 @@ pub(crate) fn revoke_key(
     }
     let Some(mut record) = schema::key_record(tx, key)? else {
         return Ok(Err(TxError::new(
-            "unknown_key",
+            Code::UnknownKey,
             format!("key `{key}` is not registered"),
         )));
     };
     if &record.principal != principal {
         return Ok(Err(TxError::new(
-            "unknown_key",
+            Code::UnknownKey,
             format!("key `{key}` is not bound to `{principal}`"),
         )));
     }
     if record.revoked_from.is_some() {
         return Ok(Err(TxError::new(
-            "already_revoked",
+            Code::AlreadyRevoked,
             format!("key `{key}` is already revoked"),
         )));
     }

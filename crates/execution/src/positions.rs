@@ -8,6 +8,7 @@ use crate::overlay::TxOverlay;
 use crate::payload::{Signer, TxContext, event};
 use crate::registry::key_ok;
 use crate::schema::{self, PositionRecord};
+use govchain_types::Code;
 use govchain_types::{Event, Position, PositionStatus, PrincipalKind};
 
 fn jurisdiction_ok(codes: &[String]) -> bool {
@@ -24,7 +25,7 @@ pub(crate) fn appoint(
     signer: &Signer,
     position: &Position,
 ) -> Result<std::result::Result<Vec<Event>, TxError>> {
-    let bad = |m: String| Ok(Err(TxError::new("invalid_position", m)));
+    let bad = |m: String| Ok(Err(TxError::new(Code::InvalidPosition, m)));
     if !key_ok(&position.id) {
         return bad(format!(
             "`{}` is not a position id: 1 to 64 letters, digits, `-`, `_` and `.`",
@@ -57,7 +58,7 @@ pub(crate) fn appoint(
         .find(|c| !govchain_law::within(c, &own))
     {
         return Ok(Err(TxError::new(
-            "beyond_jurisdiction",
+            Code::BeyondJurisdiction,
             format!(
                 "region `{code}` is outside the jurisdiction of `{}` ({})",
                 position.department,
@@ -71,7 +72,7 @@ pub(crate) fn appoint(
     }
     if schema::position(tx, &position.id)?.is_some() {
         return Ok(Err(TxError::new(
-            "exists",
+            Code::Exists,
             format!(
                 "position `{}` exists; change its status instead",
                 position.id
@@ -121,19 +122,19 @@ pub(crate) fn set_status(
 ) -> Result<std::result::Result<Vec<Event>, TxError>> {
     let Some(mut record) = schema::position(tx, id)? else {
         return Ok(Err(TxError::new(
-            "not_found",
+            Code::NotFound,
             format!("there is no position `{id}`"),
         )));
     };
     if record.status == PositionStatus::Ended {
         return Ok(Err(TxError::new(
-            "ended",
+            Code::Ended,
             format!("position `{id}` has ended; appoint anew"),
         )));
     }
     if reason.trim().is_empty() || reason.len() > 1024 {
         return Ok(Err(TxError::new(
-            "invalid_position",
+            Code::InvalidPosition,
             "a change of status needs a reason of 1 to 1024 bytes",
         )));
     }

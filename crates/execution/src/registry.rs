@@ -10,6 +10,7 @@ use crate::payload::{Signer, TxContext, event};
 use crate::schema::{self, RecordVersion};
 use crate::state::State;
 use govchain_law::{EntityData, EntityRef, Value, enclosing_regions, name_ok};
+use govchain_types::Code;
 use govchain_types::{
     Event, FieldDef, FieldType, FieldValue, Fields, PrincipalId, RecordStatus, RefTarget,
     RegistryDef, WrittenBy,
@@ -312,7 +313,7 @@ pub(crate) fn index_keys(def: &RegistryDef, key: &str, fields: &Fields) -> Vec<V
 
 fn unknown_registry(name: &str) -> TxError {
     TxError::new(
-        "unknown_registry",
+        Code::UnknownRegistry,
         format!("no law in force defines a registry `{name}`"),
     )
 }
@@ -379,7 +380,7 @@ pub(crate) fn write_record(
     };
     if !key_ok(key) || (def.principals.is_some() && PrincipalId::new(key).is_err()) {
         return Ok(Err(TxError::new(
-            "bad_key",
+            Code::BadKey,
             format!("`{key}` is not a record key: 1 to 64 letters, digits, `-`, `_` and `.`"),
         )));
     }
@@ -387,13 +388,13 @@ pub(crate) fn write_record(
     let (fields, status, action, kind) = match (&op, &existing) {
         (RecordOp::Insert(_), Some(_)) => {
             return Ok(Err(TxError::new(
-                "exists",
+                Code::Exists,
                 format!("registry `{registry}` already has a record `{key}`; update it instead"),
             )));
         }
         (RecordOp::Update(_) | RecordOp::Close(_), None) => {
             return Ok(Err(TxError::new(
-                "not_found",
+                Code::NotFound,
                 format!("registry `{registry}` has no record `{key}`"),
             )));
         }
@@ -401,22 +402,22 @@ pub(crate) fn write_record(
             if matches!(r.status, RecordStatus::Closed { .. }) =>
         {
             return Ok(Err(TxError::new(
-                "closed",
+                Code::Closed,
                 format!("record `{key}` of registry `{registry}` is closed"),
             )));
         }
         (RecordOp::Insert(f), None) => match check_fields(tx, def, None, f)? {
             Ok(f) => (f, RecordStatus::Active, "insert", "record_inserted"),
-            Err(e) => return Ok(Err(TxError::new("invalid_record", e))),
+            Err(e) => return Ok(Err(TxError::new(Code::InvalidRecord, e))),
         },
         (RecordOp::Update(f), Some(r)) => match check_fields(tx, def, Some(&r.fields), f)? {
             Ok(f) => (f, RecordStatus::Active, "update", "record_updated"),
-            Err(e) => return Ok(Err(TxError::new("invalid_record", e))),
+            Err(e) => return Ok(Err(TxError::new(Code::InvalidRecord, e))),
         },
         (RecordOp::Close(reason), Some(r)) => {
             if reason.trim().is_empty() || reason.len() > 1024 {
                 return Ok(Err(TxError::new(
-                    "invalid_record",
+                    Code::InvalidRecord,
                     "closing a record needs a reason of 1 to 1024 bytes",
                 )));
             }
@@ -515,7 +516,7 @@ pub(crate) fn import_records(
     };
     if records.is_empty() || records.len() > MAX_IMPORT_CHUNK {
         return Ok(Err(TxError::new(
-            "invalid_import",
+            Code::InvalidImport,
             format!("an import chunk holds 1 to {MAX_IMPORT_CHUNK} records"),
         )));
     }
@@ -525,7 +526,7 @@ pub(crate) fn import_records(
     for (i, r) in records.iter().enumerate() {
         let fail = |m: String| {
             Ok(Err(TxError::new(
-                "invalid_record",
+                Code::InvalidRecord,
                 format!(
                     "record {i} (`{}`): {m}; nothing of this chunk was loaded",
                     r.key

@@ -5,6 +5,7 @@ use crate::error::{Result, TxError};
 use crate::overlay::{BlockOverlay, TxOverlay};
 use crate::payload::{Signer, TxContext, event};
 use crate::schema;
+use govchain_types::Code;
 use govchain_types::{Event, GenesisValidator, Height, PublicKey};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -50,11 +51,11 @@ pub(crate) fn update_validators(
         return Ok(Err(e));
     }
     if let Err(e) = validate_validators(validators) {
-        return Ok(Err(TxError::new("invalid_validators", e)));
+        return Ok(Err(TxError::new(Code::InvalidValidators, e)));
     }
     if effective_height <= ctx.height {
         return Ok(Err(TxError::new(
-            "too_early",
+            Code::TooEarly,
             format!(
                 "a validator change takes effect at a later block than {}, not at {effective_height}",
                 ctx.height

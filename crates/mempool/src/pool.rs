@@ -60,17 +60,18 @@ pub enum AdmitError {
 
 impl AdmitError {
     /// A stable machine-readable code for the API.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> govchain_types::Code {
+        use govchain_types::Code;
         match self {
-            AdmitError::TooLarge { .. } => "too_large",
-            AdmitError::Decode(_) => "malformed",
+            AdmitError::TooLarge { .. } => Code::TooLarge,
+            AdmitError::Decode(_) => Code::Malformed,
             AdmitError::Envelope(e) => e.code(),
-            AdmitError::BadSignature(_) => "bad_signature",
-            AdmitError::Duplicate(_) => "duplicate",
-            AdmitError::NonceTaken(_) => "nonce_taken",
-            AdmitError::SignerLimit(_) => "signer_limit",
-            AdmitError::Full(_) | AdmitError::FullBytes { .. } => "mempool_full",
-            AdmitError::State(_) => "unavailable",
+            AdmitError::BadSignature(_) => Code::BadSignature,
+            AdmitError::Duplicate(_) => Code::Duplicate,
+            AdmitError::NonceTaken(_) => Code::NonceTaken,
+            AdmitError::SignerLimit(_) => Code::SignerLimit,
+            AdmitError::Full(_) | AdmitError::FullBytes { .. } => Code::MempoolFull,
+            AdmitError::State(_) => Code::Unavailable,
         }
     }
 }

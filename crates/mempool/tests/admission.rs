@@ -316,9 +316,14 @@ fn admission_and_execution_refuse_an_envelope_alike() {
         assert_eq!(receipt.status, TxStatus::Rejected, "{what}");
         assert_eq!(
             receipt.code.as_deref(),
-            Some(admitted.code()),
+            Some(admitted.code().as_str()),
             "{what}: admission said {admitted}, the receipt {:?}",
             receipt.error
+        );
+        assert_eq!(
+            admitted.code().stage(),
+            govchain_types::Stage::Both,
+            "{what}"
         );
     }
 }

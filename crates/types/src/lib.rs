@@ -6,6 +6,7 @@
 //! identifiers are validated while they are decoded, so a value that decodes is well formed.
 
 mod block;
+mod code;
 mod codec;
 mod finance;
 mod genesis;
@@ -20,6 +21,7 @@ mod tx;
 mod writes;
 
 pub use block::{Block, CommitCertificate, CommitSignature, Header};
+pub use code::{Code, Stage};
 pub use codec::{DecodeError, ENCODING_VERSION, decode, decode_canonical, encode};
 pub use finance::{
     Amount, CurrencyDef, FreezeOrder, GenesisBalance, MAX_MEMO_BYTES, MAX_REFERENCE_BYTES, Posting,
