@@ -61,6 +61,8 @@ pub struct App {
     pub(crate) metrics: Metrics,
     /// The laws in force, compiled once per set.
     laws: govchain_execution::Laws,
+    /// This node's consensus key: its identity, which signed read requests name.
+    node_key: PublicKey,
     /// Test builds only: the rule this node's proposals break.
     #[cfg(feature = "byzantine")]
     pub(crate) bad_blocks: Option<crate::byzantine::BadBlocks>,
@@ -97,11 +99,13 @@ impl State for SnapshotState {
 impl App {
     /// Opens (or creates) the store in `data_dir` for `genesis`, applying the genesis state on
     /// first start (with its snapshot files, found in `genesis_dir`), and continues from
-    /// whatever height the store holds.
+    /// whatever height the store holds. `node_key` is this node's consensus key, its identity
+    /// to clients (signed reads name it).
     pub fn open(
         data_dir: &Path,
         genesis: Genesis,
         genesis_dir: &Path,
+        node_key: PublicKey,
         mempool: MempoolConfig,
     ) -> Result<Self> {
         std::fs::create_dir_all(data_dir).map_err(|source| NodeError::Write {
@@ -169,6 +173,7 @@ impl App {
             events,
             metrics,
             laws: govchain_execution::Laws::new().map_err(|e| NodeError::Other(e.to_string()))?,
+            node_key,
             #[cfg(feature = "byzantine")]
             bad_blocks: None,
         })
@@ -176,6 +181,11 @@ impl App {
 
     pub fn scheme(&self) -> Scheme {
         self.genesis.scheme
+    }
+
+    /// This node's consensus key, which signed read requests name.
+    pub fn node_key(&self) -> &PublicKey {
+        &self.node_key
     }
 
     pub fn genesis(&self) -> &Genesis {

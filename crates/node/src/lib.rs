@@ -19,6 +19,7 @@ mod money;
 mod producer;
 mod reads;
 mod run;
+mod signed;
 
 pub use app::{App, CommitInfo, Proposal, SnapshotState};
 pub use config::{
