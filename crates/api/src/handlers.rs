@@ -682,6 +682,7 @@ async fn query_records(
         (status = 404, description = "no such registry, record or account, or no version at that height; the read is logged too (outcome `not_found`)", body = ErrorBody),
         (status = 409, description = "`replayed`: this signed request was already served by this node", body = ErrorBody),
         (status = 413, description = "`too_large`: a body over 1 MiB", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: the reader asked more often than this node serves one reader (a burst, then a steady rate); the `Retry-After` header says in how many seconds to try again; nothing is logged", body = ErrorBody),
     )
 )]
 async fn signed_read(

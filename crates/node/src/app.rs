@@ -63,6 +63,8 @@ pub struct App {
     laws: govchain_execution::Laws,
     /// This node's consensus key: its identity, which signed read requests name.
     node_key: PublicKey,
+    /// How often each reader may make signed reads.
+    pub(crate) read_limiter: crate::read_limit::ReadLimiter,
     /// Test builds only: the rule this node's proposals break.
     #[cfg(feature = "byzantine")]
     pub(crate) bad_blocks: Option<crate::byzantine::BadBlocks>,
@@ -174,6 +176,9 @@ impl App {
             metrics,
             laws: govchain_execution::Laws::new().map_err(|e| NodeError::Other(e.to_string()))?,
             node_key,
+            read_limiter: crate::read_limit::ReadLimiter::new(
+                crate::read_limit::ReadLimits::default(),
+            ),
             #[cfg(feature = "byzantine")]
             bad_blocks: None,
         })
@@ -181,6 +186,17 @@ impl App {
 
     pub fn scheme(&self) -> Scheme {
         self.genesis.scheme
+    }
+
+    /// The same node with other limits on how often each reader may make signed reads.
+    pub fn with_read_limits(mut self, limits: crate::read_limit::ReadLimits) -> Self {
+        self.read_limiter = crate::read_limit::ReadLimiter::new(limits);
+        self
+    }
+
+    /// How often each reader may make signed reads.
+    pub fn read_limits(&self) -> crate::read_limit::ReadLimits {
+        self.read_limiter.limits()
     }
 
     /// This node's consensus key, which signed read requests name.

@@ -17,6 +17,7 @@ mod genesis;
 mod metrics;
 mod money;
 mod producer;
+mod read_limit;
 mod reads;
 mod run;
 mod signed;
@@ -28,4 +29,5 @@ pub use config::{
 pub use error::{NodeError, Result};
 pub use genesis::{SNAPSHOT_CHUNK, check_approvals, check_genesis_load, commit_genesis};
 pub use producer::SoloProducer;
+pub use read_limit::ReadLimits;
 pub use run::{now_ms, read_genesis, run};

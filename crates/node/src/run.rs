@@ -57,7 +57,8 @@ pub async fn run(
         genesis_dir,
         key.public_key(),
         mempool,
-    )?;
+    )?
+    .with_read_limits(config.api.reads);
     #[cfg(feature = "byzantine")]
     {
         app.bad_blocks = config.bad_blocks.as_ref().map(|b| b.rule);

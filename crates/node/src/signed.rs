@@ -1,5 +1,5 @@
 //! Signed reads of protected records, accounts and the read log: checked (the node named, the
-//! signature, the reader's key in force, a short lifetime), decided by the laws on what they
+//! signature, the reader's key in force, a short lifetime, the reader's rate), decided by the laws on what they
 //! return, and logged for auditors — served, refused, partly withheld or not found.
 
 use crate::app::App;
@@ -95,6 +95,19 @@ impl App {
             .map_err(unavailable)?
             .map_err(|e| bad(format!("{}: {e}", e.code())))?;
         let reader = key.principal;
+        // One reader's allowance, once the signature shows who reads and before the laws are
+        // asked or the log written: a flood of signed reads costs signature checks, not writes.
+        if let Err(wait) = self.read_limiter.take(&reader, std::time::Instant::now()) {
+            let limits = self.read_limiter.limits();
+            let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+            return Err(BackendError::RateLimited {
+                retry_after_secs: ms.div_ceil(1_000).max(1),
+                message: format!(
+                    "`{reader}` may make {} signed reads at once and {} a second on this node: try again in {ms} ms",
+                    limits.burst, limits.per_second
+                ),
+            });
+        }
 
         let decided = self.decide(r, &reader, next)?;
         let log = |allowed: bool, decided_by, outcome| {

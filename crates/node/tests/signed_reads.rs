@@ -1,6 +1,7 @@
 //! Attacks on signed reads, through the API over nodes of the demo government (redb in a temp
 //! dir, no sockets): a read replayed at another node, a read of history or of a past height
-//! that would show versions the reader may not see, and a "not found" that would go unlogged.
+//! that would show versions the reader may not see, a "not found" that would go unlogged, and
+//! one reader's flood of signed reads.
 //! Each row says who sends what where, the answer, and what the node's read log gained.
 
 #![allow(
@@ -17,7 +18,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use govchain_crypto::{SecretKey, sign_tx};
 use govchain_mempool::MempoolConfig;
-use govchain_node::{App, SoloProducer};
+use govchain_node::{App, ReadLimits, SoloProducer};
 use govchain_types::*;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -47,6 +48,11 @@ fn genesis() -> Genesis {
 
 /// A node of the demo chain whose consensus key is `key(name)`.
 fn node(name: &str) -> Node {
+    node_with(name, ReadLimits::default())
+}
+
+/// [`node`], with other limits on how often a reader may read.
+fn node_with(name: &str, limits: ReadLimits) -> Node {
     let dir = tempfile::tempdir().unwrap();
     let app = Arc::new(
         App::open(
@@ -56,7 +62,8 @@ fn node(name: &str) -> Node {
             key(name).public_key(),
             MempoolConfig::default(),
         )
-        .unwrap(),
+        .unwrap()
+        .with_read_limits(limits),
     );
     let router = govchain_api::router(app.clone());
     Node {
@@ -516,4 +523,145 @@ async fn a_read_that_finds_nothing_is_logged() {
             "{what}: a replay is not logged"
         );
     }
+}
+
+/// A reader past its allowance (here a burst of 3, then 1 a second) is answered 429
+/// `rate_limited` with a `Retry-After`, before the laws are asked: the store sees no write for
+/// a refused read (neither the read log nor the table of served reads grows). Other readers
+/// keep their own allowance, and nobody can spend a reader's allowance without its key.
+#[tokio::test]
+async fn a_reader_past_its_rate_is_refused_before_anything_is_written() {
+    let n = node_with(
+        "validator",
+        ReadLimits {
+            burst: 3,
+            per_second: 1,
+            readers: 100,
+        },
+    );
+    let node_key = n.app.node_key().clone();
+    let send = |body: Value| {
+        let router = n.router.clone();
+        async move {
+            let resp = router
+                .oneshot(
+                    Request::post("/v1/read")
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Body::from(body.to_string()))
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let status = resp.status();
+            let retry = resp
+                .headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            (status, retry, body)
+        }
+    };
+    let writes = |app: &App| (log(app).len(), app.store().live_reads().unwrap());
+
+    // Forged requests naming cit-0004 as the reader fail their signature first: they spend
+    // nothing of cit-0004's allowance.
+    for nonce in 0..10 {
+        let mut forged = read(&node_key, "cit-0004", None, record("cit-0004", None), nonce);
+        let mut bytes = hex::decode(forged["read"].as_str().unwrap()).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        forged["read"] = hex::encode(bytes).into();
+        let (status, _, body) = send(forged).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    }
+
+    // cit-0001 reads its own record as fast as it can: the burst, then refusals.
+    let started = std::time::Instant::now();
+    let mut served = 0;
+    let mut limited = 0;
+    for nonce in 0..20 {
+        let before = writes(&n.app);
+        let body = read(&node_key, "cit-0001", None, record("cit-0001", None), nonce);
+        let (status, retry, answer) = send(body).await;
+        match status {
+            StatusCode::OK => {
+                served += 1;
+                assert_eq!(writes(&n.app), (before.0 + 1, before.1 + 1));
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                limited += 1;
+                assert_eq!(answer["code"], "rate_limited", "{answer}");
+                assert!(retry.is_some_and(|s| s >= 1), "Retry-After: {retry:?}");
+                assert_eq!(writes(&n.app), before, "a refused read writes nothing");
+            }
+            other => panic!("{other}: {answer}"),
+        }
+    }
+    // The burst, and at most one more read for each second that passed.
+    let secs = started.elapsed().as_secs();
+    assert!(served >= 3, "{served} served");
+    assert!(served <= 3 + secs + 1, "{served} served in {secs} s");
+    assert!(
+        limited >= 20 - (3 + secs + 1),
+        "{limited} refused in {secs} s"
+    );
+
+    // A read the laws would refuse spends the allowance too: the limit comes first.
+    let first = std::time::Instant::now();
+    for nonce in 0..3 {
+        let body = read(&node_key, "cit-0002", None, record("cit-0001", None), nonce);
+        let (status, _, answer) = send(body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    }
+    let before = writes(&n.app);
+    let body = read(&node_key, "cit-0002", None, record("cit-0001", None), 3);
+    let (status, _, answer) = send(body).await;
+    // Unless a second passed since cit-0002's first read (a slow machine), its burst is spent.
+    if first.elapsed() < std::time::Duration::from_millis(900) {
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+        assert_eq!(writes(&n.app), before);
+    }
+
+    // Other readers keep their own allowance, cit-0004's untouched by the forgeries.
+    for who in ["cit-0003", "cit-0004"] {
+        for nonce in 0..3 {
+            let body = read(&node_key, who, None, record(who, None), 100 + nonce);
+            let (status, _, answer) = send(body).await;
+            assert_eq!(status, StatusCode::OK, "{who}: {answer}");
+        }
+    }
+}
+
+#[test]
+fn the_read_limits_are_set_in_the_api_section_of_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.toml");
+    let base = "data_dir = \"data\"\ngenesis_file = \"genesis.json\"\nvalidator_key_file = \"v.json\"\n[consensus]\nlisten = \"/ip4/127.0.0.1/tcp/1\"\n";
+    std::fs::write(&path, base).unwrap();
+    let config = govchain_node::NodeConfig::load(&path).unwrap();
+    assert_eq!(config.api.reads, ReadLimits::default());
+    std::fs::write(
+        &path,
+        format!("{base}[api]\nlisten = \"127.0.0.1:0\"\n[api.reads]\nburst = 5\nper_second = 2\n"),
+    )
+    .unwrap();
+    let config = govchain_node::NodeConfig::load(&path).unwrap();
+    assert_eq!(
+        config.api.reads,
+        ReadLimits {
+            burst: 5,
+            per_second: 2,
+            ..ReadLimits::default()
+        }
+    );
+    std::fs::write(
+        &path,
+        format!("{base}[api]\nlisten = \"127.0.0.1:0\"\n[api.reads]\nbrust = 5\n"),
+    )
+    .unwrap();
+    assert!(
+        govchain_node::NodeConfig::load(&path).is_err(),
+        "a misspelt limit is an error"
+    );
 }
