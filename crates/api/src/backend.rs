@@ -18,6 +18,15 @@ pub enum BackendError {
     Forbidden(&'static str, String),
     /// The request was already served or conflicts with what is: a stable code and why.
     Conflict(&'static str, String),
+    /// A request this node will not serve as it stands (400): a stable code (`wrong_node`) and
+    /// why.
+    Refused(&'static str, String),
+    /// The caller asked more often than the node serves it (429 `rate_limited`): try again
+    /// after `retry_after_secs`.
+    RateLimited {
+        retry_after_secs: u64,
+        message: String,
+    },
     Unavailable(String),
 }
 
@@ -59,6 +68,9 @@ pub struct Status {
     pub validators: usize,
     pub mempool_size: usize,
     pub version: String,
+    /// This node's consensus key: what a signed read request names as its `node`, so that a
+    /// request signed for one node is served by no other.
+    pub node: govchain_types::PublicKey,
 }
 
 /// How the laws decide a principal's action, without a transaction.
@@ -117,6 +129,14 @@ pub struct RecordHistory {
     pub registry: String,
     pub key: String,
     pub versions: Vec<RecordView>,
+    /// In a signed read: how many versions the laws did not let the reader see (left out of
+    /// `versions`, each decided on its own content). Absent when none was.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub withheld: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A page of records found through a secondary index.

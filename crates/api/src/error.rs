@@ -22,6 +22,8 @@ pub struct ErrorBody {
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// Seconds after which the request may be tried again (a `Retry-After` header), if any.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -32,6 +34,7 @@ impl ApiError {
                 code: code.to_string(),
                 message: message.into(),
             },
+            retry_after: None,
         }
     }
 
@@ -51,6 +54,14 @@ impl From<BackendError> for ApiError {
             BackendError::BadRequest(m) => ApiError::bad_request("bad_request", m),
             BackendError::Forbidden(code, m) => ApiError::new(StatusCode::FORBIDDEN, code, m),
             BackendError::Conflict(code, m) => ApiError::new(StatusCode::CONFLICT, code, m),
+            BackendError::Refused(code, m) => ApiError::bad_request(code, m),
+            BackendError::RateLimited {
+                retry_after_secs,
+                message,
+            } => ApiError {
+                retry_after: Some(retry_after_secs),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
+            },
             BackendError::Unavailable(m) => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
             }
@@ -84,6 +95,12 @@ impl From<AdmitError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }

@@ -678,13 +678,15 @@ async fn query_records(
 /// A signed read of protected records, or of the read log
 #[utoipa::path(
     post, path = "/v1/read", tag = "registries",
-    request_body(content = Object, description = "a signed read request: `{\"read\": hex}` of its canonical encoding, or the JSON `{request, signature}`"),
+    request_body(content = Object, description = "a signed read request: `{\"read\": hex}` of its canonical encoding, or the JSON `{request, signature}`; the request names the node it is for (`node`: the node's consensus key, as `GET /v1/status` gives it)"),
     responses(
-        (status = 200, description = "the record, its history or certificate, the account or statement, or the log entries, and the article that allowed the read; the read is logged", body = Object),
-        (status = 400, description = "malformed, expired, or signed by an unknown or revoked key", body = ErrorBody),
+        (status = 200, description = "the record, its history or certificate, the account or statement, or the log entries, and the article that allowed the read; the read is logged. A record or certificate as of a height is decided on the version it returns; a history lists only the versions the laws let the reader see, each decided on its own content, and says how many were withheld (`withheld`)", body = Object),
+        (status = 400, description = "malformed, expired, or signed by an unknown or revoked key; `wrong_node`: the request names another node (nothing is logged)", body = ErrorBody),
         (status = 403, description = "the laws do not let the reader read it (the refusal is logged too)", body = ErrorBody),
+        (status = 404, description = "no such registry, record or account, or no version at that height; the read is logged too (outcome `not_found`)", body = ErrorBody),
         (status = 409, description = "`replayed`: this signed request was already served by this node", body = ErrorBody),
         (status = 413, description = "`too_large`: a body over 1 MiB", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: the reader asked more often than this node serves one reader (a burst, then a steady rate); the `Retry-After` header says in how many seconds to try again; nothing is logged", body = ErrorBody),
     )
 )]
 async fn signed_read(
@@ -849,7 +851,7 @@ async fn post_explain(
 /// The node's status
 #[utoipa::path(
     get, path = "/v1/status", tag = "node",
-    responses((status = 200, description = "chain, height, roots, mempool", body = Object))
+    responses((status = 200, description = "chain, height, roots, mempool, and `node`: this node's consensus key, which a signed read request (`POST /v1/read`) names", body = Object))
 )]
 async fn status(State(backend): State<Shared>) -> Response {
     Json(backend.status()).into_response()

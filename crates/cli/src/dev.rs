@@ -223,7 +223,10 @@ pub fn init_chain(
             PathBuf::from("data"),
             PathBuf::from("../genesis.json"),
             PathBuf::from("validator.json"),
-            ApiConfig { listen: api(i) },
+            ApiConfig {
+                listen: api(i),
+                ..ApiConfig::default()
+            },
             ConsensusSettings {
                 home: PathBuf::from("consensus"),
                 listen: p2p_addr(p2p_port(i)),

@@ -175,6 +175,10 @@ pub fn read(args: ReadArgs) -> anyhow::Result<()> {
             .unwrap_or(&Value::Null)
             .as_u64()
             .context("status has no height")?;
+        // The request names the node it is for, so no other node serves it again.
+        let node: govchain_types::PublicKey =
+            serde_json::from_value(status.get("node").cloned().unwrap_or(Value::Null))
+                .context("the node's status names no node key (an older node?)")?;
         let mut out_file = None;
         let target = match args.target {
             ReadCommand::Certificate {
@@ -234,6 +238,7 @@ pub fn read(args: ReadArgs) -> anyhow::Result<()> {
         };
         let request = ReadRequest {
             chain_id: chain_id.to_string(),
+            node,
             reader: key.public_key(),
             acting_as: acting(args.acting_as, args.for_org)?,
             target,

@@ -690,6 +690,22 @@ pub fn decide_as(
     action: &'static str,
     resource: EntityData,
 ) -> Result<std::result::Result<govchain_law::Decision, String>> {
+    decide_each(state, laws, height, who, acting, action, vec![resource])
+        .map(|r| r.map(|mut d| d.pop()))
+        .map(|r| r.and_then(|d| d.ok_or_else(|| "nothing was decided".to_string())))
+}
+
+/// [`decide_as`] for several resources of one request: the principal is resolved once, each
+/// resource decided on its own. One decision per resource, in order.
+fn decide_each(
+    state: &dyn crate::state::State,
+    laws: &crate::laws::Laws,
+    height: govchain_types::Height,
+    who: &PrincipalId,
+    acting: Option<&govchain_types::Acting>,
+    action: &'static str,
+    resources: Vec<EntityData>,
+) -> Result<std::result::Result<Vec<govchain_law::Decision>, String>> {
     let Some(record) = crate::schema::principal(state, who)? else {
         return Ok(Err(format!("`{who}` is not registered")));
     };
@@ -703,14 +719,32 @@ pub fn decide_as(
             principal_entity(state, &compiled.registries, who, &record, position.as_ref())?
         }
     };
-    let (_, request) = request_for(principal, &Action::Record { action, resource }, height);
-    Ok(compiled.book.decide(&request).map_err(|e| e.to_string()))
+    let mut out = Vec::with_capacity(resources.len());
+    for resource in resources {
+        let (_, request) = request_for(
+            principal.clone(),
+            &Action::Record { action, resource },
+            height,
+        );
+        match compiled.book.decide(&request) {
+            Ok(d) => out.push(d),
+            Err(e) => return Ok(Err(e.to_string())),
+        }
+    }
+    Ok(Ok(out))
 }
 
 /// How the laws in force at `height` decide `reader` (acting in `position`, if given) reading
-/// record `key` of `registry`, with the record as `state` holds it. `Ok(Err(_))` says why the
-/// read cannot be decided (an unknown reader, position, registry or record).
-pub fn decide_read(
+/// each given version of record `key` of `registry`, each on its own fields: a read of a past
+/// height or of history returns versions that may place the record elsewhere, or name another
+/// subject, than it does now, so each is decided on what it shows (the Security issue: "a read
+/// of history is decided for each version it returns"). One decision per version, in order.
+/// `Ok(Err(_))` says why the read cannot be decided (an unknown reader, position or registry).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "a read request's parts, as decide_read takes them"
+)]
+pub fn decide_read_versions(
     state: &dyn crate::state::State,
     laws: &crate::laws::Laws,
     height: govchain_types::Height,
@@ -718,16 +752,17 @@ pub fn decide_read(
     acting: Option<&govchain_types::Acting>,
     registry: &str,
     key: &str,
-) -> Result<std::result::Result<(govchain_law::Decision, crate::schema::RecordVersion), String>> {
+    versions: &[&govchain_types::Fields],
+) -> Result<std::result::Result<Vec<govchain_law::Decision>, String>> {
     let compiled = laws.at(state, height)?;
     let Some(reg) = compiled.registries.get(registry) else {
         return Ok(Err(format!(
             "no law in force defines a registry `{registry}`"
         )));
     };
-    let Some(version) = crate::schema::record(state, registry, key)? else {
-        return Ok(Err(format!("registry `{registry}` has no record `{key}`")));
-    };
-    let resource = crate::registry::record_entity(&reg.def, key, &version.fields);
-    Ok(decide_as(state, laws, height, reader, acting, "read", resource)?.map(|d| (d, version)))
+    let resources = versions
+        .iter()
+        .map(|fields| crate::registry::record_entity(&reg.def, key, fields))
+        .collect();
+    decide_each(state, laws, height, reader, acting, "read", resources)
 }

@@ -61,6 +61,10 @@ pub struct App {
     pub(crate) metrics: Metrics,
     /// The laws in force, compiled once per set.
     laws: govchain_execution::Laws,
+    /// This node's consensus key: its identity, which signed read requests name.
+    node_key: PublicKey,
+    /// How often each reader may make signed reads.
+    pub(crate) read_limiter: crate::read_limit::ReadLimiter,
     /// Test builds only: the rule this node's proposals break.
     #[cfg(feature = "byzantine")]
     pub(crate) bad_blocks: Option<crate::byzantine::BadBlocks>,
@@ -97,11 +101,13 @@ impl State for SnapshotState {
 impl App {
     /// Opens (or creates) the store in `data_dir` for `genesis`, applying the genesis state on
     /// first start (with its snapshot files, found in `genesis_dir`), and continues from
-    /// whatever height the store holds.
+    /// whatever height the store holds. `node_key` is this node's consensus key, its identity
+    /// to clients (signed reads name it).
     pub fn open(
         data_dir: &Path,
         genesis: Genesis,
         genesis_dir: &Path,
+        node_key: PublicKey,
         mempool: MempoolConfig,
     ) -> Result<Self> {
         std::fs::create_dir_all(data_dir).map_err(|source| NodeError::Write {
@@ -169,6 +175,10 @@ impl App {
             events,
             metrics,
             laws: govchain_execution::Laws::new().map_err(|e| NodeError::Other(e.to_string()))?,
+            node_key,
+            read_limiter: crate::read_limit::ReadLimiter::new(
+                crate::read_limit::ReadLimits::default(),
+            ),
             #[cfg(feature = "byzantine")]
             bad_blocks: None,
         })
@@ -176,6 +186,22 @@ impl App {
 
     pub fn scheme(&self) -> Scheme {
         self.genesis.scheme
+    }
+
+    /// The same node with other limits on how often each reader may make signed reads.
+    pub fn with_read_limits(mut self, limits: crate::read_limit::ReadLimits) -> Self {
+        self.read_limiter = crate::read_limit::ReadLimiter::new(limits);
+        self
+    }
+
+    /// How often each reader may make signed reads.
+    pub fn read_limits(&self) -> crate::read_limit::ReadLimits {
+        self.read_limiter.limits()
+    }
+
+    /// This node's consensus key, which signed read requests name.
+    pub fn node_key(&self) -> &PublicKey {
+        &self.node_key
     }
 
     pub fn genesis(&self) -> &Genesis {

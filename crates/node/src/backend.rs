@@ -442,6 +442,7 @@ impl Backend for App {
                 .map_or(0, |v| v.len()),
             mempool_size: self.mempool().len(),
             version: env!("CARGO_PKG_VERSION").to_string(),
+            node: self.node_key().clone(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The node's TOML configuration and key files.
 
 use crate::error::{NodeError, Result};
+use crate::read_limit::ReadLimits;
 use govchain_crypto::{KeyFile, SecretKey};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -63,12 +64,17 @@ fn default_consensus_home() -> PathBuf {
 pub struct ApiConfig {
     /// Address the API listens on; port 0 picks a free port.
     pub listen: SocketAddr,
+    /// How often each reader may make signed reads (`[api.reads]`: `burst`, `per_second`,
+    /// `readers`); defaults in [`ReadLimits::default`].
+    #[serde(default)]
+    pub reads: ReadLimits,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            reads: ReadLimits::default(),
         }
     }
 }

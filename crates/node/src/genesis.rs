@@ -619,6 +619,8 @@ mod tests {
                 &data,
                 g.clone(),
                 d,
+                govchain_crypto::SecretKey::from_seed(govchain_types::Scheme::Ed25519, b"node")
+                    .public_key(),
                 govchain_mempool::MempoolConfig::default(),
             )
         };

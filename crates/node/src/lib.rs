@@ -17,8 +17,10 @@ mod genesis;
 mod metrics;
 mod money;
 mod producer;
+mod read_limit;
 mod reads;
 mod run;
+mod signed;
 
 pub use app::{App, CommitInfo, Proposal, SnapshotState};
 pub use config::{
@@ -27,4 +29,5 @@ pub use config::{
 pub use error::{NodeError, Result};
 pub use genesis::{SNAPSHOT_CHUNK, check_approvals, check_genesis_load, commit_genesis};
 pub use producer::SoloProducer;
+pub use read_limit::ReadLimits;
 pub use run::{now_ms, read_genesis, run};

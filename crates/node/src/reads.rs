@@ -1,28 +1,20 @@
-//! Reading registries: definitions, public records as of any height, history, index queries,
-//! and signed reads of protected records, each logged for auditors.
+//! Reading registries: definitions, public records as of any height, history and index
+//! queries; what signed reads (`signed.rs`) share with them.
 
 use crate::app::{App, StoreState};
-use govchain_api::{
-    BackendError, MAX_PAGE, ReadAnswer, ReadLogEntry, RecordHistory, RecordPage, RecordView,
-    RegistryView,
-};
+use govchain_api::{BackendError, MAX_PAGE, RecordHistory, RecordPage, RecordView, RegistryView};
+use govchain_execution::RegistryInForce;
 use govchain_execution::schema::{self, RecordVersion};
-use govchain_execution::{RegistryInForce, decide_as, decide_read};
-use govchain_law::{EntityData, EntityRef};
-use govchain_types::{
-    Height, PrincipalId, ReadAudit, ReadTarget, Sensitivity, SignedRead, decode, encode,
-};
+use govchain_types::{Height, PrincipalId, Sensitivity, decode};
 
-/// How far ahead a read request may be valid: reads are short-lived.
-pub const MAX_READ_LIFETIME: Height = 20;
 /// Most versions a history answer lists.
 const MAX_HISTORY: usize = 1_000;
 
-fn unavailable(e: impl std::fmt::Display) -> BackendError {
+pub(crate) fn unavailable(e: impl std::fmt::Display) -> BackendError {
     BackendError::Unavailable(e.to_string())
 }
 
-fn bad(m: impl Into<String>) -> BackendError {
+pub(crate) fn bad(m: impl Into<String>) -> BackendError {
     BackendError::BadRequest(m.into())
 }
 
@@ -199,7 +191,7 @@ impl App {
         )
     }
 
-    fn registry(&self, name: &str) -> Result<RegistryInForce, BackendError> {
+    pub(crate) fn registry(&self, name: &str) -> Result<RegistryInForce, BackendError> {
         let state = self.state();
         let next = self.head().height.saturating_add(1);
         let compiled = self.laws_cache().at(&state, next).map_err(unavailable)?;
@@ -222,7 +214,7 @@ impl App {
         Ok(reg)
     }
 
-    fn view(
+    pub(crate) fn view(
         &self,
         registry: &str,
         key: &str,
@@ -250,7 +242,7 @@ impl App {
         }))
     }
 
-    fn not_found(registry: &str, key: &str) -> BackendError {
+    pub(crate) fn not_found(registry: &str, key: &str) -> BackendError {
         BackendError::NotFound(format!("registry `{registry}` has no record `{key}`"))
     }
 
@@ -266,7 +258,7 @@ impl App {
             .ok_or_else(|| Self::not_found(registry, key))
     }
 
-    fn history(&self, registry: &str, key: &str) -> Result<RecordHistory, BackendError> {
+    pub(crate) fn history(&self, registry: &str, key: &str) -> Result<RecordHistory, BackendError> {
         let entries = self
             .store()
             .history(&schema::record_key(registry, key), None, MAX_HISTORY)
@@ -290,6 +282,7 @@ impl App {
             registry: registry.to_string(),
             key: key.to_string(),
             versions,
+            withheld: 0,
         })
     }
 
@@ -363,215 +356,5 @@ impl App {
             records,
             next,
         })
-    }
-
-    /// A signed read: the signature, the reader's key in force, a short lifetime, then the laws;
-    /// every decision, allowed or refused, goes to the read log.
-    pub fn signed_read(&self, signed: SignedRead) -> Result<ReadAnswer, BackendError> {
-        let r = &signed.request;
-        if r.reader.scheme() != self.scheme() {
-            return Err(bad(format!(
-                "the reader's key is not a {} key",
-                self.scheme()
-            )));
-        }
-        govchain_crypto::verify(&r.reader, &r.signing_bytes(), &signed.signature)
-            .map_err(|_| bad("the read request's signature does not verify"))?;
-        if r.purpose.len() > 1024 {
-            return Err(bad("a purpose of at most 1024 bytes"));
-        }
-        let latest = self.head().height;
-        let next = latest.saturating_add(1);
-        let state = self.state();
-        // The envelope rules every transaction keeps (chain, expiry, lifetime, the reader's key
-        // in force at the next block), but no nonce: a read is served once by its hash.
-        let envelope = govchain_execution::envelope::Envelope {
-            chain_id: &r.chain_id,
-            signer: &r.reader,
-            valid_until: r.valid_until,
-            nonce: None,
-        };
-        let rules = govchain_execution::envelope::Rules {
-            chain_id: &self.genesis().chain_id,
-            height: next,
-            max_lifetime: MAX_READ_LIFETIME,
-            nonce: govchain_execution::envelope::NonceRule::Exact,
-        };
-        let key = govchain_execution::envelope::check_envelope(&state, &envelope, &rules)
-            .map_err(unavailable)?
-            .map_err(|e| bad(format!("{}: {e}", e.code())))?;
-        let reader = key.principal;
-        let acting = r.acting_as.as_ref();
-        let (decision, found) = match &r.target {
-            ReadTarget::Record { registry, key, .. }
-            | ReadTarget::History { registry, key }
-            | ReadTarget::Certificate { registry, key, .. } => {
-                let (d, _) = decide_read(
-                    &state,
-                    self.laws_cache(),
-                    next,
-                    &reader,
-                    acting,
-                    registry,
-                    key,
-                )
-                .map_err(unavailable)?
-                .map_err(BackendError::NotFound)?;
-                (d, Some((registry.clone(), key.clone())))
-            }
-            ReadTarget::Account {
-                currency, holder, ..
-            }
-            | ReadTarget::Statement {
-                currency, holder, ..
-            } => {
-                let d = govchain_execution::finance::decide_account_read(
-                    &state,
-                    self.laws_cache(),
-                    next,
-                    &reader,
-                    acting,
-                    currency,
-                    holder,
-                )
-                .map_err(unavailable)?
-                .map_err(BackendError::NotFound)?;
-                (d, None)
-            }
-            ReadTarget::Audit { .. } => {
-                let log = EntityData::new(EntityRef::new("AuditLog", "reads"));
-                let d = decide_as(
-                    &state,
-                    self.laws_cache(),
-                    next,
-                    &reader,
-                    acting,
-                    "audit",
-                    log,
-                )
-                .map_err(unavailable)?
-                .map_err(bad)?;
-                (d, None)
-            }
-        };
-        let entry = ReadAudit {
-            height: latest,
-            reader: reader.clone(),
-            acting_as: r.acting_as.clone(),
-            target: r.target.clone(),
-            purpose: r.purpose.clone(),
-            allowed: decision.allowed,
-            decided_by: decision.decided_by.clone(),
-            served_at_ms: crate::run::now_ms(),
-        };
-        // A request is served once: the same signed bytes again (a replay, by anyone who saw
-        // them) are refused while the request lives, so every read in the log was asked for.
-        // An allowed read is logged once its answer is ready, so a read that fails is not.
-        let id = govchain_crypto::hash(self.scheme(), &r.signing_bytes());
-        let log_once = || -> Result<(), BackendError> {
-            match self
-                .store()
-                .log_read_once(id.0, r.valid_until, latest, &encode(&entry))
-                .map_err(unavailable)?
-            {
-                Some(_) => Ok(()),
-                None => Err(BackendError::Conflict(
-                    "replayed",
-                    "this signed read request was already served: sign a new one (another nonce)"
-                        .into(),
-                )),
-            }
-        };
-        if !decision.allowed {
-            log_once()?;
-            return Err(BackendError::Forbidden(
-                "unauthorized",
-                format!("{decision}: `{reader}` may not read this"),
-            ));
-        }
-        let mut answer = ReadAnswer {
-            decided_by: decision.decided_by,
-            record: None,
-            history: None,
-            audit: None,
-            certificate: None,
-            account: None,
-            statement: None,
-        };
-        match (&r.target, found) {
-            (ReadTarget::Record { height, .. }, Some((registry, key))) => {
-                answer.record = Some(
-                    self.view(&registry, &key, *height)?
-                        .ok_or_else(|| Self::not_found(&registry, &key))?,
-                );
-            }
-            (ReadTarget::History { .. }, Some((registry, key))) => {
-                answer.history = Some(self.history(&registry, &key)?);
-            }
-            (ReadTarget::Certificate { height, .. }, Some((registry, key))) => {
-                answer.certificate = Some(
-                    self.certificate_unchecked(&schema::record_key(&registry, &key), *height)?,
-                );
-            }
-            (
-                ReadTarget::Account {
-                    currency,
-                    holder,
-                    height,
-                    proof,
-                },
-                _,
-            ) => {
-                // With a proof, the latest certified height (one below the latest block), so
-                // the balance and the proven value are of one height.
-                let at = match (height, proof) {
-                    (Some(h), _) => Some(*h),
-                    (None, true) => Some(latest.checked_sub(1).ok_or_else(|| {
-                        BackendError::NotFound("no height is certified yet".into())
-                    })?),
-                    (None, false) => None,
-                };
-                answer.account = Some(self.account_unchecked(holder, currency, at)?);
-                if *proof {
-                    answer.certificate = Some(
-                        self.certificate_unchecked(&schema::account_key(currency, holder), at)?,
-                    );
-                }
-            }
-            (
-                ReadTarget::Statement {
-                    currency,
-                    holder,
-                    after,
-                    limit,
-                    newest_first,
-                },
-                _,
-            ) => {
-                let limit = limit.map_or(MAX_PAGE, |l| usize::try_from(l).unwrap_or(MAX_PAGE));
-                answer.statement = Some(self.statement_unchecked(
-                    holder,
-                    currency,
-                    after.as_deref(),
-                    limit,
-                    *newest_first,
-                    false,
-                )?);
-            }
-            (ReadTarget::Audit { after, limit }, _) => {
-                let limit = usize::try_from(*limit).unwrap_or(MAX_PAGE).clamp(1, 1_000);
-                let mut entries = Vec::new();
-                for (seq, bytes) in self.store().reads(*after, limit).map_err(unavailable)? {
-                    entries.push(ReadLogEntry {
-                        seq,
-                        entry: decode("read log entry", &bytes).map_err(unavailable)?,
-                    });
-                }
-                answer.audit = Some(entries);
-            }
-            _ => {}
-        }
-        log_once()?;
-        Ok(answer)
     }
 }

@@ -51,7 +51,14 @@ pub async fn run(
         _ => std::path::Path::new("."),
     };
     #[allow(unused_mut, reason = "set only in test builds (feature `byzantine`)")]
-    let mut app = App::open(&config.data_dir, genesis, genesis_dir, mempool)?;
+    let mut app = App::open(
+        &config.data_dir,
+        genesis,
+        genesis_dir,
+        key.public_key(),
+        mempool,
+    )?
+    .with_read_limits(config.api.reads);
     #[cfg(feature = "byzantine")]
     {
         app.bad_blocks = config.bad_blocks.as_ref().map(|b| b.rule);

@@ -90,7 +90,16 @@ fn node_with(scheme: Scheme, authority: &SecretKey, capacity: usize) -> Node {
         capacity,
         ..MempoolConfig::default()
     };
-    let app = Arc::new(App::open(dir.path(), genesis, dir.path(), config).unwrap());
+    let app = Arc::new(
+        App::open(
+            dir.path(),
+            genesis,
+            dir.path(),
+            validator.public_key(),
+            config,
+        )
+        .unwrap(),
+    );
     let router = govchain_api::router(app.clone());
     Node {
         app,
@@ -511,6 +520,7 @@ async fn a_reopened_node_continues_from_disk() {
             dir.path(),
             genesis.clone(),
             dir.path(),
+            key("validator").public_key(),
             MempoolConfig::default(),
         )
     };
@@ -527,7 +537,16 @@ async fn a_reopened_node_continues_from_disk() {
     // A different genesis is refused on the same data.
     let mut other = genesis;
     other.chain_id = "another".into();
-    assert!(App::open(dir.path(), other, dir.path(), MempoolConfig::default()).is_err());
+    assert!(
+        App::open(
+            dir.path(),
+            other,
+            dir.path(),
+            key("validator").public_key(),
+            MempoolConfig::default(),
+        )
+        .is_err()
+    );
 }
 
 #[tokio::test]

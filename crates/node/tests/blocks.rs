@@ -55,7 +55,14 @@ fn node(params: ChainParams) -> (App, tempfile::TempDir) {
         balances: vec![],
         snapshots: vec![],
     };
-    let app = App::open(dir.path(), genesis, dir.path(), MempoolConfig::default()).unwrap();
+    let app = App::open(
+        dir.path(),
+        genesis,
+        dir.path(),
+        key("validator").public_key(),
+        MempoolConfig::default(),
+    )
+    .unwrap();
     (app, dir)
 }
 

@@ -43,8 +43,16 @@ fn node() -> Node {
             key(id).public_key()
         });
     genesis.genesis_time_ms = 1;
-    let app =
-        Arc::new(App::open(dir.path(), genesis, dir.path(), MempoolConfig::default()).unwrap());
+    let app = Arc::new(
+        App::open(
+            dir.path(),
+            genesis,
+            dir.path(),
+            key("validator").public_key(),
+            MempoolConfig::default(),
+        )
+        .unwrap(),
+    );
     let router = govchain_api::router(app.clone());
     Node {
         app,
@@ -81,6 +89,7 @@ async fn post(router: &Router, path: &str, body: &Value) -> (StatusCode, Value) 
 fn read(app: &App, who: &str, position: Option<&str>, target: ReadTarget) -> Value {
     let request = ReadRequest {
         chain_id: CHAIN.into(),
+        node: app.node_key().clone(),
         reader: key(who).public_key(),
         acting_as: position.map(|p| Acting::Position(p.to_string())),
         target,
@@ -350,6 +359,7 @@ async fn protected_reads_are_signed_decided_by_the_laws_and_logged() {
     let stale = |valid_until: u64| {
         let request = ReadRequest {
             chain_id: CHAIN.into(),
+            node: n.app.node_key().clone(),
             reader: key("cit-0001").public_key(),
             acting_as: None,
             target: record("persons", "cit-0001"),

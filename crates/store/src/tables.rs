@@ -65,7 +65,8 @@ pub(crate) const SYS_FORMAT: &str = "format";
 /// 4: `jmt_nodes` keyed by nibbles in walk order (the one-pass genesis tree).
 /// 5: headers name their round and the tx root covers full transactions; `read_expiry` (the
 ///    Security issue).
-pub(crate) const FORMAT: u8 = 5;
+/// 6: a read log entry says what came of the read (`ReadOutcome`, the Security issue).
+pub(crate) const FORMAT: u8 = 6;
 
 /// One version of a key: what the `versions` table holds.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]

@@ -41,8 +41,8 @@ pub use law::{
 pub use receipt::{Event, Receipt, TxStatus};
 pub use registry::{
     Acting, FieldDef, FieldType, FieldValue, Fields, Position, PositionStatus, READ_SIGNING_DOMAIN,
-    ReadAudit, ReadRequest, ReadTarget, RecordStatus, RefTarget, RegistryDef, Sensitivity,
-    SignedRead, WrittenBy,
+    ReadAudit, ReadOutcome, ReadRequest, ReadTarget, RecordStatus, RefTarget, RegistryDef,
+    Sensitivity, SignedRead, WrittenBy,
 };
 pub use snapshot::{
     MAX_SNAPSHOT_RECORD, SNAPSHOT_MAGIC, SnapshotError, SnapshotReader, SnapshotWriter,

@@ -294,12 +294,16 @@ pub enum ReadTarget {
     },
 }
 
-/// A short-lived request to read protected records, signed by the reader's key. The node checks
-/// the signature, the key, the lifetime, and the laws in force; every read it serves goes to its
-/// audit log.
+/// A short-lived request to read protected records, signed by the reader's key, for one node. The
+/// node checks that it is the one named, the signature, the key, the lifetime, the reader's rate,
+/// and the laws in force; every read it decides goes to its audit log.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct ReadRequest {
     pub chain_id: String,
+    /// The node the request is for: its consensus key, as `GET /v1/status` names it (`node`).
+    /// Each node keeps its own table of served requests, so a request that named no node could
+    /// be served again by every other node; a node refuses a request for another (`wrong_node`).
+    pub node: crate::PublicKey,
     pub reader: crate::PublicKey,
     /// In whose name the reader reads: a position, or an organisation it represents.
     #[serde(default)]
@@ -330,8 +334,24 @@ pub struct SignedRead {
     pub signature: crate::Signature,
 }
 
-/// One protected read served: who read what, when, for what, and the article that allowed (or
-/// refused) it.
+/// What became of a signed read this node decided.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ReadOutcome {
+    /// Answered whole.
+    Served,
+    /// Refused by the laws: nothing was answered.
+    Refused,
+    /// There was nothing to decide on: no such registry, record or account, or no version at
+    /// the height asked. Logged all the same, since asking tells what the reader looked for.
+    NotFound,
+    /// A history of which the laws let the reader see `served` versions and not `withheld`
+    /// others (each version is decided on its own content).
+    Partial { served: u32, withheld: u32 },
+}
+
+/// One protected read decided: who read what, when, for what, the article that allowed (or
+/// refused) it, and what came of it.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct ReadAudit {
     /// The latest height when the read was decided.
@@ -340,8 +360,13 @@ pub struct ReadAudit {
     pub acting_as: Option<Acting>,
     pub target: ReadTarget,
     pub purpose: String,
+    /// Whether anything was answered.
     pub allowed: bool,
+    /// The article that decided (for a history: that of its newest version served, or, if none
+    /// was, of its newest version); none when nothing was decided (`NotFound`).
     pub decided_by: Option<crate::Citation>,
+    #[serde(flatten)]
+    pub outcome: ReadOutcome,
     /// The node's clock when it served the read (milliseconds since the Unix epoch): outside
     /// consensus, for the auditor's timeline.
     pub served_at_ms: u64,

@@ -1,0 +1,459 @@
+//! Signed reads of protected records, accounts and the read log: checked (the node named, the
+//! signature, the reader's key in force, a short lifetime, the reader's rate), decided by the laws on what they
+//! return, and logged for auditors — served, refused, partly withheld or not found.
+
+use crate::app::App;
+use crate::reads::{bad, unavailable};
+use govchain_api::{BackendError, MAX_PAGE, ReadAnswer, ReadLogEntry, RecordView};
+use govchain_execution::{decide_as, decide_read_versions, schema};
+use govchain_law::{Decision, EntityData, EntityRef};
+use govchain_types::{
+    Height, PrincipalId, ReadAudit, ReadOutcome, ReadRequest, ReadTarget, SignedRead, decode,
+    encode,
+};
+
+/// How far ahead a read request may be valid: reads are short-lived.
+pub const MAX_READ_LIFETIME: Height = 20;
+
+/// Most bytes of a read's purpose.
+const MAX_PURPOSE: usize = 1024;
+
+/// What the laws made of a read, before its answer is built.
+enum Decided {
+    /// Nothing to decide on (`why`, the 404's message).
+    NotFound(String),
+    /// Refused (for a history: every version).
+    Refused(Decision),
+    /// Allowed, with what was decided on, which the answer returns (so a block committed
+    /// meanwhile cannot put an undecided version in it).
+    Allowed { decision: Decision, found: Found },
+}
+
+/// What a read was decided on.
+enum Found {
+    /// An account, a statement or the read log: read when answering.
+    Elsewhere,
+    /// The version a record read returns.
+    Version(Box<RecordView>),
+    /// The height whose certificate a certificate read returns.
+    Certified(Height),
+    /// The versions of a history the laws let the reader see, and how many they did not.
+    History {
+        versions: Vec<RecordView>,
+        withheld: u32,
+    },
+}
+
+impl App {
+    /// A signed read: the node named, the signature, the reader's key in force, a short
+    /// lifetime, then the laws; every decision — allowed, refused, partly withheld, or with
+    /// nothing found — goes to the read log, once.
+    pub fn signed_read(&self, signed: SignedRead) -> Result<ReadAnswer, BackendError> {
+        let r = &signed.request;
+        // A request names its node: each node keeps its own table of served requests, so
+        // otherwise a read signed for one node could be served again by every other. Refused
+        // before anything is verified or logged.
+        if r.node != *self.node_key() {
+            return Err(BackendError::Refused(
+                "wrong_node",
+                format!(
+                    "this read request is for node `{}`, not this node `{}`: sign one naming this node (GET /v1/status gives its `node`)",
+                    r.node,
+                    self.node_key()
+                ),
+            ));
+        }
+        if r.reader.scheme() != self.scheme() {
+            return Err(bad(format!(
+                "the reader's key is not a {} key",
+                self.scheme()
+            )));
+        }
+        govchain_crypto::verify(&r.reader, &r.signing_bytes(), &signed.signature)
+            .map_err(|_| bad("the read request's signature does not verify"))?;
+        if r.purpose.len() > MAX_PURPOSE {
+            return Err(bad(format!("a purpose of at most {MAX_PURPOSE} bytes")));
+        }
+        let latest = self.head().height;
+        let next = latest.saturating_add(1);
+        let state = self.state();
+        // The envelope rules every transaction keeps (chain, expiry, lifetime, the reader's key
+        // in force at the next block), but no nonce: a read is served once by its hash.
+        let envelope = govchain_execution::envelope::Envelope {
+            chain_id: &r.chain_id,
+            signer: &r.reader,
+            valid_until: r.valid_until,
+            nonce: None,
+        };
+        let rules = govchain_execution::envelope::Rules {
+            chain_id: &self.genesis().chain_id,
+            height: next,
+            max_lifetime: MAX_READ_LIFETIME,
+            nonce: govchain_execution::envelope::NonceRule::Exact,
+        };
+        let key = govchain_execution::envelope::check_envelope(&state, &envelope, &rules)
+            .map_err(unavailable)?
+            .map_err(|e| bad(format!("{}: {e}", e.code())))?;
+        let reader = key.principal;
+        // One reader's allowance, once the signature shows who reads and before the laws are
+        // asked or the log written: a flood of signed reads costs signature checks, not writes.
+        if let Err(wait) = self.read_limiter.take(&reader, std::time::Instant::now()) {
+            let limits = self.read_limiter.limits();
+            let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+            return Err(BackendError::RateLimited {
+                retry_after_secs: ms.div_ceil(1_000).max(1),
+                message: format!(
+                    "`{reader}` may make {} signed reads at once and {} a second on this node: try again in {ms} ms",
+                    limits.burst, limits.per_second
+                ),
+            });
+        }
+
+        let decided = self.decide(r, &reader, next)?;
+        let log = |allowed: bool, decided_by, outcome| {
+            self.log_once(r, &reader, latest, allowed, decided_by, outcome)
+        };
+        let (decision, found) = match decided {
+            Decided::NotFound(why) => {
+                log(false, None, ReadOutcome::NotFound)?;
+                return Err(BackendError::NotFound(why));
+            }
+            Decided::Refused(decision) => {
+                log(false, decision.decided_by.clone(), ReadOutcome::Refused)?;
+                return Err(BackendError::Forbidden(
+                    "unauthorized",
+                    format!("{decision}: `{reader}` may not read this"),
+                ));
+            }
+            Decided::Allowed { decision, found } => (decision, found),
+        };
+        // An allowed read is logged once its answer is ready, so a read that fails is not —
+        // unless it failed for want of what it asked for, which is logged as not found.
+        let answer = match self.answer(r, decision.decided_by.clone(), found) {
+            Ok(a) => a,
+            Err(BackendError::NotFound(why)) => {
+                log(false, decision.decided_by, ReadOutcome::NotFound)?;
+                return Err(BackendError::NotFound(why));
+            }
+            Err(e) => return Err(e),
+        };
+        let outcome = match &answer.history {
+            Some(h) if h.withheld > 0 => ReadOutcome::Partial {
+                served: u32::try_from(h.versions.len()).unwrap_or(u32::MAX),
+                withheld: h.withheld,
+            },
+            _ => ReadOutcome::Served,
+        };
+        log(true, decision.decided_by, outcome)?;
+        Ok(answer)
+    }
+
+    /// Writes the read log's entry for `r`, once: the same signed bytes again (a replay, by
+    /// anyone who saw them) are refused while the request lives, so every read in the log was
+    /// asked for.
+    fn log_once(
+        &self,
+        r: &ReadRequest,
+        reader: &PrincipalId,
+        latest: Height,
+        allowed: bool,
+        decided_by: Option<govchain_types::Citation>,
+        outcome: ReadOutcome,
+    ) -> Result<(), BackendError> {
+        let entry = ReadAudit {
+            height: latest,
+            reader: reader.clone(),
+            acting_as: r.acting_as.clone(),
+            target: r.target.clone(),
+            purpose: r.purpose.clone(),
+            allowed,
+            decided_by,
+            outcome,
+            served_at_ms: crate::run::now_ms(),
+        };
+        let id = govchain_crypto::hash(self.scheme(), &r.signing_bytes());
+        match self
+            .store()
+            .log_read_once(id.0, r.valid_until, latest, &encode(&entry))
+            .map_err(unavailable)?
+        {
+            Some(_) => Ok(()),
+            None => Err(BackendError::Conflict(
+                "replayed",
+                "this signed read request was already served: sign a new one (another nonce)"
+                    .into(),
+            )),
+        }
+    }
+
+    /// How the laws in force at `next` decide the read: a record, certificate or history on
+    /// the versions it returns, each on its own content; an account on the account; the log
+    /// as the audit log.
+    fn decide(
+        &self,
+        r: &ReadRequest,
+        reader: &PrincipalId,
+        next: Height,
+    ) -> Result<Decided, BackendError> {
+        let state = self.state();
+        let laws = self.laws_cache();
+        let acting = r.acting_as.as_ref();
+        let one = |d: Result<Result<Decision, String>, govchain_execution::ExecError>,
+                   found: Found|
+         -> Result<Decided, BackendError> {
+            Ok(match d.map_err(unavailable)? {
+                Err(why) => Decided::NotFound(why),
+                Ok(d) if d.allowed => Decided::Allowed { decision: d, found },
+                Ok(d) => Decided::Refused(d),
+            })
+        };
+        match &r.target {
+            ReadTarget::Record {
+                registry,
+                key,
+                height,
+            } => {
+                let Some(view) = self.version(registry, key, *height)? else {
+                    return Ok(Decided::NotFound(no_record(registry, key)));
+                };
+                let d = decide_read_versions(
+                    &state,
+                    laws,
+                    next,
+                    reader,
+                    acting,
+                    registry,
+                    key,
+                    &[&view.version.fields],
+                );
+                one(d.map(|r| r.and_then(only)), Found::Version(Box::new(view)))
+            }
+            ReadTarget::Certificate {
+                registry,
+                key,
+                height,
+            } => {
+                // The certificate proves the version in force at the certified height: decide
+                // on that version.
+                let latest = next.saturating_sub(1);
+                let at = match height {
+                    Some(h) => *h,
+                    None => match latest.checked_sub(1) {
+                        Some(h) => h,
+                        None => {
+                            return Ok(Decided::NotFound(
+                                "no height is certified yet: wait for block 1".into(),
+                            ));
+                        }
+                    },
+                };
+                let Some(view) = self.version(registry, key, Some(at))? else {
+                    return Ok(Decided::NotFound(format!(
+                        "registry `{registry}` has no record `{key}` at height {at}"
+                    )));
+                };
+                let d = decide_read_versions(
+                    &state,
+                    laws,
+                    next,
+                    reader,
+                    acting,
+                    registry,
+                    key,
+                    &[&view.version.fields],
+                );
+                one(d.map(|r| r.and_then(only)), Found::Certified(at))
+            }
+            ReadTarget::History { registry, key } => {
+                match self.registry(registry) {
+                    Ok(_) => {}
+                    Err(BackendError::NotFound(why)) => return Ok(Decided::NotFound(why)),
+                    Err(e) => return Err(e),
+                }
+                let history = match self.history(registry, key) {
+                    Ok(h) => h,
+                    Err(BackendError::NotFound(why)) => return Ok(Decided::NotFound(why)),
+                    Err(e) => return Err(e),
+                };
+                let fields: Vec<_> = history.versions.iter().map(|v| &v.version.fields).collect();
+                let decisions = match decide_read_versions(
+                    &state, laws, next, reader, acting, registry, key, &fields,
+                )
+                .map_err(unavailable)?
+                {
+                    Err(why) => return Ok(Decided::NotFound(why)),
+                    Ok(d) => d,
+                };
+                let mut kept = Vec::new();
+                let mut withheld: u32 = 0;
+                let mut newest_allowed = None;
+                let mut newest = None;
+                for (view, d) in history.versions.into_iter().zip(decisions) {
+                    if d.allowed {
+                        kept.push(view);
+                        newest_allowed = Some(d);
+                    } else {
+                        withheld = withheld.saturating_add(1);
+                        newest = Some(d);
+                    }
+                }
+                Ok(match (newest_allowed, newest) {
+                    (Some(decision), _) => Decided::Allowed {
+                        decision,
+                        found: Found::History {
+                            versions: kept,
+                            withheld,
+                        },
+                    },
+                    (None, Some(d)) => Decided::Refused(d),
+                    (None, None) => Decided::NotFound(no_record(registry, key)),
+                })
+            }
+            ReadTarget::Account {
+                currency, holder, ..
+            }
+            | ReadTarget::Statement {
+                currency, holder, ..
+            } => one(
+                govchain_execution::finance::decide_account_read(
+                    &state, laws, next, reader, acting, currency, holder,
+                ),
+                Found::Elsewhere,
+            ),
+            ReadTarget::Audit { .. } => {
+                let log = EntityData::new(EntityRef::new("AuditLog", "reads"));
+                let d = decide_as(&state, laws, next, reader, acting, "audit", log)
+                    .map_err(unavailable)?
+                    .map_err(bad)?;
+                one(Ok(Ok(d)), Found::Elsewhere)
+            }
+        }
+    }
+
+    /// The version of a record in force at `height` (default: the latest) of a registry in
+    /// force; `None` if there is none to decide on.
+    fn version(
+        &self,
+        registry: &str,
+        key: &str,
+        height: Option<Height>,
+    ) -> Result<Option<RecordView>, BackendError> {
+        match self.registry(registry) {
+            Ok(_) => {}
+            Err(BackendError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        match self.view(registry, key, height) {
+            Err(BackendError::NotFound(_)) => Ok(None),
+            other => other,
+        }
+    }
+
+    /// The answer to an allowed read, returning what was decided on (`found`).
+    fn answer(
+        &self,
+        r: &ReadRequest,
+        decided_by: Option<govchain_types::Citation>,
+        found: Found,
+    ) -> Result<ReadAnswer, BackendError> {
+        let latest = self.head().height;
+        let mut answer = ReadAnswer {
+            decided_by,
+            record: None,
+            history: None,
+            audit: None,
+            certificate: None,
+            account: None,
+            statement: None,
+        };
+        match (&r.target, found) {
+            (ReadTarget::Record { .. }, Found::Version(view)) => answer.record = Some(*view),
+            (ReadTarget::History { registry, key }, Found::History { versions, withheld }) => {
+                answer.history = Some(govchain_api::RecordHistory {
+                    registry: registry.clone(),
+                    key: key.clone(),
+                    versions,
+                    withheld,
+                });
+            }
+            (ReadTarget::Certificate { registry, key, .. }, Found::Certified(at)) => {
+                answer.certificate =
+                    Some(self.certificate_unchecked(&schema::record_key(registry, key), Some(at))?);
+            }
+            (
+                ReadTarget::Record { .. }
+                | ReadTarget::History { .. }
+                | ReadTarget::Certificate { .. },
+                _,
+            ) => {
+                return Err(unavailable("a record read was decided on something else"));
+            }
+            (
+                ReadTarget::Account {
+                    currency,
+                    holder,
+                    height,
+                    proof,
+                },
+                _,
+            ) => {
+                // With a proof, the latest certified height (one below the latest block), so
+                // the balance and the proven value are of one height.
+                let at = match (height, proof) {
+                    (Some(h), _) => Some(*h),
+                    (None, true) => Some(latest.checked_sub(1).ok_or_else(|| {
+                        BackendError::NotFound("no height is certified yet".into())
+                    })?),
+                    (None, false) => None,
+                };
+                answer.account = Some(self.account_unchecked(holder, currency, at)?);
+                if *proof {
+                    answer.certificate = Some(
+                        self.certificate_unchecked(&schema::account_key(currency, holder), at)?,
+                    );
+                }
+            }
+            (
+                ReadTarget::Statement {
+                    currency,
+                    holder,
+                    after,
+                    limit,
+                    newest_first,
+                },
+                _,
+            ) => {
+                let limit = limit.map_or(MAX_PAGE, |l| usize::try_from(l).unwrap_or(MAX_PAGE));
+                answer.statement = Some(self.statement_unchecked(
+                    holder,
+                    currency,
+                    after.as_deref(),
+                    limit,
+                    *newest_first,
+                    false,
+                )?);
+            }
+            (ReadTarget::Audit { after, limit }, _) => {
+                let limit = usize::try_from(*limit).unwrap_or(MAX_PAGE).clamp(1, 1_000);
+                let mut entries = Vec::new();
+                for (seq, bytes) in self.store().reads(*after, limit).map_err(unavailable)? {
+                    entries.push(ReadLogEntry {
+                        seq,
+                        entry: decode("read log entry", &bytes).map_err(unavailable)?,
+                    });
+                }
+                answer.audit = Some(entries);
+            }
+        }
+        Ok(answer)
+    }
+}
+
+fn no_record(registry: &str, key: &str) -> String {
+    format!("registry `{registry}` has no record `{key}`")
+}
+
+/// The one decision of a read of one version.
+fn only(mut d: Vec<Decision>) -> Result<Decision, String> {
+    d.pop().ok_or_else(|| "nothing was decided".to_string())
+}

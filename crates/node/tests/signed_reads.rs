@@ -1,0 +1,667 @@
+//! Attacks on signed reads, through the API over nodes of the demo government (redb in a temp
+//! dir, no sockets): a read replayed at another node, a read of history or of a past height
+//! that would show versions the reader may not see, a "not found" that would go unlogged, and
+//! one reader's flood of signed reads.
+//! Each row says who sends what where, the answer, and what the node's read log gained.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "a test fails loudly"
+)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use govchain_crypto::{SecretKey, sign_tx};
+use govchain_mempool::MempoolConfig;
+use govchain_node::{App, ReadLimits, SoloProducer};
+use govchain_types::*;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const CHAIN: &str = "signed-reads-test";
+
+fn key(n: &str) -> SecretKey {
+    SecretKey::from_seed(Scheme::Ed25519, n.as_bytes())
+}
+
+struct Node {
+    app: Arc<App>,
+    router: Router,
+    _dir: tempfile::TempDir,
+}
+
+fn genesis() -> Genesis {
+    let mut genesis =
+        govchain_demo::genesis::document(CHAIN, key("validator").public_key(), |id| {
+            key(id).public_key()
+        });
+    genesis.genesis_time_ms = 1;
+    genesis
+}
+
+/// A node of the demo chain whose consensus key is `key(name)`.
+fn node(name: &str) -> Node {
+    node_with(name, ReadLimits::default())
+}
+
+/// [`node`], with other limits on how often a reader may read.
+fn node_with(name: &str, limits: ReadLimits) -> Node {
+    let dir = tempfile::tempdir().unwrap();
+    let app = Arc::new(
+        App::open(
+            dir.path(),
+            genesis(),
+            dir.path(),
+            key(name).public_key(),
+            MempoolConfig::default(),
+        )
+        .unwrap()
+        .with_read_limits(limits),
+    );
+    let router = govchain_api::router(app.clone());
+    Node {
+        app,
+        router,
+        _dir: dir,
+    }
+}
+
+async fn call(router: &Router, req: Request<Body>) -> (StatusCode, Value) {
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, body)
+}
+
+async fn post_read(router: &Router, body: &Value) -> (StatusCode, Value) {
+    call(
+        router,
+        Request::post("/v1/read")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
+/// `who` (in `position`) asks node `for_node` to read `target`, signed, with `nonce`.
+fn read(
+    for_node: &PublicKey,
+    who: &str,
+    position: Option<&str>,
+    target: ReadTarget,
+    nonce: u64,
+) -> Value {
+    let request = ReadRequest {
+        chain_id: CHAIN.into(),
+        node: for_node.clone(),
+        reader: key(who).public_key(),
+        acting_as: position.map(|p| Acting::Position(p.to_string())),
+        target,
+        valid_until: 5,
+        nonce,
+        purpose: "case 2026-17".into(),
+    };
+    let signature = key(who).sign(&request.signing_bytes());
+    json!({ "read": hex::encode(encode(&SignedRead { request, signature })) })
+}
+
+/// A reader: a principal, and the position it reads in.
+type Reader<'a> = (&'a str, Option<&'a str>);
+
+fn record(key: &str, height: Option<u64>) -> ReadTarget {
+    ReadTarget::Record {
+        registry: "persons".into(),
+        key: key.into(),
+        height,
+    }
+}
+
+fn history(key: &str) -> ReadTarget {
+    ReadTarget::History {
+        registry: "persons".into(),
+        key: key.into(),
+    }
+}
+
+fn certificate(key: &str, height: Option<u64>) -> ReadTarget {
+    ReadTarget::Certificate {
+        registry: "persons".into(),
+        key: key.into(),
+        height,
+    }
+}
+
+/// The node's read log, as its store holds it.
+fn log(app: &App) -> Vec<ReadAudit> {
+    app.store()
+        .reads(0, 10_000)
+        .unwrap()
+        .into_iter()
+        .map(|(_, bytes)| decode("read log entry", &bytes).unwrap())
+        .collect()
+}
+
+/// A read signed for one node is served by that node only: every other refuses it as
+/// `wrong_node` before it verifies or logs anything, so a read seen at one node (in a proxy's
+/// log, say) cannot be replayed at another, whose table of served reads never saw it.
+#[tokio::test]
+async fn a_read_signed_for_one_node_is_served_by_no_other() {
+    let a = node("validator-a");
+    let b = node("validator-b");
+    // A client learns the node's identity from its status.
+    let (status, s) = call(
+        &a.router,
+        Request::get("/v1/status").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_eq!(s["node"], json!(key("validator-a").public_key()));
+    let a_key = a.app.node_key().clone();
+    let b_key = b.app.node_key().clone();
+    let own = record("cit-0001", None);
+    let signed_for_a = read(&a_key, "cit-0001", None, own.clone(), 1);
+
+    // (what, node sent to, body, status, code, entries the node's log gains)
+    let rows: Vec<(&str, &Node, Value, StatusCode, &str, usize)> = vec![
+        (
+            "the reader's own record, at the node named",
+            &a,
+            signed_for_a.clone(),
+            StatusCode::OK,
+            "",
+            1,
+        ),
+        (
+            "the same signed bytes replayed at another node",
+            &b,
+            signed_for_a.clone(),
+            StatusCode::BAD_REQUEST,
+            "wrong_node",
+            0,
+        ),
+        (
+            "replayed at the node named: served once only",
+            &a,
+            signed_for_a,
+            StatusCode::CONFLICT,
+            "replayed",
+            0,
+        ),
+        (
+            "a read signed for node B, sent to node A",
+            &a,
+            read(&b_key, "cit-0001", None, own.clone(), 2),
+            StatusCode::BAD_REQUEST,
+            "wrong_node",
+            0,
+        ),
+        (
+            "a read naming a key that is no node's",
+            &a,
+            read(
+                &key("nobody").public_key(),
+                "cit-0001",
+                None,
+                own.clone(),
+                3,
+            ),
+            StatusCode::BAD_REQUEST,
+            "wrong_node",
+            0,
+        ),
+        (
+            "a refused read for another node is not logged either",
+            &a,
+            read(&b_key, "cit-0002", None, own.clone(), 4),
+            StatusCode::BAD_REQUEST,
+            "wrong_node",
+            0,
+        ),
+        (
+            "the same read signed for node B is served by B",
+            &b,
+            read(&b_key, "cit-0001", None, own, 2),
+            StatusCode::OK,
+            "",
+            1,
+        ),
+    ];
+    for (what, to, body, want, code, gained) in rows {
+        let (before, live) = (log(&to.app).len(), to.app.store().live_reads().unwrap());
+        let (status, answer) = post_read(&to.router, &body).await;
+        assert_eq!(status, want, "{what}: {answer}");
+        if !code.is_empty() {
+            assert_eq!(answer["code"], code, "{what}: {answer}");
+        }
+        assert_eq!(log(&to.app).len(), before + gained, "{what}: the read log");
+        assert_eq!(
+            to.app.store().live_reads().unwrap(),
+            live + gained as u64,
+            "{what}: the table of served reads"
+        );
+    }
+}
+
+/// cit-0001 moves from district 110101 to 110102 in block 1 (block 2 certifies it). Each
+/// version a read returns is decided on its own content: the registrar of 110101 sees the
+/// version of 110101 and not the later one, the registrar of 110102 the reverse — in a history
+/// (the others withheld and counted, not shown), a record as of a height, and a certificate.
+#[tokio::test]
+async fn a_read_of_history_or_a_past_height_is_decided_on_each_version() {
+    let n = node("validator");
+    let mv = TxBody {
+        chain_id: CHAIN.into(),
+        signer: key("off-zhao").public_key(),
+        nonce: 0,
+        valid_until: 10,
+        acting_as: Some(Acting::Position("pos-off-zhao".into())),
+        payload: Payload::UpdateRecord {
+            registry: "persons".into(),
+            key: "cit-0001".into(),
+            fields: [("region".to_string(), FieldValue::Text("110102".into()))]
+                .into_iter()
+                .collect(),
+        },
+    };
+    let results = n.app.submit(vec![
+        sign_tx(Scheme::Ed25519, &key("off-zhao"), mv).encode(),
+    ]);
+    assert!(results[0].is_ok(), "{results:?}");
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+    let receipts = n.app.store().receipts(1).unwrap();
+    assert_eq!(receipts[0].status, TxStatus::Ok, "{receipts:?}");
+
+    let wang = ("off-wang", Some("pos-off-wang"));
+    let li = ("off-li", Some("pos-off-li"));
+    let own = ("cit-0001", None);
+    let neighbour = ("cit-0002", None);
+    // (what, reader, target, status, heights of the versions shown, withheld, logged outcome)
+    type Row<'a> = (
+        &'a str,
+        Reader<'a>,
+        ReadTarget,
+        StatusCode,
+        Vec<u64>,
+        u64,
+        Value,
+    );
+    let rows: Vec<Row> = vec![
+        (
+            "the old district's registrar: the old version only",
+            wang,
+            history("cit-0001"),
+            StatusCode::OK,
+            vec![0],
+            1,
+            json!({"outcome": "partial", "served": 1, "withheld": 1}),
+        ),
+        (
+            "the new district's registrar: the new version only",
+            li,
+            history("cit-0001"),
+            StatusCode::OK,
+            vec![1],
+            1,
+            json!({"outcome": "partial", "served": 1, "withheld": 1}),
+        ),
+        (
+            "the person: every version",
+            own,
+            history("cit-0001"),
+            StatusCode::OK,
+            vec![0, 1],
+            0,
+            json!({"outcome": "served"}),
+        ),
+        (
+            "a neighbour: no version",
+            neighbour,
+            history("cit-0001"),
+            StatusCode::FORBIDDEN,
+            vec![],
+            0,
+            json!({"outcome": "refused"}),
+        ),
+        (
+            "the old registrar, the record as of height 0",
+            wang,
+            record("cit-0001", Some(0)),
+            StatusCode::OK,
+            vec![0],
+            0,
+            json!({"outcome": "served"}),
+        ),
+        (
+            "the old registrar, the record now",
+            wang,
+            record("cit-0001", None),
+            StatusCode::FORBIDDEN,
+            vec![],
+            0,
+            json!({"outcome": "refused"}),
+        ),
+        (
+            "the new registrar, the record as of height 0 (before the move)",
+            li,
+            record("cit-0001", Some(0)),
+            StatusCode::FORBIDDEN,
+            vec![],
+            0,
+            json!({"outcome": "refused"}),
+        ),
+        (
+            "the new registrar, the record now",
+            li,
+            record("cit-0001", None),
+            StatusCode::OK,
+            vec![1],
+            0,
+            json!({"outcome": "served"}),
+        ),
+        (
+            "the old registrar, the certificate of height 0",
+            wang,
+            certificate("cit-0001", Some(0)),
+            StatusCode::OK,
+            vec![],
+            0,
+            json!({"outcome": "served"}),
+        ),
+        (
+            "the new registrar, the certificate of height 0",
+            li,
+            certificate("cit-0001", Some(0)),
+            StatusCode::FORBIDDEN,
+            vec![],
+            0,
+            json!({"outcome": "refused"}),
+        ),
+        (
+            "the old registrar, the latest certificate (height 1, after the move)",
+            wang,
+            certificate("cit-0001", None),
+            StatusCode::FORBIDDEN,
+            vec![],
+            0,
+            json!({"outcome": "refused"}),
+        ),
+        (
+            "the new registrar, the latest certificate",
+            li,
+            certificate("cit-0001", None),
+            StatusCode::OK,
+            vec![],
+            0,
+            json!({"outcome": "served"}),
+        ),
+    ];
+    for (i, (what, (who, position), target, want, heights, withheld, outcome)) in
+        rows.into_iter().enumerate()
+    {
+        let body = read(n.app.node_key(), who, position, target.clone(), i as u64);
+        let (status, answer) = post_read(&n.router, &body).await;
+        assert_eq!(status, want, "{what}: {answer}");
+        if let ReadTarget::History { .. } = target
+            && status == StatusCode::OK
+        {
+            let shown: Vec<u64> = answer["history"]["versions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["height"].as_u64().unwrap())
+                .collect();
+            assert_eq!(shown, heights, "{what}: {answer}");
+            assert_eq!(
+                answer["history"]["withheld"].as_u64().unwrap_or(0),
+                withheld,
+                "{what}: {answer}"
+            );
+            // A withheld version shows nothing of itself: not its region, not its height.
+            let text = answer.to_string();
+            if heights == [0] {
+                assert!(!text.contains("110102"), "{what}: {answer}");
+            }
+            if heights == [1] {
+                assert!(!text.contains("110101"), "{what}: {answer}");
+            }
+        }
+        if let ReadTarget::Record { .. } = target
+            && status == StatusCode::OK
+        {
+            assert_eq!(answer["record"]["height"], heights[0], "{what}: {answer}");
+        }
+        if let ReadTarget::Certificate { .. } = target
+            && status == StatusCode::OK
+        {
+            let cert: govchain_store::RecordCertificate =
+                serde_json::from_value(answer["certificate"].clone()).unwrap();
+            cert.verify(CHAIN, Scheme::Ed25519, &n.app.genesis().validators)
+                .unwrap();
+        }
+        // Every decision is logged, with what came of it.
+        let entry = log(&n.app).pop().unwrap();
+        assert_eq!(entry.reader.as_str(), who, "{what}");
+        assert_eq!(entry.target, target, "{what}");
+        let logged = serde_json::to_value(&entry).unwrap();
+        for (k, v) in outcome.as_object().unwrap() {
+            assert_eq!(&logged[k], v, "{what}: {logged}");
+        }
+        assert_eq!(entry.allowed, want == StatusCode::OK, "{what}");
+    }
+}
+
+/// A read the reader may ask but which finds nothing — no such record, no version at that
+/// height, no such registry — answers 404 as before, and is logged like any other read: asking
+/// tells what the reader looked for.
+#[tokio::test]
+async fn a_read_that_finds_nothing_is_logged() {
+    let n = node("validator");
+    let node_key = n.app.node_key().clone();
+    // (what, reader, target)
+    let rows: Vec<(&str, Reader, ReadTarget)> = vec![
+        (
+            "a person that does not exist",
+            ("off-wang", Some("pos-off-wang")),
+            record("cit-9999", None),
+        ),
+        (
+            "a record above the latest height",
+            ("cit-0001", None),
+            record("cit-0001", Some(50)),
+        ),
+        (
+            "a history of nobody",
+            ("cit-0001", None),
+            history("cit-9999"),
+        ),
+        (
+            "a registry no law defines",
+            ("cit-0001", None),
+            ReadTarget::Record {
+                registry: "dragons".into(),
+                key: "d-1".into(),
+                height: None,
+            },
+        ),
+        (
+            "a certificate before any height is certified",
+            ("cit-0001", None),
+            certificate("cit-0001", None),
+        ),
+    ];
+    for (i, (what, (who, position), target)) in rows.into_iter().enumerate() {
+        let body = read(&node_key, who, position, target.clone(), i as u64);
+        let before = log(&n.app).len();
+        let (status, answer) = post_read(&n.router, &body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{what}: {answer}");
+        assert_eq!(answer["code"], "not_found", "{what}: {answer}");
+        let entries = log(&n.app);
+        assert_eq!(entries.len(), before + 1, "{what}: logged");
+        let entry = entries.last().unwrap();
+        assert_eq!(entry.reader.as_str(), who, "{what}");
+        assert_eq!(entry.target, target, "{what}");
+        assert_eq!(entry.outcome, ReadOutcome::NotFound, "{what}");
+        assert!(!entry.allowed, "{what}");
+        assert_eq!(entry.purpose, "case 2026-17", "{what}");
+        // Logged once, like any read: the same bytes again are a replay.
+        let (status, answer) = post_read(&n.router, &body).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{what}: {answer}");
+        assert_eq!(
+            log(&n.app).len(),
+            before + 1,
+            "{what}: a replay is not logged"
+        );
+    }
+}
+
+/// A reader past its allowance (here a burst of 3, then 1 a second) is answered 429
+/// `rate_limited` with a `Retry-After`, before the laws are asked: the store sees no write for
+/// a refused read (neither the read log nor the table of served reads grows). Other readers
+/// keep their own allowance, and nobody can spend a reader's allowance without its key.
+#[tokio::test]
+async fn a_reader_past_its_rate_is_refused_before_anything_is_written() {
+    let n = node_with(
+        "validator",
+        ReadLimits {
+            burst: 3,
+            per_second: 1,
+            readers: 100,
+        },
+    );
+    let node_key = n.app.node_key().clone();
+    let send = |body: Value| {
+        let router = n.router.clone();
+        async move {
+            let resp = router
+                .oneshot(
+                    Request::post("/v1/read")
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Body::from(body.to_string()))
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let status = resp.status();
+            let retry = resp
+                .headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            (status, retry, body)
+        }
+    };
+    let writes = |app: &App| (log(app).len(), app.store().live_reads().unwrap());
+
+    // Forged requests naming cit-0004 as the reader fail their signature first: they spend
+    // nothing of cit-0004's allowance.
+    for nonce in 0..10 {
+        let mut forged = read(&node_key, "cit-0004", None, record("cit-0004", None), nonce);
+        let mut bytes = hex::decode(forged["read"].as_str().unwrap()).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        forged["read"] = hex::encode(bytes).into();
+        let (status, _, body) = send(forged).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    }
+
+    // cit-0001 reads its own record as fast as it can: the burst, then refusals.
+    let started = std::time::Instant::now();
+    let mut served = 0;
+    let mut limited = 0;
+    for nonce in 0..20 {
+        let before = writes(&n.app);
+        let body = read(&node_key, "cit-0001", None, record("cit-0001", None), nonce);
+        let (status, retry, answer) = send(body).await;
+        match status {
+            StatusCode::OK => {
+                served += 1;
+                assert_eq!(writes(&n.app), (before.0 + 1, before.1 + 1));
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                limited += 1;
+                assert_eq!(answer["code"], "rate_limited", "{answer}");
+                assert!(retry.is_some_and(|s| s >= 1), "Retry-After: {retry:?}");
+                assert_eq!(writes(&n.app), before, "a refused read writes nothing");
+            }
+            other => panic!("{other}: {answer}"),
+        }
+    }
+    // The burst, and at most one more read for each second that passed.
+    let secs = started.elapsed().as_secs();
+    assert!(served >= 3, "{served} served");
+    assert!(served <= 3 + secs + 1, "{served} served in {secs} s");
+    assert!(
+        limited >= 20 - (3 + secs + 1),
+        "{limited} refused in {secs} s"
+    );
+
+    // A read the laws would refuse spends the allowance too: the limit comes first.
+    let first = std::time::Instant::now();
+    for nonce in 0..3 {
+        let body = read(&node_key, "cit-0002", None, record("cit-0001", None), nonce);
+        let (status, _, answer) = send(body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    }
+    let before = writes(&n.app);
+    let body = read(&node_key, "cit-0002", None, record("cit-0001", None), 3);
+    let (status, _, answer) = send(body).await;
+    // Unless a second passed since cit-0002's first read (a slow machine), its burst is spent.
+    if first.elapsed() < std::time::Duration::from_millis(900) {
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+        assert_eq!(writes(&n.app), before);
+    }
+
+    // Other readers keep their own allowance, cit-0004's untouched by the forgeries.
+    for who in ["cit-0003", "cit-0004"] {
+        for nonce in 0..3 {
+            let body = read(&node_key, who, None, record(who, None), 100 + nonce);
+            let (status, _, answer) = send(body).await;
+            assert_eq!(status, StatusCode::OK, "{who}: {answer}");
+        }
+    }
+}
+
+#[test]
+fn the_read_limits_are_set_in_the_api_section_of_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.toml");
+    let base = "data_dir = \"data\"\ngenesis_file = \"genesis.json\"\nvalidator_key_file = \"v.json\"\n[consensus]\nlisten = \"/ip4/127.0.0.1/tcp/1\"\n";
+    std::fs::write(&path, base).unwrap();
+    let config = govchain_node::NodeConfig::load(&path).unwrap();
+    assert_eq!(config.api.reads, ReadLimits::default());
+    std::fs::write(
+        &path,
+        format!("{base}[api]\nlisten = \"127.0.0.1:0\"\n[api.reads]\nburst = 5\nper_second = 2\n"),
+    )
+    .unwrap();
+    let config = govchain_node::NodeConfig::load(&path).unwrap();
+    assert_eq!(
+        config.api.reads,
+        ReadLimits {
+            burst: 5,
+            per_second: 2,
+            ..ReadLimits::default()
+        }
+    );
+    std::fs::write(
+        &path,
+        format!("{base}[api]\nlisten = \"127.0.0.1:0\"\n[api.reads]\nbrust = 5\n"),
+    )
+    .unwrap();
+    assert!(
+        govchain_node::NodeConfig::load(&path).is_err(),
+        "a misspelt limit is an error"
+    );
+}
