@@ -178,6 +178,7 @@ fn parse_hex_tx(s: &str, index: Option<usize>) -> ApiResult<Vec<u8>> {
         (status = 400, description = "malformed, wrong chain, expired, bad signature, unknown signer", body = ErrorBody),
         (status = 409, description = "replayed or duplicate", body = ErrorBody),
         (status = 413, description = "too large", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: a body that is neither `application/json` nor `application/octet-stream`", body = ErrorBody),
         (status = 429, description = "mempool full", body = ErrorBody),
     )
 )]
@@ -298,6 +299,7 @@ fn parse_hash(s: &str) -> ApiResult<Hash> {
     params(("id" = String, Path, description = "transaction id, 64 hex digits")),
     responses(
         (status = 200, description = "committed: the transaction, its receipt and block", body = Object),
+        (status = 400, description = "`malformed`: not a transaction id", body = ErrorBody),
         (status = 404, description = "unknown, or `pending` while in the mempool", body = ErrorBody),
     )
 )]
@@ -332,6 +334,7 @@ fn parse_height(s: &str) -> ApiResult<Option<Height>> {
     params(("height" = String, Path, description = "a height, or `latest`")),
     responses(
         (status = 200, description = "the block", body = Object),
+        (status = 400, description = "`malformed`: not a height", body = ErrorBody),
         (status = 404, description = "no block at that height", body = ErrorBody),
     )
 )]
@@ -400,6 +403,8 @@ pub struct StateValue {
     params(("key" = String, Path, description = "e.g. `principal/civil-affairs`, or 0x-hex"), AtHeight),
     responses(
         (status = 200, description = "the version in force", body = StateValue),
+        (status = 400, description = "`malformed`: a key in bad hex, or a height that does not parse", body = ErrorBody),
+        (status = 403, description = "`read_request_required`: the key is of a protected or secret record or account; read it with a signed read request (`POST /v1/read`)", body = ErrorBody),
         (status = 404, description = "absent at that height", body = ErrorBody),
     )
 )]
@@ -431,6 +436,8 @@ async fn get_state(
     params(("key" = String, Path, description = "e.g. `principal/civil-affairs`, or 0x-hex"), AtHeight),
     responses(
         (status = 200, description = "inclusion or exclusion proof", body = Object),
+        (status = 400, description = "`malformed`: a key in bad hex, or a height that does not parse", body = ErrorBody),
+        (status = 403, description = "`read_request_required`: the key is of a protected or secret record or account; read it with a signed read request (`POST /v1/read`)", body = ErrorBody),
         (status = 404, description = "no state at that height", body = ErrorBody),
     )
 )]
@@ -453,6 +460,8 @@ async fn get_proof(
     params(("key" = String, Path, description = "e.g. `principal/civil-affairs`, or 0x-hex"), AtHeight),
     responses(
         (status = 200, description = "proof, certifying header, commit certificate", body = Object),
+        (status = 400, description = "`malformed`: a key in bad hex, or a height that does not parse", body = ErrorBody),
+        (status = 403, description = "`read_request_required`: the key is of a protected or secret record or account; read it with a signed read request (`POST /v1/read`)", body = ErrorBody),
         (status = 404, description = "that height is not certified yet (its next block is not committed)", body = ErrorBody),
     )
 )]
@@ -469,7 +478,11 @@ async fn get_certificate(
 #[utoipa::path(
     get, path = "/v1/laws", tag = "laws",
     params(AtHeight),
-    responses((status = 200, description = "every law package in force", body = Object))
+    responses(
+        (status = 200, description = "`height` and `laws`: every law package in force at that height", body = Object),
+        (status = 400, description = "`malformed`: a height that does not parse", body = ErrorBody),
+        (status = 404, description = "a height beyond the next block", body = ErrorBody),
+    )
 )]
 async fn get_laws(
     State(backend): State<Shared>,
@@ -485,6 +498,7 @@ async fn get_laws(
     params(("id" = String, Path, description = "the law's id, e.g. `civil-registration-law`")),
     responses(
         (status = 200, description = "every version (enacted at, signed by, effective from, ended when and how) and the interpretations recorded", body = Object),
+        (status = 400, description = "not a law id", body = ErrorBody),
         (status = 404, description = "no law has that id", body = ErrorBody),
     )
 )]
@@ -499,7 +513,11 @@ async fn get_law_history(
 #[utoipa::path(
     get, path = "/v1/registries", tag = "registries",
     params(AtHeight),
-    responses((status = 200, description = "every registry definition in force, with the law that states it", body = Object))
+    responses(
+        (status = 200, description = "every registry definition in force, with the law that states it", body = Vec<Object>),
+        (status = 400, description = "`malformed`: a height that does not parse", body = ErrorBody),
+        (status = 404, description = "a height outside the chain", body = ErrorBody),
+    )
 )]
 async fn get_registries(
     State(backend): State<Shared>,
@@ -515,6 +533,7 @@ async fn get_registries(
     params(("registry" = String, Path), ("key" = String, Path), AtHeight),
     responses(
         (status = 200, description = "the version in force: fields, status, who wrote it (height, tx, signer, position) and the article that allowed it", body = Object),
+        (status = 400, description = "`malformed`: a height that does not parse", body = ErrorBody),
         (status = 403, description = "a protected or secret registry: read it with a signed read request (`POST /v1/read`)", body = ErrorBody),
         (status = 404, description = "no such registry or record (at that height)", body = ErrorBody),
     )
@@ -550,7 +569,8 @@ async fn get_record_history(
     get, path = "/v1/currencies", tag = "finance",
     params(AtHeight),
     responses(
-        (status = 200, description = "each currency: code, name, decimals, issuer, supply limit and fee its law sets, the supply in circulation, the law", body = Object),
+        (status = 200, description = "each currency: code, name, decimals, issuer, supply limit and fee its law sets, the supply in circulation, the law", body = Vec<Object>),
+        (status = 400, description = "`malformed`: a height that does not parse", body = ErrorBody),
         (status = 404, description = "a height outside the chain", body = ErrorBody),
     )
 )]
@@ -572,6 +592,7 @@ async fn get_currencies(
     params(("holder" = String, Path), ("currency" = String, Path), AtHeight),
     responses(
         (status = 200, description = "balance (minor units and major), freeze order, the height read and the height that last changed it", body = Object),
+        (status = 400, description = "`malformed`: a height that does not parse", body = ErrorBody),
         (status = 403, description = "a person's or organisation's account: read it with a signed read request", body = ErrorBody),
         (status = 404, description = "no such holder or currency, or a height above the latest", body = ErrorBody),
     )
@@ -604,8 +625,9 @@ pub struct StatementQuery {
     params(("holder" = String, Path), ("currency" = String, Path), StatementQuery),
     responses(
         (status = 200, description = "statement lines (height, transaction, kind, amount, balance after, counterparty, memo, reference, article) and the cursor of the next page", body = Object),
-        (status = 400, description = "a malformed cursor", body = ErrorBody),
+        (status = 400, description = "a malformed cursor or limit", body = ErrorBody),
         (status = 403, description = "a person's or organisation's account: read it with a signed read request", body = ErrorBody),
+        (status = 404, description = "no such holder or currency", body = ErrorBody),
     )
 )]
 async fn get_statement(
@@ -649,6 +671,7 @@ pub struct RecordQuery {
         (status = 200, description = "the records, in key order, and the cursor of the next page", body = Object),
         (status = 400, description = "the field has no index", body = ErrorBody),
         (status = 403, description = "a protected or secret registry", body = ErrorBody),
+        (status = 404, description = "no law in force defines that registry", body = ErrorBody),
     )
 )]
 async fn query_records(
@@ -736,7 +759,7 @@ pub struct VerifyRequest {
     post, path = "/v1/laws/verify", tag = "laws",
     request_body = VerifyRequest,
     responses(
-        (status = 200, description = "validity, the conflicts with the laws in force (each with a request that shows it), and the decisions a dry run changes", body = Object),
+        (status = 200, description = "validity, the conflicts with the laws in force (each with a request that shows it), and the decisions a dry run changes: of the caller's samples, listed; of the node's recorded requests (real people's acts), only counted (`withheld`: true)", body = Object),
         (status = 400, description = "malformed request; `invalid_request`: more than 256 articles, or a sample with more than 64 other entities, 32 ancestors an entity, 512 in all, or ancestry deeper than 32; `too_many`: more than 1,000 samples", body = ErrorBody),
         (status = 413, description = "`too_large`: a body over 1 MiB", body = ErrorBody),
         (status = 503, description = "`busy`: every verification worker is taken, or the node is at its cap of requests; `timeout`: no answer within 30 s", body = ErrorBody),
@@ -860,7 +883,7 @@ async fn status(State(backend): State<Shared>) -> Response {
 /// Prometheus metrics
 #[utoipa::path(
     get, path = "/metrics", tag = "node",
-    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain"))
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "application/openmetrics-text"))
 )]
 async fn metrics(State(backend): State<Shared>) -> Response {
     (
@@ -987,6 +1010,7 @@ async fn openapi() -> Response {
     info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node. Every route: bodies of at most 1 MiB (`POST /v1/tx`: a batch of the largest transactions), an answer within 30 s, at most 512 requests at once; past a limit, 413 `too_large` or 503 `busy` / `timeout`, as JSON `{code, message}`."),
     paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, get_registries, get_record, get_record_history, query_records, signed_read, get_currencies, get_account, get_statement, status, metrics, events, openapi),
     components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue)),
+    modifiers(&LimitAnswers),
     tags(
         (name = "transactions", description = "submit signed transactions, read receipts"),
         (name = "blocks", description = "committed blocks with their certificates"),
@@ -998,3 +1022,43 @@ async fn openapi() -> Response {
     )
 )]
 pub struct ApiDoc;
+
+/// The answers the limits give on every route (`crate::limits`, one place), added to every
+/// operation of the document in one place too: 503 `busy` / `timeout` everywhere, 413
+/// `too_large` wherever a body is taken.
+struct LimitAnswers;
+
+impl utoipa::Modify for LimitAnswers {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in doc.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+                let takes_body = op.request_body.is_some();
+                let answers = &mut op.responses.responses;
+                answers.entry("503".into()).or_insert_with(|| {
+                    error(
+                        "`busy`: the node is at its cap of requests at once; `timeout`: no answer \
+                         within 30 s",
+                    )
+                    .into()
+                });
+                if takes_body {
+                    answers
+                        .entry("413".into())
+                        .or_insert_with(|| error("`too_large`: a body over the limit").into());
+                }
+            }
+        }
+    }
+}

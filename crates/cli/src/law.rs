@@ -363,6 +363,12 @@ fn print_report(r: &Report) {
                 String::new()
             }
         );
+        if d.withheld {
+            println!(
+                "  the requests replayed are recorded acts of real people: counted, not listed; \
+                 pass your own cases as samples to see them listed"
+            );
+        }
         for c in &d.changes {
             println!(
                 "  {}: {} -> {}",

@@ -109,6 +109,11 @@ pub struct DryRun {
     pub newly_allowed: usize,
     /// The first [`MAX_CHANGES_LISTED`] changes.
     pub changes: Vec<Change>,
+    /// Whether the changes were counted but not listed: the requests replayed were recorded
+    /// acts of real people (the node's sample of decided requests), which an answer to anyone
+    /// must not show. Requests the caller passes as samples are its own, and are listed.
+    #[serde(default)]
+    pub withheld: bool,
     /// Requests that could not be decided (e.g. shapes the schema no longer has).
     pub undecidable: usize,
 }

@@ -382,6 +382,7 @@ impl Backend for App {
         let state = self.state();
         let (now, with_bill) =
             govchain_execution::with_bill(&state, bill, next).map_err(unavailable)?;
+        let recorded = samples.is_none();
         let replay = match samples {
             Some(s) => s,
             None => self
@@ -415,11 +416,12 @@ impl Backend for App {
                 witness: None,
             });
         }
-        // The recorded requests are real people's acts: the changes show their shape, not how
-        // much money moved or to whom.
-        for change in &mut report.dry_run.changes {
-            change.request.amount = 0;
-            change.request.counterparty.clear();
+        // The recorded requests are real people's acts — who did what to whose record — and this
+        // route answers anyone: they are counted, never listed. A caller's own samples are its
+        // own input, and are listed.
+        if recorded && !report.dry_run.changes.is_empty() {
+            report.dry_run.changes.clear();
+            report.dry_run.withheld = true;
         }
         Ok(report)
     }

@@ -68,6 +68,10 @@ pub struct ApiConfig {
     /// `readers`); defaults in [`ReadLimits::default`].
     #[serde(default)]
     pub reads: ReadLimits,
+    /// What one client may make the node do on every route (`[api.limits]`); defaults in
+    /// [`govchain_api::Limits::default`].
+    #[serde(default)]
+    pub limits: ApiLimits,
 }
 
 impl Default for ApiConfig {
@@ -75,6 +79,55 @@ impl Default for ApiConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             reads: ReadLimits::default(),
+            limits: ApiLimits::default(),
+        }
+    }
+}
+
+/// `[api.limits]`: the API's [`govchain_api::Limits`] as a configuration file writes them (the
+/// timeout in whole seconds). A field left out keeps its default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiLimits {
+    /// Largest request body in bytes (but `POST /v1/tx`, which takes a batch).
+    pub body_bytes: usize,
+    /// Longest time spent producing an answer, in seconds.
+    pub timeout_secs: u64,
+    /// Most requests worked on at once.
+    pub concurrent_requests: usize,
+    /// Most open event streams.
+    pub event_streams: usize,
+    /// Most bill verifications and explanations running at once.
+    pub expensive_workers: usize,
+    /// Most sample requests one bill verification replays.
+    pub verify_samples: usize,
+}
+
+impl Default for ApiLimits {
+    fn default() -> Self {
+        let d = govchain_api::Limits::default();
+        Self {
+            body_bytes: d.body_bytes,
+            timeout_secs: d.timeout.as_secs(),
+            concurrent_requests: d.concurrent_requests,
+            event_streams: d.event_streams,
+            expensive_workers: d.expensive_workers,
+            verify_samples: d.verify_samples,
+        }
+    }
+}
+
+impl ApiLimits {
+    /// The limits the router enforces. A cap of zero would refuse every request: each is at
+    /// least one.
+    pub fn limits(&self) -> govchain_api::Limits {
+        govchain_api::Limits {
+            body_bytes: self.body_bytes.max(1),
+            timeout: std::time::Duration::from_secs(self.timeout_secs.max(1)),
+            concurrent_requests: self.concurrent_requests.max(1),
+            event_streams: self.event_streams.max(1),
+            expensive_workers: self.expensive_workers.max(1),
+            verify_samples: self.verify_samples.max(1),
         }
     }
 }

@@ -24,7 +24,8 @@ mod signed;
 
 pub use app::{App, CommitInfo, Proposal, SnapshotState};
 pub use config::{
-    ApiConfig, ConsensusSettings, MempoolSettings, NodeConfig, read_key_file, write_key_file,
+    ApiConfig, ApiLimits, ConsensusSettings, MempoolSettings, NodeConfig, read_key_file,
+    write_key_file,
 };
 pub use error::{NodeError, Result};
 pub use genesis::{SNAPSHOT_CHUNK, check_approvals, check_genesis_load, commit_genesis};

@@ -95,7 +95,7 @@ pub async fn run(
         .map_err(|e| NodeError::Other(e.to_string()))?;
     let (stop_tx, stop_rx) = watch::channel(false);
     // The API's limits keep a flood of requests from starving consensus (review findings 7, 12).
-    let router = govchain_api::router_with(app.clone(), govchain_api::Limits::default());
+    let router = govchain_api::router_with(app.clone(), config.api.limits.limits());
     let mut api_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, router)

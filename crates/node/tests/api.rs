@@ -832,6 +832,25 @@ async fn a_bill_is_verified_against_the_live_laws_and_the_audit_log() {
     )
     .await;
     assert_eq!(r["dry_run"]["newly_denied"], 2, "{r}");
+    // Recorded acts of real people: counted for anyone, listed for nobody unasked.
+    assert_eq!(r["dry_run"]["changes"], serde_json::json!([]), "{r}");
+    assert_eq!(r["dry_run"]["withheld"], true, "{r}");
+    // The same requests passed as samples are the caller's own input: listed.
+    let recorded: Vec<Value> = n
+        .app
+        .audit_recent(100)
+        .unwrap()
+        .into_iter()
+        .map(|a| serde_json::to_value(a.request).unwrap())
+        .collect();
+    let (_, r) = post_to(
+        &n.router,
+        "/v1/laws/verify",
+        &serde_json::json!({ "bill": constitutional, "samples": recorded }),
+    )
+    .await;
+    assert_eq!(r["dry_run"]["newly_denied"], 2, "{r}");
+    assert_eq!(r["dry_run"]["withheld"], false, "{r}");
     assert_eq!(
         r["dry_run"]["changes"][0]["after"]["decided_by"]["law"],
         "no-department-registrations"

@@ -664,4 +664,23 @@ fn the_read_limits_are_set_in_the_api_section_of_the_config() {
         govchain_node::NodeConfig::load(&path).is_err(),
         "a misspelt limit is an error"
     );
+    // The API's limits on every route, `[api.limits]`.
+    assert_eq!(config.api.limits.limits(), govchain_api::Limits::default());
+    std::fs::write(
+        &path,
+        format!("{base}[api]\nlisten = \"127.0.0.1:0\"\n[api.limits]\nbody_bytes = 4096\ntimeout_secs = 5\nevent_streams = 0\n"),
+    )
+    .unwrap();
+    let limits = govchain_node::NodeConfig::load(&path)
+        .unwrap()
+        .api
+        .limits
+        .limits();
+    assert_eq!(limits.body_bytes, 4096);
+    assert_eq!(limits.timeout, std::time::Duration::from_secs(5));
+    assert_eq!(limits.event_streams, 1, "a cap of zero is raised to one");
+    assert_eq!(
+        limits.concurrent_requests,
+        govchain_api::Limits::default().concurrent_requests
+    );
 }

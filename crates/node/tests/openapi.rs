@@ -1,0 +1,761 @@
+//! The OpenAPI document is the contract: every route is driven over a node of the demo
+//! government with good, missing, malformed and oversized input, and each answer — its status,
+//! its content type and its body — is checked against what `/v1/openapi.json` says that route
+//! returns (bodies validated with a JSON Schema validator against the document's schemas).
+//! Every route the document names is driven, and every request driven is of a documented route.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "a test fails loudly"
+)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use govchain_crypto::{SecretKey, sign_tx};
+use govchain_mempool::MempoolConfig;
+use govchain_node::{App, SoloProducer};
+use govchain_types::*;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const CHAIN: &str = "openapi-test";
+
+fn key(n: &str) -> SecretKey {
+    SecretKey::from_seed(Scheme::Ed25519, n.as_bytes())
+}
+
+/// One request: the documented route it is of, and what is sent.
+struct Case {
+    what: &'static str,
+    method: Method,
+    /// The path as the document writes it, e.g. `/v1/records/{registry}/{key}`.
+    route: &'static str,
+    uri: String,
+    content_type: Option<&'static str>,
+    body: Vec<u8>,
+}
+
+fn get(what: &'static str, route: &'static str, uri: impl Into<String>) -> Case {
+    Case {
+        what,
+        method: Method::GET,
+        route,
+        uri: uri.into(),
+        content_type: None,
+        body: Vec::new(),
+    }
+}
+
+fn post(
+    what: &'static str,
+    route: &'static str,
+    content_type: Option<&'static str>,
+    body: impl Into<Vec<u8>>,
+) -> Case {
+    Case {
+        what,
+        method: Method::POST,
+        route,
+        uri: route.to_string(),
+        content_type,
+        body: body.into(),
+    }
+}
+
+const JSON: Option<&str> = Some("application/json");
+
+/// The demo government at height 2: one record update committed in block 1, an empty block 2.
+fn node() -> (Arc<App>, Router, Hash, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut genesis =
+        govchain_demo::genesis::document(CHAIN, key("validator").public_key(), |id| {
+            key(id).public_key()
+        });
+    genesis.genesis_time_ms = 1;
+    let app = Arc::new(
+        App::open(
+            dir.path(),
+            genesis,
+            dir.path(),
+            key("validator").public_key(),
+            MempoolConfig::default(),
+        )
+        .unwrap(),
+    );
+    let tx = update(0);
+    let id = govchain_crypto::tx_id(Scheme::Ed25519, &tx.body);
+    assert!(app.submit(vec![tx.encode()])[0].is_ok());
+    SoloProducer::produce(&app, &key("validator")).unwrap();
+    SoloProducer::produce(&app, &key("validator")).unwrap();
+    let router = govchain_api::router(app.clone());
+    (app, router, id, dir)
+}
+
+/// The licensing officer renames an organisation: a transaction that commits.
+fn update(nonce: u64) -> Tx {
+    let body = TxBody {
+        chain_id: CHAIN.into(),
+        signer: key("off-chen").public_key(),
+        nonce,
+        valid_until: 10,
+        acting_as: Some(Acting::Position("pos-off-chen".into())),
+        payload: Payload::UpdateRecord {
+            registry: "organisations".into(),
+            key: "org-0001".into(),
+            fields: [(
+                "name".to_string(),
+                FieldValue::Text(format!("Org One {nonce}")),
+            )]
+            .into_iter()
+            .collect(),
+        },
+    };
+    sign_tx(Scheme::Ed25519, &key("off-chen"), body)
+}
+
+/// `who` asks to read `target`, signed, as the JSON body of `POST /v1/read`.
+fn read(app: &App, who: &str, position: Option<&str>, target: ReadTarget, nonce: u64) -> Vec<u8> {
+    let request = ReadRequest {
+        chain_id: CHAIN.into(),
+        node: app.node_key().clone(),
+        reader: key(who).public_key(),
+        acting_as: position.map(|p| Acting::Position(p.to_string())),
+        target,
+        valid_until: app.head().height + 5,
+        nonce,
+        purpose: "case 2026-17".into(),
+    };
+    let signature = key(who).sign(&request.signing_bytes());
+    json!({ "read": hex::encode(encode(&SignedRead { request, signature })) })
+        .to_string()
+        .into_bytes()
+}
+
+fn person(key: &str) -> ReadTarget {
+    ReadTarget::Record {
+        registry: "persons".into(),
+        key: key.into(),
+        height: None,
+    }
+}
+
+fn bill() -> Value {
+    json!({
+        "id": "openapi-law", "version": 1, "title": "A small law", "level": "national",
+        "body": "legislature", "effective_from": 50,
+        "articles": [{ "id": "1", "title": "t", "type": "permission",
+            "policy": "forbid (principal is Department, action == Action::\"create-principal\", resource is Principal);" }]
+    })
+}
+
+fn explanation() -> Value {
+    json!({
+        "principal": { "uid": { "kind": "Principal", "id": "civil-affairs" } },
+        "action": "create-principal",
+        "resource": { "uid": { "kind": "Principal", "id": "new-person" } },
+        "height": 3
+    })
+}
+
+fn cases(app: &App, committed: Hash) -> Vec<Case> {
+    let big = vec![b'x'; 2 * 1024 * 1024];
+    let huge = vec![b'x'; 9 * 1024 * 1024];
+    let long = "a".repeat(10_000);
+    let tx = update(1);
+    let raw = tx.encode();
+    let tx_json = json!({ "tx": hex::encode(&raw) }).to_string();
+    let batch = json!({ "txs": [hex::encode(update(2).encode()), "zz"] }).to_string();
+    vec![
+        // transactions
+        post("a transaction", "/v1/tx", JSON, tx_json.clone()),
+        post("the same again", "/v1/tx", JSON, tx_json),
+        post("a batch", "/v1/tx", JSON, batch),
+        post("raw bytes", "/v1/tx", Some("application/octet-stream"), raw),
+        post(
+            "raw garbage",
+            "/v1/tx",
+            Some("application/octet-stream"),
+            b"\x01\x02".to_vec(),
+        ),
+        post("no body", "/v1/tx", JSON, ""),
+        post("not JSON", "/v1/tx", JSON, "{"),
+        post("JSON of another shape", "/v1/tx", JSON, r#"{"nope": 1}"#),
+        post("bad hex", "/v1/tx", JSON, r#"{"tx": "zz"}"#),
+        post("a text body", "/v1/tx", Some("text/plain"), "hello"),
+        post("no content type", "/v1/tx", None, "hello"),
+        post("9 MiB", "/v1/tx", JSON, huge.clone()),
+        get("committed", "/v1/tx/{id}", format!("/v1/tx/{committed}")),
+        get(
+            "unknown",
+            "/v1/tx/{id}",
+            format!("/v1/tx/{}", "0".repeat(64)),
+        ),
+        get("not hex", "/v1/tx/{id}", "/v1/tx/zz"),
+        get("10,000 letters", "/v1/tx/{id}", format!("/v1/tx/{long}")),
+        // blocks
+        get("a block", "/v1/blocks/{height}", "/v1/blocks/1"),
+        get("latest", "/v1/blocks/{height}", "/v1/blocks/latest"),
+        get("genesis", "/v1/blocks/{height}", "/v1/blocks/0"),
+        get("above the head", "/v1/blocks/{height}", "/v1/blocks/99999"),
+        get("not a height", "/v1/blocks/{height}", "/v1/blocks/abc"),
+        get("negative", "/v1/blocks/{height}", "/v1/blocks/-1"),
+        get(
+            "past u64",
+            "/v1/blocks/{height}",
+            "/v1/blocks/99999999999999999999999",
+        ),
+        // state, proofs, certificates
+        get(
+            "a key",
+            "/v1/state/{key}",
+            "/v1/state/principal/civil-affairs",
+        ),
+        get("absent", "/v1/state/{key}", "/v1/state/principal/nobody"),
+        get(
+            "hex",
+            "/v1/state/{key}",
+            "/v1/state/0x7072696e636970616c2f636976696c2d61666661697273",
+        ),
+        get("bad hex", "/v1/state/{key}", "/v1/state/0xzz"),
+        get(
+            "bad height",
+            "/v1/state/{key}",
+            "/v1/state/principal/civil-affairs?height=abc",
+        ),
+        get(
+            "far height",
+            "/v1/state/{key}",
+            "/v1/state/principal/civil-affairs?height=99999",
+        ),
+        get(
+            "a protected record's key",
+            "/v1/state/{key}",
+            "/v1/state/record/persons/cit-0001",
+        ),
+        get(
+            "a proof",
+            "/v1/proof/{key}",
+            "/v1/proof/principal/civil-affairs",
+        ),
+        get(
+            "an exclusion proof",
+            "/v1/proof/{key}",
+            "/v1/proof/principal/nobody?height=1",
+        ),
+        get(
+            "bad height",
+            "/v1/proof/{key}",
+            "/v1/proof/principal/civil-affairs?height=-2",
+        ),
+        get(
+            "far height",
+            "/v1/proof/{key}",
+            "/v1/proof/principal/civil-affairs?height=99999",
+        ),
+        get(
+            "a protected record's key",
+            "/v1/proof/{key}",
+            "/v1/proof/record/persons/cit-0001",
+        ),
+        get(
+            "a certificate",
+            "/v1/certificate/{key}",
+            "/v1/certificate/principal/civil-affairs?height=1",
+        ),
+        get(
+            "the head, not yet certified",
+            "/v1/certificate/{key}",
+            "/v1/certificate/principal/civil-affairs?height=2",
+        ),
+        get("bad hex", "/v1/certificate/{key}", "/v1/certificate/0xz"),
+        get(
+            "a protected record's key",
+            "/v1/certificate/{key}",
+            "/v1/certificate/record/persons/cit-0001?height=1",
+        ),
+        // laws
+        get("in force", "/v1/laws", "/v1/laws"),
+        get("at genesis", "/v1/laws", "/v1/laws?height=0"),
+        get("bad height", "/v1/laws", "/v1/laws?height=x"),
+        get("far height", "/v1/laws", "/v1/laws?height=99999"),
+        get(
+            "a law",
+            "/v1/laws/{id}/history",
+            "/v1/laws/constitution/history",
+        ),
+        get(
+            "no such law",
+            "/v1/laws/{id}/history",
+            "/v1/laws/no-such-law/history",
+        ),
+        get(
+            "a long id",
+            "/v1/laws/{id}/history",
+            format!("/v1/laws/{long}/history"),
+        ),
+        post(
+            "a bill",
+            "/v1/laws/verify",
+            JSON,
+            json!({ "bill": bill() }).to_string(),
+        ),
+        post(
+            "a bill with samples",
+            "/v1/laws/verify",
+            JSON,
+            json!({ "bill": bill(), "samples": [explanation()] }).to_string(),
+        ),
+        post(
+            "2,000 samples",
+            "/v1/laws/verify",
+            JSON,
+            json!({ "bill": bill(), "samples": vec![explanation(); 2_000] }).to_string(),
+        ),
+        post("no body", "/v1/laws/verify", JSON, ""),
+        post("not JSON", "/v1/laws/verify", JSON, "[1,"),
+        post("no bill", "/v1/laws/verify", JSON, "{}"),
+        post(
+            "a text body",
+            "/v1/laws/verify",
+            Some("text/plain"),
+            json!({ "bill": bill() }).to_string(),
+        ),
+        post("2 MiB", "/v1/laws/verify", JSON, big.clone()),
+        get(
+            "an explanation",
+            "/v1/explain",
+            "/v1/explain?principal=civil-affairs&action=create-principal&kind=person",
+        ),
+        get(
+            "missing action",
+            "/v1/explain",
+            "/v1/explain?principal=civil-affairs",
+        ),
+        get(
+            "unknown action",
+            "/v1/explain",
+            "/v1/explain?principal=civil-affairs&action=fly",
+        ),
+        get(
+            "unknown principal",
+            "/v1/explain",
+            "/v1/explain?principal=nobody&action=manage-keys&target=civil-affairs",
+        ),
+        post(
+            "an explanation",
+            "/v1/explain",
+            JSON,
+            explanation().to_string(),
+        ),
+        post("not JSON", "/v1/explain", JSON, "nope"),
+        post("no body", "/v1/explain", JSON, ""),
+        post(
+            "a text body",
+            "/v1/explain",
+            Some("text/plain"),
+            explanation().to_string(),
+        ),
+        post("2 MiB", "/v1/explain", JSON, big.clone()),
+        // registries
+        get("in force", "/v1/registries", "/v1/registries"),
+        get("bad height", "/v1/registries", "/v1/registries?height=-1"),
+        get(
+            "far height",
+            "/v1/registries",
+            "/v1/registries?height=99999",
+        ),
+        get(
+            "by index",
+            "/v1/records/{registry}",
+            "/v1/records/organisations?field=region&value=110101&limit=2",
+        ),
+        get(
+            "every record",
+            "/v1/records/{registry}",
+            "/v1/records/organisations?limit=1",
+        ),
+        get(
+            "a protected registry",
+            "/v1/records/{registry}",
+            "/v1/records/persons",
+        ),
+        get(
+            "no such registry",
+            "/v1/records/{registry}",
+            "/v1/records/nothing",
+        ),
+        get(
+            "a field without index",
+            "/v1/records/{registry}",
+            "/v1/records/organisations?field=name&value=x",
+        ),
+        get(
+            "a bad limit",
+            "/v1/records/{registry}",
+            "/v1/records/organisations?limit=-5",
+        ),
+        get(
+            "a bad cursor",
+            "/v1/records/{registry}",
+            format!("/v1/records/organisations?after={long}"),
+        ),
+        get(
+            "a record",
+            "/v1/records/{registry}/{key}",
+            "/v1/records/organisations/org-0001",
+        ),
+        get(
+            "as of genesis",
+            "/v1/records/{registry}/{key}",
+            "/v1/records/organisations/org-0001?height=0",
+        ),
+        get(
+            "protected",
+            "/v1/records/{registry}/{key}",
+            "/v1/records/persons/cit-0001",
+        ),
+        get(
+            "no such record",
+            "/v1/records/{registry}/{key}",
+            "/v1/records/organisations/org-none",
+        ),
+        get(
+            "no such registry",
+            "/v1/records/{registry}/{key}",
+            "/v1/records/nothing/x",
+        ),
+        get(
+            "bad height",
+            "/v1/records/{registry}/{key}",
+            "/v1/records/organisations/org-0001?height=z",
+        ),
+        get(
+            "a key of bad characters",
+            "/v1/records/{registry}/{key}",
+            "/v1/records/organisations/a%20b",
+        ),
+        get(
+            "a key of bad characters",
+            "/v1/records/{registry}/{key}/history",
+            "/v1/records/organisations/a%20b/history",
+        ),
+        get(
+            "history",
+            "/v1/records/{registry}/{key}/history",
+            "/v1/records/organisations/org-0001/history",
+        ),
+        get(
+            "protected",
+            "/v1/records/{registry}/{key}/history",
+            "/v1/records/persons/cit-0001/history",
+        ),
+        get(
+            "no such record",
+            "/v1/records/{registry}/{key}/history",
+            "/v1/records/organisations/none/history",
+        ),
+        post(
+            "an allowed read",
+            "/v1/read",
+            JSON,
+            read(app, "off-wang", Some("pos-off-wang"), person("cit-0001"), 1),
+        ),
+        post(
+            "the same again",
+            "/v1/read",
+            JSON,
+            read(app, "off-wang", Some("pos-off-wang"), person("cit-0001"), 1),
+        ),
+        post(
+            "a refused read",
+            "/v1/read",
+            JSON,
+            read(app, "cit-0002", None, person("cit-0001"), 2),
+        ),
+        post(
+            "a read of no record",
+            "/v1/read",
+            JSON,
+            read(app, "off-wang", Some("pos-off-wang"), person("cit-none"), 3),
+        ),
+        post("not JSON", "/v1/read", JSON, "]"),
+        post("bad hex", "/v1/read", JSON, r#"{"read": "zz"}"#),
+        post("no body", "/v1/read", JSON, ""),
+        post("2 MiB", "/v1/read", JSON, big),
+        // finance
+        get("in force", "/v1/currencies", "/v1/currencies"),
+        get("bad height", "/v1/currencies", "/v1/currencies?height=q"),
+        get(
+            "far height",
+            "/v1/currencies",
+            "/v1/currencies?height=99999",
+        ),
+        get(
+            "a department's",
+            "/v1/accounts/{holder}/{currency}",
+            "/v1/accounts/treasury/CNY",
+        ),
+        get(
+            "a person's",
+            "/v1/accounts/{holder}/{currency}",
+            "/v1/accounts/cit-0001/CNY",
+        ),
+        get(
+            "no such holder",
+            "/v1/accounts/{holder}/{currency}",
+            "/v1/accounts/nobody/CNY",
+        ),
+        get(
+            "no such currency",
+            "/v1/accounts/{holder}/{currency}",
+            "/v1/accounts/treasury/XXX",
+        ),
+        get(
+            "bad height",
+            "/v1/accounts/{holder}/{currency}",
+            "/v1/accounts/treasury/CNY?height=w",
+        ),
+        get(
+            "a statement",
+            "/v1/accounts/{holder}/{currency}/statement",
+            "/v1/accounts/treasury/CNY/statement?limit=2",
+        ),
+        get(
+            "newest first",
+            "/v1/accounts/{holder}/{currency}/statement",
+            "/v1/accounts/treasury/CNY/statement?newest_first=true",
+        ),
+        get(
+            "a person's",
+            "/v1/accounts/{holder}/{currency}/statement",
+            "/v1/accounts/cit-0001/CNY/statement",
+        ),
+        get(
+            "a bad cursor",
+            "/v1/accounts/{holder}/{currency}/statement",
+            "/v1/accounts/treasury/CNY/statement?after=zz",
+        ),
+        get(
+            "a bad limit",
+            "/v1/accounts/{holder}/{currency}/statement",
+            "/v1/accounts/treasury/CNY/statement?limit=x",
+        ),
+        get(
+            "no such holder",
+            "/v1/accounts/{holder}/{currency}/statement",
+            "/v1/accounts/nobody/CNY/statement",
+        ),
+        // the node
+        get("status", "/v1/status", "/v1/status"),
+        get("metrics", "/metrics", "/metrics"),
+        get("the document", "/v1/openapi.json", "/v1/openapi.json"),
+        get("events", "/v1/events", "/v1/events"),
+        get(
+            "events of a registry",
+            "/v1/events",
+            "/v1/events?registry=organisations",
+        ),
+    ]
+}
+
+/// The media type without its parameters.
+fn media(content_type: &str) -> &str {
+    content_type.split(';').next().unwrap_or("").trim()
+}
+
+/// Checks one answer against the document; returns what is wrong.
+fn conforms(
+    doc: &Value,
+    case: &Case,
+    status: StatusCode,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<(), String> {
+    let op = &doc["paths"][case.route][case.method.as_str().to_lowercase()];
+    if op.is_null() {
+        return Err("the document has no such operation".into());
+    }
+    let response = &op["responses"][status.as_str()];
+    if response.is_null() {
+        return Err(format!(
+            "answers {status}, which the document does not list ({})",
+            String::from_utf8_lossy(&body[..body.len().min(200)])
+        ));
+    }
+    let Some(content) = response["content"].as_object() else {
+        return if body.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{status} has a body, the document none"))
+        };
+    };
+    let got = content_type.map(media).unwrap_or("");
+    let Some(documented) = content.get(got) else {
+        return Err(format!(
+            "{status} answers `{got}`, the document {:?}",
+            content.keys().collect::<Vec<_>>()
+        ));
+    };
+    if got != "application/json" {
+        return Ok(());
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("{status} declares JSON, the body is not: {e}"))?;
+    let Some(schema) = documented.get("schema") else {
+        return Ok(());
+    };
+    let mut root = schema.clone();
+    if let Some(o) = root.as_object_mut() {
+        o.insert("components".into(), doc["components"].clone());
+    }
+    let validator = jsonschema::validator_for(&root)
+        .map_err(|e| format!("the document's schema does not compile: {e}"))?;
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .take(3)
+        .map(|e| {
+            let mut m = e.to_string();
+            m.truncate(200);
+            format!("{m} at `{}`", e.instance_path())
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{status} body does not match the document: {errors:?}"
+        ))
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_as_the_document_says() {
+    let (app, router, committed, _dir) = node();
+    let resp = router
+        .clone()
+        .oneshot(
+            Request::get("/v1/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let doc: Value =
+        serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+
+    let cases = cases(&app, committed);
+    let mut wrong = Vec::new();
+    let mut driven = BTreeSet::new();
+    for case in &cases {
+        driven.insert((case.route, case.method.as_str().to_lowercase()));
+        let mut req = Request::builder()
+            .method(case.method.clone())
+            .uri(&case.uri);
+        if let Some(ct) = case.content_type {
+            req = req.header(header::CONTENT_TYPE, ct);
+        }
+        let resp = router
+            .clone()
+            .oneshot(req.body(Body::from(case.body.clone())).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        // An event stream never ends: its head is what can be checked.
+        let body = if content_type.as_deref().map(media) == Some("text/event-stream") {
+            Vec::new()
+        } else {
+            resp.into_body()
+                .collect()
+                .await
+                .unwrap()
+                .to_bytes()
+                .to_vec()
+        };
+        if let Err(e) = conforms(&doc, case, status, content_type.as_deref(), &body) {
+            wrong.push(format!(
+                "{} {} ({}): {e}",
+                case.method, case.route, case.what
+            ));
+        }
+    }
+    let documented: BTreeSet<(&str, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (path.as_str(), m.clone()))
+        })
+        .collect();
+    for (path, method) in documented.difference(&driven) {
+        wrong.push(format!(
+            "{method} {path}: documented, never driven by this test"
+        ));
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} answers differ from the document:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// A route the document does not name, and a method a route does not take, answer the error
+/// shape every route uses.
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_the_error_shape() {
+    let (_app, router, _, _dir) = node();
+    for (method, uri, want, code) in [
+        (
+            Method::GET,
+            "/v2/nothing",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (Method::GET, "/", StatusCode::NOT_FOUND, "not_found"),
+        (
+            Method::DELETE,
+            "/v1/status",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            Method::GET,
+            "/v1/tx",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+    ] {
+        let resp = router
+            .clone()
+            .oneshot(
+                Request::builder()
+                    .method(method.clone())
+                    .uri(uri)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), want, "{method} {uri}");
+        let body: Value =
+            serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        assert_eq!(body["code"], code, "{method} {uri}: {body}");
+        assert!(body["message"].is_string(), "{method} {uri}: {body}");
+    }
+}
