@@ -1,0 +1,281 @@
+//! The harness of two inputs a stranger sends to the API, shared by the fuzz targets
+//! `fuzz/fuzz_targets/signed_read.rs` and `bill_verify.rs` and their short versions in CI
+//! (`tests/stranger_inputs.rs`), against the demo government's genesis state in memory.
+//!
+//! - [`signed_read`]: any bytes sent to `POST /v1/read`, decoded as the API decodes them (JSON
+//!   `{request, signature}`, or `{"read": hex}` of the canonical borsh encoding) and as borsh,
+//!   then checked as the node checks a signed read (`node/src/reads.rs::App::signed_read`): the
+//!   signature, the envelope (`execution::envelope::check_envelope`), and the laws' decision for
+//!   the target. Never a panic, and every refusal has a code: an envelope refusal one of
+//!   `EnvelopeError::CODES`, a decision's refusal a message; an allowed read cites the article
+//!   that allowed it. The first byte steers the input towards the decision, which a stranger's
+//!   signature never reaches: its low four bits pick a demo principal whose key replaces the
+//!   reader's (0: none), bit 4 puts the demo chain id in, bit 5 a `valid_until` within the
+//!   lifetime; the request is then signed with that principal's key.
+//! - [`bill_verify`]: any bytes sent to `POST /v1/laws/verify` (the JSON `{bill, samples}`; bare
+//!   law-package JSON, as `govchain law verify` reads a bill file, is taken as `{bill}`): the
+//!   route's caps (`api/src/handlers.rs::verify_bill`: 256 articles, 1,000 samples, the entity
+//!   bounds of each sample), then the verification the node runs
+//!   (`node/src/backend.rs::verify_bill`: `govchain_law::verify::verify` with its 24,000-request
+//!   search, and `govchain_execution::bill_problems`) against the demo's laws in force. Never a
+//!   panic, and a report with an `invalid` finding is never valid; time and memory are bounded
+//!   by libFuzzer's `-timeout` and `-rss_limit_mb` (`scripts/fuzz`).
+
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::arithmetic_side_effects,
+    reason = "a harness fails loudly"
+)]
+#![allow(dead_code, reason = "each fuzz target runs one of the two")]
+
+use govchain_crypto::SecretKey;
+use govchain_execution::envelope::{self, EnvelopeError, NonceRule};
+use govchain_execution::{
+    Laws, MemState, bill_problems, decide_as, decide_read, genesis_writes, with_bill,
+};
+use govchain_law::verify::{Context, FindingKind, verify};
+use govchain_law::{AuthRequest, EntityData, EntityRef};
+use govchain_types::{LawPackage, ReadTarget, Scheme, SignedRead, decode};
+use serde::Deserialize;
+use std::sync::LazyLock;
+
+pub const CHAIN: &str = "demo-fuzz";
+/// The node's `MAX_READ_LIFETIME`.
+const MAX_READ_LIFETIME: u64 = 20;
+/// The head of the chain is genesis, so reads are decided, and bills verified, for block 1.
+const NEXT: u64 = 1;
+/// `govchain_api::MAX_VERIFY_SAMPLES`, the route's default cap.
+pub const MAX_SAMPLES: usize = 1_000;
+
+/// Readers the first byte of a signed read may pick.
+pub const READERS: [&str; 12] = [
+    "legislature",
+    "civil-affairs",
+    "market-regulation",
+    "treasury",
+    "central-bank",
+    "off-wang",
+    "off-li",
+    "cit-0001",
+    "cit-0002",
+    "org-0001",
+    "member-leg-1",
+    "validator",
+];
+
+pub fn key(name: &str) -> SecretKey {
+    SecretKey::from_seed(Scheme::Ed25519, name.as_bytes())
+}
+
+struct Demo {
+    state: MemState,
+    laws: Laws,
+}
+
+static DEMO: LazyLock<Demo> = LazyLock::new(|| {
+    let g = govchain_demo::genesis::document(CHAIN, key("validator").public_key(), |id| {
+        key(id).public_key()
+    });
+    let mut state = MemState::default();
+    state.apply(&genesis_writes(&g).expect("the demo genesis loads"));
+    Demo {
+        state,
+        laws: Laws::new().expect("the base schema compiles"),
+    }
+});
+
+/// The body of `POST /v1/read`, as `api/src/handlers.rs::signed_read` reads it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ReadBody {
+    Hex { read: String },
+    Json(Box<SignedRead>),
+}
+
+fn from_api(body: &[u8]) -> Option<SignedRead> {
+    match serde_json::from_slice::<ReadBody>(body).ok()? {
+        ReadBody::Json(s) => Some(*s),
+        ReadBody::Hex { read } => {
+            let bytes = hex::decode(read.trim()).ok()?;
+            decode::<SignedRead>("signed read request", &bytes).ok()
+        }
+    }
+}
+
+/// Any bytes as the body of `POST /v1/read`; the first byte steers (see the module doc).
+pub fn signed_read(data: &[u8]) {
+    let Some((&steer, body)) = data.split_first() else {
+        return;
+    };
+    let mut reads = Vec::new();
+    reads.extend(from_api(body));
+    reads.extend(decode::<SignedRead>("signed read request", body).ok());
+    for signed in reads {
+        read(steer, signed);
+    }
+}
+
+/// What the node does with a signed read, up to the answer.
+fn read(steer: u8, mut signed: SignedRead) {
+    let demo = &*DEMO;
+    let pick = usize::from(steer & 0x0f);
+    if let Some(name) = pick.checked_sub(1).and_then(|i| READERS.get(i)) {
+        let k = key(name);
+        let r = &mut signed.request;
+        r.reader = k.public_key();
+        if steer & 0x10 != 0 {
+            r.chain_id = CHAIN.into();
+        }
+        if steer & 0x20 != 0 {
+            r.valid_until = NEXT + r.valid_until % (MAX_READ_LIFETIME + 1);
+        }
+        signed.signature = k.sign(&r.signing_bytes());
+    }
+    let r = &signed.request;
+    if r.reader.scheme() != Scheme::Ed25519 {
+        return;
+    }
+    if govchain_crypto::verify(&r.reader, &r.signing_bytes(), &signed.signature).is_err() {
+        return;
+    }
+    if r.purpose.len() > 1024 {
+        return;
+    }
+    let env = envelope::Envelope {
+        chain_id: &r.chain_id,
+        signer: &r.reader,
+        valid_until: r.valid_until,
+        nonce: None,
+    };
+    let rules = envelope::Rules {
+        chain_id: CHAIN,
+        height: NEXT,
+        max_lifetime: MAX_READ_LIFETIME,
+        nonce: NonceRule::Exact,
+    };
+    let key = match envelope::check_envelope(&demo.state, &env, &rules) {
+        Err(e) => panic!("the in-memory state failed: {e}"),
+        Ok(Err(refusal)) => {
+            assert!(
+                EnvelopeError::CODES.contains(&refusal.code()),
+                "a refusal without a listed code: {refusal:?}"
+            );
+            assert!(!refusal.to_string().is_empty());
+            return;
+        }
+        Ok(Ok(key)) => key,
+    };
+    let reader = key.principal;
+    let acting = r.acting_as.as_ref();
+    let (state, laws) = (&demo.state, &demo.laws);
+    let decision = match &r.target {
+        ReadTarget::Record { registry, key, .. }
+        | ReadTarget::History { registry, key }
+        | ReadTarget::Certificate { registry, key, .. } => {
+            decide_read(state, laws, NEXT, &reader, acting, registry, key)
+                .map(|d| d.map(|(d, _)| d))
+        }
+        ReadTarget::Account {
+            currency, holder, ..
+        }
+        | ReadTarget::Statement {
+            currency, holder, ..
+        } => govchain_execution::finance::decide_account_read(
+            state, laws, NEXT, &reader, acting, currency, holder,
+        ),
+        ReadTarget::Audit { .. } => {
+            let log = EntityData::new(EntityRef::new("AuditLog", "reads"));
+            decide_as(state, laws, NEXT, &reader, acting, "audit", log)
+        }
+    };
+    match decision {
+        Err(e) => panic!("the in-memory state failed: {e}"),
+        Ok(Err(refusal)) => assert!(!refusal.is_empty(), "a refusal without a message"),
+        Ok(Ok(d)) => {
+            if d.allowed {
+                assert!(d.decided_by.is_some(), "an allowed read cites no article");
+            }
+        }
+    }
+}
+
+/// The body of `POST /v1/laws/verify` (`govchain_api`'s `VerifyRequest`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyRequest {
+    bill: LawPackage,
+    samples: Option<Vec<AuthRequest>>,
+}
+
+/// Any bytes as the body of `POST /v1/laws/verify`.
+pub fn bill_verify(data: &[u8]) {
+    let req = match serde_json::from_slice::<VerifyRequest>(data) {
+        Ok(r) => r,
+        Err(_) => match serde_json::from_slice::<LawPackage>(data) {
+            Ok(bill) => VerifyRequest {
+                bill,
+                samples: None,
+            },
+            Err(_) => return,
+        },
+    };
+    // The route's caps, before a worker is taken.
+    if govchain_law::check_size(&req.bill).is_err() {
+        return;
+    }
+    if let Some(samples) = &req.samples {
+        if samples.len() > MAX_SAMPLES {
+            return;
+        }
+        if samples
+            .iter()
+            .any(|s| govchain_law::check_bounds(s).is_err())
+        {
+            return;
+        }
+    }
+    let demo = &*DEMO;
+    let bill = &req.bill;
+    // The node's verification.
+    let report = if govchain_law::check_shape(bill).is_err() {
+        let report = verify(
+            bill,
+            &Context {
+                model: demo.laws.model(),
+                now: &[],
+                with_bill: &[],
+                replay: &[],
+            },
+        );
+        assert!(!report.valid, "a malformed bill verified as valid");
+        report
+    } else {
+        let (now, with) = with_bill(&demo.state, bill, NEXT).expect("the in-memory state");
+        let replay = req.samples.unwrap_or_default();
+        let mut report = verify(
+            bill,
+            &Context {
+                model: demo.laws.model(),
+                now: &now,
+                with_bill: &with,
+                replay: &replay,
+            },
+        );
+        let problems =
+            bill_problems(&demo.state, &demo.laws, bill, NEXT).expect("the in-memory state");
+        for p in problems {
+            assert!(!p.code.is_empty(), "a bill problem without a code");
+            report.valid = false;
+        }
+        report
+    };
+    let invalid = report
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::Invalid);
+    assert!(
+        !(report.valid && invalid),
+        "a valid report with an invalid finding"
+    );
+}

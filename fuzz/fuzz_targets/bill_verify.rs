@@ -1,0 +1,12 @@
+//! Any bytes sent to the API's `POST /v1/laws/verify`, checked as the node checks them, against the demo
+//! government in memory; the harness and its invariants are
+//! `crates/demo/tests/stranger/mod.rs`, shared with the short version in CI
+//! (`crates/demo/tests/stranger_inputs.rs`).
+#![no_main]
+
+#[path = "../../crates/demo/tests/stranger/mod.rs"]
+mod stranger;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| stranger::bill_verify(data));
