@@ -99,6 +99,7 @@ fn signed_read() -> impl Strategy<Value = SignedRead> {
                 let k = stranger::key(name);
                 let request = ReadRequest {
                     chain_id,
+                    node: stranger::key("validator").public_key(),
                     reader: k.public_key(),
                     acting_as,
                     target,

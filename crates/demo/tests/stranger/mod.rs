@@ -4,14 +4,15 @@
 //!
 //! - [`signed_read`]: any bytes sent to `POST /v1/read`, decoded as the API decodes them (JSON
 //!   `{request, signature}`, or `{"read": hex}` of the canonical borsh encoding) and as borsh,
-//!   then checked as the node checks a signed read (`node/src/reads.rs::App::signed_read`): the
-//!   signature, the envelope (`execution::envelope::check_envelope`), and the laws' decision for
-//!   the target. Never a panic, and every refusal has a code: an envelope refusal one of
-//!   `EnvelopeError::CODES`, a decision's refusal a message; an allowed read cites the article
-//!   that allowed it. The first byte steers the input towards the decision, which a stranger's
+//!   then checked as the node checks a signed read (`node/src/signed.rs`): the node it names,
+//!   the signature, the envelope (`execution::envelope::check_envelope`), and the laws' decision
+//!   for the target. Never a panic, and every refusal has a code: an envelope refusal one of
+//!   the envelope's (`Code`s of stage `Both`), a decision's refusal a message; an allowed read
+//!   cites the article that allowed it. The first byte steers the input towards the decision,
+//!   which a stranger's
 //!   signature never reaches: its low four bits pick a demo principal whose key replaces the
 //!   reader's (0: none), bit 4 puts the demo chain id in, bit 5 a `valid_until` within the
-//!   lifetime; the request is then signed with that principal's key.
+//!   lifetime, bit 6 this node's key; the request is then signed with that principal's key.
 //! - [`bill_verify`]: any bytes sent to `POST /v1/laws/verify` (the JSON `{bill, samples}`; bare
 //!   law-package JSON, as `govchain law verify` reads a bill file, is taken as `{bill}`): the
 //!   route's caps (`api/src/handlers.rs::verify_bill`: 256 articles, 1,000 samples, the entity
@@ -30,9 +31,10 @@
 #![allow(dead_code, reason = "each fuzz target runs one of the two")]
 
 use govchain_crypto::SecretKey;
-use govchain_execution::envelope::{self, EnvelopeError, NonceRule};
+use govchain_execution::envelope::{self, NonceRule};
 use govchain_execution::{
-    Laws, MemState, bill_problems, decide_as, decide_read, genesis_writes, with_bill,
+    Laws, MemState, bill_problems, decide_as, decide_read_versions, genesis_writes, schema,
+    with_bill,
 };
 use govchain_law::verify::{Context, FindingKind, verify};
 use govchain_law::{AuthRequest, EntityData, EntityRef};
@@ -130,9 +132,16 @@ fn read(steer: u8, mut signed: SignedRead) {
         if steer & 0x20 != 0 {
             r.valid_until = NEXT + r.valid_until % (MAX_READ_LIFETIME + 1);
         }
+        if steer & 0x40 != 0 {
+            r.node = key("validator").public_key();
+        }
         signed.signature = k.sign(&r.signing_bytes());
     }
     let r = &signed.request;
+    // The node serves only reads signed for it (`wrong_node`); this node is the validator's.
+    if r.node != key("validator").public_key() {
+        return;
+    }
     if r.reader.scheme() != Scheme::Ed25519 {
         return;
     }
@@ -157,9 +166,10 @@ fn read(steer: u8, mut signed: SignedRead) {
     let key = match envelope::check_envelope(&demo.state, &env, &rules) {
         Err(e) => panic!("the in-memory state failed: {e}"),
         Ok(Err(refusal)) => {
-            assert!(
-                EnvelopeError::CODES.contains(&refusal.code()),
-                "a refusal without a listed code: {refusal:?}"
+            assert_eq!(
+                refusal.code().stage(),
+                govchain_types::Stage::Both,
+                "an envelope refusal with a code of another stage: {refusal:?}"
             );
             assert!(!refusal.to_string().is_empty());
             return;
@@ -173,8 +183,25 @@ fn read(steer: u8, mut signed: SignedRead) {
         ReadTarget::Record { registry, key, .. }
         | ReadTarget::History { registry, key }
         | ReadTarget::Certificate { registry, key, .. } => {
-            decide_read(state, laws, NEXT, &reader, acting, registry, key)
-                .map(|d| d.map(|(d, _)| d))
+            // The node decides on the version it would return; at genesis, the one in force.
+            let version = match schema::record(state, registry, key) {
+                Err(e) => panic!("the in-memory state failed: {e}"),
+                Ok(None) => return,
+                Ok(Some(v)) => v,
+            };
+            decide_read_versions(
+                state,
+                laws,
+                NEXT,
+                &reader,
+                acting,
+                registry,
+                key,
+                &[&version.fields],
+            )
+            .map(|d| {
+                d.and_then(|mut all| all.pop().ok_or_else(|| "nothing was decided".to_string()))
+            })
         }
         ReadTarget::Account {
             currency, holder, ..
@@ -265,7 +292,11 @@ pub fn bill_verify(data: &[u8]) {
         let problems =
             bill_problems(&demo.state, &demo.laws, bill, NEXT).expect("the in-memory state");
         for p in problems {
-            assert!(!p.code.is_empty(), "a bill problem without a code");
+            assert_eq!(
+                p.code.stage(),
+                govchain_types::Stage::Receipt,
+                "a bill problem with a code of another stage: {p:?}"
+            );
             report.valid = false;
         }
         report
