@@ -452,14 +452,16 @@ async fn get_proof(
 
 /// The offline certificate of a record
 ///
-/// The value (or absence) of `key` at a height, its Merkle proof, and the next block's header
-/// with the validators' commit certificate. `govchain verify FILE --genesis genesis.json` checks
-/// it with no network.
+/// The value (or absence) of `key` at a height, its Merkle proof, the next block's header with
+/// the validators' commit certificate, and `handovers`: for every change of the validator set
+/// since genesis, the header before it signed by the outgoing set and a proof of the incoming
+/// set against that header's state root. `govchain verify FILE --genesis genesis.json` checks
+/// it against the genesis alone, with no network.
 #[utoipa::path(
     get, path = "/v1/certificate/{key}", tag = "state",
     params(("key" = String, Path, description = "e.g. `principal/civil-affairs`, or 0x-hex"), AtHeight),
     responses(
-        (status = 200, description = "proof, certifying header, commit certificate", body = Object),
+        (status = 200, description = "proof, certifying header, commit certificate, validator-set handovers since genesis", body = Object),
         (status = 400, description = "`malformed`: a key in bad hex, or a height that does not parse", body = ErrorBody),
         (status = 403, description = "`read_request_required`: the key is of a protected or secret record or account; read it with a signed read request (`POST /v1/read`)", body = ErrorBody),
         (status = 404, description = "that height is not certified yet (its next block is not committed)", body = ErrorBody),

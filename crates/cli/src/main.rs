@@ -87,7 +87,8 @@ enum Command {
     Verify {
         /// The certificate file (JSON)
         file: PathBuf,
-        /// The chain's genesis file (its validator set is trusted)
+        /// The chain's genesis file (its validator set is trusted; later sets are reached
+        /// through the certificate's handovers)
         #[arg(long)]
         genesis: PathBuf,
     },

@@ -35,7 +35,7 @@ pub enum QueryCommand {
         node: String,
     },
     /// The offline certificate of a record (value, proof, certifying header and its commit
-    /// certificate); --out saves it for `govchain verify`
+    /// certificate, validator-set handovers since genesis); --out saves it for `govchain verify`
     Certificate {
         key: String,
         /// Default: the latest certified height (one below the latest block)
@@ -261,36 +261,40 @@ pub fn verify_proof(file: &Path, root: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Checks a record certificate offline against the validator set of a genesis file.
+/// Checks a record certificate offline against a genesis file: its chain id, scheme and
+/// validator set, and through the certificate's handovers every later set.
 pub fn verify_certificate(file: &Path, genesis: &Path) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let cert: govchain_store::RecordCertificate = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a record certificate", file.display()))?;
     let genesis = govchain_node::read_genesis(genesis)?;
-    cert.verify(&genesis.chain_id, genesis.scheme, &genesis.validators)
+    let in_force = cert
+        .verify(&genesis.chain_id, genesis.scheme, &genesis.validators)
         .with_context(|| format!("the certificate in {} does not verify", file.display()))?;
     let key = String::from_utf8_lossy(&cert.proof.key);
     let signers = cert.commit.signatures.len();
+    let validators = match cert.handovers.len() {
+        0 => format!("{} genesis validators", genesis.validators.len()),
+        n => format!(
+            "{} validators, the set in force after {n} validator change(s) since genesis",
+            in_force.len()
+        ),
+    };
     let shown = |v: &[u8]| match govchain_execution::schema::json_view(&cert.proof.key, v) {
         Some(json) => json.to_string(),
         None => hex::encode(v),
     };
     match &cert.proof.value {
         Some(v) => println!(
-            "verified: `{key}` = {} at height {}, certified by block {} ({} of {} validators signed)",
+            "verified: `{key}` = {} at height {}, certified by block {} ({signers} of {validators} signed)",
             shown(v),
             cert.proof.height,
             cert.header.height,
-            signers,
-            genesis.validators.len()
         ),
         None => println!(
-            "verified: `{key}` is absent at height {}, certified by block {} ({} of {} validators signed)",
-            cert.proof.height,
-            cert.header.height,
-            signers,
-            genesis.validators.len()
+            "verified: `{key}` is absent at height {}, certified by block {} ({signers} of {validators} signed)",
+            cert.proof.height, cert.header.height,
         ),
     }
     Ok(())

@@ -93,7 +93,8 @@ pub fn run(cmd: SecretCommand) -> anyhow::Result<()> {
                     format!("{} is not a record certificate", certificate.display())
                 })?;
             let genesis = govchain_node::read_genesis(&genesis)?;
-            cert.verify(&genesis.chain_id, genesis.scheme, &genesis.validators)
+            let in_force = cert
+                .verify(&genesis.chain_id, genesis.scheme, &genesis.validators)
                 .with_context(|| {
                     format!(
                         "the certificate in {} does not verify",
@@ -126,7 +127,7 @@ pub fn run(cmd: SecretCommand) -> anyhow::Result<()> {
                 cert.proof.height,
                 cert.header.height,
                 cert.commit.signatures.len(),
-                genesis.validators.len()
+                in_force.len()
             );
             Ok(())
         }

@@ -190,7 +190,8 @@ enum PayloadCommand {
         /// JSON list of validators: `[{"name": ..., "key": "ed25519:...", "power": 1}, ...]`
         #[arg(long)]
         file: PathBuf,
-        /// The first height the new set decides
+        /// The first height the new set decides: at least two blocks after the one that takes
+        /// the transaction
         #[arg(long)]
         effective_height: u64,
     },

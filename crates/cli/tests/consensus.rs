@@ -303,6 +303,35 @@ async fn n4_validator_change() {
         net.wait_height(effective + 2, Duration::from_secs(60))
             .await,
     );
+    // A certificate of a height after the change verifies against the genesis alone: it
+    // carries the handover, signed by the genesis set, to the new one.
+    let cert = dir.path().join("validators.cert.json");
+    let query = std::process::Command::new(BIN)
+        .args(["query", "certificate", "chain/validators", "--height"])
+        .arg((effective + 1).to_string())
+        .arg("--out")
+        .arg(&cert)
+        .args(["--node", &net.url(0)])
+        .output()
+        .unwrap();
+    assert!(
+        query.status.success(),
+        "{}",
+        String::from_utf8_lossy(&query.stderr)
+    );
+    let verify = std::process::Command::new(BIN)
+        .arg("verify")
+        .arg(&cert)
+        .arg("--genesis")
+        .arg(dir.path().join("genesis.json"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&verify.stdout);
+    assert!(
+        verify.status.success() && said.contains("after 1 validator change(s) since genesis"),
+        "{said}{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
     // With the old set, one validator of four could not decide alone; with the new one it can.
     for i in 1..4 {
         net.kill(i).await.unwrap();

@@ -39,4 +39,4 @@ pub use laws::{
     currencies_of, history, in_force, registries_of, with_bill,
 };
 pub use state::{MemState, State, StateError};
-pub use validators::validate_validators;
+pub use validators::{VALIDATOR_CHANGE_DELAY, validate_validators};

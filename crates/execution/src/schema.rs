@@ -51,9 +51,10 @@ impl KeyRecord {
     }
 }
 
-/// Where a validator set scheduled to take effect at `height` waits.
+/// Where a validator set scheduled to take effect at `height` waits (the layout is
+/// [`govchain_types::validator_update_key`]'s: offline certificates prove this key).
 pub fn validator_update_key(height: Height) -> Vec<u8> {
-    format!("chain/validator-update/{height:020}").into_bytes()
+    govchain_types::validator_update_key(height)
 }
 
 /// The validator set in force at `height`, read from the state after `height - 1`: a change

@@ -40,6 +40,18 @@ pub fn validate_validators(validators: &[GenesisValidator]) -> std::result::Resu
     Ok(())
 }
 
+/// How many blocks after the block that schedules it a validator change takes over, at the
+/// earliest.
+///
+/// Two, not one, so that the set still in force certifies the change: an offline certificate
+/// moves from the set in force to the one taking over at height `h` with the header of block
+/// `h - 1` — signed by the outgoing set — whose state root (the state after `h - 2`) must
+/// already hold the schedule for `h`, and no block after `h - 2` may still rewrite it. A change
+/// scheduled in block `h - 1` for `h` would be named only by a state that the *incoming* set
+/// alone ever signs, and a verifier could not tell it from a set its holders made up
+/// (`govchain_store::RecordCertificate`, docs/adr/0010).
+pub const VALIDATOR_CHANGE_DELAY: Height = 2;
+
 pub(crate) fn update_validators(
     tx: &mut TxOverlay<'_>,
     ctx: &TxContext<'_>,
@@ -53,11 +65,13 @@ pub(crate) fn update_validators(
     if let Err(e) = validate_validators(validators) {
         return Ok(Err(TxError::new(Code::InvalidValidators, e)));
     }
-    if effective_height <= ctx.height {
+    let earliest = ctx.height.saturating_add(VALIDATOR_CHANGE_DELAY);
+    if effective_height < earliest {
         return Ok(Err(TxError::new(
             Code::TooEarly,
             format!(
-                "a validator change takes effect at a later block than {}, not at {effective_height}",
+                "a validator change scheduled in block {} takes effect at block {earliest} at the \
+                 earliest, not at {effective_height}",
                 ctx.height
             ),
         )));

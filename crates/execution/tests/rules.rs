@@ -354,15 +354,21 @@ fn the_legislature_changes_the_validator_set_from_a_given_height() {
             "too_early",
         ),
         (
+            // The outgoing set must sign a state that holds the schedule (certificates).
+            "a change for the next block",
+            tx(&leg, 1, 10, update(new_set.clone(), 2)),
+            "too_early",
+        ),
+        (
             "an empty set",
-            tx(&leg, 1, 10, update(vec![], 5)),
+            tx(&leg, 2, 10, update(vec![], 5)),
             "invalid_validators",
         ),
         (
             "a key twice",
             tx(
                 &leg,
-                2,
+                3,
                 10,
                 update(vec![new_set[0].clone(), new_set[0].clone()], 5),
             ),
@@ -374,7 +380,7 @@ fn the_legislature_changes_the_validator_set_from_a_given_height() {
         assert_eq!(out.receipts[0].code.as_deref(), Some(code), "{what}");
         state.apply(&out.writes);
     }
-    let t = tx(&leg, 3, 10, update(new_set.clone(), 3));
+    let t = tx(&leg, 4, 10, update(new_set.clone(), 4));
     let out = apply_block(&state, &header(2), &[t], &LAWS).unwrap();
     assert_eq!(
         out.receipts[0].status,
@@ -383,14 +389,20 @@ fn the_legislature_changes_the_validator_set_from_a_given_height() {
         out.receipts[0].error
     );
     state.apply(&out.writes);
-    // Before height 3 the genesis set is in force; at 3 the new one.
-    assert_eq!(schema::validators(&state).unwrap(), genesis().validators);
-    assert_eq!(schema::validators_at(&state, 3).unwrap(), new_set);
+    // Before height 4 the genesis set is in force; at 4 the new one.
     let out = apply_block(&state, &header(3), &[], &LAWS).unwrap();
+    state.apply(&out.writes);
+    assert_eq!(schema::validators(&state).unwrap(), genesis().validators);
+    assert_eq!(
+        schema::validators_at(&state, 3).unwrap(),
+        genesis().validators
+    );
+    assert_eq!(schema::validators_at(&state, 4).unwrap(), new_set);
+    let out = apply_block(&state, &header(4), &[], &LAWS).unwrap();
     state.apply(&out.writes);
     assert_eq!(schema::validators(&state).unwrap(), new_set);
     assert!(
-        !state.0.contains_key(&schema::validator_update_key(3)),
+        !state.0.contains_key(&schema::validator_update_key(4)),
         "the schedule is consumed"
     );
 }

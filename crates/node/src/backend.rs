@@ -21,7 +21,8 @@ fn unavailable(e: impl std::fmt::Display) -> BackendError {
 
 impl App {
     /// The offline certificate of `key` at `height` (default: the latest certified height),
-    /// whatever the key: callers decide who may have it.
+    /// with the validator-set handovers from genesis to its certifying block, whatever the key:
+    /// callers decide who may have it.
     pub(crate) fn certificate_unchecked(
         &self,
         key: &[u8],
@@ -54,6 +55,7 @@ impl App {
             proof: store.proof(key, h).map_err(unavailable)?,
             header: block.header,
             commit,
+            handovers: self.handovers(next)?,
         })
     }
 

@@ -14,6 +14,7 @@ mod config;
 mod consensus_app;
 mod error;
 mod genesis;
+mod handover;
 mod metrics;
 mod money;
 mod producer;

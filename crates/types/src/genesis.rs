@@ -63,6 +63,16 @@ pub struct GenesisValidator {
     pub power: u64,
 }
 
+/// The state key where a validator set scheduled to take over at `height` waits (written by
+/// `UpdateValidators`, consumed at the start of block `height`).
+///
+/// Defined here, beside [`GenesisValidator`], because it is part of what an offline record
+/// certificate proves: a validator-set handover is a proof of this key against a certified state
+/// root, so the state layout and the certificate's verifier must name it alike.
+pub fn validator_update_key(height: crate::Height) -> Vec<u8> {
+    format!("chain/validator-update/{height:020}").into_bytes()
+}
+
 /// A principal that exists from the start, with its keys.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct GenesisAccount {

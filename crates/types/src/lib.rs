@@ -29,7 +29,7 @@ pub use finance::{
 };
 pub use genesis::{
     ChainParams, Genesis, GenesisAccount, GenesisRecord, GenesisSnapshot, GenesisValidator,
-    PrincipalKind,
+    PrincipalKind, validator_update_key,
 };
 pub use hash::Hash;
 pub use id::{IdError, PrincipalId};

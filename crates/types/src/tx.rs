@@ -30,7 +30,8 @@ pub enum Payload {
         principal: PrincipalId,
         key: PublicKey,
     },
-    /// Replaces the validator set from `effective_height` on (at least the next block).
+    /// Replaces the validator set from `effective_height` on: at least two blocks after the block
+    /// that schedules it, so the outgoing set certifies the change (`VALIDATOR_CHANGE_DELAY`).
     UpdateValidators {
         validators: Vec<GenesisValidator>,
         effective_height: Height,
