@@ -102,8 +102,19 @@ struct Node {
 
 fn node() -> Node {
     let dir = tempfile::tempdir().unwrap();
-    let app =
-        Arc::new(App::open(dir.path(), genesis(), dir.path(), MempoolConfig::default()).unwrap());
+    let genesis = genesis();
+    // The node's own key (signed reads name it): the first validator's.
+    let node_key = genesis.validators[0].key.clone();
+    let app = Arc::new(
+        App::open(
+            dir.path(),
+            genesis,
+            dir.path(),
+            node_key,
+            MempoolConfig::default(),
+        )
+        .unwrap(),
+    );
     Node { app, _dir: dir }
 }
 
