@@ -76,6 +76,10 @@ fn decimal_ok(s: &str, scale: u8) -> bool {
 
 /// Checks one value against its field; returns it normalised (region sets sorted). Without a
 /// state (`None`: offline, e.g. before an import), references are checked for form only.
+///
+/// INVARIANT: a refusal names the field and the rule, never the value: the message becomes the
+/// receipt's error, which anyone may read, and the value may be of a protected record (a
+/// mother's id, a household). The sender knows what it sent.
 fn check_value(
     state: Option<&dyn State>,
     f: &FieldDef,
@@ -131,9 +135,9 @@ fn check_value(
             if codes.is_empty() || codes.len() > 256 {
                 return wrong("1 to 256 region codes");
             }
-            if let Some(bad) = codes.iter().find(|c| !region_ok(c) && c.as_str() != "CN") {
+            if codes.iter().any(|c| !region_ok(c) && c.as_str() != "CN") {
                 return Ok(Err(format!(
-                    "field `{}`: `{bad}` is not a region code (six digits, or CN)",
+                    "field `{}`: a code of the list is not a region code (six digits, or CN)",
                     f.name
                 )));
             }
@@ -163,7 +167,7 @@ fn check_value(
                         Some(p) if want.is_none_or(|k| k == p.kind) => {}
                         Some(_) | None => {
                             return Ok(Err(format!(
-                                "field `{}`: `{t}` is not a registered {}",
+                                "field `{}` names no registered {}",
                                 f.name,
                                 match target {
                                     RefTarget::Person => "person",
@@ -181,7 +185,7 @@ fn check_value(
                     };
                     if !key_ok(t) || missing {
                         return Ok(Err(format!(
-                            "field `{}`: there is no record `{t}` in registry `{registry}`",
+                            "field `{}` names no record of registry `{registry}`",
                             f.name
                         )));
                     }

@@ -139,7 +139,8 @@ impl App {
         let registry = match &tx.body.payload {
             Payload::InsertRecord { registry, .. }
             | Payload::UpdateRecord { registry, .. }
-            | Payload::ImportRecords { registry, .. } => registry.clone(),
+            | Payload::ImportRecords { registry, .. }
+            | Payload::CloseRecord { registry, .. } => registry.clone(),
             _ => return (tx, false),
         };
         if self.public(&registry).is_ok() {
@@ -154,6 +155,8 @@ impl App {
                     r.fields.clear();
                 }
             }
+            // Why a protected record was closed (a death, a revocation) is part of the record.
+            Payload::CloseRecord { reason, .. } => reason.clear(),
             _ => {}
         }
         (tx, true)

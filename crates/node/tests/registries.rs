@@ -683,3 +683,77 @@ async fn private_amounts_are_left_out_of_transactions_blocks_and_receipts() {
     assert!(b["receipts"][1].to_string().contains("777"));
     assert!(!b["receipts"][0].to_string().contains("777"));
 }
+
+/// A refusal never echoes a value of a protected record, and a transaction served by the API
+/// leaves a protected record's fields and close reason out: receipts and transactions are read
+/// by anyone.
+#[tokio::test]
+async fn protected_values_stay_out_of_receipts_and_served_transactions() {
+    let n = node();
+    let tx = |nonce: u64, payload: Payload| {
+        let body = TxBody {
+            chain_id: CHAIN.into(),
+            signer: key("off-wang").public_key(),
+            nonce,
+            valid_until: 20,
+            acting_as: Some(Acting::Position("pos-off-wang".into())),
+            payload,
+        };
+        sign_tx(Scheme::Ed25519, &key("off-wang"), body)
+    };
+    let birth = |mother: &str, region: &str| Payload::InsertRecord {
+        registry: "births".into(),
+        key: "b-9".into(),
+        fields: [
+            ("child_name", "Baby"),
+            ("mother", mother),
+            ("birth_date", "2026-11-20"),
+            ("region", region),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), FieldValue::Text(v.to_string())))
+        .collect(),
+    };
+    let txs = [
+        tx(0, birth("zhang-secret-mother", "110101")),
+        tx(1, birth("cit-0001", "999999-secret")),
+        tx(
+            2,
+            Payload::CloseRecord {
+                registry: "persons".into(),
+                key: "cit-0001".into(),
+                reason: "a secret cause of death".into(),
+            },
+        ),
+    ];
+    let results = n.app.submit(txs.iter().map(Tx::encode).collect());
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+    for (sent, secret) in txs.iter().zip([
+        "zhang-secret-mother",
+        "999999-secret",
+        "a secret cause of death",
+    ]) {
+        let id = govchain_crypto::tx_id(Scheme::Ed25519, &sent.body);
+        let (status, t) = get(&n.router, &format!("/v1/tx/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{t}");
+        assert_eq!(t["redacted"], true, "{t}");
+        assert!(!t.to_string().contains(secret), "`{secret}` is served: {t}");
+        let (_, b) = get(&n.router, "/v1/blocks/1").await;
+        assert!(
+            !b.to_string().contains(secret),
+            "`{secret}` is in the block: {b}"
+        );
+    }
+    // The two inserts were refused by the rules of their fields, named without their values.
+    let id = govchain_crypto::tx_id(Scheme::Ed25519, &txs[0].body);
+    let (_, t) = get(&n.router, &format!("/v1/tx/{id}")).await;
+    assert_eq!(t["receipt"]["code"], "invalid_record", "{t}");
+    assert!(
+        t["receipt"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("field `mother` names no registered person"),
+        "{t}"
+    );
+}
