@@ -886,7 +886,11 @@ async fn an_import_is_checked_first_loaded_in_whole_chunks_and_resumable() {
     let (ok, _, err) = import(&[]);
     assert!(!ok);
     assert!(
-        err.contains("persons.csv:2602:") && err.contains("no record `hh-nope`"),
+        // The row's line and key, the field and its rule; never the value (a receipt is read
+        // by anyone).
+        err.contains("persons.csv:2602:")
+            && err.contains("`p-009999`")
+            && err.contains("field `household` names no record of registry `households`"),
         "{err}"
     );
     // The loaded records are protected: raw state reads are refused, a registrar reads one.
@@ -1188,7 +1192,11 @@ async fn an_initial_load_goes_into_a_new_chains_genesis() {
     .unwrap();
     let (ok, _, err) = import(&file);
     assert!(!ok);
-    assert!(err.contains("cit-9999"), "{err}");
+    assert!(
+        err.contains("`org-9003`")
+            && err.contains("field `representative` names no registered person"),
+        "{err}"
+    );
     assert_eq!(
         std::fs::read(&genesis).unwrap(),
         before,
