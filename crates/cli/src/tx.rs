@@ -492,7 +492,24 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
                 .and_then(|v| v.as_str())
                 .unwrap_or("");
             if status != "ok" {
-                bail!("transaction {id} was {status}");
+                let said = |field: &str| {
+                    answer
+                        .body
+                        .pointer(&format!("/receipt/{field}"))
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                bail!(
+                    "transaction {id} was {status} at height {}: {} ({})",
+                    answer
+                        .body
+                        .pointer("/receipt/height")
+                        .and_then(|v| v.as_u64())
+                        .unwrap_or(0),
+                    said("error"),
+                    said("code")
+                );
             }
             return Ok(());
         }

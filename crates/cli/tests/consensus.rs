@@ -279,8 +279,10 @@ async fn n4_validator_change() {
     }
     let file = dir.path().join("validators.json");
     std::fs::write(&file, serde_json::to_string(&set).unwrap()).unwrap();
-    let (_, h) = net.heights().await[0];
-    let effective = h + 6;
+    // The highest height any node has reached, with room for the transaction to wait a few
+    // blocks for its turn: a change must take effect at least two blocks after its block.
+    let h = net.heights().await.iter().map(|(_, h)| *h).max().unwrap();
+    let effective = h + 12;
     let out = std::process::Command::new(BIN)
         .args(["tx", "--node", &net.url(0), "--key"])
         .arg(net.authority_key("legislature"))
@@ -295,7 +297,8 @@ async fn n4_validator_change() {
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "effective at {effective}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     check(
