@@ -328,6 +328,7 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         bill: &LawPackage,
         samples: Option<Vec<govchain_law::AuthRequest>>,
+        read: Option<govchain_types::SignedRead>,
     ) -> Result<govchain_law::verify::Report, BackendError>;
     fn status(&self) -> Status;
     /// Prometheus text exposition.

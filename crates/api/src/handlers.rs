@@ -700,6 +700,14 @@ async fn query_records(
     Ok(Json(page).into_response())
 }
 
+/// A signed read from the hex of its canonical encoding.
+fn decode_signed_read(hex: &str) -> ApiResult<govchain_types::SignedRead> {
+    let bytes = hex::decode(hex.trim())
+        .map_err(|e| ApiError::bad_request("malformed", format!("hex: {e}")))?;
+    govchain_types::decode::<govchain_types::SignedRead>("signed read request", &bytes)
+        .map_err(|e| ApiError::bad_request("malformed", e.to_string()))
+}
+
 /// A signed read of protected records, or of the read log
 #[utoipa::path(
     post, path = "/v1/read", tag = "registries",
@@ -729,12 +737,7 @@ async fn signed_read(
         .map_err(|e| ApiError::bad_request("malformed", format!("a signed read request: {e}")))?;
     let signed = match parsed {
         ReadBody::Json(s) => *s,
-        ReadBody::Hex { read } => {
-            let bytes = hex::decode(read.trim())
-                .map_err(|e| ApiError::bad_request("malformed", format!("hex: {e}")))?;
-            govchain_types::decode::<govchain_types::SignedRead>("signed read request", &bytes)
-                .map_err(|e| ApiError::bad_request("malformed", e.to_string()))?
-        }
+        ReadBody::Hex { read } => decode_signed_read(&read)?,
     };
     let answer = tokio::task::spawn_blocking(move || backend.read(signed))
         .await
@@ -754,6 +757,11 @@ pub struct VerifyRequest {
     /// Requests to replay instead of the audit log's recent ones.
     #[schema(value_type = Option<Vec<Object>>)]
     pub samples: Option<Vec<govchain_law::AuthRequest>>,
+    /// A signed read (hex of its canonical encoding, as `POST /v1/read` takes it) whose target
+    /// is this bill's dry run (`{"kind": "dry_run", "bill": hash}`): a member of the body that
+    /// would enact the bill, or an auditor, sees the changed recorded requests listed, with
+    /// private amounts left out. The read is decided by the laws and logged like any other.
+    pub read: Option<String>,
 }
 
 /// Verifies a bill before the vote
@@ -761,9 +769,12 @@ pub struct VerifyRequest {
     post, path = "/v1/laws/verify", tag = "laws",
     request_body = VerifyRequest,
     responses(
-        (status = 200, description = "validity, the conflicts with the laws in force (each with a request that shows it), and the decisions a dry run changes: of the caller's samples, listed; of the node's recorded requests (real people's acts), only counted (`withheld`: true)", body = Object),
-        (status = 400, description = "malformed request; `invalid_request`: more than 256 articles, or a sample with more than 64 other entities, 32 ancestors an entity, 512 in all, or ancestry deeper than 32; `too_many`: more than 1,000 samples", body = ErrorBody),
+        (status = 200, description = "validity, the conflicts with the laws in force (each with a request that shows it), and the decisions a dry run changes: of the caller's samples, listed; of the node's recorded requests (real people's acts), only counted (`withheld`: true) unless a signed read (`read`) by a member of the bill's body or an auditor lets the reader see them listed (`decided_by`), private amounts left out (`amounts_withheld`)", body = Object),
+        (status = 400, description = "malformed request; `invalid_request`: more than 256 articles, or a sample with more than 64 other entities, 32 ancestors an entity, 512 in all, or ancestry deeper than 32; `too_many`: more than 1,000 samples; a `read` that is malformed, expired, signed by an unknown key, for another bill or target, or given with samples; `wrong_node`: the read names another node", body = ErrorBody),
+        (status = 403, description = "`unauthorized`: the laws do not let the reader of `read` see the recorded requests listed (the refusal is logged)", body = ErrorBody),
+        (status = 409, description = "`replayed`: this signed read was already served by this node", body = ErrorBody),
         (status = 413, description = "`too_large`: a body over 1 MiB", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: the reader of `read` asked more often than this node serves one reader; `Retry-After` says when to try again", body = ErrorBody),
         (status = 503, description = "`busy`: every verification worker is taken, or the node is at its cap of requests; `timeout`: no answer within 30 s", body = ErrorBody),
     )
 )]
@@ -792,9 +803,13 @@ async fn verify_bill(
             })?;
         }
     }
+    let read = match &req.read {
+        Some(hex) => Some(decode_signed_read(hex)?),
+        None => None,
+    };
     // The search samples thousands of requests: on a bounded pool, off the async workers.
     let report = gates
-        .expensive(move || backend.verify_bill(&req.bill, req.samples))
+        .expensive(move || backend.verify_bill(&req.bill, req.samples, read))
         .await??;
     Ok(Json(report).into_response())
 }

@@ -27,6 +27,17 @@ pub enum LawCommand {
         /// Requests to replay instead of the audit log (a JSON list)
         #[arg(long)]
         samples: Option<PathBuf>,
+        /// See the node's recorded requests whose decisions the bill changes, listed: sign a
+        /// read of its dry run with this key (a member of the bill's body, or an auditor `--as`
+        /// a position with the `audit` power); the read is decided by the laws and logged
+        #[arg(long, requires = "node", conflicts_with = "samples")]
+        key: Option<PathBuf>,
+        /// The position the reader acts in, with `--key`
+        #[arg(long = "as", requires = "key")]
+        acting_as: Option<String>,
+        /// Why (recorded in the read log), with `--key`
+        #[arg(long, default_value = "", requires = "key")]
+        purpose: String,
         /// Print the report as JSON
         #[arg(long)]
         json: bool,
@@ -149,6 +160,9 @@ pub fn run(cmd: LawCommand) -> anyhow::Result<()> {
             node,
             laws,
             samples,
+            key,
+            acting_as,
+            purpose,
             json,
         } => {
             let law = read_bill(&bill)?;
@@ -157,12 +171,22 @@ pub fn run(cmd: LawCommand) -> anyhow::Result<()> {
                 .transpose()?;
             let report: Report = match node {
                 Some(node) => {
-                    let body = serde_json::json!({ "bill": law, "samples": samples });
                     let answer = tokio::runtime::Runtime::new()?.block_on(async {
-                        crate::client::Client::new(&node)?
-                            .post_json("/v1/laws/verify", &body)
-                            .await?
-                            .ok()
+                        let client = crate::client::Client::new(&node)?;
+                        let read = match key {
+                            Some(key) => {
+                                let scheme = read_key_file(&key)?.scheme();
+                                let reader = crate::records::Reader::new(key, acting_as, purpose);
+                                let target = govchain_types::ReadTarget::DryRun {
+                                    bill: govchain_law::bill_hash(scheme, &law),
+                                };
+                                Some(crate::records::sign_read(&client, &reader, target).await?)
+                            }
+                            None => None,
+                        };
+                        let body =
+                            serde_json::json!({ "bill": law, "samples": samples, "read": read });
+                        client.post_json("/v1/laws/verify", &body).await?.ok()
                     })?;
                     serde_json::from_value(answer).context("the node's report")?
                 }
@@ -366,7 +390,18 @@ fn print_report(r: &Report) {
         if d.withheld {
             println!(
                 "  the requests replayed are recorded acts of real people: counted, not listed; \
-                 pass your own cases as samples to see them listed"
+                 pass your own cases as samples, or sign a read of the dry run (--key) as a \
+                 member of the bill's body or an auditor, to see them listed"
+            );
+        }
+        if let Some(by) = &d.decided_by {
+            println!(
+                "  recorded requests listed for you by {by}{}",
+                if d.amounts_withheld > 0 {
+                    format!("; {} private amounts left out", d.amounts_withheld)
+                } else {
+                    String::new()
+                }
             );
         }
         for c in &d.changes {

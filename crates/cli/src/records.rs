@@ -83,8 +83,9 @@ pub fn typed_fields(def: &RegistryDef, pairs: &[String]) -> anyhow::Result<Field
     Ok(out)
 }
 
+/// Who signs a read request, in whose name and why.
 #[derive(Args)]
-pub struct ReadArgs {
+pub struct Reader {
     /// The reader's key file
     #[arg(long)]
     key: PathBuf,
@@ -97,6 +98,65 @@ pub struct ReadArgs {
     /// Why (recorded in the read log), e.g. a case number
     #[arg(long, default_value = "")]
     purpose: String,
+}
+
+impl Reader {
+    pub fn new(key: PathBuf, acting_as: Option<String>, purpose: String) -> Self {
+        Self {
+            key,
+            acting_as,
+            for_org: None,
+            purpose,
+        }
+    }
+}
+
+/// A read request for `target`, for the node `client` talks to (named by its key, so no other
+/// node serves it again), valid for five blocks, signed: the hex of its canonical encoding.
+pub async fn sign_read(
+    client: &Client,
+    reader: &Reader,
+    target: ReadTarget,
+) -> anyhow::Result<String> {
+    let key = read_key_file(&reader.key)?;
+    let status = client.get("/v1/status").await?.ok()?;
+    let chain_id = status
+        .get("chain_id")
+        .unwrap_or(&Value::Null)
+        .as_str()
+        .context("status has no chain id")?;
+    let height = status
+        .get("height")
+        .unwrap_or(&Value::Null)
+        .as_u64()
+        .context("status has no height")?;
+    let node: govchain_types::PublicKey =
+        serde_json::from_value(status.get("node").cloned().unwrap_or(Value::Null))
+            .context("the node's status names no node key (an older node?)")?;
+    let request = ReadRequest {
+        chain_id: chain_id.to_string(),
+        node,
+        reader: key.public_key(),
+        acting_as: acting(reader.acting_as.clone(), reader.for_org.clone())?,
+        target,
+        valid_until: height.saturating_add(5),
+        nonce: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+            .unwrap_or(0),
+        purpose: reader.purpose.clone(),
+    };
+    let signature = key.sign(&request.signing_bytes());
+    Ok(hex::encode(govchain_types::encode(&SignedRead {
+        request,
+        signature,
+    })))
+}
+
+#[derive(Args)]
+pub struct ReadArgs {
+    #[command(flatten)]
+    reader: Reader,
     #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
     node: String,
     #[command(subcommand)]
@@ -162,23 +222,7 @@ enum ReadCommand {
 /// `govchain read`: a signed read request, answered and logged by the node.
 pub fn read(args: ReadArgs) -> anyhow::Result<()> {
     tokio::runtime::Runtime::new()?.block_on(async move {
-        let key = read_key_file(&args.key)?;
         let client = Client::new(&args.node)?;
-        let status = client.get("/v1/status").await?.ok()?;
-        let chain_id = status
-            .get("chain_id")
-            .unwrap_or(&Value::Null)
-            .as_str()
-            .context("status has no chain id")?;
-        let height = status
-            .get("height")
-            .unwrap_or(&Value::Null)
-            .as_u64()
-            .context("status has no height")?;
-        // The request names the node it is for, so no other node serves it again.
-        let node: govchain_types::PublicKey =
-            serde_json::from_value(status.get("node").cloned().unwrap_or(Value::Null))
-                .context("the node's status names no node key (an older node?)")?;
         let mut out_file = None;
         let target = match args.target {
             ReadCommand::Certificate {
@@ -236,23 +280,8 @@ pub fn read(args: ReadArgs) -> anyhow::Result<()> {
                 newest_first,
             },
         };
-        let request = ReadRequest {
-            chain_id: chain_id.to_string(),
-            node,
-            reader: key.public_key(),
-            acting_as: acting(args.acting_as, args.for_org)?,
-            target,
-            valid_until: height.saturating_add(5),
-            nonce: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-                .unwrap_or(0),
-            purpose: args.purpose,
-        };
-        let signature = key.sign(&request.signing_bytes());
-        let body = serde_json::json!({
-            "read": hex::encode(govchain_types::encode(&SignedRead { request, signature }))
-        });
+        let signed = sign_read(&client, &args.reader, target).await?;
+        let body = serde_json::json!({ "read": signed });
         let answer = client.post_json("/v1/read", &body).await?.ok()?;
         if let Some(file) = out_file {
             let cert = answer

@@ -546,6 +546,41 @@ async fn a_bill_is_verified_against_the_live_laws_before_the_vote() {
         "{text}"
     );
     assert!(text.contains("dry run:"), "{text}");
+    // A member of the council that would enact it signs a read of its dry run: the node's
+    // recorded requests are listed for the member, by constitution art. 21, and the read is
+    // logged. A citizen's read of the same is refused.
+    let out = govchain(&[
+        "law",
+        "check",
+        file.to_str().unwrap(),
+        "--node",
+        &node.url,
+        "--key",
+        &key_file(&home, "council-1"),
+        "--purpose",
+        "second reading",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success()
+            && text.contains("recorded requests listed for you by law `constitution` article `21`"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = govchain(&[
+        "law",
+        "check",
+        file.to_str().unwrap(),
+        "--node",
+        &node.url,
+        "--key",
+        &key_file(&home, "cit-0001"),
+    ]);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success() && said.contains("unauthorized"),
+        "{said}"
+    );
     // The JSON report, and an invalid bill that exits non-zero.
     bill["articles"][0]["policy"] =
         "permit (principal is Official, action == Action::\"raed\", resource is Record);".into();

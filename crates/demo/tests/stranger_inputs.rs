@@ -57,6 +57,9 @@ fn target() -> impl Strategy<Value = ReadTarget> {
             height: None
         }),
         (any::<u64>(), any::<u32>()).prop_map(|(after, limit)| ReadTarget::Audit { after, limit }),
+        any::<[u8; 32]>().prop_map(|h| ReadTarget::DryRun {
+            bill: govchain_types::Hash(h)
+        }),
         (one_of(&["CNY", "cny", "USD"]), principal()).prop_map(|(currency, holder)| {
             ReadTarget::Account {
                 currency,

@@ -695,6 +695,33 @@ pub fn decide_as(
         .map(|r| r.and_then(|d| d.ok_or_else(|| "nothing was decided".to_string())))
 }
 
+/// A bill's dry run as the laws see it (the resource of `dry-run`): its law, level and body,
+/// and the members of that body as it stands at `height` (none if there is no such body).
+pub fn dry_run_entity(
+    state: &dyn crate::state::State,
+    bill: &govchain_types::LawPackage,
+    height: govchain_types::Height,
+) -> Result<EntityData> {
+    let members = crate::schema::body_at(state, &bill.body, height)?
+        .map(|b| b.members)
+        .unwrap_or_default();
+    Ok(
+        EntityData::new(EntityRef::new("DryRun", bill.id.to_string()))
+            .attr("law", Value::str(bill.id.to_string()))
+            .attr("level", Value::str(bill.level.name()))
+            .attr("body", Value::str(bill.body.to_string()))
+            .attr(
+                "members",
+                Value::Set(
+                    members
+                        .iter()
+                        .map(|m| Value::entity("Principal", m.id.to_string()))
+                        .collect(),
+                ),
+            ),
+    )
+}
+
 /// [`decide_as`] for several resources of one request: the principal is resolved once, each
 /// resource decided on its own. One decision per resource, in order.
 fn decide_each(

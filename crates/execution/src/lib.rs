@@ -8,7 +8,9 @@
 mod apply;
 mod authorize;
 mod block_rules;
-pub use authorize::{Audited, Explanation, decide_as, decide_read_versions, explain};
+pub use authorize::{
+    Audited, Explanation, decide_as, decide_read_versions, dry_run_entity, explain,
+};
 pub use block_rules::{BlockRuleError, TxHashes, TxTooLarge, check_block_limits, check_tx_size};
 mod enact;
 pub use enact::{MAX_PENDING_PER_BODY, bill_problems};

@@ -167,6 +167,13 @@ pub fn constitution() -> LawPackage {
                 r#"forbid (principal is Department, action == Action::"import", resource is Registry)
                    unless { principal.jurisdiction.containsAny(resource.regions) };"#,
             ),
+            article(
+                "21",
+                "the members of the body that would enact a bill, and auditors, see which recorded decisions it would change",
+                r#"permit (principal, action == Action::"dry-run", resource is DryRun)
+                   when { principal in resource.members
+                          || (principal is Official && principal.powers.contains("audit")) };"#,
+            ),
         ],
         effective_from: 0,
         effective_until: None,
@@ -184,6 +191,6 @@ mod tests {
         let c = super::constitution();
         crate::package::check_shape(&c).unwrap();
         let book = crate::LawBook::compile(&[c], crate::base_schema().unwrap()).unwrap();
-        assert_eq!(book.len(), 20);
+        assert_eq!(book.len(), 21);
     }
 }

@@ -19,6 +19,8 @@ pub enum AttrType {
     StringSet,
     /// A reference to an entity of the named type.
     Entity(String),
+    /// A set of references to entities of the named type (the members of a body, say).
+    EntitySet(String),
 }
 
 impl AttrType {
@@ -29,6 +31,7 @@ impl AttrType {
             AttrType::Bool => "Bool".into(),
             AttrType::StringSet => "Set<String>".into(),
             AttrType::Entity(name) => name.clone(),
+            AttrType::EntitySet(name) => format!("Set<{name}>"),
         }
     }
 }
@@ -202,6 +205,20 @@ impl SchemaModel {
             ),
             // A node's log of protected reads, as the resource of `audit`.
             entity("AuditLog", &[], &[], false),
+            // What a bill would change among a node's recorded decisions (real people's acts),
+            // as the resource of `dry-run`: the bill's law, level and body, and the members of
+            // that body as the laws in force name them.
+            entity(
+                "DryRun",
+                &[],
+                &[
+                    ("law", s()),
+                    ("level", s()),
+                    ("body", s()),
+                    ("members", AttrType::EntitySet("Principal".into())),
+                ],
+                false,
+            ),
             // A law-making body: legislature, council or department (`id` is its own id, so
             // a law can compare it with a law's `body`).
             entity(
@@ -284,6 +301,7 @@ impl SchemaModel {
         actions.extend(action(&["transfer"], &all, &["Account"]));
         actions.extend(action(&["freeze", "unfreeze"], &["Official"], &["Account"]));
         actions.extend(action(&["audit"], &all, &["AuditLog"]));
+        actions.extend(action(&["dry-run"], &all, &["DryRun"]));
         actions.extend(action(&["import"], &all, &["Registry"]));
         actions.extend(action(
             &["appoint", "set-position-status"],

@@ -114,6 +114,13 @@ pub struct DryRun {
     /// must not show. Requests the caller passes as samples are its own, and are listed.
     #[serde(default)]
     pub withheld: bool,
+    /// When the recorded requests' changes are listed: the article that let the reader of a
+    /// signed read see them (a member of the body that would enact the bill, or an auditor).
+    #[serde(default)]
+    pub decided_by: Option<govchain_types::Citation>,
+    /// Of the listed changes, how many had a private party's amount left out (`amount` 0).
+    #[serde(default)]
+    pub amounts_withheld: usize,
     /// Requests that could not be decided (e.g. shapes the schema no longer has).
     pub undecidable: usize,
 }
@@ -595,6 +602,21 @@ impl Pools {
             },
             AttrType::Entity(kind) => {
                 Value::entity(kind.as_str(), self.entity_id(kind, i, salt, principal_id))
+            }
+            AttrType::EntitySet(kind) => {
+                // Empty, one or two: with the principal itself or without.
+                let n = mix(i, salt, "members") % 3;
+                Value::Set(
+                    (0..n)
+                        .map(|k| {
+                            let salt = format!("{salt}.{k}");
+                            Value::entity(
+                                kind.as_str(),
+                                self.entity_id(kind, i, &salt, principal_id),
+                            )
+                        })
+                        .collect(),
+                )
             }
         }
     }

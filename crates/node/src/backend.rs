@@ -366,7 +366,13 @@ impl Backend for App {
         &self,
         bill: &govchain_types::LawPackage,
         samples: Option<Vec<govchain_law::AuthRequest>>,
+        read: Option<govchain_types::SignedRead>,
     ) -> Result<govchain_law::verify::Report, BackendError> {
+        if read.is_some() && samples.is_some() {
+            return Err(BackendError::BadRequest(
+                "give samples (your own cases, listed) or a signed read (the node's recorded requests), not both".into(),
+            ));
+        }
         // A malformed bill (e.g. too many articles) is reported as such before anything loads or
         // compiles laws for it.
         if govchain_law::check_shape(bill).is_err() {
@@ -380,6 +386,11 @@ impl Backend for App {
                 },
             ));
         }
+        // Who may see the recorded requests listed is decided before the work is done.
+        let reader = match &read {
+            Some(r) => Some(self.dry_run_read(r, bill)?),
+            None => None,
+        };
         let next = self.head().height.saturating_add(1);
         let state = self.state();
         let (now, with_bill) =
@@ -419,11 +430,26 @@ impl Backend for App {
             });
         }
         // The recorded requests are real people's acts — who did what to whose record — and this
-        // route answers anyone: they are counted, never listed. A caller's own samples are its
-        // own input, and are listed.
-        if recorded && !report.dry_run.changes.is_empty() {
-            report.dry_run.changes.clear();
-            report.dry_run.withheld = true;
+        // route answers anyone: they are counted, never listed, unless a signed read by whom the
+        // laws let see them (the members of the bill's body, auditors) asked; then private
+        // parties' amounts are left out. A caller's own samples are its own input, and are listed.
+        match reader {
+            Some(reader) => {
+                let dry = &mut report.dry_run;
+                dry.decided_by = reader.decided_by().cloned();
+                for change in &mut dry.changes {
+                    if change.request.amount != 0 && self.private_money(&change.request) {
+                        change.request.amount = 0;
+                        dry.amounts_withheld = dry.amounts_withheld.saturating_add(1);
+                    }
+                }
+                reader.served()?;
+            }
+            None if recorded && !report.dry_run.changes.is_empty() => {
+                report.dry_run.changes.clear();
+                report.dry_run.withheld = true;
+            }
+            None => {}
         }
         Ok(report)
     }

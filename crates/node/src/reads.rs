@@ -187,6 +187,22 @@ impl App {
         hidden
     }
 
+    /// Whether an authorization request moves a private party's money: an account holder or
+    /// other party that is not a department, or no party to tell (then its amount is left out
+    /// of what the API shows, as a served transaction's is).
+    pub(crate) fn private_money(&self, request: &govchain_law::AuthRequest) -> bool {
+        let holder = match request.resource.attrs.get("holder") {
+            Some(govchain_law::Value::Entity(e)) => Some(e.entity.id.as_str()),
+            _ => None,
+        };
+        let other = Some(request.counterparty.as_str()).filter(|c| !c.is_empty());
+        let parties: Vec<&str> = holder.into_iter().chain(other).collect();
+        parties.is_empty()
+            || parties
+                .iter()
+                .any(|p| PrincipalId::new(*p).map_or(true, |id| !self.is_department(&id)))
+    }
+
     pub(crate) fn is_department(&self, id: &PrincipalId) -> bool {
         matches!(
             schema::principal(&self.state(), id),

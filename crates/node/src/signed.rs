@@ -44,11 +44,155 @@ enum Found {
     },
 }
 
+/// A signed read of a dry run the laws allowed, to log once the report is ready.
+pub struct DryRunRead<'a> {
+    app: &'a App,
+    request: ReadRequest,
+    reader: PrincipalId,
+    latest: Height,
+    decided_by: Option<govchain_types::Citation>,
+}
+
+impl DryRunRead<'_> {
+    /// The article that allowed the read.
+    pub fn decided_by(&self) -> Option<&govchain_types::Citation> {
+        self.decided_by.as_ref()
+    }
+
+    /// Logs the read as served (once: a replay of the same signed bytes is refused).
+    pub fn served(self) -> Result<(), BackendError> {
+        self.app.log_once(
+            &self.request,
+            &self.reader,
+            self.latest,
+            true,
+            self.decided_by,
+            ReadOutcome::Served,
+        )
+    }
+}
+
 impl App {
     /// A signed read: the node named, the signature, the reader's key in force, a short
     /// lifetime, then the laws; every decision — allowed, refused, partly withheld, or with
     /// nothing found — goes to the read log, once.
     pub fn signed_read(&self, signed: SignedRead) -> Result<ReadAnswer, BackendError> {
+        let r = &signed.request;
+        if let ReadTarget::DryRun { .. } = r.target {
+            return Err(bad(
+                "a bill's dry run is read with the bill: POST /v1/laws/verify with this read as `read`",
+            ));
+        }
+        let (reader, latest) = self.admit_read(&signed)?;
+        let next = latest.saturating_add(1);
+        let decided = self.decide(r, &reader, next)?;
+        let log = |allowed: bool, decided_by, outcome| {
+            self.log_once(r, &reader, latest, allowed, decided_by, outcome)
+        };
+        let (decision, found) = match decided {
+            Decided::NotFound(why) => {
+                log(false, None, ReadOutcome::NotFound)?;
+                return Err(BackendError::NotFound(why));
+            }
+            Decided::Refused(decision) => {
+                log(false, decision.decided_by.clone(), ReadOutcome::Refused)?;
+                return Err(BackendError::Forbidden(
+                    "unauthorized",
+                    format!("{decision}: `{reader}` may not read this"),
+                ));
+            }
+            Decided::Allowed { decision, found } => (decision, found),
+        };
+        // An allowed read is logged once its answer is ready, so a read that fails is not —
+        // unless it failed for want of what it asked for, which is logged as not found.
+        let answer = match self.answer(r, decision.decided_by.clone(), found) {
+            Ok(a) => a,
+            Err(BackendError::NotFound(why)) => {
+                log(false, decision.decided_by, ReadOutcome::NotFound)?;
+                return Err(BackendError::NotFound(why));
+            }
+            Err(e) => return Err(e),
+        };
+        let outcome = match &answer.history {
+            Some(h) if h.withheld > 0 => ReadOutcome::Partial {
+                served: u32::try_from(h.versions.len()).unwrap_or(u32::MAX),
+                withheld: h.withheld,
+            },
+            _ => ReadOutcome::Served,
+        };
+        log(true, decision.decided_by, outcome)?;
+        Ok(answer)
+    }
+
+    /// A signed read of a bill's dry run, asked with the bill (`POST /v1/laws/verify`):
+    /// checked as every signed read, then decided by the laws (`dry-run`: the members of the
+    /// bill's body, and auditors, by the constitution). A refusal is logged and answered; an
+    /// allowed read gives the article and what logs it once the report is ready.
+    pub fn dry_run_read(
+        &self,
+        signed: &SignedRead,
+        bill: &govchain_types::LawPackage,
+    ) -> Result<DryRunRead<'_>, BackendError> {
+        let r = &signed.request;
+        let ReadTarget::DryRun { bill: named } = &r.target else {
+            return Err(bad(
+                "`read` must be a signed read of this bill's dry run (target `dry_run`)",
+            ));
+        };
+        let hash = govchain_law::bill_hash(self.scheme(), bill);
+        if *named != hash {
+            return Err(bad(format!(
+                "the signed read is for bill {named}, not this one ({hash})"
+            )));
+        }
+        let (reader, latest) = self.admit_read(signed)?;
+        let next = latest.saturating_add(1);
+        let state = self.state();
+        let resource =
+            govchain_execution::dry_run_entity(&state, bill, next).map_err(unavailable)?;
+        let decision = match decide_as(
+            &state,
+            self.laws_cache(),
+            next,
+            &reader,
+            r.acting_as.as_ref(),
+            "dry-run",
+            resource,
+        )
+        .map_err(unavailable)?
+        {
+            Err(why) => return Err(bad(why)),
+            Ok(d) => d,
+        };
+        if !decision.allowed {
+            self.log_once(
+                r,
+                &reader,
+                latest,
+                false,
+                decision.decided_by.clone(),
+                ReadOutcome::Refused,
+            )?;
+            return Err(BackendError::Forbidden(
+                "unauthorized",
+                format!(
+                    "{decision}: `{reader}` may not see which recorded decisions this bill would change"
+                ),
+            ));
+        }
+        Ok(DryRunRead {
+            app: self,
+            request: r.clone(),
+            reader,
+            latest,
+            decided_by: decision.decided_by,
+        })
+    }
+
+    /// The checks of every signed read, before the laws: the node named, the reader's key
+    /// scheme, the signature, the purpose's size, the envelope and the reader's rate. Gives the
+    /// reader and the latest height.
+    fn admit_read(&self, signed: &SignedRead) -> Result<(PrincipalId, Height), BackendError> {
         let r = &signed.request;
         // A request names its node: each node keeps its own table of served requests, so
         // otherwise a read signed for one node could be served again by every other. Refused
@@ -108,44 +252,7 @@ impl App {
                 ),
             });
         }
-
-        let decided = self.decide(r, &reader, next)?;
-        let log = |allowed: bool, decided_by, outcome| {
-            self.log_once(r, &reader, latest, allowed, decided_by, outcome)
-        };
-        let (decision, found) = match decided {
-            Decided::NotFound(why) => {
-                log(false, None, ReadOutcome::NotFound)?;
-                return Err(BackendError::NotFound(why));
-            }
-            Decided::Refused(decision) => {
-                log(false, decision.decided_by.clone(), ReadOutcome::Refused)?;
-                return Err(BackendError::Forbidden(
-                    "unauthorized",
-                    format!("{decision}: `{reader}` may not read this"),
-                ));
-            }
-            Decided::Allowed { decision, found } => (decision, found),
-        };
-        // An allowed read is logged once its answer is ready, so a read that fails is not —
-        // unless it failed for want of what it asked for, which is logged as not found.
-        let answer = match self.answer(r, decision.decided_by.clone(), found) {
-            Ok(a) => a,
-            Err(BackendError::NotFound(why)) => {
-                log(false, decision.decided_by, ReadOutcome::NotFound)?;
-                return Err(BackendError::NotFound(why));
-            }
-            Err(e) => return Err(e),
-        };
-        let outcome = match &answer.history {
-            Some(h) if h.withheld > 0 => ReadOutcome::Partial {
-                served: u32::try_from(h.versions.len()).unwrap_or(u32::MAX),
-                withheld: h.withheld,
-            },
-            _ => ReadOutcome::Served,
-        };
-        log(true, decision.decided_by, outcome)?;
-        Ok(answer)
+        Ok((reader, latest))
     }
 
     /// Writes the read log's entry for `r`, once: the same signed bytes again (a replay, by
@@ -320,6 +427,7 @@ impl App {
                 ),
                 Found::Elsewhere,
             ),
+            ReadTarget::DryRun { .. } => Err(bad("a dry run is read with its bill")),
             ReadTarget::Audit { .. } => {
                 let log = EntityData::new(EntityRef::new("AuditLog", "reads"));
                 let d = decide_as(&state, laws, next, reader, acting, "audit", log)
@@ -432,6 +540,9 @@ impl App {
                     *newest_first,
                     false,
                 )?);
+            }
+            (ReadTarget::DryRun { .. }, _) => {
+                return Err(bad("a dry run is read with its bill"));
             }
             (ReadTarget::Audit { after, limit }, _) => {
                 let limit = usize::try_from(*limit).unwrap_or(MAX_PAGE).clamp(1, 1_000);

@@ -684,3 +684,258 @@ fn the_read_limits_are_set_in_the_api_section_of_the_config() {
         govchain_api::Limits::default().concurrent_requests
     );
 }
+
+/// `who` (in `position`; a body's member `m` signs as `member-m`) signs a read of `bill`'s dry
+/// run for the node `n`.
+fn dry_run_read(n: &Node, who: &str, position: Option<&str>, bill: &Value, nonce: u64) -> String {
+    let package: LawPackage = serde_json::from_value(bill.clone()).unwrap();
+    let target = ReadTarget::DryRun {
+        bill: govchain_law::bill_hash(Scheme::Ed25519, &package),
+    };
+    let body = read(n.app.node_key(), who, position, target, nonce);
+    body["read"].as_str().unwrap().to_string()
+}
+
+async fn post_verify(router: &Router, body: &Value) -> (StatusCode, Value) {
+    call(
+        router,
+        Request::post("/v1/laws/verify")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
+/// The recorded requests a bill's dry run replays are real people's acts. Anyone sees how many
+/// decisions change; only the members of the body that would enact the bill, and auditors,
+/// see them listed — through a signed read the constitution decides (art. 21) and the read log
+/// keeps — and a private party's amount is left out even for them. Each row: who asks with
+/// what, the answer, and what the read log gained.
+#[tokio::test]
+async fn a_dry_runs_recorded_requests_are_listed_only_for_the_bills_body_and_auditors() {
+    let n = node("validator");
+    // cit-0001 pays cit-0002 123.45 yuan: the audit log records the decision, amount and all.
+    let pay = TxBody {
+        chain_id: CHAIN.into(),
+        signer: key("cit-0001").public_key(),
+        nonce: 0,
+        valid_until: 10,
+        acting_as: None,
+        payload: Payload::Transfer {
+            currency: "CNY".into(),
+            from: None,
+            to: PrincipalId::new("cit-0002").unwrap(),
+            amount: Amount(12_345),
+            memo: "rent".into(),
+            reference: String::new(),
+        },
+    };
+    let results = n.app.submit(vec![
+        sign_tx(Scheme::Ed25519, &key("cit-0001"), pay).encode(),
+    ]);
+    assert!(results[0].is_ok(), "{results:?}");
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+    assert_eq!(n.app.store().receipts(1).unwrap()[0].status, TxStatus::Ok);
+    assert!(
+        n.app
+            .audit_recent(10)
+            .unwrap()
+            .iter()
+            .any(|a| a.request.action == "transfer" && a.request.amount == 12_345)
+    );
+
+    // The legislature's bill forbids every transfer: the recorded one would be refused.
+    let bill = json!({
+        "id": "no-transfers", "version": 1, "title": "No transfers",
+        "level": "constitution", "body": "legislature", "effective_from": 50,
+        "articles": [{ "id": "1", "title": "no transfers", "type": "permission",
+            "policy": "forbid (principal, action == Action::\"transfer\", resource is Account);" }]
+    });
+    let other_bill = {
+        let mut b = bill.clone();
+        b["title"] = "No transfers at all".into();
+        b
+    };
+    let leg = dry_run_read(&n, "member-leg-1", None, &bill, 1);
+    let qian = dry_run_read(&n, "off-qian", Some("pos-off-qian"), &bill, 2);
+    let payer = dry_run_read(&n, "cit-0001", None, &bill, 3);
+    let councillor = dry_run_read(&n, "member-council-1", None, &bill, 4);
+    let registrar = dry_run_read(&n, "off-wang", Some("pos-off-wang"), &bill, 5);
+    let for_other_bill = dry_run_read(&n, "member-leg-2", None, &other_bill, 6);
+    let elsewhere = {
+        let package: LawPackage = serde_json::from_value(bill.clone()).unwrap();
+        let target = ReadTarget::DryRun {
+            bill: govchain_law::bill_hash(Scheme::Ed25519, &package),
+        };
+        read(
+            &key("validator-b").public_key(),
+            "member-leg-3",
+            None,
+            target,
+            7,
+        )["read"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let sample = serde_json::to_value(&n.app.audit_recent(1).unwrap()[0].request).unwrap();
+
+    // (what, body, status, code, changes listed, read-log entries gained: (allowed, outcome))
+    type Row<'a> = (
+        &'a str,
+        Value,
+        StatusCode,
+        &'a str,
+        Option<usize>,
+        Vec<bool>,
+    );
+    let rows: Vec<Row> = vec![
+        (
+            "anyone, unsigned: counted, not listed",
+            json!({ "bill": bill }),
+            StatusCode::OK,
+            "",
+            Some(0),
+            vec![],
+        ),
+        (
+            "a member of the legislature, the bill's body",
+            json!({ "bill": bill, "read": leg }),
+            StatusCode::OK,
+            "",
+            Some(1),
+            vec![true],
+        ),
+        (
+            "the same signed read again",
+            json!({ "bill": bill, "read": leg }),
+            StatusCode::CONFLICT,
+            "replayed",
+            None,
+            vec![],
+        ),
+        (
+            "the state auditor, in the auditor's position",
+            json!({ "bill": bill, "read": qian }),
+            StatusCode::OK,
+            "",
+            Some(1),
+            vec![true],
+        ),
+        (
+            "the payer whose act it is: not a member, not an auditor",
+            json!({ "bill": bill, "read": payer }),
+            StatusCode::FORBIDDEN,
+            "unauthorized",
+            None,
+            vec![false],
+        ),
+        (
+            "a member of another body (the regional council)",
+            json!({ "bill": bill, "read": councillor }),
+            StatusCode::FORBIDDEN,
+            "unauthorized",
+            None,
+            vec![false],
+        ),
+        (
+            "an official without the audit power",
+            json!({ "bill": bill, "read": registrar }),
+            StatusCode::FORBIDDEN,
+            "unauthorized",
+            None,
+            vec![false],
+        ),
+        (
+            "a member's read of another bill, sent with this one",
+            json!({ "bill": bill, "read": for_other_bill }),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            None,
+            vec![],
+        ),
+        (
+            "a member's read signed for another node",
+            json!({ "bill": bill, "read": elsewhere }),
+            StatusCode::BAD_REQUEST,
+            "wrong_node",
+            None,
+            vec![],
+        ),
+        (
+            "a read together with samples",
+            json!({ "bill": bill, "read": dry_run_read(&n, "member-leg-4", None, &bill, 8), "samples": [sample] }),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            None,
+            vec![],
+        ),
+        (
+            "garbage as the read",
+            json!({ "bill": bill, "read": "00ff" }),
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            None,
+            vec![],
+        ),
+    ];
+    for (what, body, status, code, listed, gained) in rows {
+        let before = log(&n.app).len();
+        let (got, answer) = post_verify(&n.router, &body).await;
+        assert_eq!(got, status, "{what}: {answer}");
+        if !code.is_empty() {
+            assert_eq!(answer["code"], code, "{what}: {answer}");
+        }
+        if let Some(listed) = listed {
+            let dry = &answer["dry_run"];
+            assert_eq!(dry["newly_denied"], 1, "{what}: {answer}");
+            let changes = dry["changes"].as_array().unwrap();
+            assert_eq!(changes.len(), listed, "{what}: {answer}");
+            if listed > 0 {
+                // Listed, cited, and the payer's amount left out.
+                assert_eq!(dry["withheld"], false, "{what}: {answer}");
+                assert_eq!(dry["decided_by"]["law"], "constitution", "{what}: {answer}");
+                assert_eq!(dry["decided_by"]["article"], "21", "{what}: {answer}");
+                assert_eq!(changes[0]["request"]["action"], "transfer", "{what}");
+                assert_eq!(changes[0]["request"]["amount"], 0, "{what}: {answer}");
+                assert_eq!(dry["amounts_withheld"], 1, "{what}: {answer}");
+                assert!(!answer.to_string().contains("12345"), "{what}: {answer}");
+            } else {
+                assert_eq!(dry["withheld"], true, "{what}: {answer}");
+            }
+        }
+        let entries = log(&n.app);
+        let new: Vec<bool> = entries[before..].iter().map(|e| e.allowed).collect();
+        assert_eq!(
+            new,
+            gained,
+            "{what}: the read log gained {:?}",
+            &entries[before..]
+        );
+        for e in &entries[before..] {
+            assert!(
+                matches!(e.target, ReadTarget::DryRun { .. }),
+                "{what}: {e:?}"
+            );
+            let outcome = if e.allowed {
+                ReadOutcome::Served
+            } else {
+                ReadOutcome::Refused
+            };
+            assert_eq!(e.outcome, outcome, "{what}");
+            // Allowed by article 21; refused as no article allows it (nothing cited).
+            assert_eq!(e.decided_by.is_some(), e.allowed, "{what}: {e:?}");
+        }
+    }
+
+    // A dry-run read sent as an ordinary read is refused and logs nothing.
+    let before = log(&n.app).len();
+    let (status, answer) = post_read(
+        &n.router,
+        &json!({ "read": dry_run_read(&n, "member-leg-5", None, &bill, 9) }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(log(&n.app).len(), before);
+}

@@ -292,6 +292,10 @@ pub enum ReadTarget {
         #[serde(default)]
         newest_first: bool,
     },
+    /// The recorded decisions a bill would change, listed (members of the body that would
+    /// enact it, and auditors): asked with the bill itself on `POST /v1/laws/verify`, naming
+    /// it by its hash (`govchain_law::bill_hash`).
+    DryRun { bill: Hash },
 }
 
 /// A short-lived request to read protected records, signed by the reader's key, for one node. The

@@ -215,6 +215,15 @@ fn read(steer: u8, mut signed: SignedRead) {
             let log = EntityData::new(EntityRef::new("AuditLog", "reads"));
             decide_as(state, laws, NEXT, &reader, acting, "audit", log)
         }
+        ReadTarget::DryRun { .. } => {
+            // The node decides it with the bill it comes with: here, the constitution's.
+            let bill = govchain_law::bootstrap::constitution();
+            let dry = match govchain_execution::dry_run_entity(state, &bill, NEXT) {
+                Err(e) => panic!("the in-memory state failed: {e}"),
+                Ok(d) => d,
+            };
+            decide_as(state, laws, NEXT, &reader, acting, "dry-run", dry)
+        }
     };
     match decision {
         Err(e) => panic!("the in-memory state failed: {e}"),
@@ -233,6 +242,12 @@ fn read(steer: u8, mut signed: SignedRead) {
 struct VerifyRequest {
     bill: LawPackage,
     samples: Option<Vec<AuthRequest>>,
+    /// A signed read of the dry run: decided like any signed read (`signed_read`).
+    #[allow(
+        dead_code,
+        reason = "parsed as the route parses it; its checks are signed_read's"
+    )]
+    read: Option<String>,
 }
 
 /// Any bytes as the body of `POST /v1/laws/verify`.
@@ -243,6 +258,7 @@ pub fn bill_verify(data: &[u8]) {
             Ok(bill) => VerifyRequest {
                 bill,
                 samples: None,
+                read: None,
             },
             Err(_) => return,
         },
