@@ -35,6 +35,14 @@ pub struct TxArgs {
     /// Act for this organisation, as its representative, e.g. `org-0001`
     #[arg(long = "for")]
     for_org: Option<String>,
+    /// Act in the name of this body (the `legislature`, which acts only by its members): the
+    /// members given with `--by-member` sign this very transaction
+    #[arg(long = "by-body", requires = "by_members", conflicts_with_all = ["acting_as", "for_org"])]
+    by_body: Option<PrincipalId>,
+    /// A member of `--by-body` signs the transaction: `MEMBER_ID=KEY_FILE` (repeat up to its
+    /// threshold)
+    #[arg(long = "by-member", requires = "by_body")]
+    by_members: Vec<String>,
     #[command(subcommand)]
     payload: PayloadCommand,
 }
@@ -457,7 +465,7 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
             }
         }
     };
-    let body = TxBody {
+    let mut body = TxBody {
         chain_id,
         signer,
         nonce,
@@ -465,6 +473,26 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
         acting_as: crate::records::acting(args.acting_as, args.for_org)?,
         payload,
     };
+    if let Some(id) = args.by_body {
+        body.acting_as = Some(govchain_types::Acting::Body {
+            id: id.clone(),
+            signatures: vec![],
+        });
+        let msg = body.member_signing_bytes();
+        let mut signatures = Vec::new();
+        for m in &args.by_members {
+            let (member, file) = m
+                .split_once('=')
+                .context("write --by-member MEMBER_ID=KEY_FILE")?;
+            let member_key = read_key_file(std::path::Path::new(file))?;
+            signatures.push(govchain_types::MemberSignature {
+                member: PrincipalId::new(member)
+                    .with_context(|| format!("`{member}` is not a principal id"))?,
+                signature: member_key.sign(&msg),
+            });
+        }
+        body.acting_as = Some(govchain_types::Acting::Body { id, signatures });
+    }
     let tx = sign_tx(key.scheme(), &key, body);
     let submitted = client.post_tx(tx.encode()).await?.ok()?;
     let id = submitted

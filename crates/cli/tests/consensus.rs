@@ -285,7 +285,15 @@ async fn n4_validator_change() {
     let effective = h + 12;
     let out = std::process::Command::new(BIN)
         .args(["tx", "--node", &net.url(0), "--key"])
-        .arg(net.authority_key("legislature"))
+        .arg(net.authority_key("leg-1"))
+        // The legislature acts only by its members: three of five sign this transaction.
+        .args(["--by-body", "legislature"])
+        .args(["leg-1", "leg-2", "leg-3"].iter().flat_map(|m| {
+            [
+                "--by-member".to_string(),
+                format!("{m}={}", net.authority_key(m).display()),
+            ]
+        }))
         .args([
             "update-validators",
             "--effective-height",

@@ -229,20 +229,25 @@ fn an_insider_department_cannot_seize_another_principal() {
         bind("off-chen", Person, "stolen-8"),
         DENIED,
     );
+    let three = ["leg-1", "leg-2", "leg-3"];
+    let official = bind("off-chen", Person, "off-chen-new");
+    let acting = c.by_members("member-leg-1", "legislature", &three, &official);
     expect(
         c,
-        "the legislature binds a key to an official",
-        "legislature",
-        None,
-        bind("off-chen", Person, "off-chen-new"),
+        "the legislature, by three of its five members, binds a key to an official",
+        "member-leg-1",
+        Some(acting),
+        official,
         (true, "", "state-organisation-law/2"),
     );
+    let treasury = bind("treasury", Department, "treasury-new");
+    let acting = c.by_members("member-leg-1", "legislature", &three, &treasury);
     expect(
         c,
-        "the legislature binds a key to the treasury",
-        "legislature",
-        None,
-        bind("treasury", Department, "treasury-new"),
+        "the legislature, by three of its five members, binds a key to the treasury",
+        "member-leg-1",
+        Some(acting),
+        treasury,
         (true, "", "state-organisation-law/2"),
     );
     expect(
@@ -721,15 +726,22 @@ fn bill_and_interpretation_signatures_bind_the_chain() {
 fn a_revoked_legislators_signature_no_longer_counts() {
     let mut chain = Chain::new();
     let c = &mut chain;
+    let revoke = Payload::RevokeKey {
+        principal: pid("leg-1"),
+        key: key("member-leg-1").public_key(),
+    };
+    let acting = c.by_members(
+        "member-leg-2",
+        "legislature",
+        &["leg-2", "leg-3", "leg-4"],
+        &revoke,
+    );
     expect(
         c,
-        "the legislature revokes leg-1's key",
-        "legislature",
-        None,
-        Payload::RevokeKey {
-            principal: pid("leg-1"),
-            key: key("member-leg-1").public_key(),
-        },
+        "the legislature, by three members, revokes leg-1's key",
+        "member-leg-2",
+        Some(acting),
+        revoke,
         (true, "", "state-organisation-law/2"),
     );
     let law = bill(
@@ -1019,5 +1031,149 @@ fn a_member_cannot_make_its_bodys_signatures_costly_to_check() {
         None,
         bind("off-zhao", PrincipalKind::Person, "zhao-extra"),
         (true, "", "constitution/3"),
+    );
+}
+
+/// The legislature is its members: whoever holds the `legislature` principal's key can submit
+/// bills and interpretations (which carry the members' own signatures) and nothing else; every
+/// other act in its name carries the signatures of its threshold of members, with their keys in
+/// force, over that very transaction (chain, submitter, nonce, expiry, payload).
+#[test]
+fn the_legislature_acts_only_by_its_members() {
+    let mut chain = Chain::new();
+    let c = &mut chain;
+    use PrincipalKind::*;
+    let validators = Payload::UpdateValidators {
+        validators: vec![GenesisValidator {
+            name: pid("civil-affairs"),
+            key: key("usurper-validator").public_key(),
+            power: 1,
+        }],
+        effective_height: 1_000,
+    };
+    expect(
+        c,
+        "the legislature's key alone replaces the validators",
+        "legislature",
+        None,
+        validators.clone(),
+        (false, "members_required", ""),
+    );
+    expect(
+        c,
+        "the legislature's key alone binds a key to the treasury",
+        "legislature",
+        None,
+        bind("treasury", Department, "stolen"),
+        (false, "members_required", ""),
+    );
+    expect(
+        c,
+        "the legislature's key alone keeps the register of departments",
+        "legislature",
+        None,
+        Payload::CloseRecord {
+            registry: "departments".into(),
+            key: "treasury".into(),
+            reason: "abolished".into(),
+        },
+        (false, "members_required", ""),
+    );
+    let treasury = bind("treasury", Department, "treasury-new");
+    let two = c.by_members(
+        "member-leg-1",
+        "legislature",
+        &["leg-1", "leg-2"],
+        &treasury,
+    );
+    expect(
+        c,
+        "two of five members (the threshold is three)",
+        "member-leg-1",
+        Some(two),
+        treasury.clone(),
+        (false, "not_approved", ""),
+    );
+    let with_councillor = c.by_members(
+        "member-leg-1",
+        "legislature",
+        &["leg-1", "leg-2", "council-1"],
+        &treasury,
+    );
+    expect(
+        c,
+        "two members and a member of another body",
+        "member-leg-1",
+        Some(with_councillor),
+        treasury.clone(),
+        (false, "not_approved", ""),
+    );
+    let for_official = bind("off-chen", Person, "off-chen-new");
+    let signed_for_other = c.by_members(
+        "member-leg-1",
+        "legislature",
+        &["leg-1", "leg-2", "leg-3"],
+        &for_official,
+    );
+    expect(
+        c,
+        "three members' signatures over another act, sent with this one",
+        "member-leg-1",
+        Some(signed_for_other),
+        treasury.clone(),
+        (false, "not_approved", ""),
+    );
+    let council = c.by_members(
+        "member-council-1",
+        "council-110000",
+        &["council-1", "council-2"],
+        &treasury,
+    );
+    expect(
+        c,
+        "a council in its own name (a body that is no principal)",
+        "member-council-1",
+        Some(council),
+        treasury.clone(),
+        (false, "not_approved", ""),
+    );
+    // Three members, carried by any registered key: a citizen's.
+    let acting = c.by_members(
+        "cit-0001",
+        "legislature",
+        &["leg-3", "leg-4", "leg-5"],
+        &treasury,
+    );
+    expect(
+        c,
+        "three members, submitted by a citizen's key",
+        "cit-0001",
+        Some(acting.clone()),
+        treasury,
+        (true, "", "state-organisation-law/2"),
+    );
+    // The same signatures again: they were for the nonce just used.
+    let again = bind("treasury", Department, "treasury-newer");
+    expect(
+        c,
+        "the same members' signatures replayed on the next transaction",
+        "cit-0001",
+        Some(acting),
+        again,
+        (false, "not_approved", ""),
+    );
+    let acting = c.by_members(
+        "member-leg-5",
+        "legislature",
+        &["leg-1", "leg-3", "leg-5"],
+        &validators,
+    );
+    expect(
+        c,
+        "the legislature, by three members, replaces the validators",
+        "member-leg-5",
+        Some(acting),
+        validators,
+        (true, "", "constitution/1"),
     );
 }

@@ -86,7 +86,7 @@ fn the_permission_matrix_of_registry_operations() {
         ("a citizen may not update their own record", "cit-0001", None, Payload::UpdateRecord { registry: "persons".into(), key: "cit-0001".into(), fields: fields(&[("name", "Someone Else")]) }, false, "unauthorized", ""),
         ("a licensing officer grants a licence", "off-chen", Some("pos-off-chen"), licence("l-1"), true, "", "business-licence-law/1"),
         ("a pensions officer may not", "off-sun", Some("pos-off-sun"), licence("l-2"), false, "unauthorized", ""),
-        ("the legislature registers a department", "legislature", None, insert("departments", "civil-affairs-310101", &[("name", "Civil affairs office 310101"), ("parent", "civil-affairs")]), false, "invalid_record", ""),
+        ("the legislature's key alone registers a department: it acts only by its members", "legislature", None, insert("departments", "civil-affairs-310101", &[("name", "Civil affairs office 310101"), ("parent", "civil-affairs")]), false, "members_required", ""),
         ("a record that misses a required field is refused before any law is asked", "off-wang", Some("pos-off-wang"), insert("births", "b-5", &[("child_name", "Baby")]), false, "invalid_record", ""),
         ("an unknown field is refused", "off-wang", Some("pos-off-wang"), insert("births", "b-5", &[("child_name", "Baby"), ("mother", "cit-0001"), ("birth_date", "2026-11-20"), ("region", "110101"), ("colour", "red")]), false, "invalid_record", ""),
         ("a bad date is refused", "off-wang", Some("pos-off-wang"), birth_on("b-5", "2026-02-30"), false, "invalid_record", ""),

@@ -171,11 +171,33 @@ fn check_envelope(
             reason: "a key names a principal that does not exist".into(),
         });
     };
+    // The legislature is its members: its own key alone submits bills and interpretations
+    // (which carry their members' signatures), and does nothing else in its name.
+    let by_members = matches!(body.acting_as, Some(govchain_types::Acting::Body { .. }));
+    let carries_signatures = matches!(
+        body.payload,
+        govchain_types::Payload::EnactLaw { .. } | govchain_types::Payload::Interpret { .. }
+    );
+    if record.kind == govchain_types::PrincipalKind::Legislature
+        && !by_members
+        && !carries_signatures
+    {
+        return Ok(Err(TxError::new(
+            govchain_types::Code::MembersRequired,
+            format!(
+                "`{}` acts only by its members: send this with `acting_as` its body and the signatures of its threshold of members",
+                key_record.principal
+            ),
+        )));
+    }
+    let members_signed = by_members.then(|| body.member_signing_bytes());
     let (position, organisation) = match crate::authorize::resolve_acting(
         state,
         ctx.registries,
+        ctx.height,
         &key_record.principal,
         body.acting_as.as_ref(),
+        members_signed.as_deref(),
     )? {
         Ok(acting) => acting,
         Err(e) => return Ok(Err(e)),

@@ -303,9 +303,11 @@ pub(crate) fn principal_entity(
     Ok(entity.parent(EntityRef::new("Principal", id)))
 }
 
-/// Who `who` acts as, as state holds it at this block: the position it holds, or the
-/// organisation whose registry record names it the representative. Whether the position still
-/// lets it act (status, term) is for the laws to say. `Ok(Err(_))`: it may not act so.
+/// Who `who` acts as, as state holds it at this block: the position it holds, the
+/// organisation whose registry record names it the representative, or the body whose members'
+/// threshold signed the transaction (`members_signed`: the transaction's
+/// `member_signing_bytes`, `None` for a read). Whether the position still lets it act (status,
+/// term) is for the laws to say. `Ok(Err(_))`: it may not act so.
 pub(crate) type Acts = (
     Option<crate::schema::PositionRecord>,
     Option<(PrincipalId, PrincipalRecord)>,
@@ -314,11 +316,38 @@ pub(crate) type Acts = (
 pub(crate) fn resolve_acting(
     state: &dyn crate::state::State,
     registries: &crate::laws::Registries,
+    height: govchain_types::Height,
     who: &PrincipalId,
     acting: Option<&govchain_types::Acting>,
+    members_signed: Option<&[u8]>,
 ) -> Result<std::result::Result<Acts, TxError>> {
     Ok(match acting {
         None => Ok((None, None)),
+        Some(govchain_types::Acting::Body { id, signatures }) => {
+            let Some(msg) = members_signed else {
+                return Ok(Err(TxError::new(
+                    Code::NotApproved,
+                    "a body acts by its members' signatures on a transaction, not on a read",
+                )));
+            };
+            let Some(record) = crate::schema::principal(state, id)? else {
+                return Ok(Err(TxError::new(
+                    Code::NotApproved,
+                    format!("body `{id}` is not a principal: it acts by enacting bills"),
+                )));
+            };
+            match crate::enact::signed_by_body(
+                state,
+                height,
+                id,
+                msg,
+                signatures,
+                Code::NotApproved,
+            )? {
+                Ok(_) => Ok((None, Some((id.clone(), record)))),
+                Err(e) => Err(e),
+            }
+        }
         Some(govchain_types::Acting::Position(id)) => match crate::schema::position(state, id)? {
             Some(p) if &p.position.holder == who => Ok((Some(p), None)),
             Some(_) => Err(TxError::new(
@@ -737,7 +766,7 @@ fn decide_each(
         return Ok(Err(format!("`{who}` is not registered")));
     };
     let compiled = laws.at(state, height)?;
-    let principal = match resolve_acting(state, &compiled.registries, who, acting)? {
+    let principal = match resolve_acting(state, &compiled.registries, height, who, acting, None)? {
         Err(e) => return Ok(Err(e.message)),
         Ok((_, Some((org, org_record)))) => {
             principal_entity(state, &compiled.registries, &org, &org_record, None)?

@@ -14,18 +14,18 @@ use govchain_types::{
     Code, Event, Interpretation, LawBody, LawPackage, MemberSignature, PrincipalId,
 };
 
-/// The body `id` as it stands at this block, and the members whose signatures over `msg` reach
+/// The body `id` as it stands at `height`, and the members whose signatures over `msg` reach
 /// its threshold; a shortfall is refused with `code`.
-fn signed_by_body(
-    tx: &TxOverlay<'_>,
-    ctx: &TxContext<'_>,
+pub(crate) fn signed_by_body(
+    tx: &dyn State,
+    height: govchain_types::Height,
     id: &govchain_types::PrincipalId,
     msg: &[u8],
     signatures: &[MemberSignature],
     code: Code,
 ) -> Result<std::result::Result<(govchain_types::LawBody, Vec<govchain_types::PrincipalId>), TxError>>
 {
-    let Some(body) = schema::body_at(tx, id, ctx.height)? else {
+    let Some(body) = schema::body_at(tx, id, height)? else {
         return Ok(Err(TxError::new(
             Code::UnknownBody,
             format!("there is no law-making body `{id}`"),
@@ -34,7 +34,7 @@ fn signed_by_body(
     // Members sign with their keys in force in the key registry: a revoked key no longer counts.
     let mut keys = std::collections::BTreeMap::new();
     for m in &body.members {
-        keys.insert(m.id.clone(), schema::keys_in_force(tx, &m.id, ctx.height)?);
+        keys.insert(m.id.clone(), schema::keys_in_force(tx, &m.id, height)?);
     }
     let keys_of = |m: &govchain_types::BodyMember| keys.get(&m.id).cloned().unwrap_or_default();
     Ok(
@@ -373,11 +373,17 @@ pub(crate) fn enact_law(
         return Ok(Err(TxError::new(Code::InvalidBill, e.to_string())));
     }
     let msg = govchain_law::bill_signing_bytes(ctx.chain_id, ctx.scheme, law);
-    let (body, signers) =
-        match signed_by_body(tx, ctx, &law.body, &msg, signatures, Code::NotEnacted)? {
-            Ok(b) => b,
-            Err(e) => return Ok(Err(e)),
-        };
+    let (body, signers) = match signed_by_body(
+        tx,
+        ctx.height,
+        &law.body,
+        &msg,
+        signatures,
+        Code::NotEnacted,
+    )? {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(e)),
+    };
     // The constitution says which body may enact which level, amend or repeal which law, and
     // who constitutes bodies; the enactment is the transaction's main act, decided first.
     let needs = match needs(tx, law)? {
@@ -454,7 +460,7 @@ pub(crate) fn interpret(
     let msg = govchain_law::interpretation_signing_bytes(ctx.chain_id, ctx.scheme, interpretation);
     let signed = signed_by_body(
         tx,
-        ctx,
+        ctx.height,
         &interpretation.body,
         &msg,
         signatures,

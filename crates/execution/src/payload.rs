@@ -30,7 +30,8 @@ pub(crate) struct Signer {
     pub record: PrincipalRecord,
     /// The position the signer acts in, as it stands at this block.
     pub position: Option<crate::schema::PositionRecord>,
-    /// The organisation the signer acts for, as its representative.
+    /// The organisation the signer acts for, as its representative, or the body whose members
+    /// signed the transaction (`Acting::Body`).
     pub organisation: Option<(PrincipalId, PrincipalRecord)>,
 }
 

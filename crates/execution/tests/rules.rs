@@ -318,6 +318,9 @@ fn genesis_is_validated() {
     assert!(genesis_writes(&g).is_err());
 }
 
+/// Three of the legislature's five members: its threshold.
+const THREE: [&str; 3] = ["leg-1", "leg-2", "leg-3"];
+
 #[test]
 fn the_legislature_changes_the_validator_set_from_a_given_height() {
     let ca = key("civil-affairs");
@@ -350,29 +353,35 @@ fn the_legislature_changes_the_validator_set_from_a_given_height() {
         ),
         (
             "a change for the current block",
-            tx(&leg, 0, 10, update(new_set.clone(), 1)),
+            by_legislature(&leg, 0, 10, update(new_set.clone(), 1), &THREE),
             "too_early",
         ),
         (
             // The outgoing set must sign a state that holds the schedule (certificates).
             "a change for the next block",
-            tx(&leg, 1, 10, update(new_set.clone(), 2)),
+            by_legislature(&leg, 1, 10, update(new_set.clone(), 2), &THREE),
             "too_early",
         ),
         (
             "an empty set",
-            tx(&leg, 2, 10, update(vec![], 5)),
+            by_legislature(&leg, 2, 10, update(vec![], 5), &THREE),
             "invalid_validators",
         ),
         (
             "a key twice",
-            tx(
+            by_legislature(
                 &leg,
                 3,
                 10,
                 update(vec![new_set[0].clone(), new_set[0].clone()], 5),
+                &THREE,
             ),
             "invalid_validators",
+        ),
+        (
+            "the legislature's key alone, without its members",
+            tx(&leg, 4, 10, update(new_set.clone(), 5)),
+            "members_required",
         ),
     ];
     for (what, t, code) in cases {
@@ -380,7 +389,7 @@ fn the_legislature_changes_the_validator_set_from_a_given_height() {
         assert_eq!(out.receipts[0].code.as_deref(), Some(code), "{what}");
         state.apply(&out.writes);
     }
-    let t = tx(&leg, 4, 10, update(new_set.clone(), 4));
+    let t = by_legislature(&leg, 4, 10, update(new_set.clone(), 4), &THREE);
     let out = apply_block(&state, &header(2), &[t], &LAWS).unwrap();
     assert_eq!(
         out.receipts[0].status,

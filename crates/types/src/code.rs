@@ -188,6 +188,12 @@ codes! {
     NotIssuer = "not_issuer", Receipt;
     /// The signer does not hold the position it acts in.
     NotHolder = "not_holder", Receipt;
+    /// A transaction in a body's name lacks its threshold of members' signatures (with their
+    /// keys in force), or the body is not a principal.
+    NotApproved = "not_approved", Receipt;
+    /// The legislature acts only by its members' threshold (`acting_as` its body): its key
+    /// alone may submit bills and interpretations, nothing else.
+    MembersRequired = "members_required", Receipt;
     /// A transfer to oneself.
     SameAccount = "same_account", Receipt;
     /// The account is frozen.

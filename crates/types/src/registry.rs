@@ -228,6 +228,14 @@ pub enum Acting {
     /// An organisation the signer represents, as its registry record says at the executing
     /// block: the laws see the organisation.
     Organisation(PrincipalId),
+    /// A law-making body that is itself a principal (the legislature): at least its threshold
+    /// of members sign the transaction (`TxBody::member_signing_bytes`) with their keys in
+    /// force, and the laws see the body's principal. Its own key alone may only submit bills
+    /// and interpretations, which carry their own signatures.
+    Body {
+        id: PrincipalId,
+        signatures: Vec<crate::MemberSignature>,
+    },
 }
 
 /// A record's key in its registry and the hash of the transaction that wrote a version: what a

@@ -180,7 +180,24 @@ impl TxBody {
         out.extend_from_slice(&encode(self));
         out
     }
+
+    /// The bytes the members of a body sign when the transaction acts in its name
+    /// (`Acting::Body`): a domain tag, then the canonical encoding of this body with the
+    /// members' signatures left empty. They cover the chain, the submitter's key and nonce, the
+    /// expiry and the payload, so a set of signatures serves one transaction once.
+    pub fn member_signing_bytes(&self) -> Vec<u8> {
+        let mut unsigned = self.clone();
+        if let Some(crate::Acting::Body { signatures, .. }) = &mut unsigned.acting_as {
+            signatures.clear();
+        }
+        let mut out = MEMBER_SIGNING_DOMAIN.to_vec();
+        out.extend_from_slice(&encode(&unsigned));
+        out
+    }
 }
+
+/// The domain of what members sign for a transaction in their body's name.
+pub const MEMBER_SIGNING_DOMAIN: &[u8] = b"govchain/body-act/v1\0";
 
 /// A transaction: its body and the signer's signature over [`TxBody::signing_bytes`].
 ///

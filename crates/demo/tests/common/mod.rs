@@ -74,16 +74,9 @@ impl Chain {
 
     /// `who` signs `payload`, acting as `acting`, in the next block.
     pub fn run_acting(&mut self, who: &str, acting: Option<Acting>, payload: Payload) -> Receipt {
+        let body = self.next_body(who, acting, payload);
         self.height += 1;
         let nonce = self.nonces.entry(who.to_string()).or_default();
-        let body = TxBody {
-            chain_id: CHAIN.into(),
-            signer: key(who).public_key(),
-            nonce: *nonce,
-            valid_until: self.height + 10,
-            acting_as: acting,
-            payload,
-        };
         let vtx = verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, &key(who), body)).unwrap();
         let out = apply_block(&self.state, &header(self.height), &[vtx], &self.laws).unwrap();
         self.state.apply(&out.writes);
@@ -97,6 +90,35 @@ impl Chain {
 }
 
 impl Chain {
+    /// The transaction `who` would sign next: in the next block, with its next nonce.
+    pub fn next_body(&self, who: &str, acting: Option<Acting>, payload: Payload) -> TxBody {
+        TxBody {
+            chain_id: CHAIN.into(),
+            signer: key(who).public_key(),
+            nonce: self.nonces.get(who).copied().unwrap_or_default(),
+            valid_until: self.height + 11,
+            acting_as: acting,
+            payload,
+        }
+    }
+
+    /// Acting in the name of `body`, signed by `members` (their demo keys, `member-<id>`) over
+    /// the transaction `who` signs next with `payload` (`TxBody::member_signing_bytes`).
+    pub fn by_members(&self, who: &str, body: &str, members: &[&str], payload: &Payload) -> Acting {
+        let id = PrincipalId::new(body).unwrap();
+        let unsigned = Acting::Body {
+            id: id.clone(),
+            signatures: vec![],
+        };
+        let msg = self
+            .next_body(who, Some(unsigned), payload.clone())
+            .member_signing_bytes();
+        Acting::Body {
+            id,
+            signatures: member_signatures(&msg, members),
+        }
+    }
+
     /// The legislature enacts `law` (three of its five members sign) in the next block.
     pub fn enact(&mut self, law: LawPackage) -> Receipt {
         self.run(

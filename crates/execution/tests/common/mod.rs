@@ -77,6 +77,40 @@ pub fn tx(signer: &SecretKey, nonce: u64, valid_until: u64, payload: Payload) ->
     verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, signer, body)).unwrap()
 }
 
+/// `signer` submits `payload` in the legislature's name, signed by `members` (their keys
+/// `key(member)`) over this very transaction.
+pub fn by_legislature(
+    signer: &SecretKey,
+    nonce: u64,
+    valid_until: u64,
+    payload: Payload,
+    members: &[&str],
+) -> VerifiedTx {
+    let mut body = TxBody {
+        chain_id: CHAIN.into(),
+        signer: signer.public_key(),
+        nonce,
+        valid_until,
+        acting_as: Some(Acting::Body {
+            id: id("legislature"),
+            signatures: vec![],
+        }),
+        payload,
+    };
+    let msg = body.member_signing_bytes();
+    body.acting_as = Some(Acting::Body {
+        id: id("legislature"),
+        signatures: members
+            .iter()
+            .map(|m| MemberSignature {
+                member: id(m),
+                signature: govchain_crypto::Signer::sign(&key(m), &msg),
+            })
+            .collect(),
+    });
+    verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, signer, body)).unwrap()
+}
+
 pub fn register(principal: &str, kind: PrincipalKind, new: &SecretKey) -> Payload {
     Payload::RegisterKey {
         principal: id(principal),
