@@ -59,7 +59,10 @@ const LIVENESS_TOPIC: &str = "/liveness";
 const SYNC_TOPIC: &[u8] = b"/sync";
 const FLOOD: Duration = Duration::from_secs(20);
 const BASELINE: Duration = Duration::from_secs(4);
-const SETTLE: Duration = Duration::from_secs(8);
+/// How long after the flood the pace is measured again.
+const RECOVER: Duration = Duration::from_secs(5);
+/// Longest wait after the flood for every node's memory to come back near its resting size.
+const SETTLE: Duration = Duration::from_secs(15);
 
 #[derive(NetworkBehaviour)]
 struct Stranger {
@@ -515,10 +518,17 @@ async fn n4_stranger_floods_the_p2p_port() {
     let flood = flooder.await.unwrap();
     let churned = churner.await.unwrap();
     let (raw_connections, raw_bytes) = raw.await.unwrap();
-    // Calm again: what a node still holds now, it kept.
-    tokio::time::sleep(SETTLE).await;
-    let rss_after: Vec<u64> = pids.iter().map(|p| vm_rss_kib(*p)).collect();
+    // Calm again: a node that fell behind works off its backlog, then holds only what it kept.
+    let calm = Instant::now();
+    tokio::time::sleep(RECOVER).await;
     let heights_after = net.heights().await;
+    let settled = |rss: &[u64]| (0..n).all(|i| rss[i] < rss_before[i] + 64 * 1024);
+    let mut rss_after: Vec<u64> = pids.iter().map(|p| vm_rss_kib(*p)).collect();
+    while !settled(&rss_after) && calm.elapsed() < SETTLE {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        rss_after = pids.iter().map(|p| vm_rss_kib(*p)).collect();
+    }
+    let settle_time = calm.elapsed();
     let logs_after: Vec<u64> = (0..n).map(|i| log_bytes(dir.path(), i)).collect();
 
     eprintln!("flood of {FLOOD:?} by a stranger (fresh libp2p identity, not a validator)");
@@ -557,16 +567,16 @@ async fn n4_stranger_floods_the_p2p_port() {
         raw_bytes / (1024 * 1024)
     );
     let flood_rate = (low(&heights_during) - low(&heights_before)) as f64 / FLOOD.as_secs_f64();
-    let after_rate = (low(&heights_after) - low(&heights_during)) as f64 / SETTLE.as_secs_f64();
+    let after_rate = (low(&heights_after) - low(&heights_during)) as f64 / RECOVER.as_secs_f64();
     eprintln!(
-        "  heights before {heights_before:?}, at the end {heights_during:?}, {SETTLE:?} later \
+        "  heights before {heights_before:?}, at the end {heights_during:?}, {RECOVER:?} later \
          {heights_after:?}: {calm_rate:.1} blocks/s before, {flood_rate:.1} under the flood, \
          {after_rate:.1} after"
     );
     eprintln!("  every 2 s of the flood: lowest height, VmRSS MiB per node: {timeline:?}");
     for i in 0..n {
         eprintln!(
-            "  node {i}: VmRSS before {} MiB, peak {} MiB, {SETTLE:?} after {} MiB; log +{} KiB",
+            "  node {i}: VmRSS before {} MiB, peak {} MiB, {settle_time:.1?} after {} MiB; log +{} KiB",
             rss_before[i] / 1024,
             rss_peak[i] / 1024,
             rss_after[i] / 1024,
@@ -602,14 +612,15 @@ async fn n4_stranger_floods_the_p2p_port() {
         after_rate >= calm_rate / 2.0,
         "the chain did not recover its pace: {calm_rate:.1} -> {after_rate:.1} blocks/s"
     );
-    // Memory stayed bounded. Under the flood a validator legitimately holds what is in flight:
-    // gossipsub's message cache (five 1-s heartbeats of everything received, the stranger's
-    // messages included: about 50 MiB at the 8-12 MiB/s a validator takes in here), its
-    // per-peer send queues relaying them, the engine's actor mailboxes, and at most four
-    // streams of the largest block (4 x 8 MiB) in the parts buffer; 2x the resting size plus
-    // 160 MiB covers these with room. And once the flood is over, nothing of it may stay: a
-    // node that kept what a stranger sent (170-250 MiB per run) would stay far above its
-    // resting size, so within 64 MiB of it after a few calm seconds.
+    // Memory stayed bounded. Under the flood a validator holds what is in flight: gossipsub's
+    // message cache (five 1-s heartbeats of everything received, the stranger's messages
+    // included: about 50 MiB at the 8-12 MiB/s a validator takes in here), its per-peer send
+    // queues relaying them, the engine's actor mailboxes (unbounded: a node that falls behind
+    // grows a backlog, up to ~7 MiB/s on this 2-core machine when it is also building), and at
+    // most four streams of the largest block (4 x 8 MiB) in the parts buffer. For a 20-s flood,
+    // 2x the resting size plus 160 MiB covers these. Once the flood is over nothing of it may
+    // stay: a node that kept what a stranger sent (160-250 MiB per run) would stay far above
+    // its resting size, so back within 64 MiB of it once the backlog is worked off.
     for i in 0..n {
         let bound = 2 * rss_before[i] + 160 * 1024;
         assert!(
@@ -618,13 +629,11 @@ async fn n4_stranger_floods_the_p2p_port() {
             rss_peak[i],
             rss_before[i]
         );
-        assert!(
-            rss_after[i] < rss_before[i] + 64 * 1024,
-            "node {i}: VmRSS {} KiB {SETTLE:?} after the flood, {} KiB before it",
-            rss_after[i],
-            rss_before[i]
-        );
     }
+    assert!(
+        settled(&rss_after),
+        "VmRSS {rss_after:?} KiB {SETTLE:?} after the flood, {rss_before:?} KiB before it"
+    );
     check(&net, net.catch_up(Duration::from_secs(30)).await);
     check(&net, net.assert_roots_agree().await);
     net.stop_all().await.unwrap();
