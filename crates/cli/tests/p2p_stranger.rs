@@ -619,7 +619,7 @@ async fn n4_stranger_floods_the_p2p_port() {
     // grows a backlog, up to ~7 MiB/s on this 2-core machine when it is also building), and at
     // most four streams of the largest block (4 x 8 MiB) in the parts buffer. For a 20-s flood,
     // 2x the resting size plus 160 MiB covers these. Once the flood is over nothing of it may
-    // stay: a node that kept what a stranger sent (160-250 MiB per run) would stay far above
+    // stay: a node that kept what a stranger sent (100-250 MiB per run) would stay far above
     // its resting size, so back within 64 MiB of it once the backlog is worked off.
     for i in 0..n {
         let bound = 2 * rss_before[i] + 160 * 1024;
