@@ -47,6 +47,8 @@ pub struct Testnet {
     binary: PathBuf,
     configs: Vec<PathBuf>,
     api_ports: Vec<u16>,
+    /// Where each validator's libp2p swarm listens (its peers reach it through proxies).
+    p2p_ports: Vec<u16>,
     children: Vec<Option<Child>>,
     proxies: BTreeMap<(usize, usize), Proxy>,
     http: reqwest::Client,
@@ -135,6 +137,7 @@ impl Testnet {
             children: (0..configs.len()).map(|_| None).collect(),
             configs,
             api_ports,
+            p2p_ports,
             proxies,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
@@ -182,6 +185,18 @@ impl Testnet {
             "http://127.0.0.1:{}",
             self.api_ports.get(i).copied().unwrap_or(0)
         )
+    }
+
+    /// Node `i`'s own libp2p listen address, not a proxy's: where a stranger would dial it.
+    pub fn p2p_addr(&self, i: usize) -> Option<String> {
+        self.p2p_ports
+            .get(i)
+            .map(|p| format!("/ip4/127.0.0.1/tcp/{p}"))
+    }
+
+    /// The process id of node `i`, while it runs (e.g. to read its memory in `/proc`).
+    pub fn pid(&self, i: usize) -> Option<u32> {
+        self.children.get(i)?.as_ref()?.id()
     }
 
     /// The API addresses of every node.
