@@ -338,6 +338,34 @@ fn appointments_stay_within_the_appointing_departments_powers_and_jurisdiction()
         Payload::Appoint { position: open },
         (false, "unauthorized", "constitution/18"),
     );
+    // An end of term at the largest height is no end either; the longest term is 160,000,000
+    // blocks.
+    for (what, to) in [
+        ("an appointment ending at the largest height", u64::MAX - 1),
+        (
+            "an appointment one block longer than the longest term",
+            160_000_002,
+        ),
+    ] {
+        let Payload::Appoint { position: mut long } = position(
+            "p5",
+            "cit-0004",
+            "civil-affairs-110101",
+            &["register-birth"],
+            &["110101"],
+        ) else {
+            unreachable!()
+        };
+        long.term_to = Some(to);
+        expect(
+            c,
+            what,
+            "civil-affairs",
+            None,
+            Payload::Appoint { position: long },
+            (false, "unauthorized", "constitution/18"),
+        );
+    }
     expect(
         c,
         "civil affairs appoints a registrar in a district",

@@ -4,7 +4,7 @@
 //! which body enacts which level of law, who amends or repeals a law (only a body that may
 //! enact at its level, or a higher one), who constitutes and interprets, that officials act only
 //! within their position's term and jurisdiction, and that a department appoints only within its
-//! own structure, for a bounded term. Whose keys a department manages beyond its own, and which
+//! own structure, for a term of at most 160,000,000 blocks. Whose keys a department manages beyond its own, and which
 //! powers it may confer, national laws say (`powers`: nothing lower counts).
 
 use govchain_types::{Article, ArticleKind, LawPackage, Level, PrincipalId};
@@ -151,9 +151,10 @@ pub fn constitution() -> LawPackage {
             ),
             article(
                 "18",
-                "an appointment has an end of term",
+                "an appointment has an end of term, at most 160,000,000 blocks (five years at a block a second) after its start",
                 r#"forbid (principal, action == Action::"appoint", resource is Position)
-                   when { resource.term_to == 9223372036854775807 };"#,
+                   when { resource.term_to == 9223372036854775807
+                          || resource.term_to - resource.term_from > 160000000 };"#,
             ),
             article(
                 "19",

@@ -64,8 +64,9 @@ fn default_consensus_home() -> PathBuf {
 pub struct ApiConfig {
     /// Address the API listens on; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// How often each reader may make signed reads (`[api.reads]`: `burst`, `per_second`,
-    /// `readers`); defaults in [`ReadLimits::default`].
+    /// How often each reader, and all readers together, may make signed reads (`[api.reads]`:
+    /// `burst`, `per_second`, `readers`, `all_burst`, `all_per_second`); defaults in
+    /// [`ReadLimits::default`].
     #[serde(default)]
     pub reads: ReadLimits,
     /// What one client may make the node do on every route (`[api.limits]`); defaults in

@@ -6,6 +6,8 @@
 //! written, so a flood of validly signed reads by one reader costs signature checks, not store
 //! writes. The map of readers is bounded: past its cap the reader seen least recently is
 //! forgotten (and starts again with a full bucket), so a flood of distinct readers cannot grow it.
+//! One more bucket is shared by all readers, so many readers together (or readers forgotten and
+//! refilled) cannot write the log faster than the node allows either.
 
 use govchain_types::PrincipalId;
 use serde::{Deserialize, Serialize};
@@ -24,22 +26,38 @@ pub struct ReadLimits {
     pub per_second: u32,
     /// Most readers remembered at once.
     pub readers: usize,
+    /// Reads all readers together may make at once.
+    pub all_burst: u32,
+    /// Reads all readers together may make each second, steadily (at least 1).
+    pub all_per_second: u32,
 }
 
 impl Default for ReadLimits {
     /// A clerk working through a queue reads a few records a second; a burst of 30 covers a
-    /// page of results. 10,000 readers take about 2 MB.
+    /// page of results. 10,000 readers take about 2 MB. All readers together: 200 log writes a
+    /// second, a small share of what the store commits.
     fn default() -> Self {
         Self {
             burst: 30,
             per_second: 10,
             readers: 10_000,
+            all_burst: 500,
+            all_per_second: 200,
         }
     }
 }
 
 /// Thousandths of a read: buckets fill by whole milliseconds without fractions.
 const MILLI: u64 = 1_000;
+
+/// Whose allowance ran out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Limited {
+    /// The reader's own.
+    Reader,
+    /// All readers' together.
+    All,
+}
 
 struct Bucket {
     /// Thousandths of a read left.
@@ -50,8 +68,38 @@ struct Bucket {
     seq: u64,
 }
 
-#[derive(Default)]
+impl Bucket {
+    /// Fills the bucket for the whole milliseconds since it was last filled, up to `cap`; the
+    /// rest of a millisecond stays for the next call.
+    fn refill(&mut self, now: Instant, rate: u64, cap: u64) {
+        let ms =
+            u64::try_from(now.saturating_duration_since(self.at).as_millis()).unwrap_or(u64::MAX);
+        self.milli = self.milli.saturating_add(ms.saturating_mul(rate)).min(cap);
+        self.at = if self.milli == cap {
+            now
+        } else {
+            self.at
+                .checked_add(Duration::from_millis(ms))
+                .unwrap_or(now)
+        };
+    }
+
+    /// Takes one read: `Err` with the time until one is there if there is none.
+    fn take_one(&mut self, rate: u64) -> Result<(), Duration> {
+        if self.milli >= MILLI {
+            self.milli = self.milli.saturating_sub(MILLI);
+            Ok(())
+        } else {
+            // `rate` thousandths a millisecond: the missing ones take this long.
+            let missing = MILLI.saturating_sub(self.milli);
+            Err(Duration::from_millis(missing.div_ceil(rate)))
+        }
+    }
+}
+
 struct Inner {
+    /// The bucket all readers share.
+    all: Bucket,
     buckets: HashMap<PrincipalId, Bucket>,
     /// Readers by when they were last seen (a sequence number), oldest first: who to forget.
     order: BTreeMap<u64, PrincipalId>,
@@ -68,7 +116,16 @@ impl ReadLimiter {
     pub(crate) fn new(limits: ReadLimits) -> Self {
         Self {
             limits,
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                all: Bucket {
+                    milli: u64::from(limits.all_burst.max(1)).saturating_mul(MILLI),
+                    at: Instant::now(),
+                    seq: 0,
+                },
+                buckets: HashMap::new(),
+                order: BTreeMap::new(),
+                next: 0,
+            }),
         }
     }
 
@@ -76,9 +133,13 @@ impl ReadLimiter {
         self.limits
     }
 
-    /// Takes one read from `reader`'s allowance at `now`: `Err` with the time until the next
-    /// read is allowed if there is none left.
-    pub(crate) fn take(&self, reader: &PrincipalId, now: Instant) -> Result<(), Duration> {
+    /// Takes one read from `reader`'s allowance, then from all readers' at `now`: `Err` with
+    /// which ran out and the time until the next read is allowed if there is none left.
+    pub(crate) fn take(
+        &self,
+        reader: &PrincipalId,
+        now: Instant,
+    ) -> Result<(), (Limited, Duration)> {
         let rate = u64::from(self.limits.per_second.max(1));
         let cap = u64::from(self.limits.burst.max(1)).saturating_mul(MILLI);
         let mut inner = self
@@ -86,6 +147,7 @@ impl ReadLimiter {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let Inner {
+            all,
             buckets,
             order,
             next,
@@ -95,15 +157,7 @@ impl ReadLimiter {
         let bucket = match buckets.get_mut(reader) {
             Some(b) => {
                 order.remove(&b.seq);
-                // Whole milliseconds only; the rest stays for the next call.
-                let ms = u64::try_from(now.saturating_duration_since(b.at).as_millis())
-                    .unwrap_or(u64::MAX);
-                b.milli = b.milli.saturating_add(ms.saturating_mul(rate)).min(cap);
-                b.at = if b.milli == cap {
-                    now
-                } else {
-                    b.at.checked_add(Duration::from_millis(ms)).unwrap_or(now)
-                };
+                b.refill(now, rate, cap);
                 b.seq = seq;
                 b
             }
@@ -124,14 +178,16 @@ impl ReadLimiter {
             }
         };
         order.insert(seq, reader.clone());
-        if bucket.milli >= MILLI {
-            bucket.milli = bucket.milli.saturating_sub(MILLI);
-            Ok(())
-        } else {
-            // `rate` thousandths a millisecond: the missing ones take this long.
-            let missing = MILLI.saturating_sub(bucket.milli);
-            Err(Duration::from_millis(missing.div_ceil(rate)))
-        }
+        bucket
+            .take_one(rate)
+            .map_err(|wait| (Limited::Reader, wait))?;
+        let all_rate = u64::from(self.limits.all_per_second.max(1));
+        all.refill(
+            now,
+            all_rate,
+            u64::from(self.limits.all_burst.max(1)).saturating_mul(MILLI),
+        );
+        all.take_one(all_rate).map_err(|wait| (Limited::All, wait))
     }
 
     /// How many readers are remembered.
@@ -165,6 +221,8 @@ mod tests {
             burst: 3,
             per_second: 2,
             readers: 10,
+            all_burst: 1_000,
+            all_per_second: 1_000,
         });
         let t0 = Instant::now();
         let steps: &[(&str, &str, u64, Result<(), u64>)] = &[
@@ -194,7 +252,10 @@ mod tests {
         for (what, who, at, want) in steps {
             let got = limiter
                 .take(&id(who), t0 + Duration::from_millis(*at))
-                .map_err(|d| u64::try_from(d.as_millis()).unwrap());
+                .map_err(|(whose, d)| {
+                    assert_eq!(whose, Limited::Reader, "{what}");
+                    u64::try_from(d.as_millis()).unwrap()
+                });
             assert_eq!(got, *want, "{what}");
         }
     }
@@ -205,6 +266,8 @@ mod tests {
             burst: 1,
             per_second: 1,
             readers: 100,
+            all_burst: 100_000,
+            all_per_second: 1,
         });
         let t0 = Instant::now();
         assert!(limiter.take(&id("early"), t0).is_ok());
@@ -218,5 +281,36 @@ mod tests {
         assert!(limiter.take(&id("early"), t0).is_ok());
         // The one seen most recently was kept, its burst spent.
         assert!(limiter.take(&id("r9999"), t0).is_err());
+    }
+
+    /// Many readers, each within its own allowance, together meet the node's: past the shared
+    /// burst they wait for the shared rate, whoever they are.
+    #[test]
+    fn many_readers_together_are_held_to_the_nodes_rate() {
+        let limiter = ReadLimiter::new(ReadLimits {
+            burst: 5,
+            per_second: 5,
+            readers: 10_000,
+            all_burst: 50,
+            all_per_second: 20,
+        });
+        let t0 = Instant::now();
+        let mut served = 0;
+        for i in 0..1_000 {
+            match limiter.take(&id(&format!("r{i}")), t0) {
+                Ok(()) => served += 1,
+                Err((whose, wait)) => {
+                    assert_eq!(whose, Limited::All);
+                    assert_eq!(wait, Duration::from_millis(50));
+                }
+            }
+        }
+        assert_eq!(served, 50, "the shared burst");
+        // A second later, 20 more, whoever asks.
+        let t1 = t0 + Duration::from_secs(1);
+        let later = (0..100)
+            .filter(|i| limiter.take(&id(&format!("s{i}")), t1).is_ok())
+            .count();
+        assert_eq!(later, 20);
     }
 }

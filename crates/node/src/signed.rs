@@ -241,15 +241,22 @@ impl App {
         let reader = key.principal;
         // One reader's allowance, once the signature shows who reads and before the laws are
         // asked or the log written: a flood of signed reads costs signature checks, not writes.
-        if let Err(wait) = self.read_limiter.take(&reader, std::time::Instant::now()) {
+        if let Err((whose, wait)) = self.read_limiter.take(&reader, std::time::Instant::now()) {
             let limits = self.read_limiter.limits();
             let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-            return Err(BackendError::RateLimited {
-                retry_after_secs: ms.div_ceil(1_000).max(1),
-                message: format!(
+            let message = match whose {
+                crate::read_limit::Limited::Reader => format!(
                     "`{reader}` may make {} signed reads at once and {} a second on this node: try again in {ms} ms",
                     limits.burst, limits.per_second
                 ),
+                crate::read_limit::Limited::All => format!(
+                    "this node serves {} signed reads at once and {} a second from all readers together: try again in {ms} ms",
+                    limits.all_burst, limits.all_per_second
+                ),
+            };
+            return Err(BackendError::RateLimited {
+                retry_after_secs: ms.div_ceil(1_000).max(1),
+                message,
             });
         }
         Ok((reader, latest))

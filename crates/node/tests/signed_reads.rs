@@ -537,6 +537,7 @@ async fn a_reader_past_its_rate_is_refused_before_anything_is_written() {
             burst: 3,
             per_second: 1,
             readers: 100,
+            ..ReadLimits::default()
         },
     );
     let node_key = n.app.node_key().clone();
