@@ -196,14 +196,16 @@ async fn n4_equivocation() {
 }
 
 /// Node 3 puts a rule-breaking transaction into every block it proposes (test builds only,
-/// `[bad_blocks]`): a garbage signature, or a transaction over `max_tx_bytes`, each under an
-/// honest tx root. The honest three vote against those blocks, so none is ever decided, and the
+/// `[bad_blocks]`): a garbage signature, a transaction over `max_tx_bytes`, or a validly signed
+/// one that execution would only reject (a key registered to nobody), each under an honest tx
+/// root. The honest three vote against those blocks, so none is ever decided, and the
 /// chain keeps committing in the rounds that follow.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn n4_byzantine_proposer_bad_blocks() {
     for (rule, refused) in [
         ("bad-signature", "signature does not verify"),
         ("oversized-tx", "more than the limit of"),
+        ("rejected-tx", "would be rejected: key"),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let mut net = created(dir.path()).await;

@@ -6,6 +6,9 @@
 //! - a block has at most `max_block_txs` transactions;
 //! - a block's canonical encoding is at most `max_block_bytes`.
 //!
+//! - every transaction passes its envelope at the block, its nonces in sequence
+//!   ([`envelope_failures`]).
+//!
 //! [`check_block_limits`] is called by the proposer's assembly (`node::App::propose`) and by
 //! `node::App::check_proposal`, which the consensus host runs on proposals from peers and on
 //! decided values synced from peers alike. It returns the full hash of each transaction (body
@@ -32,6 +35,11 @@ pub enum BlockRuleError {
     TxTooLarge { index: usize, source: TxTooLarge },
     #[error("block is at least {size} bytes, more than the limit of {limit}")]
     BlockTooLarge { size: usize, limit: u32 },
+    #[error("transaction {index} of the block would be rejected: {source}")]
+    Rejected {
+        index: usize,
+        source: crate::envelope::EnvelopeError,
+    },
 }
 
 /// The rule on one transaction: its canonical encoding (`size` bytes) is at most
@@ -100,6 +108,84 @@ pub fn check_block_limits(
         return Err(BlockRuleError::BlockTooLarge { size, limit });
     }
     Ok(TxHashes(hashes))
+}
+
+/// The envelope of each transaction of a block at its height, against the state before it
+/// (`crate::envelope::check_envelope`: chain, expiry, lifetime, the signer's key in force), its
+/// nonce the signer's next one, or the next after the signer's previous transaction in the
+/// block. An honest proposer's pool guarantees it (it reaps runs of consecutive nonces and drops
+/// what expired or lost its key at each commit), so a proposal that breaks it is refused: a
+/// proposer cannot fill blocks with transactions execution would only reject. The proposer's
+/// assembly drops what fails (a late admission can race a commit). Returns each failing
+/// transaction's index and why, in block order; a transaction after a failed one of the same
+/// signer fails too (its nonce no longer follows).
+pub fn envelope_failures(
+    state: &dyn crate::state::State,
+    chain_id: &str,
+    height: govchain_types::Height,
+    max_lifetime: u64,
+    txs: &[govchain_types::Tx],
+) -> crate::Result<Vec<(usize, crate::envelope::EnvelopeError)>> {
+    use crate::envelope::{Envelope, EnvelopeError, NonceRule, Rules, check_envelope};
+    let rules = Rules {
+        chain_id,
+        height,
+        max_lifetime,
+        nonce: NonceRule::Exact,
+    };
+    // The next nonce of each signer seen so far in the block.
+    let mut next: std::collections::HashMap<&govchain_types::PublicKey, u64> =
+        std::collections::HashMap::new();
+    let mut failures = Vec::new();
+    for (i, tx) in txs.iter().enumerate() {
+        let body = &tx.body;
+        let seen = next.get(&body.signer).copied();
+        let envelope = Envelope {
+            chain_id: &body.chain_id,
+            signer: &body.signer,
+            valid_until: body.valid_until,
+            // The state's nonce rule for the signer's first transaction; later ones follow it.
+            nonce: if seen.is_some() {
+                None
+            } else {
+                Some(body.nonce)
+            },
+        };
+        let refusal = match check_envelope(state, &envelope, &rules)? {
+            Err(e) => Some(e),
+            Ok(_) => match seen {
+                Some(expected) if body.nonce != expected => Some(if body.nonce < expected {
+                    EnvelopeError::NonceUsed {
+                        nonce: body.nonce,
+                        expected,
+                    }
+                } else {
+                    EnvelopeError::NonceAhead {
+                        nonce: body.nonce,
+                        expected,
+                        window: 0,
+                    }
+                }),
+                _ => None,
+            },
+        };
+        match refusal {
+            Some(e) => {
+                // The signer's sequence stops here: a later transaction of it cannot follow.
+                next.entry(&body.signer).or_insert(u64::MAX);
+                failures.push((i, e));
+            }
+            None => match body.nonce.checked_add(1) {
+                Some(n) => {
+                    next.insert(&body.signer, n);
+                }
+                None => {
+                    next.insert(&body.signer, u64::MAX);
+                }
+            },
+        }
+    }
+    Ok(failures)
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ mod block_rules;
 pub use authorize::{
     Audited, Explanation, decide_as, decide_read_versions, dry_run_entity, explain,
 };
-pub use block_rules::{BlockRuleError, TxHashes, TxTooLarge, check_block_limits, check_tx_size};
+pub use block_rules::{
+    BlockRuleError, TxHashes, TxTooLarge, check_block_limits, check_tx_size, envelope_failures,
+};
 mod enact;
 pub use enact::{MAX_PENDING_PER_BODY, bill_problems};
 pub mod envelope;

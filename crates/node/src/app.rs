@@ -7,7 +7,8 @@ use crate::metrics::Metrics;
 use govchain_api::CommitEvent;
 use govchain_crypto::{VerifiedTx, block_hash, hash, tx_id, validator_set_hash, verify_txs};
 use govchain_execution::{
-    Expected, State, StateError, apply_block, check_block_limits, validate_header,
+    Expected, State, StateError, apply_block, check_block_limits, envelope_failures,
+    validate_header,
 };
 use govchain_mempool::{Mempool, MempoolConfig};
 use govchain_store::{CommitInput, Store};
@@ -293,9 +294,31 @@ impl App {
         let budget = (params.max_block_bytes as usize)
             .saturating_sub(header.encode().len())
             .saturating_sub(4);
-        let txs = self
+        let state = self.state();
+        let mut txs = self
             .mempool
-            .reap(&self.state(), params.max_block_txs as usize, budget);
+            .reap(&state, params.max_block_txs as usize, budget);
+        // Every transaction must pass its envelope at this height (peers refuse a block with one
+        // that does not): drop what a late admission let in after the last commit's clean-up.
+        let failures = envelope_failures(
+            &state,
+            &self.genesis.chain_id,
+            height,
+            params.max_tx_lifetime,
+            &txs.iter().map(|t| t.tx().clone()).collect::<Vec<_>>(),
+        )?;
+        if !failures.is_empty() {
+            if let Some((_, first)) = failures.first() {
+                tracing::warn!(height, dropped = failures.len(), %first, "the pool reaped transactions that would be rejected; leaving them out");
+            }
+            let bad: std::collections::BTreeSet<usize> = failures.iter().map(|(i, _)| *i).collect();
+            txs = txs
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| !bad.contains(i))
+                .map(|(_, t)| t)
+                .collect();
+        }
         let mut block = Block {
             header: header.clone(),
             txs: txs.iter().map(|t| t.tx().clone()).collect(),
@@ -323,7 +346,8 @@ impl App {
     /// the chain's limits ([`check_block_limits`]), its header against the parent (a state root
     /// that differs from ours is a divergence), `proposer` being the one consensus selects for
     /// the header's round (the caller knows the selection), the tx root over the full bytes of
-    /// every transaction, and every transaction's signature. The returned transactions are
+    /// every transaction, every transaction's signature, and every transaction's envelope
+    /// ([`envelope_failures`]: nothing execution would only reject). The returned transactions are
     /// exactly the block's: a copy from the pool counts only if its bytes are the block's.
     pub fn check_proposal(&self, block: &Block, proposer: &PublicKey) -> Result<Vec<VerifiedTx>> {
         let head = self.head();
@@ -385,9 +409,24 @@ impl App {
                 *s = Some(v);
             }
         }
-        out.into_iter()
+        let verified = out
+            .into_iter()
             .map(|v| v.ok_or_else(|| NodeError::Other("a transaction was left unchecked".into())))
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        // Signed as they say, and none of them a transaction execution would only reject.
+        if let Some((index, source)) = envelope_failures(
+            &self.state(),
+            &self.genesis.chain_id,
+            expected.height,
+            self.genesis.params.max_tx_lifetime,
+            &block.txs,
+        )?
+        .into_iter()
+        .next()
+        {
+            return Err(govchain_execution::BlockRuleError::Rejected { index, source }.into());
+        }
+        Ok(verified)
     }
 
     /// The latest `limit` authorization requests of the audit log, oldest first.

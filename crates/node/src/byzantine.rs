@@ -17,6 +17,9 @@ pub enum BadBlocks {
     BadSignature,
     /// A validly signed transaction larger than `max_tx_bytes`.
     OversizedTx,
+    /// A validly signed transaction within the limits that execution would only reject (its
+    /// key is registered to nobody): filler that costs a block's space.
+    RejectedTx,
 }
 
 /// The `[bad_blocks]` section of a test node's configuration.
@@ -26,7 +29,7 @@ pub struct BadBlocksConfig {
     pub rule: BadBlocks,
 }
 
-/// A transfer by a throwaway key, its memo `memo` bytes long.
+/// A transfer by a throwaway key (registered to nobody), its memo `memo` bytes long.
 fn transfer(scheme: Scheme, chain_id: &str, height: u64, memo: usize) -> Option<Tx> {
     let key = SecretKey::from_seed(scheme, b"byzantine-proposer");
     let body = TxBody {
@@ -64,6 +67,7 @@ pub fn tamper(
             t
         }),
         BadBlocks::OversizedTx => transfer(scheme, &chain, height, params.max_tx_bytes as usize),
+        BadBlocks::RejectedTx => transfer(scheme, &chain, height, 0),
     };
     if let Some(t) = bad {
         block.txs.push(t);

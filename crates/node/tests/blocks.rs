@@ -87,6 +87,15 @@ fn tx(nonce: u64, who: &str) -> Tx {
     )
 }
 
+/// [`tx`] with its body changed by `change`, signed by `signer` (a seed).
+fn tx_with(nonce: u64, who: &str, signer: &str, change: fn(&mut TxBody)) -> Tx {
+    let k = key(signer);
+    let mut body = tx(nonce, who).body;
+    body.signer = k.public_key();
+    change(&mut body);
+    sign_tx(Scheme::Ed25519, &k, body)
+}
+
 /// The same body under a signature nobody made: the same id, other bytes.
 fn forged(t: &Tx) -> Tx {
     let mut f = t.clone();
@@ -232,6 +241,87 @@ fn blocks_a_byzantine_proposer_could_send() {
                 )
             },
             refused: Some("bytes, more than the limit"),
+        },
+        // Transactions whose envelope execution would reject: the block is refused, so a
+        // proposer cannot fill blocks with them.
+        Case {
+            what: "a transaction signed for another chain",
+            params: default(),
+            pooled: vec![],
+            block: |app| {
+                block(
+                    app,
+                    "validator",
+                    vec![tx_with(0, "cit-0001", "civil-affairs", |b| {
+                        b.chain_id = "another-chain".into()
+                    })],
+                )
+            },
+            refused: Some("would be rejected: the request is for chain `another-chain`"),
+        },
+        Case {
+            what: "an expired transaction",
+            params: default(),
+            pooled: vec![],
+            block: |app| {
+                block(
+                    app,
+                    "validator",
+                    vec![tx_with(0, "cit-0001", "civil-affairs", |b| {
+                        b.valid_until = 0
+                    })],
+                )
+            },
+            refused: Some("would be rejected: the request expired"),
+        },
+        Case {
+            what: "a transaction valid for longer than the chain allows",
+            params: default(),
+            pooled: vec![],
+            block: |app| {
+                block(
+                    app,
+                    "validator",
+                    vec![tx_with(0, "cit-0001", "civil-affairs", |b| {
+                        b.valid_until = u64::MAX
+                    })],
+                )
+            },
+            refused: Some("would be rejected: valid_until"),
+        },
+        Case {
+            what: "a transaction signed by a key registered to nobody",
+            params: default(),
+            pooled: vec![],
+            block: |app| {
+                block(
+                    app,
+                    "validator",
+                    vec![tx_with(0, "cit-0001", "nobody", |_| {})],
+                )
+            },
+            refused: Some("would be rejected: key"),
+        },
+        Case {
+            what: "one nonce twice in a block",
+            params: default(),
+            pooled: vec![],
+            block: |app| block(app, "validator", vec![tx(0, "cit-0001"), tx(0, "cit-0002")]),
+            refused: Some("transaction 1 of the block would be rejected: nonce 0 was already used"),
+        },
+        Case {
+            what: "a gap in a signer's nonces",
+            params: default(),
+            pooled: vec![],
+            block: |app| block(app, "validator", vec![tx(0, "cit-0001"), tx(2, "cit-0002")]),
+            refused: Some("transaction 1 of the block would be rejected: nonce 2 is ahead"),
+        },
+        Case {
+            what: "a signer's first transaction not at its next nonce",
+            params: default(),
+            pooled: vec![],
+            block: |app| block(app, "validator", vec![tx(1, "cit-0001")]),
+            refused: Some("transaction 0 of the block would be rejected: nonce 1 is ahead"),
         },
         Case {
             what: "header names a validator that is not the round's proposer",
