@@ -119,13 +119,15 @@ enum PayloadCommand {
         #[arg(long)]
         reason: String,
     },
-    /// Appoint a person to a position: a JSON file with id, holder, department, title,
-    /// powers, jurisdiction, term_from and (optional) term_to
+    /// Offer a person a position: a JSON file with id, holder, department, title, powers,
+    /// jurisdiction, term_from and term_to; the person accepts it with `set-position-status
+    /// --status active`
     Appoint {
         #[arg(long)]
         file: PathBuf,
     },
-    /// Suspend, reinstate or end a position from the next block on
+    /// Suspend, reinstate or end a position from the next block on; its holder accepts or
+    /// declines an offer (active, ended) or resigns (ended)
     SetPositionStatus {
         #[arg(long)]
         position: String,

@@ -1205,3 +1205,139 @@ fn the_legislature_acts_only_by_its_members() {
         (true, "", "constitution/1"),
     );
 }
+
+fn status(id: &str, to: PositionStatus, reason: &str) -> Payload {
+    Payload::SetPositionStatus {
+        id: id.into(),
+        status: to,
+        reason: reason.into(),
+    }
+}
+
+/// Nobody is put in office without consent: an appointment is an offer, which the person, and
+/// only the person, accepts or declines; until then it confers nothing. The holder may resign;
+/// getting back in after a suspension is the department's, as the laws say.
+#[test]
+fn a_position_is_held_only_with_its_holders_consent() {
+    let mut chain = Chain::new();
+    let c = &mut chain;
+    let registrar = |id: &str, who: &str| {
+        position(
+            id,
+            who,
+            "civil-affairs-110101",
+            &["register-birth"],
+            &["110101"],
+        )
+    };
+    let birth = |key: &str| Payload::InsertRecord {
+        registry: "births".into(),
+        key: key.into(),
+        fields: [
+            ("child_name", "Baby"),
+            ("mother", "cit-0001"),
+            ("birth_date", "2026-11-20"),
+            ("region", "110101"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), FieldValue::Text(v.into())))
+        .collect(),
+    };
+    let in_p = || Some(Acting::Position("p1".into()));
+    expect(
+        c,
+        "civil affairs appoints cit-0004 a registrar: an offer",
+        "civil-affairs",
+        None,
+        registrar("p1", "cit-0004"),
+        (true, "", "civil-registration-law/11"),
+    );
+    expect(
+        c,
+        "the appointee acts in an offered position",
+        "cit-0004",
+        in_p(),
+        birth("b-1"),
+        (false, "unauthorized", "constitution/10"),
+    );
+    expect(
+        c,
+        "the department accepts the offer for them",
+        "civil-affairs",
+        None,
+        status("p1", PositionStatus::Active, "accepted"),
+        (false, "not_holder", ""),
+    );
+    expect(
+        c,
+        "another person accepts it",
+        "cit-0005",
+        None,
+        status("p1", PositionStatus::Active, "accepted"),
+        (false, "not_holder", ""),
+    );
+    expect(
+        c,
+        "the appointee accepts",
+        "cit-0004",
+        None,
+        status("p1", PositionStatus::Active, "accepted"),
+        (true, "", ""),
+    );
+    expect(
+        c,
+        "then registers a birth in it",
+        "cit-0004",
+        in_p(),
+        birth("b-1"),
+        (true, "", "civil-registration-law/1"),
+    );
+    expect(
+        c,
+        "the district office suspends the registrar",
+        "civil-affairs-110101",
+        None,
+        status("p1", PositionStatus::Suspended, "inquiry"),
+        (true, "", "constitution/13"),
+    );
+    expect(
+        c,
+        "the suspended registrar reinstates themself",
+        "cit-0004",
+        None,
+        status("p1", PositionStatus::Active, "reinstated"),
+        (false, "unauthorized", ""),
+    );
+    expect(
+        c,
+        "the suspended registrar resigns",
+        "cit-0004",
+        None,
+        status("p1", PositionStatus::Ended, "resigned"),
+        (true, "", ""),
+    );
+    expect(
+        c,
+        "civil affairs offers cit-0005 a position",
+        "civil-affairs",
+        None,
+        registrar("p2", "cit-0005"),
+        (true, "", "civil-registration-law/11"),
+    );
+    expect(
+        c,
+        "cit-0005 declines",
+        "cit-0005",
+        None,
+        status("p2", PositionStatus::Ended, "declined"),
+        (true, "", ""),
+    );
+    expect(
+        c,
+        "a declined offer cannot be accepted later",
+        "cit-0005",
+        None,
+        status("p2", PositionStatus::Active, "accepted after all"),
+        (false, "ended", ""),
+    );
+}

@@ -206,6 +206,19 @@ fn a_dismissed_official_is_refused_from_the_block_after_the_dismissal() {
         appoint("pos-cit-0003", "market-regulation"),
     );
     assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    // Offered, not yet held: the appointee acts in it once they accept it, not before, and
+    // the department cannot accept it for them.
+    let r = chain.run("cit-0003", Some("pos-cit-0003"), licence("l-3"));
+    assert_eq!(r.code.as_deref(), Some("unauthorized"), "{:?}", r.error);
+    let accept = Payload::SetPositionStatus {
+        id: "pos-cit-0003".into(),
+        status: PositionStatus::Active,
+        reason: "accepted".into(),
+    };
+    let r = chain.run("market-regulation", None, accept.clone());
+    assert_eq!(r.code.as_deref(), Some("not_holder"), "{:?}", r.error);
+    let r = chain.run("cit-0003", None, accept);
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
     let r = chain.run("cit-0003", Some("pos-cit-0003"), licence("l-3"));
     assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
 }

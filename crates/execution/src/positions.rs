@@ -1,6 +1,8 @@
-//! Positions: a department appoints a person to a position (powers, jurisdiction, term), and
-//! suspends, reinstates or ends it. An official's rights are judged on the position as it stands
-//! at the executing block, so a dismissal takes effect from the next block.
+//! Positions: a department appoints a person to a position (powers, jurisdiction, term), which
+//! is offered until the person accepts it, and suspends, reinstates or ends it. The holder, and
+//! only the holder, accepts or declines an offer, and may resign. An official's rights are judged
+//! on the position as it stands at the executing block, so a dismissal takes effect from the
+//! next block.
 
 use crate::authorize::{Action, authorize, department_jurisdiction, position_entity};
 use crate::error::{Result, TxError};
@@ -91,9 +93,10 @@ pub(crate) fn appoint(
     )? {
         return Ok(Err(e));
     }
+    // Nobody holds a position without consent: it is offered until the holder accepts it.
     let record = PositionRecord {
         position: position.clone(),
-        status: PositionStatus::Active,
+        status: PositionStatus::Offered,
         since: ctx.height,
         reason: "appointed".into(),
         citation: tx.citation.clone(),
@@ -108,8 +111,21 @@ pub(crate) fn appoint(
             ("position", position.id.clone()),
             ("holder", position.holder.to_string()),
             ("department", position.department.to_string()),
+            ("status", PositionStatus::Offered.name().to_string()),
         ],
     )]))
+}
+
+/// What the holder itself may do with its position, whatever the laws say: accept or decline an
+/// offer, resign. `None` if the change is not one of those.
+fn holders_own(from: PositionStatus, to: PositionStatus) -> Option<&'static str> {
+    use PositionStatus::*;
+    match (from, to) {
+        (Offered, Active) => Some("accepted"),
+        (Offered, Ended) => Some("declined"),
+        (Active | Suspended, Ended) => Some("resigned"),
+        _ => None,
+    }
 }
 
 pub(crate) fn set_status(
@@ -138,13 +154,33 @@ pub(crate) fn set_status(
             "a change of status needs a reason of 1 to 1024 bytes",
         )));
     }
-    let resource = position_entity(tx, ctx.registries, &record.position)?;
-    let act = Action::Position {
-        action: "set-position-status",
-        resource,
-    };
-    if let Err(e) = authorize(tx, ctx, signer, &act)? {
-        return Ok(Err(e));
+    // The holder itself, in its own name (not in a position, not for an organisation).
+    let by_holder = signer.principal == record.position.holder
+        && signer.position.is_none()
+        && signer.organisation.is_none();
+    match (by_holder, holders_own(record.status, status)) {
+        // Consent and resignation are the holder's alone, and need no law.
+        (true, Some(_)) => tx.citation = None,
+        // Only the holder accepts an offer: no department puts anyone in office.
+        _ if record.status == PositionStatus::Offered && status == PositionStatus::Active => {
+            return Ok(Err(TxError::new(
+                Code::NotHolder,
+                format!(
+                    "position `{id}` is offered to `{}`: only they accept it",
+                    record.position.holder
+                ),
+            )));
+        }
+        _ => {
+            let resource = position_entity(tx, ctx.registries, &record.position)?;
+            let act = Action::Position {
+                action: "set-position-status",
+                resource,
+            };
+            if let Err(e) = authorize(tx, ctx, signer, &act)? {
+                return Ok(Err(e));
+            }
+        }
     }
     record.status = status;
     record.since = ctx.height;

@@ -206,6 +206,9 @@ pub enum PositionStatus {
     Active = 0,
     Suspended = 1,
     Ended = 2,
+    /// Appointed, not yet accepted: the holder accepts (active) or declines (ended) it; until
+    /// then it confers nothing.
+    Offered = 3,
 }
 
 impl PositionStatus {
@@ -214,6 +217,7 @@ impl PositionStatus {
             PositionStatus::Active => "active",
             PositionStatus::Suspended => "suspended",
             PositionStatus::Ended => "ended",
+            PositionStatus::Offered => "offered",
         }
     }
 }
