@@ -490,3 +490,46 @@ fn money_in_circulation_keeps_its_currency_and_minor_units() {
     }));
     assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
 }
+
+/// An account as of a past height is read as it stood: a court of province 110000 may read the
+/// account of cit-0001 as it was while cit-0001 lived there, and not once cit-0001 lives in
+/// 310101 — the holder's region is the account's as of the height read.
+#[test]
+fn an_account_is_read_as_it_stood() {
+    use govchain_execution::finance::{decide_account_read, decide_account_read_as_of};
+    let chain = Chain::new();
+    let then = chain.state.clone();
+    // cit-0001 as the state holds them after a move to 310101.
+    let mut now = chain.state.clone();
+    let mut person = schema::record(&now, "persons", "cit-0001")
+        .unwrap()
+        .unwrap();
+    person
+        .fields
+        .insert("region".into(), FieldValue::Text("310101".into()));
+    now.0.insert(
+        schema::record_key("persons", "cit-0001"),
+        schema::value(&person),
+    );
+    let judge = pid("judge-wu");
+    let court = Acting::Position("pos-judge-wu".into());
+    let cit = pid("cit-0001");
+    let read_then = decide_account_read_as_of(
+        &now,
+        &then,
+        &chain.laws,
+        1,
+        &judge,
+        Some(&court),
+        "CNY",
+        &cit,
+    )
+    .unwrap()
+    .unwrap();
+    assert!(read_then.allowed, "{read_then}");
+    assert_eq!(read_then.decided_by.unwrap().law.as_str(), "currency-law");
+    let read_now = decide_account_read(&now, &chain.laws, 1, &judge, Some(&court), "CNY", &cit)
+        .unwrap()
+        .unwrap();
+    assert!(!read_now.allowed, "{read_now}");
+}

@@ -584,10 +584,30 @@ pub(crate) fn set_frozen(
 }
 
 /// How the laws in force at `height` decide `reader` (acting as `acting`, if given) reading the
-/// account of `holder` in `code` — its balance, statement or proof. `Ok(Err(_))` says why it
-/// cannot be decided (an unknown currency, holder or reader).
+/// account of `holder` in `code` — its balance, statement or proof — as `state` holds it.
+/// `Ok(Err(_))` says why it cannot be decided (an unknown currency, holder or reader).
 pub fn decide_account_read(
     state: &dyn State,
+    laws: &crate::laws::Laws,
+    height: govchain_types::Height,
+    reader: &PrincipalId,
+    acting: Option<&govchain_types::Acting>,
+    code: &str,
+    holder: &PrincipalId,
+) -> Result<std::result::Result<govchain_law::Decision, String>> {
+    decide_account_read_as_of(state, state, laws, height, reader, acting, code, holder)
+}
+
+/// [`decide_account_read`] of the account as it stood in `as_of` (the state at a past height:
+/// its freeze, its holder's region then), the reader as it stands in `state`: a read of a past
+/// balance is decided on what it returns.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one decision, each argument a part of it"
+)]
+pub fn decide_account_read_as_of(
+    state: &dyn State,
+    as_of: &dyn State,
     laws: &crate::laws::Laws,
     height: govchain_types::Height,
     reader: &PrincipalId,
@@ -603,8 +623,8 @@ pub fn decide_account_read(
         Ok(k) => k,
         Err(e) => return Ok(Err(e.message)),
     };
-    let account = schema::account(state, code, holder)?;
-    let resource = account_entity(state, &compiled.registries, code, holder, kind, &account)?;
+    let account = schema::account(as_of, code, holder)?;
+    let resource = account_entity(as_of, &compiled.registries, code, holder, kind, &account)?;
     crate::authorize::decide_as(state, laws, height, reader, acting, "read", resource)
 }
 

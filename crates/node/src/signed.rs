@@ -424,9 +424,29 @@ impl App {
                 })
             }
             ReadTarget::Account {
-                currency, holder, ..
+                currency,
+                holder,
+                height,
+                proof,
+            } => {
+                // Decided on the account as it stood at the height the answer returns.
+                let at = match account_height(*height, *proof, next.saturating_sub(1)) {
+                    Ok(at) => at,
+                    Err(BackendError::NotFound(why)) => return Ok(Decided::NotFound(why)),
+                    Err(e) => return Err(e),
+                };
+                let then = crate::app::StoreState {
+                    store: self.store(),
+                    at,
+                };
+                one(
+                    govchain_execution::finance::decide_account_read_as_of(
+                        &state, &then, laws, next, reader, acting, currency, holder,
+                    ),
+                    Found::Elsewhere,
+                )
             }
-            | ReadTarget::Statement {
+            ReadTarget::Statement {
                 currency, holder, ..
             } => one(
                 govchain_execution::finance::decide_account_read(
@@ -512,15 +532,7 @@ impl App {
                 },
                 _,
             ) => {
-                // With a proof, the latest certified height (one below the latest block), so
-                // the balance and the proven value are of one height.
-                let at = match (height, proof) {
-                    (Some(h), _) => Some(*h),
-                    (None, true) => Some(latest.checked_sub(1).ok_or_else(|| {
-                        BackendError::NotFound("no height is certified yet".into())
-                    })?),
-                    (None, false) => None,
-                };
+                let at = account_height(*height, *proof, latest)?;
                 answer.account = Some(self.account_unchecked(holder, currency, at)?);
                 if *proof {
                     answer.certificate = Some(
@@ -565,6 +577,30 @@ impl App {
         }
         Ok(answer)
     }
+}
+
+/// The height an account read returns: the one asked, else with a proof the latest certified
+/// height (one below the latest block, so the balance and the proven value are of one height),
+/// else the latest (`None`).
+fn account_height(
+    height: Option<Height>,
+    proof: bool,
+    latest: Height,
+) -> Result<Option<Height>, BackendError> {
+    Ok(match (height, proof) {
+        (Some(h), _) if h > latest => {
+            return Err(BackendError::NotFound(format!(
+                "height {h} is above the latest, {latest}"
+            )));
+        }
+        (Some(h), _) => Some(h),
+        (None, true) => Some(
+            latest
+                .checked_sub(1)
+                .ok_or_else(|| BackendError::NotFound("no height is certified yet".into()))?,
+        ),
+        (None, false) => None,
+    })
 }
 
 fn no_record(registry: &str, key: &str) -> String {

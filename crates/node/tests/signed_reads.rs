@@ -940,3 +940,44 @@ async fn a_dry_runs_recorded_requests_are_listed_only_for_the_bills_body_and_aud
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     assert_eq!(log(&n.app).len(), before);
 }
+
+/// An account read names its height: the node answers, and decides, the account as of that
+/// height (`execution::finance::decide_account_read_as_of`; the region that decides is shown by
+/// `demo/tests/finance.rs::an_account_is_read_as_it_stood`), and a height above the latest is
+/// not found, and logged so.
+#[tokio::test]
+async fn an_account_read_names_its_height() {
+    let n = node("validator");
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+    let account = |height: Option<u64>| ReadTarget::Account {
+        currency: "CNY".into(),
+        holder: PrincipalId::new("cit-0001").unwrap(),
+        height,
+        proof: false,
+    };
+    let node_key = n.app.node_key().clone();
+    let judge = |target, nonce| read(&node_key, "judge-wu", Some("pos-judge-wu"), target, nonce);
+    // (what, target, status)
+    let rows = [
+        ("at height 1", account(Some(1)), StatusCode::OK),
+        ("the latest", account(None), StatusCode::OK),
+        ("above the latest", account(Some(9)), StatusCode::NOT_FOUND),
+    ];
+    for (i, (what, target, want)) in rows.into_iter().enumerate() {
+        let before = log(&n.app).len();
+        let (status, answer) = post_read(&n.router, &judge(target, 100 + i as u64)).await;
+        assert_eq!(status, want, "{what}: {answer}");
+        let entries = log(&n.app);
+        assert_eq!(entries.len(), before + 1, "{what}: logged once");
+        if want == StatusCode::OK {
+            assert_eq!(
+                answer["decided_by"]["law"], "currency-law",
+                "{what}: {answer}"
+            );
+            assert_eq!(answer["account"]["holder"], "cit-0001", "{what}: {answer}");
+        } else {
+            assert_eq!(entries[before].outcome, ReadOutcome::NotFound, "{what}");
+        }
+    }
+}
