@@ -91,6 +91,11 @@ enum Command {
         /// through the certificate's handovers)
         #[arg(long)]
         genesis: PathBuf,
+        /// A later validator set you trust: `HEIGHT=HASH`, the `validator_set_hash` of block
+        /// HEIGHT's header from a source you trust (the gazette, your own node: `govchain query
+        /// block HEIGHT`); a certificate whose history puts another set there is refused
+        #[arg(long)]
+        trust: Vec<String>,
     },
     /// Work with Merkle proofs offline
     #[command(subcommand)]
@@ -207,7 +212,11 @@ fn main() -> anyhow::Result<()> {
             })
         }
         Command::Proof(ProofCommand::Verify { file, root }) => query::verify_proof(&file, &root),
-        Command::Verify { file, genesis } => query::verify_certificate(&file, &genesis),
+        Command::Verify {
+            file,
+            genesis,
+            trust,
+        } => query::verify_certificate(&file, &genesis, &trust),
         Command::Bench(c) => bench::run(c),
         Command::Secret(c) => secret::run(c),
         Command::Genesis(GenesisCommand::Import(a)) => import::into_genesis(a),

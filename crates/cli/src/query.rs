@@ -263,15 +263,46 @@ pub fn verify_proof(file: &Path, root: &str) -> anyhow::Result<()> {
 
 /// Checks a record certificate offline against a genesis file: its chain id, scheme and
 /// validator set, and through the certificate's handovers every later set.
-pub fn verify_certificate(file: &Path, genesis: &Path) -> anyhow::Result<()> {
+pub fn verify_certificate(file: &Path, genesis: &Path, trust: &[String]) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let cert: govchain_store::RecordCertificate = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a record certificate", file.display()))?;
     let genesis = govchain_node::read_genesis(genesis)?;
+    let trusted = trust
+        .iter()
+        .map(|t| {
+            let (height, hash) = t
+                .split_once('=')
+                .context("write --trust HEIGHT=VALIDATOR_SET_HASH")?;
+            Ok(govchain_store::TrustedSet {
+                height: height
+                    .parse()
+                    .with_context(|| format!("`{height}` is not a height"))?,
+                validator_set_hash: hash
+                    .parse()
+                    .map_err(|e: String| anyhow::anyhow!("`{hash}` is not a hash: {e}"))?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let in_force = cert
-        .verify(&genesis.chain_id, genesis.scheme, &genesis.validators)
+        .verify_trusting(
+            &genesis.chain_id,
+            genesis.scheme,
+            &genesis.validators,
+            &trusted,
+        )
         .with_context(|| format!("the certificate in {} does not verify", file.display()))?;
+    let later = trusted
+        .iter()
+        .filter(|t| t.height > cert.header.height)
+        .count();
+    if later > 0 {
+        eprintln!(
+            "note: {later} trusted set(s) are of heights after the certifying block {}: they say nothing of it",
+            cert.header.height
+        );
+    }
     let key = String::from_utf8_lossy(&cert.proof.key);
     let signers = cert.commit.signatures.len();
     let validators = match cert.handovers.len() {

@@ -345,6 +345,38 @@ async fn n4_validator_change() {
         "{said}{}",
         String::from_utf8_lossy(&verify.stderr)
     );
+    // A verifier that trusts the set of a later header (here read from node 1) checks that the
+    // certificate's history agrees with it; a wrong trusted set refuses it.
+    let block = std::process::Command::new(BIN)
+        .args(["query", "block"])
+        .arg((effective + 1).to_string())
+        .args(["--node", &net.url(1)])
+        .output()
+        .unwrap();
+    let block: serde_json::Value = serde_json::from_slice(&block.stdout).unwrap();
+    let set_hash = block["block"]["header"]["validator_set_hash"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no validator_set_hash in {block}"))
+        .to_string();
+    let genesis_set = genesis_header_set_hash(&net);
+    for (trusted, ok) in [(set_hash, true), (genesis_set, false)] {
+        let verify = std::process::Command::new(BIN)
+            .arg("verify")
+            .arg(&cert)
+            .arg("--genesis")
+            .arg(dir.path().join("genesis.json"))
+            .arg("--trust")
+            .arg(format!("{}={trusted}", effective + 1))
+            .output()
+            .unwrap();
+        assert_eq!(
+            verify.status.success(),
+            ok,
+            "trusting {trusted}: {}{}",
+            String::from_utf8_lossy(&verify.stdout),
+            String::from_utf8_lossy(&verify.stderr)
+        );
+    }
     // With the old set, one validator of four could not decide alone; with the new one it can.
     for i in 1..4 {
         net.kill(i).await.unwrap();
@@ -363,4 +395,17 @@ async fn n4_validator_change() {
         net.wait_height(alone + 10, Duration::from_secs(90)).await,
     );
     check(&net, net.assert_roots_agree().await);
+}
+
+/// The validator set hash of block 1's header: the genesis set's.
+fn genesis_header_set_hash(net: &Testnet) -> String {
+    let out = std::process::Command::new(BIN)
+        .args(["query", "block", "1", "--node", &net.url(0)])
+        .output()
+        .unwrap();
+    let block: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    block["block"]["header"]["validator_set_hash"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }

@@ -21,7 +21,7 @@ use axum::http::{Request, StatusCode};
 use govchain_crypto::{SecretKey, block_hash, sign_commit, sign_tx, validator_set_hash};
 use govchain_mempool::MempoolConfig;
 use govchain_node::{App, now_ms};
-use govchain_store::RecordCertificate;
+use govchain_store::{RecordCertificate, TrustedSet};
 use govchain_types::*;
 use http_body_util::BodyExt;
 use std::collections::BTreeMap;
@@ -336,6 +336,86 @@ async fn known_limit_a_whole_set_that_left_office_can_fork_a_verifier_that_trust
         block_hash(Scheme::Ed25519, &fork.header),
         cert.commit.block_hash
     );
+}
+
+/// What closes that limit: a verifier that trusts a later set — the `validator_set_hash` of a
+/// header it knows (the gazette, its own node) — refuses a history that puts another set there.
+/// (what, trusted sets, refused with)
+#[tokio::test]
+async fn a_trusted_later_set_exposes_a_fork_by_a_set_that_left_office() {
+    let n = chain();
+    let (cert, _) = certificate(&n.app, None).await;
+    assert_eq!(cert.header.height, 7);
+    let mut fork = cert.clone();
+    fork.handovers.clear();
+    fork.header.validator_set_hash = validator_set_hash(Scheme::Ed25519, &set_a());
+    fork.commit = commit_of(&fork.header, &set_a());
+    let trusted = |height: Height, set: &[GenesisValidator]| TrustedSet {
+        height,
+        validator_set_hash: validator_set_hash(Scheme::Ed25519, set),
+    };
+    let g = genesis();
+    let check = |c: &RecordCertificate, t: &[TrustedSet]| {
+        c.verify_trusting(&g.chain_id, g.scheme, &g.validators, t)
+            .map_err(|e| e.to_string())
+    };
+    let rows: Vec<(&str, &RecordCertificate, Vec<TrustedSet>, Option<&str>)> = vec![
+        (
+            "the honest certificate, C trusted at 7",
+            &cert,
+            vec![trusted(7, &set_c())],
+            None,
+        ),
+        (
+            "the honest certificate, B at 4 and C at 6",
+            &cert,
+            vec![trusted(4, &set_b()), trusted(6, &set_c())],
+            None,
+        ),
+        (
+            "the honest certificate, A at 2",
+            &cert,
+            vec![trusted(2, &set_a())],
+            None,
+        ),
+        (
+            "a trusted set above the header says nothing of it",
+            &cert,
+            vec![trusted(100, &set_a())],
+            None,
+        ),
+        (
+            "the honest certificate against a wrong trusted set",
+            &cert,
+            vec![trusted(5, &set_c())],
+            Some("another validator set in force at height 5"),
+        ),
+        (
+            "A's fork, C trusted at 7",
+            &fork,
+            vec![trusted(7, &set_c())],
+            Some("another validator set in force at height 7"),
+        ),
+        (
+            "A's fork, B trusted at 3",
+            &fork,
+            vec![trusted(3, &set_b())],
+            Some("another validator set in force at height 3"),
+        ),
+        (
+            "A's fork, A trusted at 2 (before it left): nothing to expose",
+            &fork,
+            vec![trusted(2, &set_a())],
+            None,
+        ),
+    ];
+    for (what, c, t, refused) in rows {
+        match (check(c, &t), refused) {
+            (Ok(_), None) => {}
+            (Err(e), Some(want)) => assert!(e.contains(want), "{what}: {e}"),
+            (got, want) => panic!("{what}: got {got:?}, wanted {want:?}"),
+        }
+    }
 }
 
 #[tokio::test]

@@ -29,7 +29,11 @@
 //! rotation cannot be extended with the outgoing set's signatures. But more than two thirds of
 //! a set that has left office, signing together, can still show a verifier that knows nothing
 //! newer than the genesis a history in which they never left (a long-range fork); only a later
-//! trusted set, or the honest chain's certificate for the same height, exposes it.
+//! trusted set, or the honest chain's certificate for the same height, exposes it. A verifier
+//! that knows a later set — the hash of the set that decided a height, from a header it trusts
+//! (a published gazette, its own node) — gives it as a [`TrustedSet`]
+//! ([`RecordCertificate::verify_trusting`]): a certificate whose history puts another set in
+//! force at that height is refused.
 
 use crate::proof::StateProof;
 use crate::{Error, Result};
@@ -38,6 +42,14 @@ use govchain_types::{
     CommitCertificate, GenesisValidator, Header, Height, Scheme, encode, validator_update_key,
 };
 use serde::{Deserialize, Serialize};
+
+/// A validator set a verifier knows decided `height`, besides the genesis: the
+/// `validator_set_hash` of a header it trusts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustedSet {
+    pub height: Height,
+    pub validator_set_hash: govchain_types::Hash,
+}
 
 /// A record with everything needed to prove it offline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,6 +172,45 @@ impl RecordCertificate {
     ///
     /// Returns the validator set that decided the header.
     pub fn verify(
+        &self,
+        chain_id: &str,
+        scheme: Scheme,
+        genesis_validators: &[GenesisValidator],
+    ) -> Result<Vec<GenesisValidator>> {
+        self.verify_trusting(chain_id, scheme, genesis_validators, &[])
+    }
+
+    /// [`RecordCertificate::verify`], and for each trusted set of a height up to the header's,
+    /// that the certificate's history has that set in force there (the last handover at or
+    /// before that height, or the genesis): a history forked by a set that left office before a
+    /// trusted height is refused. A trusted height above the header's says nothing of it.
+    pub fn verify_trusting(
+        &self,
+        chain_id: &str,
+        scheme: Scheme,
+        genesis_validators: &[GenesisValidator],
+        trusted: &[TrustedSet],
+    ) -> Result<Vec<GenesisValidator>> {
+        let in_force = self.verify_from_genesis(chain_id, scheme, genesis_validators)?;
+        for t in trusted.iter().filter(|t| t.height <= self.header.height) {
+            let set = self
+                .handovers
+                .iter()
+                .rev()
+                .find(|h| h.height <= t.height)
+                .map_or(genesis_validators, |h| h.validators.as_slice());
+            if validator_set_hash(scheme, set) != t.validator_set_hash {
+                return invalid(format!(
+                    "the certificate's history puts another validator set in force at height {} \
+                     than the trusted one ({}): a change is missing or forged",
+                    t.height, t.validator_set_hash
+                ));
+            }
+        }
+        Ok(in_force)
+    }
+
+    fn verify_from_genesis(
         &self,
         chain_id: &str,
         scheme: Scheme,

@@ -25,7 +25,7 @@ mod read;
 mod tables;
 mod tree;
 
-pub use certificate::{Handover, RecordCertificate};
+pub use certificate::{Handover, RecordCertificate, TrustedSet};
 pub use commit::{AUDIT_RETAIN_HEIGHTS, CommitInput};
 pub use error::{Error, Result};
 pub use genesis_load::{GenesisChunk, GenesisLoad};
