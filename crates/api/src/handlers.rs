@@ -715,8 +715,8 @@ fn decode_signed_read(hex: &str) -> ApiResult<govchain_types::SignedRead> {
     responses(
         (status = 200, description = "the record, its history or certificate, the account or statement, or the log entries, and the article that allowed the read; the read is logged. A record or certificate as of a height is decided on the version it returns; a history lists only the versions the laws let the reader see, each decided on its own content, and says how many were withheld (`withheld`)", body = Object),
         (status = 400, description = "malformed, expired, or signed by an unknown or revoked key; `wrong_node`: the request names another node (nothing is logged)", body = ErrorBody),
-        (status = 403, description = "the laws do not let the reader read it (the refusal is logged too)", body = ErrorBody),
-        (status = 404, description = "no such registry, record or account, or no version at that height; the read is logged too (outcome `not_found`)", body = ErrorBody),
+        (status = 403, description = "the laws do not let the reader read it (the refusal is logged too); a record that is not there is decided as an empty record with no region, so a refusal does not say whether it exists", body = ErrorBody),
+        (status = 404, description = "no such registry or account, no version at that height, or no such record where the laws let the reader read it anywhere; the read is logged too (outcome `not_found`)", body = ErrorBody),
         (status = 409, description = "`replayed`: this signed request was already served by this node", body = ErrorBody),
         (status = 413, description = "`too_large`: a body over 1 MiB", body = ErrorBody),
         (status = 429, description = "`rate_limited`: the reader asked more often than this node serves one reader (a burst, then a steady rate); the `Retry-After` header says in how many seconds to try again; nothing is logged", body = ErrorBody),

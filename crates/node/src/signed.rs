@@ -98,7 +98,9 @@ impl App {
                 log(false, decision.decided_by.clone(), ReadOutcome::Refused)?;
                 return Err(BackendError::Forbidden(
                     "unauthorized",
-                    format!("{decision}: `{reader}` may not read this"),
+                    format!(
+                        "{decision}: `{reader}` may not read this (a refusal does not say whether it exists)"
+                    ),
                 ));
             }
             Decided::Allowed { decision, found } => (decision, found),
@@ -328,7 +330,7 @@ impl App {
                 height,
             } => {
                 let Some(view) = self.version(registry, key, *height)? else {
-                    return Ok(Decided::NotFound(no_record(registry, key)));
+                    return self.absent(r, reader, next, registry, key, no_record(registry, key));
                 };
                 let d = decide_read_versions(
                     &state,
@@ -362,9 +364,8 @@ impl App {
                     },
                 };
                 let Some(view) = self.version(registry, key, Some(at))? else {
-                    return Ok(Decided::NotFound(format!(
-                        "registry `{registry}` has no record `{key}` at height {at}"
-                    )));
+                    let why = format!("registry `{registry}` has no record `{key}` at height {at}");
+                    return self.absent(r, reader, next, registry, key, why);
                 };
                 let d = decide_read_versions(
                     &state,
@@ -386,7 +387,9 @@ impl App {
                 }
                 let history = match self.history(registry, key) {
                     Ok(h) => h,
-                    Err(BackendError::NotFound(why)) => return Ok(Decided::NotFound(why)),
+                    Err(BackendError::NotFound(why)) => {
+                        return self.absent(r, reader, next, registry, key, why);
+                    }
                     Err(e) => return Err(e),
                 };
                 let fields: Vec<_> = history.versions.iter().map(|v| &v.version.fields).collect();
@@ -463,6 +466,38 @@ impl App {
                 one(Ok(Ok(d)), Found::Elsewhere)
             }
         }
+    }
+
+    /// A read of a record that is not there (`why`), decided as a read of an empty record
+    /// with no region: only a reader the laws let read such a record anywhere learns that it
+    /// is absent (404); any other is refused as it would be for a record it may not read (403),
+    /// so a refusal tells nobody whether a record exists.
+    fn absent(
+        &self,
+        r: &ReadRequest,
+        reader: &PrincipalId,
+        next: Height,
+        registry: &str,
+        key: &str,
+        why: String,
+    ) -> Result<Decided, BackendError> {
+        let empty = govchain_types::Fields::new();
+        let decided = decide_read_versions(
+            &self.state(),
+            self.laws_cache(),
+            next,
+            reader,
+            r.acting_as.as_ref(),
+            registry,
+            key,
+            &[&empty],
+        )
+        .map_err(unavailable)?;
+        Ok(match decided.map(|mut d| d.pop()) {
+            Ok(Some(d)) if !d.allowed => Decided::Refused(d),
+            Ok(_) => Decided::NotFound(why),
+            Err(no_registry) => Decided::NotFound(no_registry),
+        })
     }
 
     /// The version of a record in force at `height` (default: the latest) of a registry in

@@ -461,29 +461,53 @@ async fn a_read_of_history_or_a_past_height_is_decided_on_each_version() {
     }
 }
 
-/// A read the reader may ask but which finds nothing — no such record, no version at that
-/// height, no such registry — answers 404 as before, and is logged like any other read: asking
-/// tells what the reader looked for.
+/// A read that finds nothing — no such record, no version at that height, no such registry —
+/// is logged like any other read: asking tells what the reader looked for. What is not there is
+/// decided as an empty record with no region: a reader the laws let read such a record anywhere
+/// (a citizen asking for its own) learns that it is absent (404); any other is
+/// refused as for a record it may not read (403), so a refusal does not tell whether the
+/// record exists.
 #[tokio::test]
 async fn a_read_that_finds_nothing_is_logged() {
     let n = node("validator");
     let node_key = n.app.node_key().clone();
-    // (what, reader, target)
-    let rows: Vec<(&str, Reader, ReadTarget)> = vec![
+    // (what, reader, target, status)
+    let rows: Vec<(&str, Reader, ReadTarget, StatusCode)> = vec![
         (
-            "a person that does not exist",
+            "a person that does not exist, asked by a district registrar",
             ("off-wang", Some("pos-off-wang")),
             record("cit-9999", None),
+            StatusCode::FORBIDDEN,
         ),
         (
-            "a record above the latest height",
+            "a person of another district, asked by the same registrar: the same answer",
+            ("off-wang", Some("pos-off-wang")),
+            record("cit-0003", None),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "a person that does not exist, asked by the ministry as a department (no law lets it read persons)",
+            ("civil-affairs", None),
+            record("cit-9999", None),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "the citizen's own record above the latest height",
             ("cit-0001", None),
             record("cit-0001", Some(50)),
+            StatusCode::NOT_FOUND,
         ),
         (
-            "a history of nobody",
+            "a history of nobody, asked by a citizen",
             ("cit-0001", None),
             history("cit-9999"),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "a history of nobody, asked by the province's head (jurisdiction 110000, not the whole country)",
+            ("off-zhao", Some("pos-off-zhao")),
+            history("cit-9999"),
+            StatusCode::FORBIDDEN,
         ),
         (
             "a registry no law defines",
@@ -493,25 +517,32 @@ async fn a_read_that_finds_nothing_is_logged() {
                 key: "d-1".into(),
                 height: None,
             },
+            StatusCode::NOT_FOUND,
         ),
         (
-            "a certificate before any height is certified",
+            "the citizen's own certificate before any height is certified",
             ("cit-0001", None),
             certificate("cit-0001", None),
+            StatusCode::NOT_FOUND,
         ),
     ];
-    for (i, (what, (who, position), target)) in rows.into_iter().enumerate() {
+    for (i, (what, (who, position), target, want)) in rows.into_iter().enumerate() {
         let body = read(&node_key, who, position, target.clone(), i as u64);
         let before = log(&n.app).len();
         let (status, answer) = post_read(&n.router, &body).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{what}: {answer}");
-        assert_eq!(answer["code"], "not_found", "{what}: {answer}");
+        assert_eq!(status, want, "{what}: {answer}");
+        let (code, outcome) = if want == StatusCode::NOT_FOUND {
+            ("not_found", ReadOutcome::NotFound)
+        } else {
+            ("unauthorized", ReadOutcome::Refused)
+        };
+        assert_eq!(answer["code"], code, "{what}: {answer}");
         let entries = log(&n.app);
         assert_eq!(entries.len(), before + 1, "{what}: logged");
         let entry = entries.last().unwrap();
         assert_eq!(entry.reader.as_str(), who, "{what}");
         assert_eq!(entry.target, target, "{what}");
-        assert_eq!(entry.outcome, ReadOutcome::NotFound, "{what}");
+        assert_eq!(entry.outcome, outcome, "{what}");
         assert!(!entry.allowed, "{what}");
         assert_eq!(entry.purpose, "case 2026-17", "{what}");
         // Logged once, like any read: the same bytes again are a replay.
