@@ -98,11 +98,29 @@ fn dept(i: usize) -> Value {
     json!({ "kind": "Department", "id": format!("d{i}") })
 }
 
-fn explained(resource: Value, others: Vec<Value>) -> Vec<u8> {
+/// A department as the schema describes one.
+fn department(i: usize, ancestors: Vec<Value>) -> Value {
+    json!({ "uid": dept(i), "attrs": { "jurisdiction": ["CN"], "authority": false }, "ancestors": ancestors })
+}
+
+/// Civil affairs asking to manage the keys of a person, whose record sits under `ancestors`,
+/// with `others` described: a request the schema admits, so the laws decide it in full.
+fn explained(ancestors: Vec<Value>, others: Vec<Value>) -> Vec<u8> {
     json!({
-        "principal": { "uid": { "kind": "Legislature", "id": "legislature" } },
-        "action": "insert",
-        "resource": resource,
+        "principal": {
+            "uid": { "kind": "Department", "id": "civil-affairs" },
+            "attrs": { "jurisdiction": ["CN"], "authority": true }
+        },
+        "action": "manage-keys",
+        "resource": {
+            "uid": { "kind": "Principal", "id": "cit-abuse" },
+            "attrs": {
+                "kind": "person", "exists": true, "region": "110101",
+                "regions": ["110101", "110100", "110000", "CN"], "department": "civil-affairs",
+                "authority": false, "official": false, "lawmaker": false
+            },
+            "ancestors": ancestors
+        },
         "height": 1,
         "others": others
     })
@@ -110,24 +128,22 @@ fn explained(resource: Value, others: Vec<Value>) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A request whose resource sits under a chain of `depth` departments: `d0` in `d1` in … in
+/// A request whose resource sits under a chain of `depth` departments: in `d1` in … in
 /// `d<depth>`, the last not described.
 pub fn department_chain(depth: usize) -> Vec<u8> {
     let others = (1..depth)
-        .map(|i| json!({ "uid": dept(i), "ancestors": [dept(i.saturating_add(1))] }))
+        .map(|i| department(i, vec![dept(i.saturating_add(1))]))
         .collect();
-    explained(json!({ "uid": dept(0), "ancestors": [dept(1)] }), others)
+    explained(vec![dept(1)], others)
 }
 
-/// A request with `others` other entities, each listing `per` ancestors among a few roots (the
-/// widest the caps allow is 64 × 8 = 512 ancestors in all, with the resource's 8 roots too).
+/// A request with `others` other departments, each listing `per` ancestors among a few roots,
+/// and the resource under the roots too (the widest the caps allow is 63 × 8 + 8 = 512).
 pub fn wide_request(others: usize, per: usize) -> Vec<u8> {
     let root = |j: usize| json!({ "kind": "Department", "id": format!("root{j}") });
     let roots: Vec<Value> = (0..per).map(root).collect();
-    let list = (1..=others)
-        .map(|i| json!({ "uid": dept(i), "ancestors": roots }))
-        .collect();
-    explained(json!({ "uid": dept(0), "ancestors": [] }), list)
+    let list = (1..=others).map(|i| department(i, roots.clone())).collect();
+    explained(roots, list)
 }
 
 /// The explanations of the explain phase: the deepest and widest requests the caps allow, then
