@@ -69,7 +69,7 @@ pub fn run(c: AttackCommand) -> anyhow::Result<()> {
 }
 
 async fn api(a: ApiArgs) -> anyhow::Result<()> {
-    if !(a.seconds > 0.0) {
+    if !a.seconds.is_finite() || a.seconds <= 0.0 {
         bail!("--seconds must be positive");
     }
     let tmp = tempfile::tempdir()?;
