@@ -84,10 +84,7 @@ pub struct InitArgs {
     bench_signers: usize,
 }
 
-/// The insecure, publicly derivable key of benchmark signer `i` (`govchain init --bench-signers`).
-pub fn bench_signer_key(scheme: Scheme, i: usize) -> SecretKey {
-    SecretKey::from_seed(scheme, format!("govchain-bench-signer-{i}").as_bytes())
-}
+pub use govchain_testnet::bench_signer_key;
 
 #[derive(Args)]
 pub struct NodeArgs {

@@ -1,6 +1,7 @@
 //! `govchain`: run a dev chain, manage keys, sign and submit transactions, query a node, verify
 //! proofs offline, and measure this machine.
 
+mod attack;
 mod bench;
 mod bench_chain;
 mod bench_import;
@@ -109,6 +110,10 @@ enum Command {
     /// Measure this machine: signature verification, store, a validator network
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Attack a real network on 127.0.0.1 and measure what it costs (`attack api`: API abuse
+    /// against one validator while the chain commits)
+    #[command(subcommand)]
+    Attack(attack::AttackCommand),
     /// Soak a real network: random kill -9, restarts and 2|2 partitions under load, then a summary
     Chaos {
         /// How long to run
@@ -218,6 +223,7 @@ fn main() -> anyhow::Result<()> {
             trust,
         } => query::verify_certificate(&file, &genesis, &trust),
         Command::Bench(c) => bench::run(c),
+        Command::Attack(c) => attack::run(c),
         Command::Secret(c) => secret::run(c),
         Command::Genesis(GenesisCommand::Import(a)) => import::into_genesis(a),
         Command::Genesis(GenesisCommand::SignSnapshot(a)) => import::sign_snapshot(a),

@@ -40,16 +40,21 @@ struct ArticleRef {
     citation: Citation,
     jurisdiction: Vec<String>,
     policy: Policy,
+    /// The length of the policy's text.
+    bytes: usize,
 }
 
 #[derive(Clone, Default)]
 struct Bucket {
     forbids: PolicySet,
     permits: PolicySet,
+    /// The policies' text, in bytes: what deciding a request in this bucket costs, roughly.
+    bytes: usize,
 }
 
 impl Bucket {
-    fn add(&mut self, p: Policy) -> Result<(), String> {
+    fn add(&mut self, p: Policy, bytes: usize) -> Result<(), String> {
+        self.bytes = self.bytes.saturating_add(bytes);
         let set = match p.effect() {
             Effect::Permit => &mut self.permits,
             Effect::Forbid => &mut self.forbids,
@@ -139,10 +144,10 @@ impl LawBook {
                 buckets
                     .entry(key)
                     .or_default()
-                    .add(p.clone())
+                    .add(p.clone(), a.bytes)
                     .map_err(LawError::Request)?;
             }
-            whole.add(p.clone()).map_err(LawError::Request)?;
+            whole.add(p.clone(), a.bytes).map_err(LawError::Request)?;
         }
         Ok(Self {
             schema: Arc::new(schema),
@@ -187,6 +192,19 @@ impl LawBook {
             .get(&key)
             .map(|b| b.permits.policies().chain(b.forbids.policies()).collect())
             .unwrap_or_default()
+    }
+
+    /// The policy text, in bytes, of the articles a request of `action` on `resource_type`
+    /// (as [`LawBook::bucket_policies`] names them) is decided against: what one decision costs.
+    pub fn bucket_bytes(&self, action: &str, resource_type: &str) -> usize {
+        self.buckets
+            .get(&(action.to_string(), resource_type.to_string()))
+            .map_or(0, |b| b.bytes)
+    }
+
+    /// The largest [`LawBook::bucket_bytes`]: what one decision costs at most.
+    pub fn largest_bucket_bytes(&self) -> usize {
+        self.buckets.values().map(|b| b.bytes).max().unwrap_or(0)
     }
 
     /// How many articles are compiled.
@@ -347,6 +365,7 @@ fn parse(laws: &[LawPackage]) -> (BTreeMap<String, ArticleRef>, Vec<LawError>) {
                             },
                             jurisdiction: law.jurisdiction.clone(),
                             policy: parsed,
+                            bytes: policy.len(),
                         },
                     );
                 }

@@ -28,6 +28,27 @@ pub const SAMPLES_PER_SHAPE: usize = 1500;
 /// gets fewer per pair. Each sample is decided against every article of its bucket, so without
 /// this a bill's cost grew with the square of its articles (review finding 7).
 pub const MAX_SEARCH_SAMPLES: usize = 16 * SAMPLES_PER_SHAPE;
+/// What one decision costs the budgets below: the policy text of the articles it is decided
+/// against, in bytes, plus this for building the request. The caps on samples bound how many
+/// decisions a verification makes, not what each costs: a bill of 256 articles of 4 KB each in
+/// one request shape made every decision weigh a megabyte of policies, and one anonymous
+/// verification ran for more than five minutes on a validator's core (`govchain attack api`).
+pub const DECISION_OVERHEAD: usize = 1024;
+/// The conflict search's budget, in the cost of decisions: [`MAX_SEARCH_SAMPLES`] decisions
+/// against 32 KiB of policies each — more than any bucket of the demo's laws holds, so laws of
+/// ordinary size get every sample, and a bill of heavy articles gets fewer (at least one per
+/// article and request shape).
+pub const MAX_SEARCH_WORK: usize = MAX_SEARCH_SAMPLES * 32 * 1024;
+/// The dry run's budget, in the same cost: 1,000 requests (the most a caller may supply) each
+/// decided twice against 32 KiB of policies. Past it the rest are not replayed, and the report's
+/// `replayed` says how many were.
+pub const MAX_REPLAY_WORK: usize = 2 * 1000 * 32 * 1024;
+
+/// What deciding a request against `bytes` of policies costs the budgets.
+fn decision_cost(bytes: usize) -> usize {
+    bytes.saturating_add(DECISION_OVERHEAD)
+}
+
 /// Most changed decisions listed by a dry run (all are counted).
 pub const MAX_CHANGES_LISTED: usize = 200;
 
@@ -101,6 +122,8 @@ pub struct Change {
 /// The dry run over recorded requests.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DryRun {
+    /// How many requests were replayed: every one given, or as many as [`MAX_REPLAY_WORK`]
+    /// allows, the first ones.
     pub replayed: usize,
     /// How many decisions change (allowed/denied or the deciding article).
     pub changed: usize,
@@ -219,8 +242,13 @@ pub fn verify(bill: &LawPackage, ctx: &Context<'_>) -> Report {
     report
 }
 
-/// Replays `requests` under both books and lists the decisions that change.
+/// Replays `requests` under both books, as many as [`MAX_REPLAY_WORK`] allows (each charged
+/// the largest bucket of each book), and lists the decisions that change.
 pub fn dry_run(now: &LawBook, with_bill: &LawBook, requests: &[AuthRequest]) -> DryRun {
+    let each = decision_cost(now.largest_bucket_bytes())
+        .saturating_add(decision_cost(with_bill.largest_bucket_bytes()));
+    let most = MAX_REPLAY_WORK.checked_div(each).unwrap_or(0).max(1);
+    let requests = requests.get(..most).unwrap_or(requests);
     let mut out = DryRun {
         replayed: requests.len(),
         ..DryRun::default()
@@ -315,11 +343,31 @@ fn search(
                 .unwrap_or(SAMPLES_PER_SHAPE),
         )
         .max(1);
+    let work_per_pair = MAX_SEARCH_WORK
+        .checked_div(pairs)
+        .unwrap_or(MAX_SEARCH_WORK);
+    let mut bucket_literals: BTreeMap<(String, String), Literals> = BTreeMap::new();
     for (policy, shapes) in articles {
         for (principal, action, resource) in shapes {
+            // INVARIANT: the pairs together spend at most MAX_SEARCH_WORK (but one sample each).
+            let cost = decision_cost(book.bucket_bytes(&action, &resource));
+            let per_shape = per_shape
+                .min(work_per_pair.checked_div(cost).unwrap_or(per_shape))
+                .max(1);
             let action_name = action_id(&action);
-            let others = book.bucket_policies(&action, &resource);
-            let pools = Pools::new(policy, &others, bill, regions);
+            // The literals of a bucket's articles, walked once for every bill article that
+            // meets them: walked per article, a bill of 256 heavy articles in one bucket took
+            // minutes before its first sample.
+            let others = bucket_literals
+                .entry((action.clone(), resource.clone()))
+                .or_insert_with(|| {
+                    let mut lits = Literals::default();
+                    for p in book.bucket_policies(&action, &resource) {
+                        lits.collect(p);
+                    }
+                    lits
+                });
+            let pools = Pools::new(policy, others, bill, regions);
             for i in 0..per_shape {
                 let Some(req) = pools.sample(model, i, &principal, &action_name, &resource) else {
                     break;
@@ -486,19 +534,17 @@ struct Pools {
 }
 
 impl Pools {
+    /// The pools of `bill_policy` meeting the articles whose literals are `others`.
     fn new(
         bill_policy: &Policy,
-        others: &[&Policy],
+        others: &Literals,
         bill: &LawPackage,
         law_regions: &BTreeSet<String>,
     ) -> Self {
         let mut own = Literals::default();
         own.collect(bill_policy);
-        let mut all = Literals::default();
+        let mut all = others.clone();
         all.collect(bill_policy);
-        for p in others {
-            all.collect(p);
-        }
         let mut strings: BTreeSet<String> = all.strings.clone();
         strings.insert(String::new());
         strings.insert("CN".into());
@@ -720,7 +766,7 @@ fn pick<'a, T>(pool: &'a [T], i: usize, salt: &str) -> Option<&'a T> {
 
 /// The literals of policies: strings, numbers, entity uids by type, and the literals each
 /// attribute is compared with.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Literals {
     strings: BTreeSet<String>,
     longs: BTreeSet<i64>,

@@ -210,3 +210,62 @@ fn the_conflict_search_samples_within_its_budget_however_many_articles() {
         );
     }
 }
+
+/// A bill of the most articles, each a long condition, all in one request shape: every decision
+/// weighs about a megabyte of policies. Before the work budget one such verification ran for
+/// more than five minutes on a validator's core (`govchain attack api`); now the search and the
+/// dry run stop at their budgets, in decisions weighed by the policies they are decided against.
+#[test]
+fn a_bill_of_heavy_articles_is_searched_and_replayed_within_the_work_budget() {
+    use govchain_law::verify::{
+        Context, DECISION_OVERHEAD, MAX_REPLAY_WORK, MAX_SEARCH_WORK, verify,
+    };
+    let mut policy = String::from(
+        r#"forbid (principal is Department, action == Action::"manage-keys", resource is Principal) when { resource.kind == "k0""#,
+    );
+    for k in 1..120 {
+        policy.push_str(&format!(r#" || resource.kind == "k{k}""#));
+    }
+    policy.push_str(" };");
+    let mut b = bill(govchain_law::package::MAX_ARTICLES);
+    for a in &mut b.articles {
+        a.kind = ArticleKind::Permission {
+            policy: policy.clone(),
+        };
+    }
+    let bucket = policy.len() * b.articles.len();
+    assert!(bucket > 800 * 1024, "the bucket weighs {bucket} bytes");
+    let replay = vec![request(); 1_000];
+    let started = Instant::now();
+    let r = verify(
+        &b,
+        &Context {
+            model: &SchemaModel::base(),
+            now: &[],
+            with_bill: std::slice::from_ref(&b),
+            replay: &replay,
+        },
+    );
+    assert!(r.valid, "{:?}", r.findings);
+    let cost = bucket + DECISION_OVERHEAD;
+    // At least one sample per article, else within the budget.
+    let most = (MAX_SEARCH_WORK / cost).max(b.articles.len());
+    assert!(
+        r.sampled > 0 && r.sampled <= most,
+        "sampled {}, more than {most}",
+        r.sampled
+    );
+    // Each replayed request is charged the largest bucket of each book (the laws now: none).
+    let most_replayed = MAX_REPLAY_WORK / (cost + DECISION_OVERHEAD);
+    assert!(
+        r.dry_run.replayed > 0 && r.dry_run.replayed <= most_replayed,
+        "replayed {}, more than {most_replayed}",
+        r.dry_run.replayed
+    );
+    println!(
+        "{} samples, {} replayed in {:?}",
+        r.sampled,
+        r.dry_run.replayed,
+        started.elapsed()
+    );
+}

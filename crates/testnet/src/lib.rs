@@ -7,9 +7,16 @@
 //! needed. A [`Load`] submits signed transactions and remembers which ones committed, so a test
 //! can check that none is ever lost.
 
+pub mod abuse;
 mod load;
 mod net;
 mod proxy;
 
 pub use load::{Load, LoadReport};
 pub use net::{NetError, NodeStatus, Testnet, TestnetOptions};
+
+/// The insecure, publicly derivable key of benchmark signer `i` (`govchain init --bench-signers`,
+/// [`TestnetOptions::bench_signers`]): the authority `bench-<i>`.
+pub fn bench_signer_key(scheme: govchain_types::Scheme, i: usize) -> govchain_crypto::SecretKey {
+    govchain_crypto::SecretKey::from_seed(scheme, format!("govchain-bench-signer-{i}").as_bytes())
+}
