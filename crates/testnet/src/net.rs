@@ -213,11 +213,6 @@ impl Testnet {
         matches!(self.children.get(i), Some(Some(_)))
     }
 
-    /// The process id of node `i`, while it runs (to read its memory from `/proc`).
-    pub fn pid(&self, i: usize) -> Option<u32> {
-        self.children.get(i)?.as_ref()?.id()
-    }
-
     pub fn running(&self) -> Vec<usize> {
         (0..self.len()).filter(|i| self.is_running(*i)).collect()
     }
