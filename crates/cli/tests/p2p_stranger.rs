@@ -590,8 +590,13 @@ async fn n4_stranger_floods_the_p2p_port() {
     // A peer without the broadcast protocol, or with another Identify version, is closed at
     // once; one that speaks both is kept, so the flood above reached the validators' gossip.
     let [no_broadcast, wrong_version, fluent] = &churned;
+    // (The last connections of a churn may still be open when it stops: under load a close
+    // takes hundreds of milliseconds.)
     for r in [no_broadcast, wrong_version] {
-        assert!(r.closed_by_validator > 0 && r.still_open == 0, "{r:?}");
+        assert!(
+            r.closed_by_validator > 0 && r.closed_by_validator * 10 >= r.established * 9,
+            "{r:?}"
+        );
     }
     assert!(
         fluent.established > 0 && fluent.closed_by_validator == 0,
