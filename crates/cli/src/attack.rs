@@ -72,14 +72,7 @@ async fn api(a: ApiArgs) -> anyhow::Result<()> {
     if !a.seconds.is_finite() || a.seconds <= 0.0 {
         bail!("--seconds must be positive");
     }
-    let tmp = tempfile::tempdir()?;
-    let dir = match &a.dir {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            d.clone()
-        }
-        None => tmp.path().to_path_buf(),
-    };
+    let (_tmp, dir) = crate::chaos::network_dir(a.dir.as_deref())?;
     let mut net = Testnet::create(
         &dir,
         TestnetOptions {

@@ -26,18 +26,29 @@ fn e(x: govchain_testnet::NetError) -> anyhow::Error {
     anyhow::anyhow!("{x}")
 }
 
+/// Where a network of this machine keeps its files: `dir` (created if need be), else a temporary
+/// directory, removed when the returned guard drops.
+pub fn network_dir(
+    dir: Option<&std::path::Path>,
+) -> anyhow::Result<(Option<tempfile::TempDir>, PathBuf)> {
+    match dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            Ok((None, d.to_path_buf()))
+        }
+        None => {
+            let tmp = tempfile::tempdir()?;
+            let path = tmp.path().to_path_buf();
+            Ok((Some(tmp), path))
+        }
+    }
+}
+
 pub async fn run(c: Chaos) -> anyhow::Result<()> {
     if c.validators < 4 {
         bail!("chaos needs at least 4 validators, so that one may fail");
     }
-    let tmp = tempfile::tempdir()?;
-    let dir = match &c.dir {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            d.clone()
-        }
-        None => tmp.path().to_path_buf(),
-    };
+    let (_tmp, dir) = crate::chaos::network_dir(c.dir.as_deref())?;
     let mut net = Testnet::create(
         &dir,
         TestnetOptions {
