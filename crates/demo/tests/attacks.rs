@@ -1341,3 +1341,60 @@ fn a_position_is_held_only_with_its_holders_consent() {
         (false, "ended", ""),
     );
 }
+
+/// A repeal ends the versions of a law enacted before it, not one enacted after it: a law
+/// repealed and later enacted anew is in force again (a repeal once killed every later version,
+/// so the new one was enacted and never took effect).
+#[test]
+fn a_law_repealed_and_enacted_anew_is_in_force() {
+    let mut chain = Chain::new();
+    let c = &mut chain;
+    let three = ["leg-1", "leg-2", "leg-3"];
+    let start = c.height;
+    let v1 = bill(
+        "tide-law",
+        Level::National,
+        "legislature",
+        &[],
+        start + 5,
+        harmless(),
+    );
+    let mut repeal = bill(
+        "tide-repeal",
+        Level::National,
+        "legislature",
+        &[],
+        start + 10,
+        harmless(),
+    );
+    repeal.repeals = vec![pid("tide-law")];
+    let mut v2 = v1.clone();
+    v2.version = 2;
+    v2.effective_from = start + 20;
+    for (what, law) in [
+        ("tide-law version 1", &v1),
+        ("a law repealing it", &repeal),
+        ("tide-law enacted anew", &v2),
+    ] {
+        expect(
+            c,
+            what,
+            "legislature",
+            None,
+            enact(law, &three),
+            (true, "", "constitution/4"),
+        );
+    }
+    let index = govchain_execution::schema::law_index(&c.state).unwrap();
+    let version_in_force = |h: u64| {
+        index
+            .iter()
+            .filter(|l| l.id.as_str() == "tide-law" && govchain_execution::in_force(l, h, &index))
+            .map(|l| l.version)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(version_in_force(start + 6), vec![1]);
+    assert_eq!(version_in_force(start + 12), Vec::<u32>::new(), "repealed");
+    assert_eq!(version_in_force(start + 21), vec![2], "enacted anew");
+    assert!(c.laws.at(&c.state, start + 21).is_ok());
+}

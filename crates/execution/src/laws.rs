@@ -156,10 +156,16 @@ pub struct Laws {
 pub fn in_force(law: &LawRef, height: Height, index: &[LawRef]) -> bool {
     let started = law.effective_from <= height;
     let lapsed = law.effective_until.is_some_and(|until| height >= until);
-    let repealed = index.iter().any(|other| {
+    // A repeal ends the versions enacted before it (the index is in order of enactment), not a
+    // version enacted after it: a law repealed and later enacted anew is in force again.
+    let enacted = index
+        .iter()
+        .position(|l| l.id == law.id && l.version == law.version);
+    let repealed = index.iter().enumerate().any(|(i, other)| {
         other.effective_from <= height
             && other.repeals.contains(&law.id)
             && (other.id != law.id || other.version > law.version)
+            && enacted.is_none_or(|e| i > e)
     });
     let superseded = index.iter().any(|other| {
         other.id == law.id && other.version > law.version && other.effective_from <= height
