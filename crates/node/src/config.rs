@@ -73,6 +73,14 @@ pub struct ApiConfig {
     /// [`govchain_api::Limits::default`].
     #[serde(default)]
     pub limits: ApiLimits,
+    /// Threads that answer API requests, on a runtime of their own beside consensus's (at
+    /// least 1): however many requests come, the API's async work takes at most these.
+    #[serde(default = "default_api_threads")]
+    pub threads: usize,
+}
+
+fn default_api_threads() -> usize {
+    1
 }
 
 impl Default for ApiConfig {
@@ -81,6 +89,7 @@ impl Default for ApiConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             reads: ReadLimits::default(),
             limits: ApiLimits::default(),
+            threads: default_api_threads(),
         }
     }
 }

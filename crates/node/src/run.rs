@@ -87,17 +87,28 @@ pub async fn run(
         #[cfg(feature = "byzantine")]
         byzantine: config.byzantine.clone(),
     };
-    let listener = tokio::net::TcpListener::bind(config.api.listen)
-        .await
-        .map_err(|e| NodeError::Other(format!("cannot listen on {}: {e}", config.api.listen)))?;
+    let cannot_listen =
+        |e: std::io::Error| NodeError::Other(format!("cannot listen on {}: {e}", config.api.listen));
+    let listener = std::net::TcpListener::bind(config.api.listen).map_err(cannot_listen)?;
+    listener.set_nonblocking(true).map_err(cannot_listen)?;
     let addr = listener
         .local_addr()
         .map_err(|e| NodeError::Other(e.to_string()))?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    // The API's limits keep a flood of requests from starving consensus (review findings 7, 12).
+    // The API's limits keep a flood of requests from starving consensus (review findings 7, 12),
+    // and so does its own runtime: its async work runs on `threads` threads beside the engine's,
+    // its blocking work (reads, verification) on that runtime's pool.
+    let api_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.api.threads.max(1))
+        .max_blocking_threads(64)
+        .thread_name("api")
+        .enable_all()
+        .build()
+        .map_err(|e| NodeError::Other(format!("cannot start the API's runtime: {e}")))?;
     let router = govchain_api::router_with(app.clone(), config.api.limits.limits());
     let mut api_stop = stop_rx.clone();
-    let server = tokio::spawn(async move {
+    let server = api_runtime.spawn(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 let _ = api_stop.wait_for(|s| *s).await;
@@ -131,5 +142,6 @@ pub async fn run(
     };
     // Open event streams never end by themselves: give connections a moment, then go.
     let _ = tokio::time::timeout(Duration::from_secs(3), server).await;
+    api_runtime.shutdown_background();
     result
 }
