@@ -87,8 +87,9 @@ pub async fn run(
         #[cfg(feature = "byzantine")]
         byzantine: config.byzantine.clone(),
     };
-    let cannot_listen =
-        |e: std::io::Error| NodeError::Other(format!("cannot listen on {}: {e}", config.api.listen));
+    let cannot_listen = |e: std::io::Error| {
+        NodeError::Other(format!("cannot listen on {}: {e}", config.api.listen))
+    };
     let listener = std::net::TcpListener::bind(config.api.listen).map_err(cannot_listen)?;
     listener.set_nonblocking(true).map_err(cannot_listen)?;
     let addr = listener
