@@ -56,20 +56,26 @@ pub struct BlockRecord {
 }
 
 /// The node at a glance.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Status {
     pub chain_id: String,
+    /// `ed25519` or `sm2`.
+    #[schema(value_type = String, example = "ed25519")]
     pub scheme: Scheme,
     pub height: Height,
+    /// Hex of the latest block's hash.
+    #[schema(value_type = String)]
     pub block_hash: Hash,
     pub block_time_ms: u64,
-    /// The state root after the latest block.
+    /// The state root after the latest block (hex).
+    #[schema(value_type = String)]
     pub state_root: Hash,
     pub validators: usize,
     pub mempool_size: usize,
     pub version: String,
     /// This node's consensus key: what a signed read request names as its `node`, so that a
-    /// request signed for one node is served by no other.
+    /// request signed for one node is served by no other (`scheme:hex`).
+    #[schema(value_type = String, example = "ed25519:…")]
     pub node: govchain_types::PublicKey,
 }
 
@@ -192,13 +198,17 @@ pub struct CurrencyView {
 }
 
 /// An account as of a height.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccountView {
     pub currency: String,
     pub holder: String,
+    /// The balance in minor units, as a string of digits (`"1000000"`).
+    #[schema(value_type = String, example = "1000000")]
     pub balance: govchain_types::Amount,
     /// The balance in major units, e.g. `10000.00`.
     pub balance_display: String,
+    /// The court order that froze it, if any: `order`, `by`, `height`, `tx`, `citation`.
+    #[schema(value_type = Option<Object>)]
     pub frozen: Option<govchain_types::FreezeOrder>,
     /// The height read.
     pub height: Height,

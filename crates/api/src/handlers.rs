@@ -1,6 +1,6 @@
 //! The routes.
 
-use crate::backend::Backend;
+use crate::backend::{AccountView, Backend, Status};
 use crate::error::{ApiError, ErrorBody, admit_status};
 use crate::limits::{Gates, Limits, guard};
 use axum::body::Bytes;
@@ -593,7 +593,7 @@ async fn get_currencies(
     get, path = "/v1/accounts/{holder}/{currency}", tag = "finance",
     params(("holder" = String, Path), ("currency" = String, Path), AtHeight),
     responses(
-        (status = 200, description = "balance (minor units and major), freeze order, the height read and the height that last changed it", body = Object),
+        (status = 200, description = "balance (minor units and major), freeze order, the height read and the height that last changed it", body = AccountView),
         (status = 400, description = "`malformed`: a height that does not parse", body = ErrorBody),
         (status = 403, description = "a person's or organisation's account: read it with a signed read request", body = ErrorBody),
         (status = 404, description = "no such holder or currency, or a height above the latest", body = ErrorBody),
@@ -891,7 +891,7 @@ async fn post_explain(
 /// The node's status
 #[utoipa::path(
     get, path = "/v1/status", tag = "node",
-    responses((status = 200, description = "chain, height, roots, mempool, and `node`: this node's consensus key, which a signed read request (`POST /v1/read`) names", body = Object))
+    responses((status = 200, description = "chain, height, roots, mempool, and `node`: this node's consensus key, which a signed read request (`POST /v1/read`) names", body = Status))
 )]
 async fn status(State(backend): State<Shared>) -> Response {
     Json(backend.status()).into_response()
@@ -1026,7 +1026,7 @@ async fn openapi() -> Response {
 #[openapi(
     info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node. Every route: bodies of at most 1 MiB (`POST /v1/tx`: a batch of the largest transactions), an answer within 30 s, at most 512 requests at once; past a limit, 413 `too_large` or 503 `busy` / `timeout`, as JSON `{code, message}`."),
     paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, get_registries, get_record, get_record_history, query_records, signed_read, get_currencies, get_account, get_statement, status, metrics, events, openapi),
-    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue)),
+    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue, Status, AccountView)),
     modifiers(&LimitAnswers),
     tags(
         (name = "transactions", description = "submit signed transactions, read receipts"),
