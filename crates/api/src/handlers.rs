@@ -142,6 +142,81 @@ pub struct Submitted {
     pub id: Hash,
 }
 
+/// A transaction's receipt (`govchain_types::Receipt`) as the API answers it: a schema only,
+/// checked against real answers by the OpenAPI contract test.
+#[derive(ToSchema)]
+#[schema(as = Receipt)]
+#[allow(
+    dead_code,
+    reason = "a schema of the JSON `govchain_types::Receipt` serializes to"
+)]
+pub struct ReceiptSchema {
+    /// The transaction id (hex).
+    tx_id: String,
+    height: u64,
+    /// The transaction's place in its block.
+    index: u32,
+    /// `ok`, `failed` (refused in execution: only the nonce was used) or `rejected` (refused
+    /// by the envelope: nothing was written).
+    #[schema(pattern = "^(ok|failed|rejected)$")]
+    status: String,
+    /// The refusal code (docs/error-codes.md), when the status is not `ok`.
+    code: Option<String>,
+    /// The human-readable reason, when the status is not `ok`.
+    error: Option<String>,
+    /// The law article that allowed or refused it, when a law decided.
+    decided_by: Option<CitationSchema>,
+    /// What it did: `kind` and ordered `[name, value]` attributes.
+    events: Vec<EventSchema>,
+}
+
+/// A law article (`govchain_types::Citation`).
+#[derive(ToSchema)]
+#[schema(as = Citation)]
+#[allow(
+    dead_code,
+    reason = "a schema of the JSON `govchain_types::Citation` serializes to"
+)]
+pub struct CitationSchema {
+    law: String,
+    version: u32,
+    article: String,
+    /// `constitution`, `national`, `regional` or `department`.
+    level: String,
+}
+
+/// An event of a receipt (`govchain_types::Event`).
+#[derive(ToSchema)]
+#[schema(as = Event)]
+#[allow(
+    dead_code,
+    reason = "a schema of the JSON `govchain_types::Event` serializes to"
+)]
+pub struct EventSchema {
+    kind: String,
+    /// Ordered `[name, value]` pairs.
+    attributes: Vec<Vec<String>>,
+}
+
+/// A committed transaction as `GET /v1/tx/{id}` answers it (`backend::TxRecord`).
+#[derive(ToSchema)]
+#[schema(as = TxRecord)]
+#[allow(
+    dead_code,
+    reason = "a schema of the JSON `backend::TxRecord` serializes to"
+)]
+pub struct TxRecordSchema {
+    /// The signed transaction: `body` (chain, signer, nonce, expiry, acting as, payload) and
+    /// `signature`; a protected record's fields are left out (`redacted`).
+    #[schema(value_type = Object)]
+    tx: (),
+    receipt: ReceiptSchema,
+    /// The hash of the block that holds it (hex).
+    block_hash: String,
+    /// Present and `true` when protected record fields were left out of `tx`.
+    redacted: Option<bool>,
+}
+
 /// One result of a batch.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BatchItem {
@@ -298,7 +373,7 @@ fn parse_hash(s: &str) -> ApiResult<Hash> {
     get, path = "/v1/tx/{id}", tag = "transactions",
     params(("id" = String, Path, description = "transaction id, 64 hex digits")),
     responses(
-        (status = 200, description = "committed: the transaction, its receipt and block", body = Object),
+        (status = 200, description = "committed: the transaction, its receipt and block", body = TxRecordSchema),
         (status = 400, description = "`malformed`: not a transaction id", body = ErrorBody),
         (status = 404, description = "unknown, or `pending` while in the mempool", body = ErrorBody),
     )
@@ -1026,7 +1101,7 @@ async fn openapi() -> Response {
 #[openapi(
     info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node. Every route: bodies of at most 1 MiB (`POST /v1/tx`: a batch of the largest transactions), an answer within 30 s, at most 512 requests at once; past a limit, 413 `too_large` or 503 `busy` / `timeout`, as JSON `{code, message}`."),
     paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, get_registries, get_record, get_record_history, query_records, signed_read, get_currencies, get_account, get_statement, status, metrics, events, openapi),
-    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue, Status, AccountView)),
+    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue, Status, AccountView, TxRecordSchema, ReceiptSchema, CitationSchema, EventSchema)),
     modifiers(&LimitAnswers),
     tags(
         (name = "transactions", description = "submit signed transactions, read receipts"),
