@@ -217,6 +217,68 @@ pub struct TxRecordSchema {
     redacted: Option<bool>,
 }
 
+/// A block header (`govchain_types::Header`).
+#[derive(ToSchema)]
+#[schema(as = Header)]
+#[allow(
+    dead_code,
+    reason = "a schema of the JSON `govchain_types::Header` serializes to"
+)]
+pub struct HeaderSchema {
+    chain_id: String,
+    height: u64,
+    /// The round the block was first proposed in; `proposer` is that round's.
+    round: u32,
+    /// Block time, milliseconds since the Unix epoch (the proposer's clock).
+    time_ms: u64,
+    parent_hash: String,
+    /// Merkle root of the full hashes of the block's transactions.
+    tx_root: String,
+    /// The state root after the parent block.
+    state_root: String,
+    /// The proposer's consensus key (`scheme:hex`).
+    proposer: String,
+    /// Hash of the validator set that decides this block: what `govchain verify --trust`
+    /// takes.
+    validator_set_hash: String,
+}
+
+/// A block (`govchain_types::Block`).
+#[derive(ToSchema)]
+#[schema(as = Block)]
+#[allow(
+    dead_code,
+    reason = "a schema of the JSON `govchain_types::Block` serializes to"
+)]
+pub struct BlockSchema {
+    header: HeaderSchema,
+    /// The signed transactions, in order (protected record fields left out: `redacted`).
+    #[schema(value_type = Vec<Object>)]
+    txs: (),
+}
+
+/// A committed block as `GET /v1/blocks/{height}` answers it (`backend::BlockRecord`).
+#[derive(ToSchema)]
+#[schema(as = BlockRecord)]
+#[allow(
+    dead_code,
+    reason = "a schema of the JSON `backend::BlockRecord` serializes to"
+)]
+pub struct BlockRecordSchema {
+    /// The block's hash (hex).
+    hash: String,
+    block: BlockSchema,
+    /// The validators' commit signatures (none for the genesis).
+    #[schema(value_type = Option<Object>)]
+    certificate: (),
+    receipts: Vec<ReceiptSchema>,
+    /// The state root after this block, certified by the next block's header.
+    state_root_after: String,
+    /// The indexes of transactions whose protected record fields were left out (absent when
+    /// none were).
+    redacted: Option<Vec<u32>>,
+}
+
 /// One result of a batch.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BatchItem {
@@ -408,7 +470,7 @@ fn parse_height(s: &str) -> ApiResult<Option<Height>> {
     get, path = "/v1/blocks/{height}", tag = "blocks",
     params(("height" = String, Path, description = "a height, or `latest`")),
     responses(
-        (status = 200, description = "the block", body = Object),
+        (status = 200, description = "the block", body = BlockRecordSchema),
         (status = 400, description = "`malformed`: not a height", body = ErrorBody),
         (status = 404, description = "no block at that height", body = ErrorBody),
     )
@@ -1101,7 +1163,7 @@ async fn openapi() -> Response {
 #[openapi(
     info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node. Every route: bodies of at most 1 MiB (`POST /v1/tx`: a batch of the largest transactions), an answer within 30 s, at most 512 requests at once; past a limit, 413 `too_large` or 503 `busy` / `timeout`, as JSON `{code, message}`."),
     paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, get_registries, get_record, get_record_history, query_records, signed_read, get_currencies, get_account, get_statement, status, metrics, events, openapi),
-    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue, Status, AccountView, TxRecordSchema, ReceiptSchema, CitationSchema, EventSchema)),
+    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue, Status, AccountView, TxRecordSchema, ReceiptSchema, CitationSchema, EventSchema, BlockRecordSchema, BlockSchema, HeaderSchema)),
     modifiers(&LimitAnswers),
     tags(
         (name = "transactions", description = "submit signed transactions, read receipts"),
