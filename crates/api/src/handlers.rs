@@ -279,6 +279,86 @@ pub struct BlockRecordSchema {
     redacted: Option<Vec<u32>>,
 }
 
+/// Who wrote a record version (`govchain_types::WrittenBy`).
+#[derive(ToSchema)]
+#[schema(as = WrittenBy)]
+#[allow(
+    dead_code,
+    reason = "a schema of the JSON `govchain_types::WrittenBy` serializes to"
+)]
+pub struct WrittenBySchema {
+    height: u64,
+    /// The transaction (hex).
+    tx: String,
+    signer: String,
+    /// The position the signer acted in.
+    position: Option<String>,
+    /// The organisation it acted for, or the body in whose name its members signed.
+    organisation: Option<String>,
+}
+
+/// One version of a record (`backend::RecordView`).
+#[derive(ToSchema)]
+#[schema(as = RecordView)]
+#[allow(
+    dead_code,
+    reason = "a schema of the JSON `backend::RecordView` serializes to"
+)]
+pub struct RecordViewSchema {
+    registry: String,
+    key: String,
+    /// The height that wrote this version.
+    height: u64,
+    /// The transaction's index in that block (none for genesis records).
+    tx_index: Option<u32>,
+    /// The record's fields, as its registry defines them (text, integers, true/false, lists).
+    #[schema(value_type = Object)]
+    fields: (),
+    /// `{"state": "active"}` or `{"state": "closed", "reason": …}`.
+    #[schema(value_type = Object)]
+    status: (),
+    /// The law whose registry definition it was written under, and its version.
+    law: String,
+    law_version: u32,
+    written: WrittenBySchema,
+    /// The article that allowed it.
+    citation: Option<CitationSchema>,
+}
+
+/// Every version of a record, oldest first (`backend::RecordHistory`).
+#[derive(ToSchema)]
+#[schema(as = RecordHistory)]
+#[allow(
+    dead_code,
+    reason = "a schema of the JSON `backend::RecordHistory` serializes to"
+)]
+pub struct RecordHistorySchema {
+    registry: String,
+    key: String,
+    versions: Vec<RecordViewSchema>,
+    /// In a signed read: versions the laws did not let the reader see (absent when none).
+    withheld: Option<u32>,
+}
+
+/// A page of records (`backend::RecordPage`).
+#[derive(ToSchema)]
+#[schema(as = RecordPage)]
+#[allow(
+    dead_code,
+    reason = "a schema of the JSON `backend::RecordPage` serializes to"
+)]
+pub struct RecordPageSchema {
+    registry: String,
+    /// The indexed field and value asked (absent for every record).
+    field: Option<String>,
+    value: Option<String>,
+    /// The height read.
+    height: u64,
+    records: Vec<RecordViewSchema>,
+    /// Pass as `after` for the next page; absent or null on the last.
+    next: Option<String>,
+}
+
 /// One result of a batch.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BatchItem {
@@ -671,7 +751,7 @@ async fn get_registries(
     get, path = "/v1/records/{registry}/{key}", tag = "registries",
     params(("registry" = String, Path), ("key" = String, Path), AtHeight),
     responses(
-        (status = 200, description = "the version in force: fields, status, who wrote it (height, tx, signer, position) and the article that allowed it", body = Object),
+        (status = 200, description = "the version in force: fields, status, who wrote it (height, tx, signer, position) and the article that allowed it", body = RecordViewSchema),
         (status = 400, description = "`malformed`: a height that does not parse", body = ErrorBody),
         (status = 403, description = "a protected or secret registry: read it with a signed read request (`POST /v1/read`)", body = ErrorBody),
         (status = 404, description = "no such registry or record (at that height)", body = ErrorBody),
@@ -691,7 +771,7 @@ async fn get_record(
     get, path = "/v1/records/{registry}/{key}/history", tag = "registries",
     params(("registry" = String, Path), ("key" = String, Path)),
     responses(
-        (status = 200, description = "every version, oldest first", body = Object),
+        (status = 200, description = "every version, oldest first", body = RecordHistorySchema),
         (status = 403, description = "a protected or secret registry", body = ErrorBody),
         (status = 404, description = "no such registry or record", body = ErrorBody),
     )
@@ -807,7 +887,7 @@ pub struct RecordQuery {
     get, path = "/v1/records/{registry}", tag = "registries",
     params(("registry" = String, Path), RecordQuery),
     responses(
-        (status = 200, description = "the records, in key order, and the cursor of the next page", body = Object),
+        (status = 200, description = "the records, in key order, and the cursor of the next page", body = RecordPageSchema),
         (status = 400, description = "the field has no index", body = ErrorBody),
         (status = 403, description = "a protected or secret registry", body = ErrorBody),
         (status = 404, description = "no law in force defines that registry", body = ErrorBody),
@@ -1163,7 +1243,7 @@ async fn openapi() -> Response {
 #[openapi(
     info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node. Every route: bodies of at most 1 MiB (`POST /v1/tx`: a batch of the largest transactions), an answer within 30 s, at most 512 requests at once; past a limit, 413 `too_large` or 503 `busy` / `timeout`, as JSON `{code, message}`."),
     paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, get_registries, get_record, get_record_history, query_records, signed_read, get_currencies, get_account, get_statement, status, metrics, events, openapi),
-    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue, Status, AccountView, TxRecordSchema, ReceiptSchema, CitationSchema, EventSchema, BlockRecordSchema, BlockSchema, HeaderSchema)),
+    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue, Status, AccountView, TxRecordSchema, ReceiptSchema, CitationSchema, EventSchema, BlockRecordSchema, BlockSchema, HeaderSchema, RecordViewSchema, RecordHistorySchema, RecordPageSchema, WrittenBySchema)),
     modifiers(&LimitAnswers),
     tags(
         (name = "transactions", description = "submit signed transactions, read receipts"),

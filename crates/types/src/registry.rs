@@ -251,7 +251,8 @@ pub struct WrittenBy {
     pub signer: PrincipalId,
     /// The position the signer acted in, if any.
     pub position: Option<String>,
-    /// The organisation the signer acted for, as its representative, if any.
+    /// The organisation the signer acted for, as its representative, or the body in whose
+    /// name its members' threshold signed (`Acting::Body`: the legislature), if any.
     #[serde(default)]
     pub organisation: Option<PrincipalId>,
 }
