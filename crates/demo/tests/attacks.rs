@@ -1278,6 +1278,14 @@ fn a_position_is_held_only_with_its_holders_consent() {
     );
     expect(
         c,
+        "the district office suspends the offer, to reinstate it later",
+        "civil-affairs-110101",
+        None,
+        status("p1", PositionStatus::Suspended, "pending"),
+        (false, "not_holder", ""),
+    );
+    expect(
+        c,
         "the appointee accepts",
         "cit-0004",
         None,
@@ -1331,6 +1339,22 @@ fn a_position_is_held_only_with_its_holders_consent() {
         None,
         status("p2", PositionStatus::Ended, "declined"),
         (true, "", ""),
+    );
+    expect(
+        c,
+        "civil affairs offers cit-0006 a position and withdraws it",
+        "civil-affairs",
+        None,
+        registrar("p3", "cit-0006"),
+        (true, "", "civil-registration-law/11"),
+    );
+    expect(
+        c,
+        "the offer withdrawn by the district office",
+        "civil-affairs-110101",
+        None,
+        status("p3", PositionStatus::Ended, "withdrawn"),
+        (true, "", "constitution/13"),
     );
     expect(
         c,

@@ -83,11 +83,17 @@ pub fn apply_block(
                 receipt.code = Some(e.code.to_string());
                 receipt.error = Some(e.message);
             }
-            Ok(signer) => {
+            Ok(acting) => {
                 let body = &vtx.tx().body;
                 let mut tx = TxOverlay::new(&block);
                 tx.audit_on = i.is_multiple_of(audit_stride);
-                let result = execute_payload(&mut tx, &ctx, &signer, &body.payload)?;
+                // Refused for who it acts as (a position not held, the legislature's key
+                // alone, members short of the threshold): failed, its nonce used, so the same
+                // bytes cannot fill block after block.
+                let result = match acting {
+                    Ok(signer) => execute_payload(&mut tx, &ctx, &signer, &body.payload)?,
+                    Err(e) => Err(e),
+                };
                 audit.extend(std::mem::take(&mut tx.audit).into_iter().map(|mut a| {
                     a.tx_index = index;
                     a
@@ -141,12 +147,13 @@ pub fn apply_block(
 }
 
 /// The envelope (`crate::envelope`: chain id, expiry, signer's key in force, nonce), then who
-/// the signer acts as. `Ok(Err(_))` is a rejected transaction; `Err(_)` a storage failure.
+/// the signer acts as. `Ok(Err(_))` is a rejected transaction (nothing written); `Ok(Ok(Err(_)))`
+/// one refused for who it acts as, which fails and uses its nonce; `Err(_)` a storage failure.
 fn check_envelope(
     state: &dyn State,
     ctx: &TxContext<'_>,
     vtx: &VerifiedTx,
-) -> Result<std::result::Result<Signer, TxError>> {
+) -> Result<std::result::Result<std::result::Result<Signer, TxError>, TxError>> {
     let body = &vtx.tx().body;
     let envelope = crate::envelope::Envelope {
         chain_id: &body.chain_id,
@@ -182,13 +189,13 @@ fn check_envelope(
         && !by_members
         && !carries_signatures
     {
-        return Ok(Err(TxError::new(
+        return Ok(Ok(Err(TxError::new(
             govchain_types::Code::MembersRequired,
             format!(
                 "`{}` acts only by its members: send this with `acting_as` its body and the signatures of its threshold of members",
                 key_record.principal
             ),
-        )));
+        ))));
     }
     let members_signed = by_members.then(|| body.member_signing_bytes());
     let (position, organisation) = match crate::authorize::resolve_acting(
@@ -200,13 +207,13 @@ fn check_envelope(
         members_signed.as_deref(),
     )? {
         Ok(acting) => acting,
-        Err(e) => return Ok(Err(e)),
+        Err(e) => return Ok(Ok(Err(e))),
     };
-    Ok(Ok(Signer {
+    Ok(Ok(Ok(Signer {
         key: body.signer.clone(),
         principal: key_record.principal,
         record,
         position,
         organisation,
-    }))
+    })))
 }

@@ -330,12 +330,28 @@ pub(crate) fn resolve_acting(
                     "a body acts by its members' signatures on a transaction, not on a read",
                 )));
             };
-            let Some(record) = crate::schema::principal(state, id)? else {
-                return Ok(Err(TxError::new(
-                    Code::NotApproved,
-                    format!("body `{id}` is not a principal: it acts by enacting bills"),
-                )));
+            // Only the legislature acts in its own name this way: a body constituted with the
+            // id of a citizen, a department or an organisation must not become that principal.
+            let record = match crate::schema::principal(state, id)? {
+                Some(r) if r.kind == PrincipalKind::Legislature => r,
+                _ => {
+                    return Ok(Err(TxError::new(
+                        Code::NotApproved,
+                        format!(
+                            "`{id}` is not the legislature: other bodies act by enacting bills"
+                        ),
+                    )));
+                }
             };
+            match crate::schema::body_at(state, id, height)? {
+                Some(b) if b.kind == govchain_types::BodyKind::Legislature => {}
+                _ => {
+                    return Ok(Err(TxError::new(
+                        Code::NotApproved,
+                        format!("`{id}` is not constituted as the legislature"),
+                    )));
+                }
+            }
             match crate::enact::signed_by_body(
                 state,
                 height,

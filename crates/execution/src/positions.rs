@@ -161,12 +161,13 @@ pub(crate) fn set_status(
     match (by_holder, holders_own(record.status, status)) {
         // Consent and resignation are the holder's alone, and need no law.
         (true, Some(_)) => tx.citation = None,
-        // Only the holder accepts an offer: no department puts anyone in office.
-        _ if record.status == PositionStatus::Offered && status == PositionStatus::Active => {
+        // Only the holder accepts an offer: no department puts anyone in office, directly or
+        // through a suspension and a reinstatement. Others may only withdraw it (ended).
+        _ if record.status == PositionStatus::Offered && status != PositionStatus::Ended => {
             return Ok(Err(TxError::new(
                 Code::NotHolder,
                 format!(
-                    "position `{id}` is offered to `{}`: only they accept it",
+                    "position `{id}` is offered to `{}`: only they accept it; it may only be withdrawn (ended)",
                     record.position.holder
                 ),
             )));

@@ -195,12 +195,14 @@ pub fn holds(state: &dyn State, holder: &PrincipalId) -> Result<Vec<String>> {
     Ok(read(state, &holds_key(holder))?.unwrap_or_default())
 }
 
-/// The positions `holder` holds that have not ended (active or suspended), as they stand.
+/// The positions `holder` holds (active or suspended), as they stand: not those ended, nor
+/// offers not yet accepted (an offer makes nobody an official).
 pub fn positions_held(state: &dyn State, holder: &PrincipalId) -> Result<Vec<PositionRecord>> {
+    use govchain_types::PositionStatus;
     let mut out = Vec::new();
     for id in holds(state, holder)? {
         if let Some(p) = position(state, &id)?
-            && p.status != govchain_types::PositionStatus::Ended
+            && matches!(p.status, PositionStatus::Active | PositionStatus::Suspended)
         {
             out.push(p);
         }

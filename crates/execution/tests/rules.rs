@@ -389,7 +389,7 @@ fn the_legislature_changes_the_validator_set_from_a_given_height() {
         assert_eq!(out.receipts[0].code.as_deref(), Some(code), "{what}");
         state.apply(&out.writes);
     }
-    let t = by_legislature(&leg, 4, 10, update(new_set.clone(), 4), &THREE);
+    let t = by_legislature(&leg, 5, 10, update(new_set.clone(), 4), &THREE);
     let out = apply_block(&state, &header(2), &[t], &LAWS).unwrap();
     assert_eq!(
         out.receipts[0].status,
