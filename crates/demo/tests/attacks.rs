@@ -1421,4 +1421,18 @@ fn a_law_repealed_and_enacted_anew_is_in_force() {
     assert_eq!(version_in_force(start + 12), Vec::<u32>::new(), "repealed");
     assert_eq!(version_in_force(start + 21), vec![2], "enacted anew");
     assert!(c.laws.at(&c.state, start + 21).is_ok());
+    // The law's history says the same: version 1 repealed, version 2 not.
+    let history = govchain_execution::history(&c.state, &pid("tide-law")).unwrap();
+    let ended: Vec<Option<String>> = history
+        .iter()
+        .map(|v| v.ended.as_ref().map(|e| e.how.clone()))
+        .collect();
+    assert_eq!(
+        ended,
+        vec![
+            Some("repealed by law `tide-repeal` version 1".to_string()),
+            None
+        ],
+        "{history:?}"
+    );
 }

@@ -317,7 +317,7 @@ pub struct Ended {
 pub fn history(state: &dyn State, id: &govchain_types::PrincipalId) -> Result<Vec<LawVersion>> {
     let index = schema::law_index(state)?;
     let mut out = Vec::new();
-    for l in index.iter().filter(|l| &l.id == id) {
+    for (at, l) in index.iter().enumerate().filter(|(_, l)| &l.id == id) {
         let title = schema::law(state, &l.id, l.version)?
             .map(|p| p.title)
             .unwrap_or_default();
@@ -328,7 +328,7 @@ pub fn history(state: &dyn State, id: &govchain_types::PrincipalId) -> Result<Ve
                 how: "lapsed".into(),
             });
         }
-        for other in &index {
+        for (i, other) in index.iter().enumerate() {
             if other.id == l.id && other.version > l.version {
                 ends.push(Ended {
                     from: other.effective_from,
@@ -336,6 +336,8 @@ pub fn history(state: &dyn State, id: &govchain_types::PrincipalId) -> Result<Ve
                 });
             } else if other.repeals.contains(&l.id)
                 && (other.id != l.id || other.version > l.version)
+                // As `in_force`: a repeal ends only the versions enacted before it.
+                && i > at
             {
                 ends.push(Ended {
                     from: other.effective_from,

@@ -419,6 +419,10 @@ impl Backend for App {
         // laws at every height at which they change from then on.
         let problems = govchain_execution::bill_problems(&state, self.laws_cache(), bill, next)
             .map_err(unavailable)?;
+        // A member sees recorded acts only through a bill its body could enact: the body is
+        // whatever the bill says, so a bill it may not enact (another level, another region,
+        // a law it may not amend) lists nothing, whoever asks.
+        let enactable = problems.is_empty();
         for p in problems {
             report.valid = false;
             report.findings.push(govchain_law::verify::Finding {
@@ -434,6 +438,13 @@ impl Backend for App {
         // laws let see them (the members of the bill's body, auditors) asked; then private
         // parties' amounts are left out. A caller's own samples are its own input, and are listed.
         match reader {
+            Some(reader) if !enactable => {
+                if !report.dry_run.changes.is_empty() {
+                    report.dry_run.changes.clear();
+                    report.dry_run.withheld = true;
+                }
+                reader.served()?;
+            }
             Some(reader) => {
                 let dry = &mut report.dry_run;
                 dry.decided_by = reader.decided_by().cloned();

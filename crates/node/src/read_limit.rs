@@ -84,10 +84,9 @@ impl Bucket {
         };
     }
 
-    /// Takes one read: `Err` with the time until one is there if there is none.
-    fn take_one(&mut self, rate: u64) -> Result<(), Duration> {
+    /// Whether a read is there: `Err` with the time until one is if there is none.
+    fn wait(&self, rate: u64) -> Result<(), Duration> {
         if self.milli >= MILLI {
-            self.milli = self.milli.saturating_sub(MILLI);
             Ok(())
         } else {
             // `rate` thousandths a millisecond: the missing ones take this long.
@@ -178,16 +177,19 @@ impl ReadLimiter {
             }
         };
         order.insert(seq, reader.clone());
-        bucket
-            .take_one(rate)
-            .map_err(|wait| (Limited::Reader, wait))?;
         let all_rate = u64::from(self.limits.all_per_second.max(1));
         all.refill(
             now,
             all_rate,
             u64::from(self.limits.all_burst.max(1)).saturating_mul(MILLI),
         );
-        all.take_one(all_rate).map_err(|wait| (Limited::All, wait))
+        // Both have a read, or neither is spent: a reader refused for the node's allowance
+        // keeps its own.
+        bucket.wait(rate).map_err(|w| (Limited::Reader, w))?;
+        all.wait(all_rate).map_err(|w| (Limited::All, w))?;
+        bucket.milli = bucket.milli.saturating_sub(MILLI);
+        all.milli = all.milli.saturating_sub(MILLI);
+        Ok(())
     }
 
     /// How many readers are remembered.

@@ -96,12 +96,18 @@ impl App {
             }
             Decided::Refused(decision) => {
                 log(false, decision.decided_by.clone(), ReadOutcome::Refused)?;
-                return Err(BackendError::Forbidden(
-                    "unauthorized",
-                    format!(
-                        "{decision}: `{reader}` may not read this (a refusal does not say whether it exists)"
+                // Of a record, every refusal reads the same: the article that refused would
+                // tell a missing record (decided with no region) from one elsewhere. The read
+                // log keeps it.
+                let message = match r.target {
+                    ReadTarget::Record { .. }
+                    | ReadTarget::History { .. }
+                    | ReadTarget::Certificate { .. } => format!(
+                        "`{reader}` may not read this record (a refusal does not say whether it exists, nor which article refused: the node's read log keeps that)"
                     ),
-                ));
+                    _ => format!("{decision}: `{reader}` may not read this"),
+                };
+                return Err(BackendError::Forbidden("unauthorized", message));
             }
             Decided::Allowed { decision, found } => (decision, found),
         };

@@ -270,12 +270,22 @@ async fn protected_reads_are_signed_decided_by_the_laws_and_logged() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // The answer names no article (it would tell a missing record from one elsewhere); the read
+    // log keeps it.
     assert!(
         e["message"]
             .as_str()
             .unwrap()
-            .contains("constitution` article `11`"),
+            .contains("may not read this record"),
         "{e}"
+    );
+    let (_, bytes) = n.app.store().reads(0, 10_000).unwrap().pop().unwrap();
+    let entry: govchain_types::ReadAudit =
+        govchain_types::decode("read log entry", &bytes).unwrap();
+    let by = entry.decided_by.unwrap();
+    assert_eq!(
+        (by.law.as_str(), by.article.as_str()),
+        ("constitution", "11")
     );
     // A history read.
     let (status, h) = post(

@@ -812,6 +812,15 @@ async fn a_dry_runs_recorded_requests_are_listed_only_for_the_bills_body_and_aud
             .to_string()
     };
     let sample = serde_json::to_value(&n.app.audit_recent(1).unwrap()[0].request).unwrap();
+    // The same bill in the name of the civil affairs board, which may enact no national law:
+    // its one member reads its dry run, and sees nothing listed.
+    let board_bill = {
+        let mut b = bill.clone();
+        b["body"] = "civil-affairs-board".into();
+        b["level"] = "national".into();
+        b
+    };
+    let board_member = dry_run_read(&n, "member-off-zhao", None, &board_bill, 10);
 
     // (what, body, status, code, changes listed, read-log entries gained: (allowed, outcome))
     type Row<'a> = (
@@ -902,6 +911,14 @@ async fn a_dry_runs_recorded_requests_are_listed_only_for_the_bills_body_and_aud
             "bad_request",
             None,
             vec![],
+        ),
+        (
+            "the one member of a board, through a bill its board may not enact",
+            json!({ "bill": board_bill, "read": board_member }),
+            StatusCode::OK,
+            "",
+            Some(0),
+            vec![true],
         ),
         (
             "garbage as the read",
