@@ -66,7 +66,10 @@ pub(crate) const SYS_FORMAT: &str = "format";
 /// 5: headers name their round and the tx root covers full transactions; `read_expiry` (the
 ///    Security issue).
 /// 6: a read log entry says what came of the read (`ReadOutcome`, the Security issue).
-pub(crate) const FORMAT: u8 = 6;
+/// 7: the chain's rules changed under the data (no activation heights yet): blocks carry no
+///    transaction its envelope refuses, a refusal for who a transaction acts as uses its nonce,
+///    positions start as offers, a repeal ends only earlier versions (the Security issue).
+pub(crate) const FORMAT: u8 = 7;
 
 /// One version of a key: what the `versions` table holds.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
