@@ -109,12 +109,18 @@ pub async fn run(
     let router = govchain_api::router_with(app.clone(), config.api.limits.limits());
     let mut api_stop = stop_rx.clone();
     let server = api_runtime.spawn(async move {
-        let listener = tokio::net::TcpListener::from_std(listener)?;
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = api_stop.wait_for(|s| *s).await;
-            })
-            .await
+        let served = async {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = api_stop.wait_for(|s| *s).await;
+                })
+                .await
+        };
+        // The validator goes on without its API; say so loudly.
+        if let Err(e) = served.await {
+            tracing::error!(error = %e, "the API stopped; this node goes on validating without it");
+        }
     });
     let mut engine_stop = stop_rx;
     let engine_app: Arc<dyn govchain_consensus::Application> = app.clone();

@@ -247,6 +247,16 @@ impl App {
             .map_err(unavailable)?
             .map_err(|e| bad(format!("{}: {e}", e.code())))?;
         let reader = key.principal;
+        // The legislature is its members: its own key reads nothing in its name.
+        if matches!(
+            govchain_execution::schema::principal(&state, &reader),
+            Ok(Some(p)) if p.kind == govchain_types::PrincipalKind::Legislature
+        ) {
+            return Err(BackendError::Forbidden(
+                "members_required",
+                format!("`{reader}` acts only by its members; its key alone reads nothing"),
+            ));
+        }
         // One reader's allowance, once the signature shows who reads and before the laws are
         // asked or the log written: a flood of signed reads costs signature checks, not writes.
         if let Err((whose, wait)) = self.read_limiter.take(&reader, std::time::Instant::now()) {

@@ -821,6 +821,7 @@ async fn a_dry_runs_recorded_requests_are_listed_only_for_the_bills_body_and_aud
         b
     };
     let board_member = dry_run_read(&n, "member-off-zhao", None, &board_bill, 10);
+    let legislature_key = dry_run_read(&n, "legislature", None, &bill, 11);
 
     // (what, body, status, code, changes listed, read-log entries gained: (allowed, outcome))
     type Row<'a> = (
@@ -919,6 +920,14 @@ async fn a_dry_runs_recorded_requests_are_listed_only_for_the_bills_body_and_aud
             "",
             Some(0),
             vec![true],
+        ),
+        (
+            "the legislature's own key, without its members",
+            json!({ "bill": bill, "read": legislature_key }),
+            StatusCode::FORBIDDEN,
+            "members_required",
+            None,
+            vec![],
         ),
         (
             "garbage as the read",
