@@ -386,9 +386,15 @@ impl Backend for App {
                 },
             ));
         }
-        // Who may see the recorded requests listed is decided before the work is done.
+        // Who may see the recorded requests listed is decided, and the read logged (once: the
+        // same signed bytes again are refused here, before any work), before the work is done.
         let reader = match &read {
-            Some(r) => Some(self.dry_run_read(r, bill)?),
+            Some(r) => {
+                let allowed = self.dry_run_read(r, bill)?;
+                let decided_by = allowed.decided_by().cloned();
+                allowed.served()?;
+                Some(decided_by)
+            }
             None => None,
         };
         let next = self.head().height.saturating_add(1);
@@ -438,23 +444,21 @@ impl Backend for App {
         // laws let see them (the members of the bill's body, auditors) asked; then private
         // parties' amounts are left out. A caller's own samples are its own input, and are listed.
         match reader {
-            Some(reader) if !enactable => {
+            Some(_) if !enactable => {
                 if !report.dry_run.changes.is_empty() {
                     report.dry_run.changes.clear();
                     report.dry_run.withheld = true;
                 }
-                reader.served()?;
             }
-            Some(reader) => {
+            Some(decided_by) => {
                 let dry = &mut report.dry_run;
-                dry.decided_by = reader.decided_by().cloned();
+                dry.decided_by = decided_by;
                 for change in &mut dry.changes {
                     if change.request.amount != 0 && self.private_money(&change.request) {
                         change.request.amount = 0;
                         dry.amounts_withheld = dry.amounts_withheld.saturating_add(1);
                     }
                 }
-                reader.served()?;
             }
             None if recorded && !report.dry_run.changes.is_empty() => {
                 report.dry_run.changes.clear();

@@ -44,7 +44,7 @@ enum Found {
     },
 }
 
-/// A signed read of a dry run the laws allowed, to log once the report is ready.
+/// A signed read of a dry run the laws allowed, to log before the verification runs.
 pub struct DryRunRead<'a> {
     app: &'a App,
     request: ReadRequest,
@@ -135,7 +135,7 @@ impl App {
     /// A signed read of a bill's dry run, asked with the bill (`POST /v1/laws/verify`):
     /// checked as every signed read, then decided by the laws (`dry-run`: the members of the
     /// bill's body, and auditors, by the constitution). A refusal is logged and answered; an
-    /// allowed read gives the article and what logs it once the report is ready.
+    /// allowed read gives the article and what logs it.
     pub fn dry_run_read(
         &self,
         signed: &SignedRead,
