@@ -444,13 +444,7 @@ impl Backend for App {
         // laws let see them (the members of the bill's body, auditors) asked; then private
         // parties' amounts are left out. A caller's own samples are its own input, and are listed.
         match reader {
-            Some(_) if !enactable => {
-                if !report.dry_run.changes.is_empty() {
-                    report.dry_run.changes.clear();
-                    report.dry_run.withheld = true;
-                }
-            }
-            Some(decided_by) => {
+            Some(decided_by) if enactable => {
                 let dry = &mut report.dry_run;
                 dry.decided_by = decided_by;
                 for change in &mut dry.changes {
@@ -460,11 +454,13 @@ impl Backend for App {
                     }
                 }
             }
-            None if recorded && !report.dry_run.changes.is_empty() => {
+            // Listed to nobody: recorded requests without a signed read, or through a bill its
+            // body may not enact (a read comes without samples, so these are recorded ones).
+            _ if recorded && !report.dry_run.changes.is_empty() => {
                 report.dry_run.changes.clear();
                 report.dry_run.withheld = true;
             }
-            None => {}
+            _ => {}
         }
         Ok(report)
     }
