@@ -359,6 +359,48 @@ pub struct RecordPageSchema {
     next: Option<String>,
 }
 
+/// One line of an account statement (`govchain_types::Posting`).
+#[derive(ToSchema)]
+#[schema(as = Posting)]
+#[allow(
+    dead_code,
+    reason = "a schema of the JSON `govchain_types::Posting` serializes to"
+)]
+pub struct PostingSchema {
+    height: u64,
+    /// The transaction (hex; zeros at genesis).
+    tx: String,
+    /// `issued`, `redeemed`, `sent`, `received`, `fee` or `genesis`.
+    kind: String,
+    /// The change in minor units as a string of digits, negative for a debit (`"0"` when left
+    /// out: see `redacted`).
+    amount: String,
+    /// The balance after it, in minor units.
+    balance: String,
+    /// The other side: sender or receiver, issuer, or fee collector.
+    counterparty: Option<String>,
+    memo: String,
+    reference: String,
+    citation: Option<CitationSchema>,
+}
+
+/// A page of an account's statement (`backend::StatementPage`).
+#[derive(ToSchema)]
+#[schema(as = StatementPage)]
+#[allow(
+    dead_code,
+    reason = "a schema of the JSON `backend::StatementPage` serializes to"
+)]
+pub struct StatementPageSchema {
+    currency: String,
+    holder: String,
+    lines: Vec<PostingSchema>,
+    /// The cursor of the next page (`after`), if there may be one.
+    next: Option<String>,
+    /// Lines whose amount, balance, memo and reference were left out (absent when none).
+    redacted: Option<Vec<u32>>,
+}
+
 /// One result of a batch.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BatchItem {
@@ -843,7 +885,7 @@ pub struct StatementQuery {
     get, path = "/v1/accounts/{holder}/{currency}/statement", tag = "finance",
     params(("holder" = String, Path), ("currency" = String, Path), StatementQuery),
     responses(
-        (status = 200, description = "statement lines (height, transaction, kind, amount, balance after, counterparty, memo, reference, article) and the cursor of the next page", body = Object),
+        (status = 200, description = "statement lines (height, transaction, kind, amount, balance after, counterparty, memo, reference, article) and the cursor of the next page", body = StatementPageSchema),
         (status = 400, description = "a malformed cursor or limit", body = ErrorBody),
         (status = 403, description = "a person's or organisation's account: read it with a signed read request", body = ErrorBody),
         (status = 404, description = "no such holder or currency", body = ErrorBody),
@@ -1243,7 +1285,7 @@ async fn openapi() -> Response {
 #[openapi(
     info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node. Every route: bodies of at most 1 MiB (`POST /v1/tx`: a batch of the largest transactions), an answer within 30 s, at most 512 requests at once; past a limit, 413 `too_large` or 503 `busy` / `timeout`, as JSON `{code, message}`."),
     paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, get_registries, get_record, get_record_history, query_records, signed_read, get_currencies, get_account, get_statement, status, metrics, events, openapi),
-    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue, Status, AccountView, TxRecordSchema, ReceiptSchema, CitationSchema, EventSchema, BlockRecordSchema, BlockSchema, HeaderSchema, RecordViewSchema, RecordHistorySchema, RecordPageSchema, WrittenBySchema)),
+    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue, Status, AccountView, TxRecordSchema, ReceiptSchema, CitationSchema, EventSchema, BlockRecordSchema, BlockSchema, HeaderSchema, RecordViewSchema, RecordHistorySchema, RecordPageSchema, WrittenBySchema, StatementPageSchema, PostingSchema)),
     modifiers(&LimitAnswers),
     tags(
         (name = "transactions", description = "submit signed transactions, read receipts"),
