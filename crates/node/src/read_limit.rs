@@ -6,8 +6,10 @@
 //! written, so a flood of validly signed reads by one reader costs signature checks, not store
 //! writes. The map of readers is bounded: past its cap the reader seen least recently is
 //! forgotten (and starts again with a full bucket), so a flood of distinct readers cannot grow it.
-//! One more bucket is shared by all readers, so many readers together (or readers forgotten and
-//! refilled) cannot write the log faster than the node allows either.
+//! One more bucket is shared by all readers of a class, so many readers together (or readers
+//! forgotten and refilled) cannot write the log faster than the node allows either: people and
+//! organisations share one, departments and officials another, so a crowd of citizens cannot
+//! keep auditors and officials out.
 
 use govchain_types::PrincipalId;
 use serde::{Deserialize, Serialize};
@@ -26,9 +28,10 @@ pub struct ReadLimits {
     pub per_second: u32,
     /// Most readers remembered at once.
     pub readers: usize,
-    /// Reads all readers together may make at once.
+    /// Reads all readers of a class together (people and organisations; departments and
+    /// officials) may make at once.
     pub all_burst: u32,
-    /// Reads all readers together may make each second, steadily (at least 1).
+    /// Reads all readers of a class together may make each second, steadily (at least 1).
     pub all_per_second: u32,
 }
 
@@ -49,6 +52,15 @@ impl Default for ReadLimits {
 
 /// Thousandths of a read: buckets fill by whole milliseconds without fractions.
 const MILLI: u64 = 1_000;
+
+/// Which shared allowance a reader draws on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReaderClass {
+    /// People and organisations, in their own name.
+    Public,
+    /// Departments, and officials acting in a position.
+    Office,
+}
 
 /// Whose allowance ran out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,8 +109,8 @@ impl Bucket {
 }
 
 struct Inner {
-    /// The bucket all readers share.
-    all: Bucket,
+    /// The buckets all readers of a class share: public, office.
+    all: [Bucket; 2],
     buckets: HashMap<PrincipalId, Bucket>,
     /// Readers by when they were last seen (a sequence number), oldest first: who to forget.
     order: BTreeMap<u64, PrincipalId>,
@@ -116,11 +128,11 @@ impl ReadLimiter {
         Self {
             limits,
             inner: Mutex::new(Inner {
-                all: Bucket {
+                all: [0, 1].map(|_| Bucket {
                     milli: u64::from(limits.all_burst.max(1)).saturating_mul(MILLI),
                     at: Instant::now(),
                     seq: 0,
-                },
+                }),
                 buckets: HashMap::new(),
                 order: BTreeMap::new(),
                 next: 0,
@@ -137,6 +149,7 @@ impl ReadLimiter {
     pub(crate) fn take(
         &self,
         reader: &PrincipalId,
+        class: ReaderClass,
         now: Instant,
     ) -> Result<(), (Limited, Duration)> {
         let rate = u64::from(self.limits.per_second.max(1));
@@ -151,6 +164,11 @@ impl ReadLimiter {
             order,
             next,
         } = &mut *inner;
+        let [public, office] = all;
+        let all = match class {
+            ReaderClass::Public => public,
+            ReaderClass::Office => office,
+        };
         let seq = *next;
         *next = next.saturating_add(1);
         let bucket = match buckets.get_mut(reader) {
@@ -253,7 +271,11 @@ mod tests {
         ];
         for (what, who, at, want) in steps {
             let got = limiter
-                .take(&id(who), t0 + Duration::from_millis(*at))
+                .take(
+                    &id(who),
+                    ReaderClass::Public,
+                    t0 + Duration::from_millis(*at),
+                )
                 .map_err(|(whose, d)| {
                     assert_eq!(whose, Limited::Reader, "{what}");
                     u64::try_from(d.as_millis()).unwrap()
@@ -272,17 +294,17 @@ mod tests {
             all_per_second: 1,
         });
         let t0 = Instant::now();
-        assert!(limiter.take(&id("early"), t0).is_ok());
-        assert!(limiter.take(&id("early"), t0).is_err());
+        assert!(limiter.take(&id("early"), ReaderClass::Public, t0).is_ok());
+        assert!(limiter.take(&id("early"), ReaderClass::Public, t0).is_err());
         for i in 0..10_000 {
-            let _ = limiter.take(&id(&format!("r{i}")), t0);
+            let _ = limiter.take(&id(&format!("r{i}")), ReaderClass::Public, t0);
             assert!(limiter.remembered() <= 100);
         }
         assert_eq!(limiter.remembered(), 100);
         // The reader seen least recently was forgotten: it starts again with a full bucket.
-        assert!(limiter.take(&id("early"), t0).is_ok());
+        assert!(limiter.take(&id("early"), ReaderClass::Public, t0).is_ok());
         // The one seen most recently was kept, its burst spent.
-        assert!(limiter.take(&id("r9999"), t0).is_err());
+        assert!(limiter.take(&id("r9999"), ReaderClass::Public, t0).is_err());
     }
 
     /// Many readers, each within its own allowance, together meet the node's: past the shared
@@ -299,7 +321,7 @@ mod tests {
         let t0 = Instant::now();
         let mut served = 0;
         for i in 0..1_000 {
-            match limiter.take(&id(&format!("r{i}")), t0) {
+            match limiter.take(&id(&format!("r{i}")), ReaderClass::Public, t0) {
                 Ok(()) => served += 1,
                 Err((whose, wait)) => {
                     assert_eq!(whose, Limited::All);
@@ -311,8 +333,22 @@ mod tests {
         // A second later, 20 more, whoever asks.
         let t1 = t0 + Duration::from_secs(1);
         let later = (0..100)
-            .filter(|i| limiter.take(&id(&format!("s{i}")), t1).is_ok())
+            .filter(|i| {
+                limiter
+                    .take(&id(&format!("s{i}")), ReaderClass::Public, t1)
+                    .is_ok()
+            })
             .count();
         assert_eq!(later, 20);
+        // Officials and departments draw on a bucket of their own: the crowd above left it
+        // whole.
+        let office = (0..100)
+            .filter(|i| {
+                limiter
+                    .take(&id(&format!("o{i}")), ReaderClass::Office, t1)
+                    .is_ok()
+            })
+            .count();
+        assert_eq!(office, 50, "the officials' shared burst");
     }
 }

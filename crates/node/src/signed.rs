@@ -3,6 +3,7 @@
 //! return, and logged for auditors — served, refused, partly withheld or not found.
 
 use crate::app::App;
+use crate::read_limit::ReaderClass;
 use crate::reads::{bad, unavailable};
 use govchain_api::{BackendError, MAX_PAGE, ReadAnswer, ReadLogEntry, RecordView};
 use govchain_execution::{decide_as, decide_read_versions, schema};
@@ -259,7 +260,20 @@ impl App {
         }
         // One reader's allowance, once the signature shows who reads and before the laws are
         // asked or the log written: a flood of signed reads costs signature checks, not writes.
-        if let Err((whose, wait)) = self.read_limiter.take(&reader, std::time::Instant::now()) {
+        let class = match (
+            &r.acting_as,
+            govchain_execution::schema::principal(&state, &reader),
+        ) {
+            (Some(govchain_types::Acting::Position(_)), _) => ReaderClass::Office,
+            (_, Ok(Some(p))) if p.kind == govchain_types::PrincipalKind::Department => {
+                ReaderClass::Office
+            }
+            _ => ReaderClass::Public,
+        };
+        if let Err((whose, wait)) =
+            self.read_limiter
+                .take(&reader, class, std::time::Instant::now())
+        {
             let limits = self.read_limiter.limits();
             let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
             let message = match whose {
@@ -268,7 +282,7 @@ impl App {
                     limits.burst, limits.per_second
                 ),
                 crate::read_limit::Limited::All => format!(
-                    "this node serves {} signed reads at once and {} a second from all readers together: try again in {ms} ms",
+                    "this node serves {} signed reads at once and {} a second from all readers of this kind together: try again in {ms} ms",
                     limits.all_burst, limits.all_per_second
                 ),
             };
