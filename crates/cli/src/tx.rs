@@ -476,24 +476,19 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
         payload,
     };
     if let Some(id) = args.by_body {
-        body.acting_as = Some(govchain_types::Acting::Body {
-            id: id.clone(),
-            signatures: vec![],
-        });
-        let msg = body.member_signing_bytes();
-        let mut signatures = Vec::new();
+        let mut members = Vec::new();
         for m in &args.by_members {
             let (member, file) = m
                 .split_once('=')
                 .context("write --by-member MEMBER_ID=KEY_FILE")?;
-            let member_key = read_key_file(std::path::Path::new(file))?;
-            signatures.push(govchain_types::MemberSignature {
-                member: PrincipalId::new(member)
+            members.push((
+                PrincipalId::new(member)
                     .with_context(|| format!("`{member}` is not a principal id"))?,
-                signature: member_key.sign(&msg),
-            });
+                read_key_file(std::path::Path::new(file))?,
+            ));
         }
-        body.acting_as = Some(govchain_types::Acting::Body { id, signatures });
+        let members: Vec<_> = members.iter().map(|(m, k)| (m.clone(), k)).collect();
+        body = govchain_crypto::sign_as_body(body, id, &members);
     }
     let tx = sign_tx(key.scheme(), &key, body);
     let submitted = client.post_tx(tx.encode()).await?.ok()?;

@@ -32,5 +32,5 @@ pub use hash::{
 pub use keyfile::KeyFile;
 pub use keys::{SM2_DISTID, SecretKey, Signer};
 pub use merkle::merkle_root;
-pub use tx::{VerifiedTx, sign_tx, verify_tx, verify_txs};
+pub use tx::{VerifiedTx, sign_as_body, sign_tx, verify_tx, verify_txs};
 pub use verify::{BatchVerifier, verify};

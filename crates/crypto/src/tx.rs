@@ -43,6 +43,29 @@ pub fn sign_tx(_scheme: Scheme, key: &SecretKey, body: TxBody) -> Tx {
     Tx { body, signature }
 }
 
+/// Makes `body` act in the name of body `id` (`Acting::Body`), signed by `members` — each a
+/// member's id and key — over `TxBody::member_signing_bytes`. Sign the transaction itself after.
+pub fn sign_as_body(
+    mut body: TxBody,
+    id: govchain_types::PrincipalId,
+    members: &[(govchain_types::PrincipalId, &SecretKey)],
+) -> TxBody {
+    body.acting_as = Some(govchain_types::Acting::Body {
+        id: id.clone(),
+        signatures: Vec::new(),
+    });
+    let msg = body.member_signing_bytes();
+    let signatures = members
+        .iter()
+        .map(|(member, key)| govchain_types::MemberSignature {
+            member: member.clone(),
+            signature: key.sign(&msg),
+        })
+        .collect();
+    body.acting_as = Some(govchain_types::Acting::Body { id, signatures });
+    body
+}
+
 /// The signer key and the signature must both be of the chain's scheme.
 fn check_schemes(scheme: Scheme, tx: &Tx) -> Result<()> {
     let mismatch = |what, found| CryptoError::SchemeMismatch {

@@ -119,12 +119,12 @@ pub fn check_block_limits(
 /// assembly drops what fails (a late admission can race a commit). Returns each failing
 /// transaction's index and why, in block order; a transaction after a failed one of the same
 /// signer fails too (its nonce no longer follows).
-pub fn envelope_failures(
+pub fn envelope_failures<'a>(
     state: &dyn crate::state::State,
     chain_id: &str,
     height: govchain_types::Height,
     max_lifetime: u64,
-    txs: &[govchain_types::Tx],
+    txs: impl IntoIterator<Item = &'a govchain_types::TxBody>,
 ) -> crate::Result<Vec<(usize, crate::envelope::EnvelopeError)>> {
     use crate::envelope::{Envelope, EnvelopeError, NonceRule, Rules, check_envelope};
     let rules = Rules {
@@ -137,8 +137,7 @@ pub fn envelope_failures(
     let mut next: std::collections::HashMap<&govchain_types::PublicKey, u64> =
         std::collections::HashMap::new();
     let mut failures = Vec::new();
-    for (i, tx) in txs.iter().enumerate() {
-        let body = &tx.body;
+    for (i, body) in txs.into_iter().enumerate() {
         let seen = next.get(&body.signer).copied();
         let envelope = Envelope {
             chain_id: &body.chain_id,

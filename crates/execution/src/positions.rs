@@ -116,16 +116,14 @@ pub(crate) fn appoint(
     )]))
 }
 
-/// What the holder itself may do with its position, whatever the laws say: accept or decline an
-/// offer, resign. `None` if the change is not one of those.
-fn holders_own(from: PositionStatus, to: PositionStatus) -> Option<&'static str> {
+/// Whether the change is the holder's own to make, whatever the laws say: accepting or declining
+/// an offer, resigning.
+fn holders_own(from: PositionStatus, to: PositionStatus) -> bool {
     use PositionStatus::*;
-    match (from, to) {
-        (Offered, Active) => Some("accepted"),
-        (Offered, Ended) => Some("declined"),
-        (Active | Suspended, Ended) => Some("resigned"),
-        _ => None,
-    }
+    matches!(
+        (from, to),
+        (Offered, Active | Ended) | (Active | Suspended, Ended)
+    )
 }
 
 pub(crate) fn set_status(
@@ -160,7 +158,7 @@ pub(crate) fn set_status(
         && signer.organisation.is_none();
     match (by_holder, holders_own(record.status, status)) {
         // Consent and resignation are the holder's alone, and need no law.
-        (true, Some(_)) => tx.citation = None,
+        (true, true) => tx.citation = None,
         // Only the holder accepts an offer: no department puts anyone in office, directly or
         // through a suspension and a reinstatement. Others may only withdraw it (ended).
         _ if record.status == PositionStatus::Offered && status != PositionStatus::Ended => {

@@ -305,7 +305,7 @@ impl App {
             &self.genesis.chain_id,
             height,
             params.max_tx_lifetime,
-            &txs.iter().map(|t| t.tx().clone()).collect::<Vec<_>>(),
+            txs.iter().map(|t| &t.tx().body),
         )?;
         if !failures.is_empty() {
             if let Some((_, first)) = failures.first() {
@@ -419,7 +419,7 @@ impl App {
             &self.genesis.chain_id,
             expected.height,
             self.genesis.params.max_tx_lifetime,
-            &block.txs,
+            block.txs.iter().map(|t| &t.body),
         )?
         .into_iter()
         .next()

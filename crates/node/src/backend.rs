@@ -389,12 +389,7 @@ impl Backend for App {
         // Who may see the recorded requests listed is decided, and the read logged (once: the
         // same signed bytes again are refused here, before any work), before the work is done.
         let reader = match &read {
-            Some(r) => {
-                let allowed = self.dry_run_read(r, bill)?;
-                let decided_by = allowed.decided_by().cloned();
-                allowed.served()?;
-                Some(decided_by)
-            }
+            Some(r) => Some(self.dry_run_read(r, bill)?),
             None => None,
         };
         let next = self.head().height.saturating_add(1);

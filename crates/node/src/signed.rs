@@ -45,34 +45,6 @@ enum Found {
     },
 }
 
-/// A signed read of a dry run the laws allowed, to log before the verification runs.
-pub struct DryRunRead<'a> {
-    app: &'a App,
-    request: ReadRequest,
-    reader: PrincipalId,
-    latest: Height,
-    decided_by: Option<govchain_types::Citation>,
-}
-
-impl DryRunRead<'_> {
-    /// The article that allowed the read.
-    pub fn decided_by(&self) -> Option<&govchain_types::Citation> {
-        self.decided_by.as_ref()
-    }
-
-    /// Logs the read as served (once: a replay of the same signed bytes is refused).
-    pub fn served(self) -> Result<(), BackendError> {
-        self.app.log_once(
-            &self.request,
-            &self.reader,
-            self.latest,
-            true,
-            self.decided_by,
-            ReadOutcome::Served,
-        )
-    }
-}
-
 impl App {
     /// A signed read: the node named, the signature, the reader's key in force, a short
     /// lifetime, then the laws; every decision — allowed, refused, partly withheld, or with
@@ -135,13 +107,14 @@ impl App {
 
     /// A signed read of a bill's dry run, asked with the bill (`POST /v1/laws/verify`):
     /// checked as every signed read, then decided by the laws (`dry-run`: the members of the
-    /// bill's body, and auditors, by the constitution). A refusal is logged and answered; an
-    /// allowed read gives the article and what logs it.
+    /// bill's body, and auditors, by the constitution), and logged — once: the same signed
+    /// bytes again are refused — before the verification runs. A refusal is answered; an
+    /// allowed read gives the article that allowed it.
     pub fn dry_run_read(
         &self,
         signed: &SignedRead,
         bill: &govchain_types::LawPackage,
-    ) -> Result<DryRunRead<'_>, BackendError> {
+    ) -> Result<Option<govchain_types::Citation>, BackendError> {
         let r = &signed.request;
         let ReadTarget::DryRun { bill: named } = &r.target else {
             return Err(bad(
@@ -173,15 +146,20 @@ impl App {
             Err(why) => return Err(bad(why)),
             Ok(d) => d,
         };
+        let outcome = if decision.allowed {
+            ReadOutcome::Served
+        } else {
+            ReadOutcome::Refused
+        };
+        self.log_once(
+            r,
+            &reader,
+            latest,
+            decision.allowed,
+            decision.decided_by.clone(),
+            outcome,
+        )?;
         if !decision.allowed {
-            self.log_once(
-                r,
-                &reader,
-                latest,
-                false,
-                decision.decided_by.clone(),
-                ReadOutcome::Refused,
-            )?;
             return Err(BackendError::Forbidden(
                 "unauthorized",
                 format!(
@@ -189,13 +167,7 @@ impl App {
                 ),
             ));
         }
-        Ok(DryRunRead {
-            app: self,
-            request: r.clone(),
-            reader,
-            latest,
-            decided_by: decision.decided_by,
-        })
+        Ok(decision.decided_by)
     }
 
     /// The checks of every signed read, before the laws: the node named, the reader's key
@@ -248,11 +220,11 @@ impl App {
             .map_err(unavailable)?
             .map_err(|e| bad(format!("{}: {e}", e.code())))?;
         let reader = key.principal;
+        let kind = govchain_execution::schema::principal(&state, &reader)
+            .map_err(unavailable)?
+            .map(|p| p.kind);
         // The legislature is its members: its own key reads nothing in its name.
-        if matches!(
-            govchain_execution::schema::principal(&state, &reader),
-            Ok(Some(p)) if p.kind == govchain_types::PrincipalKind::Legislature
-        ) {
+        if kind == Some(govchain_types::PrincipalKind::Legislature) {
             return Err(BackendError::Forbidden(
                 "members_required",
                 format!("`{reader}` acts only by its members; its key alone reads nothing"),
@@ -260,14 +232,9 @@ impl App {
         }
         // One reader's allowance, once the signature shows who reads and before the laws are
         // asked or the log written: a flood of signed reads costs signature checks, not writes.
-        let class = match (
-            &r.acting_as,
-            govchain_execution::schema::principal(&state, &reader),
-        ) {
-            (Some(govchain_types::Acting::Position(_)), _) => ReaderClass::Office,
-            (_, Ok(Some(p))) if p.kind == govchain_types::PrincipalKind::Department => {
-                ReaderClass::Office
-            }
+        let class = match (&r.acting_as, kind) {
+            (Some(govchain_types::Acting::Position(_)), _)
+            | (_, Some(govchain_types::PrincipalKind::Department)) => ReaderClass::Office,
             _ => ReaderClass::Public,
         };
         if let Err((whose, wait)) =

@@ -173,26 +173,19 @@ fn submit(app: &App, signer: &str, nonce: u64, payload: Payload) {
 /// The legislature (its one member, `leg-1`, signing as its threshold) submits `payload`.
 fn submit_by_legislature(app: &App, nonce: u64, payload: Payload) {
     let k = key("leg-1");
-    let legislature = PrincipalId::new("legislature").unwrap();
-    let mut body = TxBody {
+    let body = TxBody {
         chain_id: CHAIN.into(),
         signer: k.public_key(),
         nonce,
         valid_until: 100,
-        acting_as: Some(Acting::Body {
-            id: legislature.clone(),
-            signatures: vec![],
-        }),
+        acting_as: None,
         payload,
     };
-    let signature = govchain_crypto::Signer::sign(&k, &body.member_signing_bytes());
-    body.acting_as = Some(Acting::Body {
-        id: legislature,
-        signatures: vec![MemberSignature {
-            member: PrincipalId::new("leg-1").unwrap(),
-            signature,
-        }],
-    });
+    let body = govchain_crypto::sign_as_body(
+        body,
+        PrincipalId::new("legislature").unwrap(),
+        &[(PrincipalId::new("leg-1").unwrap(), &k)],
+    );
     for r in app.submit(vec![sign_tx(Scheme::Ed25519, &k, body).encode()]) {
         r.unwrap();
     }

@@ -105,18 +105,15 @@ impl Chain {
     /// Acting in the name of `body`, signed by `members` (their demo keys, `member-<id>`) over
     /// the transaction `who` signs next with `payload` (`TxBody::member_signing_bytes`).
     pub fn by_members(&self, who: &str, body: &str, members: &[&str], payload: &Payload) -> Acting {
-        let id = PrincipalId::new(body).unwrap();
-        let unsigned = Acting::Body {
-            id: id.clone(),
-            signatures: vec![],
-        };
-        let msg = self
-            .next_body(who, Some(unsigned), payload.clone())
-            .member_signing_bytes();
-        Acting::Body {
-            id,
-            signatures: member_signatures(&msg, members),
-        }
+        let keys: Vec<(PrincipalId, SecretKey)> = members
+            .iter()
+            .map(|m| (PrincipalId::new(*m).unwrap(), key(&format!("member-{m}"))))
+            .collect();
+        let keys: Vec<_> = keys.iter().map(|(m, k)| (m.clone(), k)).collect();
+        let tx = self.next_body(who, None, payload.clone());
+        govchain_crypto::sign_as_body(tx, PrincipalId::new(body).unwrap(), &keys)
+            .acting_as
+            .unwrap()
     }
 
     /// The legislature enacts `law` (three of its five members sign) in the next block.

@@ -86,28 +86,17 @@ pub fn by_legislature(
     payload: Payload,
     members: &[&str],
 ) -> VerifiedTx {
-    let mut body = TxBody {
+    let body = TxBody {
         chain_id: CHAIN.into(),
         signer: signer.public_key(),
         nonce,
         valid_until,
-        acting_as: Some(Acting::Body {
-            id: id("legislature"),
-            signatures: vec![],
-        }),
+        acting_as: None,
         payload,
     };
-    let msg = body.member_signing_bytes();
-    body.acting_as = Some(Acting::Body {
-        id: id("legislature"),
-        signatures: members
-            .iter()
-            .map(|m| MemberSignature {
-                member: id(m),
-                signature: govchain_crypto::Signer::sign(&key(m), &msg),
-            })
-            .collect(),
-    });
+    let keys: Vec<(PrincipalId, SecretKey)> = members.iter().map(|m| (id(m), key(m))).collect();
+    let keys: Vec<_> = keys.iter().map(|(m, k)| (m.clone(), k)).collect();
+    let body = govchain_crypto::sign_as_body(body, id("legislature"), &keys);
     verify_tx(Scheme::Ed25519, sign_tx(Scheme::Ed25519, signer, body)).unwrap()
 }
 
