@@ -333,12 +333,13 @@ pub trait Backend: Send + Sync + 'static {
     fn law_history(&self, id: &str) -> Result<LawHistory, BackendError>;
     /// Verifies a bill against the laws in force: schema, conflicts, and a dry run over
     /// `samples` (default: the recent requests of the audit log). Takes a while: call it off
-    /// the async runtime.
+    /// the async runtime. Once `cancel` is set its answer is not wanted: it may stop early.
     fn verify_bill(
         &self,
         bill: &LawPackage,
         samples: Option<Vec<govchain_law::AuthRequest>>,
         read: Option<govchain_types::SignedRead>,
+        cancel: &govchain_law::verify::Cancel,
     ) -> Result<govchain_law::verify::Report, BackendError>;
     fn status(&self) -> Status;
     /// Prometheus text exposition.

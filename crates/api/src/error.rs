@@ -45,6 +45,14 @@ impl ApiError {
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
+
+    /// 429 `rate_limited`, to be tried again in `retry_after_secs`.
+    pub fn rate_limited(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after_secs),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
+        }
+    }
 }
 
 impl From<BackendError> for ApiError {
@@ -58,10 +66,7 @@ impl From<BackendError> for ApiError {
             BackendError::RateLimited {
                 retry_after_secs,
                 message,
-            } => ApiError {
-                retry_after: Some(retry_after_secs),
-                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
-            },
+            } => ApiError::rate_limited(message, retry_after_secs),
             BackendError::Unavailable(m) => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", m)
             }

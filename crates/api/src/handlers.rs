@@ -2,7 +2,7 @@
 
 use crate::backend::{AccountView, Backend, Status};
 use crate::error::{ApiError, ErrorBody, admit_status};
-use crate::limits::{Gates, Limits, guard};
+use crate::limits::{Client, Gates, Limits, guard};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRef, Path, Query, State};
@@ -1033,13 +1033,14 @@ pub struct VerifyRequest {
         (status = 403, description = "`unauthorized`: the laws do not let the reader of `read` see the recorded requests listed (the refusal is logged)", body = ErrorBody),
         (status = 409, description = "`replayed`: this signed read was already served by this node", body = ErrorBody),
         (status = 413, description = "`too_large`: a body over 1 MiB", body = ErrorBody),
-        (status = 429, description = "`rate_limited`: the reader of `read` asked more often than this node serves one reader; `Retry-After` says when to try again", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: the reader of `read` asked more often than this node serves one reader, or this client (IP address) has had more than its share of the node's verifications and explanations (10 % of the worker's time after a burst of 15 s, by default); `Retry-After` says when to try again", body = ErrorBody),
         (status = 503, description = "`busy`: every verification worker is taken, or the node is at its cap of requests; `timeout`: no answer within 30 s", body = ErrorBody),
     )
 )]
 async fn verify_bill(
     State(backend): State<Shared>,
     State(gates): State<Arc<Gates>>,
+    client: Client,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let body = body.map_err(body_error)?;
@@ -1068,7 +1069,9 @@ async fn verify_bill(
     };
     // The search samples thousands of requests: on a bounded pool, off the async workers.
     let report = gates
-        .expensive(move || backend.verify_bill(&req.bill, req.samples, read))
+        .expensive(client, move |cancel| {
+            backend.verify_bill(&req.bill, req.samples, read, cancel)
+        })
         .await??;
     Ok(Json(report).into_response())
 }
@@ -1096,17 +1099,19 @@ pub struct ExplainQuery {
     responses(
         (status = 200, description = "the decision, the article that made it, every article that applied", body = Object),
         (status = 400, description = "unknown principal or action", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: this client (IP address) has had more than its share of the node's verifications and explanations; `Retry-After` says when to try again", body = ErrorBody),
         (status = 503, description = "`busy`: every worker for explanations and verifications is taken, or the node is at its cap of requests; `timeout`: no answer within 30 s", body = ErrorBody),
     )
 )]
 async fn get_explain(
     State(backend): State<Shared>,
     State(gates): State<Arc<Gates>>,
+    client: Client,
     q: Result<Query<ExplainQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = q.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
     let answer = gates
-        .expensive(move || {
+        .expensive(client, move |_| {
             backend.explain(
                 &q.principal,
                 &q.action,
@@ -1127,12 +1132,14 @@ async fn get_explain(
         (status = 200, description = "the decision, the article that made it, every article that applied", body = Object),
         (status = 400, description = "malformed request, or one the schema does not allow; `invalid_request`: more than 64 other entities, 32 ancestors an entity, 512 in all, or ancestry deeper than 32", body = ErrorBody),
         (status = 413, description = "`too_large`: a body over 1 MiB", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: this client (IP address) has had more than its share of the node's verifications and explanations; `Retry-After` says when to try again", body = ErrorBody),
         (status = 503, description = "`busy`: every worker for explanations and verifications is taken, or the node is at its cap of requests; `timeout`: no answer within 30 s", body = ErrorBody),
     )
 )]
 async fn post_explain(
     State(backend): State<Shared>,
     State(gates): State<Arc<Gates>>,
+    client: Client,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let body = body.map_err(body_error)?;
@@ -1142,7 +1149,7 @@ async fn post_explain(
     govchain_law::check_bounds(&req)
         .map_err(|e| ApiError::bad_request("invalid_request", e.to_string()))?;
     let answer = gates
-        .expensive(move || backend.explain_request(&req))
+        .expensive(client, move |_| backend.explain_request(&req))
         .await??;
     Ok(Json(answer).into_response())
 }

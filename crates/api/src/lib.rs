@@ -18,4 +18,4 @@ pub use backend::{
 };
 pub use error::ApiError;
 pub use handlers::{ApiDoc, router, router_with};
-pub use limits::Limits;
+pub use limits::{Client, Limits};

@@ -172,8 +172,35 @@ pub struct Context<'a> {
     pub replay: &'a [AuthRequest],
 }
 
-/// Verifies `bill` against `ctx`.
+/// A verification's caller telling it to stop: set when the answer is no longer wanted (the
+/// request timed out, the client went away), so a stranger's abandoned request does not keep
+/// the node's one expensive worker busy to the end. Checked before each sampled and replayed
+/// request; a stopped verification returns what it found so far, which no one reads.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Tells every holder of a clone to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Verifies `bill` against `ctx`, to the end.
 pub fn verify(bill: &LawPackage, ctx: &Context<'_>) -> Report {
+    verify_until(bill, ctx, &Cancel::new())
+}
+
+/// Verifies `bill` against `ctx` until `cancel` is set.
+pub fn verify_until(bill: &LawPackage, ctx: &Context<'_>, cancel: &Cancel) -> Report {
     let mut report = Report {
         law: bill.id.to_string(),
         version: bill.version,
@@ -236,24 +263,35 @@ pub fn verify(bill: &LawPackage, ctx: &Context<'_>) -> Report {
             .iter()
             .flat_map(|l| l.jurisdiction.iter().cloned())
             .collect();
-        search(bill, &with_bill, ctx.model, &regions, &mut report);
+        search(bill, &with_bill, ctx.model, &regions, &mut report, cancel);
     }
-    report.dry_run = dry_run(&now, &with_bill, ctx.replay);
+    report.dry_run = dry_run_until(&now, &with_bill, ctx.replay, cancel);
     report
 }
 
 /// Replays `requests` under both books, as many as [`MAX_REPLAY_WORK`] allows (each charged
 /// the largest bucket of each book), and lists the decisions that change.
 pub fn dry_run(now: &LawBook, with_bill: &LawBook, requests: &[AuthRequest]) -> DryRun {
+    dry_run_until(now, with_bill, requests, &Cancel::new())
+}
+
+/// [`dry_run`] until `cancel` is set.
+pub fn dry_run_until(
+    now: &LawBook,
+    with_bill: &LawBook,
+    requests: &[AuthRequest],
+    cancel: &Cancel,
+) -> DryRun {
     let each = decision_cost(now.largest_bucket_bytes())
         .saturating_add(decision_cost(with_bill.largest_bucket_bytes()));
     let most = MAX_REPLAY_WORK.checked_div(each).unwrap_or(0).max(1);
     let requests = requests.get(..most).unwrap_or(requests);
-    let mut out = DryRun {
-        replayed: requests.len(),
-        ..DryRun::default()
-    };
+    let mut out = DryRun::default();
     for r in requests {
+        if cancel.is_cancelled() {
+            break;
+        }
+        out.replayed = out.replayed.saturating_add(1);
         let checked = now
             .check_request(r)
             .and_then(|()| with_bill.check_request(r));
@@ -310,6 +348,7 @@ fn search(
     model: &SchemaModel,
     regions: &BTreeSet<String>,
     report: &mut Report,
+    cancel: &Cancel,
 ) {
     let schema = book.schema();
     // Tallies of the bill's articles and of the articles they met, over every sample.
@@ -349,6 +388,9 @@ fn search(
     let mut bucket_literals: BTreeMap<(String, String), Literals> = BTreeMap::new();
     for (policy, shapes) in articles {
         for (principal, action, resource) in shapes {
+            if cancel.is_cancelled() {
+                return;
+            }
             // INVARIANT: the pairs together spend at most MAX_SEARCH_WORK (but one sample each).
             let cost = decision_cost(book.bucket_bytes(&action, &resource));
             let per_shape = per_shape
@@ -369,6 +411,9 @@ fn search(
                 });
             let pools = Pools::new(policy, others, bill, regions);
             for i in 0..per_shape {
+                if cancel.is_cancelled() {
+                    break;
+                }
                 let Some(req) = pools.sample(model, i, &principal, &action_name, &resource) else {
                     break;
                 };

@@ -269,3 +269,33 @@ fn a_bill_of_heavy_articles_is_searched_and_replayed_within_the_work_budget() {
         started.elapsed()
     );
 }
+
+/// A verification told to stop (its request timed out, its client went away) samples and
+/// replays nothing more: the API's one expensive worker is free again at once.
+#[test]
+fn a_cancelled_verification_stops_sampling_and_replaying() {
+    use govchain_law::verify::{Cancel, Context, verify, verify_until};
+    let mut b = bill(3);
+    for a in &mut b.articles {
+        a.kind = ArticleKind::Permission {
+            policy: "forbid (principal is Department, action == Action::\"create-principal\", resource is Principal);".into(),
+        };
+    }
+    let replay = vec![request(); 10];
+    let ctx = Context {
+        model: &SchemaModel::base(),
+        now: &[],
+        with_bill: std::slice::from_ref(&b),
+        replay: &replay,
+    };
+    let whole = verify(&b, &ctx);
+    assert!(
+        whole.sampled > 0 && whole.dry_run.replayed == 10,
+        "{whole:?}"
+    );
+    let cancel = Cancel::new();
+    cancel.cancel();
+    let stopped = verify_until(&b, &ctx, &cancel);
+    assert_eq!(stopped.sampled, 0, "sampled after the cancel");
+    assert_eq!(stopped.dry_run.replayed, 0, "replayed after the cancel");
+}

@@ -367,6 +367,7 @@ impl Backend for App {
         bill: &govchain_types::LawPackage,
         samples: Option<Vec<govchain_law::AuthRequest>>,
         read: Option<govchain_types::SignedRead>,
+        cancel: &govchain_law::verify::Cancel,
     ) -> Result<govchain_law::verify::Report, BackendError> {
         if read.is_some() && samples.is_some() {
             return Err(BackendError::BadRequest(
@@ -406,7 +407,7 @@ impl Backend for App {
                 .map(|a| a.request)
                 .collect(),
         };
-        let mut report = govchain_law::verify::verify(
+        let mut report = govchain_law::verify::verify_until(
             bill,
             &govchain_law::verify::Context {
                 model: self.laws_cache().model(),
@@ -414,7 +415,13 @@ impl Backend for App {
                 with_bill: &with_bill,
                 replay: &replay,
             },
+            cancel,
         );
+        if cancel.is_cancelled() {
+            return Err(BackendError::Unavailable(
+                "the verification was given up before it ended".into(),
+            ));
+        }
         // What enactment would refuse whatever the signatures: the hierarchy (who may enact,
         // amend or repeal what the bill touches), the version, the effective height, and the
         // laws at every height at which they change from then on.

@@ -109,6 +109,10 @@ pub struct ApiLimits {
     pub event_streams: usize,
     /// Most bill verifications and explanations running at once.
     pub expensive_workers: usize,
+    /// The share of their time one client (IP address) may take over time, in percent.
+    pub expensive_share_percent: u32,
+    /// How many seconds of that work one client may have at once before its share applies.
+    pub expensive_burst_secs: u64,
     /// Most sample requests one bill verification replays.
     pub verify_samples: usize,
 }
@@ -122,6 +126,8 @@ impl Default for ApiLimits {
             concurrent_requests: d.concurrent_requests,
             event_streams: d.event_streams,
             expensive_workers: d.expensive_workers,
+            expensive_share_percent: d.expensive_share_percent,
+            expensive_burst_secs: d.expensive_burst.as_secs(),
             verify_samples: d.verify_samples,
         }
     }
@@ -137,6 +143,9 @@ impl ApiLimits {
             concurrent_requests: self.concurrent_requests.max(1),
             event_streams: self.event_streams.max(1),
             expensive_workers: self.expensive_workers.max(1),
+            expensive_share_percent: self.expensive_share_percent.clamp(1, 100),
+            expensive_burst: std::time::Duration::from_secs(self.expensive_burst_secs),
+            expensive_clients: govchain_api::Limits::default().expensive_clients,
             verify_samples: self.verify_samples.max(1),
         }
     }

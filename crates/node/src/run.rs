@@ -111,11 +111,15 @@ pub async fn run(
     let server = api_runtime.spawn(async move {
         let served = async {
             let listener = tokio::net::TcpListener::from_std(listener)?;
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = api_stop.wait_for(|s| *s).await;
-                })
-                .await
+            // Each connection's peer address: one client's share of the expensive workers.
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = api_stop.wait_for(|s| *s).await;
+            })
+            .await
         };
         // The validator goes on without its API; say so loudly.
         if let Err(e) = served.await {

@@ -1288,6 +1288,51 @@ async fn past_its_caps_the_node_answers_busy_at_once() {
     }
 }
 
+/// One client (an IP address) that has had its share of the expensive worker is answered 429
+/// `rate_limited` with a `Retry-After`, before any work; another client is served meanwhile.
+#[tokio::test]
+async fn one_client_past_its_share_of_verifications_waits_and_others_do_not() {
+    let n = node(100);
+    SoloProducer::produce(&n.app, &n.validator).unwrap();
+    let router = govchain_api::router_with(
+        n.app.clone(),
+        govchain_api::Limits {
+            expensive_share_percent: 1,
+            expensive_burst: std::time::Duration::ZERO,
+            ..govchain_api::Limits::default()
+        },
+    );
+    let from = |ip: &str| {
+        let mut req = json_request(
+            "/v1/laws/verify",
+            serde_json::json!({ "bill": small_bill(1) })
+                .to_string()
+                .into_bytes(),
+        );
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+                ip.parse().unwrap(),
+                40_000,
+            )));
+        req
+    };
+    let first = call(&router, from("192.0.2.1")).await;
+    assert_eq!(first.0, StatusCode::OK, "{}", first.1);
+    let resp = router.clone().oneshot(from("192.0.2.1")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry >= 1, "Retry-After {retry}");
+    let body: Value =
+        serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(body["code"], "rate_limited", "{body}");
+    let other = call(&router, from("192.0.2.2")).await;
+    assert_eq!(other.0, StatusCode::OK, "another client: {}", other.1);
+}
+
 #[tokio::test]
 async fn event_streams_are_capped_and_a_closed_one_frees_its_place() {
     let n = node(100);
