@@ -248,9 +248,8 @@ pub(crate) fn check_future(
         }
     }
     for h in heights {
-        let laws = index
-            .iter()
-            .filter(|l| crate::laws::in_force(l, h, &index))
+        let laws = crate::laws::in_force_at(&index, h)
+            .into_iter()
             .filter_map(|l| packages.get(&(l.id.clone(), l.version)));
         let registries = crate::laws::registries_of(laws.clone());
         let currencies = match (registries, crate::laws::currencies_of(laws)) {

@@ -40,7 +40,7 @@ pub use genesis::{
 pub use header::{Expected, HeaderError, validate_header};
 pub use laws::{
     Compiled, Currencies, CurrencyInForce, Ended, LawVersion, Laws, Registries, RegistryInForce,
-    currencies_of, history, in_force, registries_of, with_bill,
+    currencies_of, history, in_force, in_force_at, registries_of, with_bill,
 };
 pub use state::{MemState, State, StateError};
 pub use validators::{VALIDATOR_CHANGE_DELAY, validate_validators};

@@ -289,9 +289,9 @@ pub fn body_at(
     height: Height,
 ) -> Result<Option<govchain_types::LawBody>> {
     let index = law_index(state)?;
-    let latest = index
-        .iter()
-        .filter(|l| l.constitutes.contains(id) && crate::laws::in_force(l, height, &index))
+    let latest = crate::laws::in_force_at(&index, height)
+        .into_iter()
+        .filter(|l| l.constitutes.contains(id))
         .max_by(|a, b| {
             (a.effective_from, a.enacted_at, &a.id).cmp(&(b.effective_from, b.enacted_at, &b.id))
         });

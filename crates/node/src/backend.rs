@@ -5,7 +5,7 @@ use govchain_api::{
     Backend, BackendError, BlockRecord, CommitEvent, ExplainAnswer, LawHistory, LawsInForce,
     Status, TxRecord,
 };
-use govchain_execution::{in_force, schema};
+use govchain_execution::{in_force_at, schema};
 use govchain_mempool::AdmitError;
 use govchain_store::{RecordCertificate, StateProof, Versioned};
 use govchain_types::{Hash, Height, PrincipalId, PrincipalKind};
@@ -177,7 +177,7 @@ impl Backend for App {
         };
         let index = schema::law_index(&state).map_err(unavailable)?;
         let mut laws = Vec::new();
-        for l in index.iter().filter(|l| in_force(l, h, &index)) {
+        for l in in_force_at(&index, h) {
             if let Some(law) = schema::law(&state, &l.id, l.version).map_err(unavailable)? {
                 laws.push(law);
             }
