@@ -1,5 +1,6 @@
 //! What the API needs from a node.
 
+use crate::schemas;
 use govchain_mempool::AdmitError;
 use govchain_store::{RecordCertificate, StateProof, Versioned};
 use govchain_types::{
@@ -80,31 +81,44 @@ pub struct Status {
 }
 
 /// How the laws decide a principal's action, without a transaction.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ExplainAnswer {
+    /// The height it is decided at.
     pub height: Height,
     pub allowed: bool,
     /// E.g. ``allowed by law `constitution` article `3` ``.
     pub message: String,
+    /// The article that decided (none: no law in force permits it).
+    #[schema(value_type = Option<schemas::CitationSchema>)]
     pub decided_by: Option<Citation>,
+    /// Every permit that applied.
+    #[schema(value_type = Vec<schemas::CitationSchema>)]
     pub permits: Vec<Citation>,
+    /// Every forbid that applied.
+    #[schema(value_type = Vec<schemas::CitationSchema>)]
     pub forbids: Vec<Citation>,
     pub action: String,
+    /// The resource, as `Kind::id`.
     pub resource: String,
 }
 
 /// The laws in force at a height.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LawsInForce {
     pub height: Height,
+    #[schema(value_type = Vec<schemas::LawPackageSchema>)]
     pub laws: Vec<LawPackage>,
 }
 
 /// A law's history: every version with when and how it ended, and its interpretations.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LawHistory {
     pub law: String,
+    /// Oldest first.
+    #[schema(value_type = Vec<schemas::LawVersionSchema>)]
     pub versions: Vec<govchain_execution::LawVersion>,
+    /// In the order recorded.
+    #[schema(value_type = Vec<schemas::InterpretationRecordSchema>)]
     pub interpretations: Vec<govchain_execution::schema::InterpretationRecord>,
 }
 
@@ -167,21 +181,30 @@ pub struct ReadLogEntry {
     pub entry: govchain_types::ReadAudit,
 }
 
-/// What a signed read returns, and the article that allowed it.
-#[derive(Debug, Clone, Serialize)]
+/// What a signed read returns, and the article that allowed it: one of `record`, `history`,
+/// `audit`, `certificate`, `account` (with `certificate` when a proof was asked) or
+/// `statement`, as the read's target asks.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReadAnswer {
+    #[schema(value_type = Option<schemas::CitationSchema>)]
     pub decided_by: Option<Citation>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schemas::RecordViewSchema>)]
     pub record: Option<RecordView>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schemas::RecordHistorySchema>)]
     pub history: Option<RecordHistory>,
+    /// The log's entries after the cursor asked.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<schemas::ReadLogEntrySchema>>)]
     pub audit: Option<Vec<ReadLogEntry>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schemas::RecordCertificateSchema>)]
     pub certificate: Option<RecordCertificate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<AccountView>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schemas::StatementPageSchema>)]
     pub statement: Option<StatementPage>,
 }
 
@@ -207,8 +230,8 @@ pub struct AccountView {
     pub balance: govchain_types::Amount,
     /// The balance in major units, e.g. `10000.00`.
     pub balance_display: String,
-    /// The court order that froze it, if any: `order`, `by`, `height`, `tx`, `citation`.
-    #[schema(value_type = Option<Object>)]
+    /// The court order that froze it, if any.
+    #[schema(value_type = Option<schemas::FreezeOrderSchema>)]
     pub frozen: Option<govchain_types::FreezeOrder>,
     /// The height read.
     pub height: Height,

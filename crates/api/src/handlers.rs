@@ -3,6 +3,7 @@
 use crate::backend::{AccountView, Backend, Status};
 use crate::error::{ApiError, ErrorBody, admit_status};
 use crate::limits::{Client, Gates, Limits, guard};
+use crate::schemas::*;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRef, Path, Query, State};
@@ -140,265 +141,6 @@ pub struct Submitted {
     /// The transaction id: `GET /v1/tx/{id}` gives its receipt once committed.
     #[schema(value_type = String)]
     pub id: Hash,
-}
-
-/// A transaction's receipt (`govchain_types::Receipt`) as the API answers it: a schema only,
-/// checked against real answers by the OpenAPI contract test.
-#[derive(ToSchema)]
-#[schema(as = Receipt)]
-#[allow(
-    dead_code,
-    reason = "a schema of the JSON `govchain_types::Receipt` serializes to"
-)]
-pub struct ReceiptSchema {
-    /// The transaction id (hex).
-    tx_id: String,
-    height: u64,
-    /// The transaction's place in its block.
-    index: u32,
-    /// `ok`, `failed` (refused in execution: only the nonce was used) or `rejected` (refused
-    /// by the envelope: nothing was written).
-    #[schema(pattern = "^(ok|failed|rejected)$")]
-    status: String,
-    /// The refusal code (docs/error-codes.md), when the status is not `ok`.
-    code: Option<String>,
-    /// The human-readable reason, when the status is not `ok`.
-    error: Option<String>,
-    /// The law article that allowed or refused it, when a law decided.
-    decided_by: Option<CitationSchema>,
-    /// What it did: `kind` and ordered `[name, value]` attributes.
-    events: Vec<EventSchema>,
-}
-
-/// A law article (`govchain_types::Citation`).
-#[derive(ToSchema)]
-#[schema(as = Citation)]
-#[allow(
-    dead_code,
-    reason = "a schema of the JSON `govchain_types::Citation` serializes to"
-)]
-pub struct CitationSchema {
-    law: String,
-    version: u32,
-    article: String,
-    /// `constitution`, `national`, `regional` or `department`.
-    level: String,
-}
-
-/// An event of a receipt (`govchain_types::Event`).
-#[derive(ToSchema)]
-#[schema(as = Event)]
-#[allow(
-    dead_code,
-    reason = "a schema of the JSON `govchain_types::Event` serializes to"
-)]
-pub struct EventSchema {
-    kind: String,
-    /// Ordered `[name, value]` pairs.
-    attributes: Vec<Vec<String>>,
-}
-
-/// A committed transaction as `GET /v1/tx/{id}` answers it (`backend::TxRecord`).
-#[derive(ToSchema)]
-#[schema(as = TxRecord)]
-#[allow(
-    dead_code,
-    reason = "a schema of the JSON `backend::TxRecord` serializes to"
-)]
-pub struct TxRecordSchema {
-    /// The signed transaction: `body` (chain, signer, nonce, expiry, acting as, payload) and
-    /// `signature`; a protected record's fields are left out (`redacted`).
-    #[schema(value_type = Object)]
-    tx: (),
-    receipt: ReceiptSchema,
-    /// The hash of the block that holds it (hex).
-    block_hash: String,
-    /// Present and `true` when protected record fields were left out of `tx`.
-    redacted: Option<bool>,
-}
-
-/// A block header (`govchain_types::Header`).
-#[derive(ToSchema)]
-#[schema(as = Header)]
-#[allow(
-    dead_code,
-    reason = "a schema of the JSON `govchain_types::Header` serializes to"
-)]
-pub struct HeaderSchema {
-    chain_id: String,
-    height: u64,
-    /// The round the block was first proposed in; `proposer` is that round's.
-    round: u32,
-    /// Block time, milliseconds since the Unix epoch (the proposer's clock).
-    time_ms: u64,
-    parent_hash: String,
-    /// Merkle root of the full hashes of the block's transactions.
-    tx_root: String,
-    /// The state root after the parent block.
-    state_root: String,
-    /// The proposer's consensus key (`scheme:hex`).
-    proposer: String,
-    /// Hash of the validator set that decides this block: what `govchain verify --trust`
-    /// takes.
-    validator_set_hash: String,
-}
-
-/// A block (`govchain_types::Block`).
-#[derive(ToSchema)]
-#[schema(as = Block)]
-#[allow(
-    dead_code,
-    reason = "a schema of the JSON `govchain_types::Block` serializes to"
-)]
-pub struct BlockSchema {
-    header: HeaderSchema,
-    /// The signed transactions, in order (protected record fields left out: `redacted`).
-    #[schema(value_type = Vec<Object>)]
-    txs: (),
-}
-
-/// A committed block as `GET /v1/blocks/{height}` answers it (`backend::BlockRecord`).
-#[derive(ToSchema)]
-#[schema(as = BlockRecord)]
-#[allow(
-    dead_code,
-    reason = "a schema of the JSON `backend::BlockRecord` serializes to"
-)]
-pub struct BlockRecordSchema {
-    /// The block's hash (hex).
-    hash: String,
-    block: BlockSchema,
-    /// The validators' commit signatures (none for the genesis).
-    #[schema(value_type = Option<Object>)]
-    certificate: (),
-    receipts: Vec<ReceiptSchema>,
-    /// The state root after this block, certified by the next block's header.
-    state_root_after: String,
-    /// The indexes of transactions whose protected record fields were left out (absent when
-    /// none were).
-    redacted: Option<Vec<u32>>,
-}
-
-/// Who wrote a record version (`govchain_types::WrittenBy`).
-#[derive(ToSchema)]
-#[schema(as = WrittenBy)]
-#[allow(
-    dead_code,
-    reason = "a schema of the JSON `govchain_types::WrittenBy` serializes to"
-)]
-pub struct WrittenBySchema {
-    height: u64,
-    /// The transaction (hex).
-    tx: String,
-    signer: String,
-    /// The position the signer acted in.
-    position: Option<String>,
-    /// The organisation it acted for, or the body in whose name its members signed.
-    organisation: Option<String>,
-}
-
-/// One version of a record (`backend::RecordView`).
-#[derive(ToSchema)]
-#[schema(as = RecordView)]
-#[allow(
-    dead_code,
-    reason = "a schema of the JSON `backend::RecordView` serializes to"
-)]
-pub struct RecordViewSchema {
-    registry: String,
-    key: String,
-    /// The height that wrote this version.
-    height: u64,
-    /// The transaction's index in that block (none for genesis records).
-    tx_index: Option<u32>,
-    /// The record's fields, as its registry defines them (text, integers, true/false, lists).
-    #[schema(value_type = Object)]
-    fields: (),
-    /// `{"state": "active"}` or `{"state": "closed", "reason": …}`.
-    #[schema(value_type = Object)]
-    status: (),
-    /// The law whose registry definition it was written under, and its version.
-    law: String,
-    law_version: u32,
-    written: WrittenBySchema,
-    /// The article that allowed it.
-    citation: Option<CitationSchema>,
-}
-
-/// Every version of a record, oldest first (`backend::RecordHistory`).
-#[derive(ToSchema)]
-#[schema(as = RecordHistory)]
-#[allow(
-    dead_code,
-    reason = "a schema of the JSON `backend::RecordHistory` serializes to"
-)]
-pub struct RecordHistorySchema {
-    registry: String,
-    key: String,
-    versions: Vec<RecordViewSchema>,
-    /// In a signed read: versions the laws did not let the reader see (absent when none).
-    withheld: Option<u32>,
-}
-
-/// A page of records (`backend::RecordPage`).
-#[derive(ToSchema)]
-#[schema(as = RecordPage)]
-#[allow(
-    dead_code,
-    reason = "a schema of the JSON `backend::RecordPage` serializes to"
-)]
-pub struct RecordPageSchema {
-    registry: String,
-    /// The indexed field and value asked (absent for every record).
-    field: Option<String>,
-    value: Option<String>,
-    /// The height read.
-    height: u64,
-    records: Vec<RecordViewSchema>,
-    /// Pass as `after` for the next page; absent or null on the last.
-    next: Option<String>,
-}
-
-/// One line of an account statement (`govchain_types::Posting`).
-#[derive(ToSchema)]
-#[schema(as = Posting)]
-#[allow(
-    dead_code,
-    reason = "a schema of the JSON `govchain_types::Posting` serializes to"
-)]
-pub struct PostingSchema {
-    height: u64,
-    /// The transaction (hex; zeros at genesis).
-    tx: String,
-    /// `issued`, `redeemed`, `sent`, `received`, `fee` or `genesis`.
-    kind: String,
-    /// The change in minor units as a string of digits, negative for a debit (`"0"` when left
-    /// out: see `redacted`).
-    amount: String,
-    /// The balance after it, in minor units.
-    balance: String,
-    /// The other side: sender or receiver, issuer, or fee collector.
-    counterparty: Option<String>,
-    memo: String,
-    reference: String,
-    citation: Option<CitationSchema>,
-}
-
-/// A page of an account's statement (`backend::StatementPage`).
-#[derive(ToSchema)]
-#[schema(as = StatementPage)]
-#[allow(
-    dead_code,
-    reason = "a schema of the JSON `backend::StatementPage` serializes to"
-)]
-pub struct StatementPageSchema {
-    currency: String,
-    holder: String,
-    lines: Vec<PostingSchema>,
-    /// The cursor of the next page (`after`), if there may be one.
-    next: Option<String>,
-    /// Lines whose amount, balance, memo and reference were left out (absent when none).
-    redacted: Option<Vec<u32>>,
 }
 
 /// One result of a batch.
@@ -647,8 +389,9 @@ pub struct StateValue {
     pub height: Option<Height>,
     /// The value's canonical encoding, in hex.
     pub value_hex: String,
-    /// The value decoded, when the key is a known record kind.
-    #[schema(value_type = Object)]
+    /// The value decoded, when the key is of a known kind; null otherwise. Free-form: its
+    /// shape is that of whatever the key holds (a principal, a record version, a law, an
+    /// account, the validator set, a nonce …), which `value_hex` encodes.
     pub value: Option<serde_json::Value>,
     /// When this version was written.
     pub version_height: Height,
@@ -694,7 +437,7 @@ async fn get_state(
     get, path = "/v1/proof/{key}", tag = "state",
     params(("key" = String, Path, description = "e.g. `principal/civil-affairs`, or 0x-hex"), AtHeight),
     responses(
-        (status = 200, description = "inclusion or exclusion proof", body = Object),
+        (status = 200, description = "inclusion or exclusion proof", body = StateProofSchema),
         (status = 400, description = "`malformed`: a key in bad hex, or a height that does not parse", body = ErrorBody),
         (status = 403, description = "`read_request_required`: the key is of a protected or secret record or account; read it with a signed read request (`POST /v1/read`)", body = ErrorBody),
         (status = 404, description = "no state at that height", body = ErrorBody),
@@ -720,7 +463,7 @@ async fn get_proof(
     get, path = "/v1/certificate/{key}", tag = "state",
     params(("key" = String, Path, description = "e.g. `principal/civil-affairs`, or 0x-hex"), AtHeight),
     responses(
-        (status = 200, description = "proof, certifying header, commit certificate, validator-set handovers since genesis", body = Object),
+        (status = 200, description = "proof, certifying header, commit certificate, validator-set handovers since genesis", body = RecordCertificateSchema),
         (status = 400, description = "`malformed`: a key in bad hex, or a height that does not parse", body = ErrorBody),
         (status = 403, description = "`read_request_required`: the key is of a protected or secret record or account; read it with a signed read request (`POST /v1/read`)", body = ErrorBody),
         (status = 404, description = "that height is not certified yet (its next block is not committed)", body = ErrorBody),
@@ -740,7 +483,7 @@ async fn get_certificate(
     get, path = "/v1/laws", tag = "laws",
     params(AtHeight),
     responses(
-        (status = 200, description = "`height` and `laws`: every law package in force at that height", body = Object),
+        (status = 200, description = "`height` and `laws`: every law package in force at that height", body = crate::LawsInForce),
         (status = 400, description = "`malformed`: a height that does not parse", body = ErrorBody),
         (status = 404, description = "a height beyond the next block", body = ErrorBody),
     )
@@ -758,7 +501,7 @@ async fn get_laws(
     get, path = "/v1/laws/{id}/history", tag = "laws",
     params(("id" = String, Path, description = "the law's id, e.g. `civil-registration-law`")),
     responses(
-        (status = 200, description = "every version (enacted at, signed by, effective from, ended when and how) and the interpretations recorded", body = Object),
+        (status = 200, description = "every version (enacted at, signed by, effective from, ended when and how) and the interpretations recorded", body = crate::LawHistory),
         (status = 400, description = "not a law id", body = ErrorBody),
         (status = 404, description = "no law has that id", body = ErrorBody),
     )
@@ -775,7 +518,7 @@ async fn get_law_history(
     get, path = "/v1/registries", tag = "registries",
     params(AtHeight),
     responses(
-        (status = 200, description = "every registry definition in force, with the law that states it", body = Vec<Object>),
+        (status = 200, description = "every registry definition in force, with the law that states it", body = Vec<RegistryViewSchema>),
         (status = 400, description = "`malformed`: a height that does not parse", body = ErrorBody),
         (status = 404, description = "a height outside the chain", body = ErrorBody),
     )
@@ -830,7 +573,7 @@ async fn get_record_history(
     get, path = "/v1/currencies", tag = "finance",
     params(AtHeight),
     responses(
-        (status = 200, description = "each currency: code, name, decimals, issuer, supply limit and fee its law sets, the supply in circulation, the law", body = Vec<Object>),
+        (status = 200, description = "each currency: code, name, decimals, issuer, supply limit and fee its law sets, the supply in circulation, the law", body = Vec<CurrencyViewSchema>),
         (status = 400, description = "`malformed`: a height that does not parse", body = ErrorBody),
         (status = 404, description = "a height outside the chain", body = ErrorBody),
     )
@@ -972,7 +715,7 @@ fn decode_signed_read(hex: &str) -> ApiResult<govchain_types::SignedRead> {
     post, path = "/v1/read", tag = "registries",
     request_body(content = Object, description = "a signed read request: `{\"read\": hex}` of its canonical encoding, or the JSON `{request, signature}`; the request names the node it is for (`node`: the node's consensus key, as `GET /v1/status` gives it)"),
     responses(
-        (status = 200, description = "the record, its history or certificate, the account or statement, or the log entries, and the article that allowed the read; the read is logged. A record or certificate as of a height is decided on the version it returns; a history lists only the versions the laws let the reader see, each decided on its own content, and says how many were withheld (`withheld`)", body = Object),
+        (status = 200, description = "the record, its history or certificate, the account or statement, or the log entries, and the article that allowed the read; the read is logged. A record or certificate as of a height is decided on the version it returns; a history lists only the versions the laws let the reader see, each decided on its own content, and says how many were withheld (`withheld`)", body = crate::ReadAnswer),
         (status = 400, description = "malformed, expired, or signed by an unknown or revoked key; `wrong_node`: the request names another node (nothing is logged)", body = ErrorBody),
         (status = 403, description = "the laws do not let the reader read it (the refusal is logged too); a record that is not there is decided as an empty record with no region, so a refusal does not say whether it exists", body = ErrorBody),
         (status = 404, description = "no such registry or account, no version at that height, or no such record where the laws let the reader read it anywhere; the read is logged too (outcome `not_found`)", body = ErrorBody),
@@ -1028,7 +771,7 @@ pub struct VerifyRequest {
     post, path = "/v1/laws/verify", tag = "laws",
     request_body = VerifyRequest,
     responses(
-        (status = 200, description = "validity, the conflicts with the laws in force (each with a request that shows it), and the decisions a dry run changes: of the caller's samples, listed; of the node's recorded requests (real people's acts), only counted (`withheld`: true) unless a signed read (`read`) by a member of the bill's body or an auditor lets the reader see them listed (`decided_by`), private amounts left out (`amounts_withheld`)", body = Object),
+        (status = 200, description = "validity, the conflicts with the laws in force (each with a request that shows it), and the decisions a dry run changes: of the caller's samples, listed; of the node's recorded requests (real people's acts), only counted (`withheld`: true) unless a signed read (`read`) by a member of the bill's body or an auditor lets the reader see them listed (`decided_by`), private amounts left out (`amounts_withheld`)", body = VerifyReportSchema),
         (status = 400, description = "malformed request; `invalid_request`: more than 256 articles, or a sample with more than 64 other entities, 32 ancestors an entity, 512 in all, or ancestry deeper than 32; `too_many`: more than 1,000 samples; a `read` that is malformed, expired, signed by an unknown key, for another bill or target, or given with samples; `wrong_node`: the read names another node", body = ErrorBody),
         (status = 403, description = "`unauthorized`: the laws do not let the reader of `read` see the recorded requests listed (the refusal is logged)", body = ErrorBody),
         (status = 409, description = "`replayed`: this signed read was already served by this node", body = ErrorBody),
@@ -1097,7 +840,7 @@ pub struct ExplainQuery {
     get, path = "/v1/explain", tag = "laws",
     params(ExplainQuery),
     responses(
-        (status = 200, description = "the decision, the article that made it, every article that applied", body = Object),
+        (status = 200, description = "the decision, the article that made it, every article that applied", body = crate::ExplainAnswer),
         (status = 400, description = "unknown principal or action", body = ErrorBody),
         (status = 429, description = "`rate_limited`: this client (IP address) has had more than its share of the node's verifications and explanations; `Retry-After` says when to try again", body = ErrorBody),
         (status = 503, description = "`busy`: every worker for explanations and verifications is taken, or the node is at its cap of requests; `timeout`: no answer within 30 s", body = ErrorBody),
@@ -1129,7 +872,7 @@ async fn get_explain(
     post, path = "/v1/explain", tag = "laws",
     request_body(content = Object, description = "an authorization request: principal and resource (`uid` {kind, id}, `attrs`, `ancestors`), `action`, `height`, optional `region`, `via_contract`, `others`"),
     responses(
-        (status = 200, description = "the decision, the article that made it, every article that applied", body = Object),
+        (status = 200, description = "the decision, the article that made it, every article that applied", body = crate::ExplainAnswer),
         (status = 400, description = "malformed request, or one the schema does not allow; `invalid_request`: more than 64 other entities, 32 ancestors an entity, 512 in all, or ancestry deeper than 32", body = ErrorBody),
         (status = 413, description = "`too_large`: a body over 1 MiB", body = ErrorBody),
         (status = 429, description = "`rate_limited`: this client (IP address) has had more than its share of the node's verifications and explanations; `Retry-After` says when to try again", body = ErrorBody),
@@ -1292,7 +1035,7 @@ async fn openapi() -> Response {
 #[openapi(
     info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node. Every route: bodies of at most 1 MiB (`POST /v1/tx`: a batch of the largest transactions), an answer within 30 s, at most 512 requests at once; past a limit, 413 `too_large` or 503 `busy` / `timeout`, as JSON `{code, message}`."),
     paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, get_registries, get_record, get_record_history, query_records, signed_read, get_currencies, get_account, get_statement, status, metrics, events, openapi),
-    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue, Status, AccountView, TxRecordSchema, ReceiptSchema, CitationSchema, EventSchema, BlockRecordSchema, BlockSchema, HeaderSchema, RecordViewSchema, RecordHistorySchema, RecordPageSchema, WrittenBySchema, StatementPageSchema, PostingSchema)),
+    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue, Status, AccountView, TxRecordSchema, TxSchema, PayloadSchema, BlockRecordSchema, StateProofSchema, RecordCertificateSchema, crate::LawsInForce, crate::LawHistory, LawPackageSchema, VerifyReportSchema, AuthRequestSchema, crate::ExplainAnswer, RegistryViewSchema, CurrencyViewSchema, RecordViewSchema, RecordHistorySchema, RecordPageSchema, StatementPageSchema, crate::ReadAnswer)),
     modifiers(&LimitAnswers),
     tags(
         (name = "transactions", description = "submit signed transactions, read receipts"),

@@ -10,6 +10,7 @@ mod backend;
 mod error;
 mod handlers;
 mod limits;
+mod schemas;
 
 pub use backend::{
     AccountView, Backend, BackendError, BlockRecord, CommitEvent, CurrencyView, ExplainAnswer,

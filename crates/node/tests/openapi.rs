@@ -1,8 +1,11 @@
 //! The OpenAPI document is the contract: every route is driven over a node of the demo
 //! government with good, missing, malformed and oversized input, and each answer — its status,
 //! its content type and its body — is checked against what `/v1/openapi.json` says that route
-//! returns (bodies validated with a JSON Schema validator against the document's schemas).
-//! Every route the document names is driven, and every request driven is of a documented route.
+//! returns (bodies validated with a JSON Schema validator against the document's schemas, their
+//! objects closed). Every route the document names is driven, every request driven is of a
+//! documented route, and every route answers a success at least once, so that no answer's schema
+//! goes unchecked. Values the demo chain does not hold (every kind of payload, article, field
+//! type, read target) are validated against the schemas on their own.
 
 #![allow(
     clippy::unwrap_used,
@@ -156,12 +159,93 @@ fn bill() -> Value {
     })
 }
 
+/// A bill that lets any person manage anyone's keys: it changes the decision of
+/// [`person_manages_anothers_keys`].
+fn permissive_bill() -> Value {
+    json!({
+        "id": "openapi-keys-law", "version": 1, "title": "Keys for all", "level": "national",
+        "body": "legislature", "effective_from": 50,
+        "articles": [{ "id": "1", "title": "t", "type": "permission",
+            "policy": "permit (principal is Person, action == Action::\"manage-keys\", resource is Principal);" }]
+    })
+}
+
+/// A citizen asks to manage another citizen's keys, which no law in force permits.
+fn person_manages_anothers_keys() -> Value {
+    json!({
+        "principal": {
+            "uid": { "kind": "Person", "id": "cit-0002" },
+            "attrs": { "region": "110101", "authority": false },
+            "ancestors": [{ "kind": "Principal", "id": "cit-0002" }]
+        },
+        "action": "manage-keys",
+        "resource": {
+            "uid": { "kind": "Principal", "id": "cit-0001" },
+            "attrs": {
+                "kind": "person", "exists": true, "region": "110101",
+                "regions": ["110101", "110100", "110000", "CN"], "department": "civil-affairs",
+                "authority": false, "official": false, "lawmaker": false
+            }
+        },
+        "height": 3,
+        "region": "110101"
+    })
+}
+
+/// A request the laws' schema does not allow (a `Principal` does not act): undecidable.
 fn explanation() -> Value {
     json!({
         "principal": { "uid": { "kind": "Principal", "id": "civil-affairs" } },
         "action": "create-principal",
         "resource": { "uid": { "kind": "Principal", "id": "new-person" } },
         "height": 3
+    })
+}
+
+/// The civil-affairs department registers a new person: a request the laws' schema allows (the
+/// constitution permits it).
+fn department_creates() -> Value {
+    json!({
+        "principal": {
+            "uid": { "kind": "Department", "id": "civil-affairs" },
+            "attrs": { "jurisdiction": ["CN"], "authority": true },
+            "ancestors": [{ "kind": "Principal", "id": "civil-affairs" }]
+        },
+        "action": "create-principal",
+        "resource": {
+            "uid": { "kind": "Principal", "id": "new-person" },
+            "attrs": {
+                "kind": "person", "exists": false, "region": "110101",
+                "regions": ["110101", "110100", "110000", "CN"], "department": "civil-affairs",
+                "authority": false, "official": false, "lawmaker": false
+            }
+        },
+        "height": 3
+    })
+}
+
+/// The licensing officer grants a licence: a request with an entity-valued attribute.
+fn official_inserts() -> Value {
+    json!({
+        "principal": {
+            "uid": { "kind": "Official", "id": "off-chen" },
+            "attrs": {
+                "department": "market-regulation", "powers": ["grant-licence"],
+                "jurisdiction": ["110000"], "term_from": 0, "term_to": 1000, "status": "active"
+            },
+            "ancestors": [{ "kind": "Principal", "id": "off-chen" }]
+        },
+        "action": "insert",
+        "resource": {
+            "uid": { "kind": "Record", "id": "licences/l-1" },
+            "attrs": {
+                "registry": "licences", "department": "market-regulation",
+                "sensitivity": "public", "regions": ["110101", "110100", "110000", "CN"],
+                "subject": { "entity": { "kind": "Principal", "id": "org-0001" } }
+            }
+        },
+        "height": 3,
+        "region": "110101"
     })
 }
 
@@ -217,6 +301,11 @@ fn cases(app: &App, committed: Hash) -> Vec<Case> {
             "a key",
             "/v1/state/{key}",
             "/v1/state/principal/civil-affairs",
+        ),
+        get(
+            "a list: the validator set",
+            "/v1/state/{key}",
+            "/v1/state/chain/validators",
         ),
         get("absent", "/v1/state/{key}", "/v1/state/principal/nobody"),
         get(
@@ -314,6 +403,16 @@ fn cases(app: &App, committed: Hash) -> Vec<Case> {
             json!({ "bill": bill(), "samples": [explanation()] }).to_string(),
         ),
         post(
+            "a bill with samples whose decisions it changes",
+            "/v1/laws/verify",
+            JSON,
+            json!({
+                "bill": permissive_bill(),
+                "samples": [person_manages_anothers_keys(), department_creates(), official_inserts()]
+            })
+            .to_string(),
+        ),
+        post(
             "2,000 samples",
             "/v1/laws/verify",
             JSON,
@@ -331,6 +430,16 @@ fn cases(app: &App, committed: Hash) -> Vec<Case> {
         post("2 MiB", "/v1/laws/verify", JSON, big.clone()),
         get(
             "an explanation",
+            "/v1/explain",
+            "/v1/explain?principal=civil-affairs&action=create-principal&kind=person&target=new-person",
+        ),
+        get(
+            "another's keys",
+            "/v1/explain",
+            "/v1/explain?principal=cit-0002&action=manage-keys&target=cit-0001",
+        ),
+        get(
+            "no target",
             "/v1/explain",
             "/v1/explain?principal=civil-affairs&action=create-principal&kind=person",
         ),
@@ -351,6 +460,18 @@ fn cases(app: &App, committed: Hash) -> Vec<Case> {
         ),
         post(
             "an explanation",
+            "/v1/explain",
+            JSON,
+            department_creates().to_string(),
+        ),
+        post(
+            "an entity-valued attribute",
+            "/v1/explain",
+            JSON,
+            official_inserts().to_string(),
+        ),
+        post(
+            "a request the schema does not allow",
             "/v1/explain",
             JSON,
             explanation().to_string(),
@@ -486,6 +607,87 @@ fn cases(app: &App, committed: Hash) -> Vec<Case> {
             JSON,
             read(app, "off-wang", Some("pos-off-wang"), person("cit-none"), 3),
         ),
+        post(
+            "a history",
+            "/v1/read",
+            JSON,
+            read(
+                app,
+                "off-wang",
+                Some("pos-off-wang"),
+                ReadTarget::History {
+                    registry: "persons".into(),
+                    key: "cit-0001".into(),
+                },
+                4,
+            ),
+        ),
+        post(
+            "a certificate",
+            "/v1/read",
+            JSON,
+            read(
+                app,
+                "off-wang",
+                Some("pos-off-wang"),
+                ReadTarget::Certificate {
+                    registry: "persons".into(),
+                    key: "cit-0001".into(),
+                    height: Some(1),
+                },
+                5,
+            ),
+        ),
+        post(
+            "one's own account, with its proof",
+            "/v1/read",
+            JSON,
+            read(
+                app,
+                "cit-0001",
+                None,
+                ReadTarget::Account {
+                    currency: "CNY".into(),
+                    holder: "cit-0001".parse().unwrap(),
+                    height: None,
+                    proof: true,
+                },
+                6,
+            ),
+        ),
+        post(
+            "one's own statement",
+            "/v1/read",
+            JSON,
+            read(
+                app,
+                "cit-0001",
+                None,
+                ReadTarget::Statement {
+                    currency: "CNY".into(),
+                    holder: "cit-0001".parse().unwrap(),
+                    after: None,
+                    limit: Some(10),
+                    newest_first: false,
+                },
+                7,
+            ),
+        ),
+        post(
+            "the auditor reads the log of the reads above",
+            "/v1/read",
+            JSON,
+            read(
+                app,
+                "off-qian",
+                Some("pos-off-qian"),
+                ReadTarget::Audit {
+                    after: 0,
+                    limit: 100,
+                },
+                8,
+            ),
+        ),
         post("not JSON", "/v1/read", JSON, "]"),
         post("bad hex", "/v1/read", JSON, r#"{"read": "zz"}"#),
         post("no body", "/v1/read", JSON, ""),
@@ -566,6 +768,45 @@ fn cases(app: &App, committed: Hash) -> Vec<Case> {
     ]
 }
 
+/// Closes every object schema that names its properties (`additionalProperties: false`).
+///
+/// The document leaves its objects open, so that clients tolerate a field added later; the test
+/// closes them, so that an answer with a field the document does not name — a schema mirror
+/// (`api/src/schemas/`) that drifted from the type it mirrors — fails. Maps (a record's
+/// fields, an entity's attributes) say what their values are and stay open.
+fn closed(schema: &mut Value) {
+    match schema {
+        Value::Object(o) => {
+            if o.contains_key("properties") && !o.contains_key("additionalProperties") {
+                o.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            o.values_mut().for_each(closed);
+        }
+        Value::Array(a) => a.iter_mut().for_each(closed),
+        _ => {}
+    }
+}
+
+/// What is wrong with `value` as an instance of `schema`, resolved in the document `doc`.
+fn invalid(doc: &Value, schema: &Value, value: &Value) -> Result<Vec<String>, String> {
+    let mut root = schema.clone();
+    if let Some(o) = root.as_object_mut() {
+        o.insert("components".into(), doc["components"].clone());
+    }
+    closed(&mut root);
+    let validator = jsonschema::validator_for(&root)
+        .map_err(|e| format!("the document's schema does not compile: {e}"))?;
+    Ok(validator
+        .iter_errors(value)
+        .take(3)
+        .map(|e| {
+            let mut m = e.to_string();
+            m.truncate(200);
+            format!("{m} at `{}`", e.instance_path())
+        })
+        .collect())
+}
+
 /// The media type without its parameters.
 fn media(content_type: &str) -> &str {
     content_type.split(';').next().unwrap_or("").trim()
@@ -612,21 +853,7 @@ fn conforms(
     let Some(schema) = documented.get("schema") else {
         return Ok(());
     };
-    let mut root = schema.clone();
-    if let Some(o) = root.as_object_mut() {
-        o.insert("components".into(), doc["components"].clone());
-    }
-    let validator = jsonschema::validator_for(&root)
-        .map_err(|e| format!("the document's schema does not compile: {e}"))?;
-    let errors: Vec<String> = validator
-        .iter_errors(&value)
-        .take(3)
-        .map(|e| {
-            let mut m = e.to_string();
-            m.truncate(200);
-            format!("{m} at `{}`", e.instance_path())
-        })
-        .collect();
+    let errors = invalid(doc, schema, &value)?;
     if errors.is_empty() {
         Ok(())
     } else {
@@ -636,9 +863,8 @@ fn conforms(
     }
 }
 
-#[tokio::test]
-async fn every_route_answers_as_the_document_says() {
-    let (app, router, committed, _dir) = node();
+/// The document as the node serves it.
+async fn document(router: &Router) -> Value {
     let resp = router
         .clone()
         .oneshot(
@@ -648,12 +874,18 @@ async fn every_route_answers_as_the_document_says() {
         )
         .await
         .unwrap();
-    let doc: Value =
-        serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap()
+}
+
+#[tokio::test]
+async fn every_route_answers_as_the_document_says() {
+    let (app, router, committed, _dir) = node();
+    let doc = document(&router).await;
 
     let cases = cases(&app, committed);
     let mut wrong = Vec::new();
     let mut driven = BTreeSet::new();
+    let mut succeeded = BTreeSet::new();
     for case in &cases {
         driven.insert((case.route, case.method.as_str().to_lowercase()));
         let mut req = Request::builder()
@@ -668,6 +900,9 @@ async fn every_route_answers_as_the_document_says() {
             .await
             .unwrap();
         let status = resp.status();
+        if status.is_success() {
+            succeeded.insert((case.route, case.method.as_str().to_lowercase()));
+        }
         let content_type = resp
             .headers()
             .get(header::CONTENT_TYPE)
@@ -705,6 +940,12 @@ async fn every_route_answers_as_the_document_says() {
     for (path, method) in documented.difference(&driven) {
         wrong.push(format!(
             "{method} {path}: documented, never driven by this test"
+        ));
+    }
+    // A route whose success is never seen has its answer's schema never checked.
+    for (path, method) in driven.difference(&succeeded) {
+        wrong.push(format!(
+            "{method} {path}: never answered a success here, so its body was never checked"
         ));
     }
     assert!(
@@ -758,4 +999,344 @@ async fn unknown_routes_and_methods_answer_the_error_shape() {
         assert_eq!(body["code"], code, "{method} {uri}: {body}");
         assert!(body["message"].is_string(), "{method} {uri}: {body}");
     }
+}
+
+fn pid(s: &str) -> PrincipalId {
+    PrincipalId::new(s).unwrap()
+}
+
+/// A law package with one of everything a law can hold: both kinds of article, a body it
+/// constitutes, a registry with every type of field, and a currency with a cap and a fee.
+fn full_law() -> LawPackage {
+    let field = |name: &str, ty: FieldType| FieldDef {
+        name: name.into(),
+        ty,
+        required: true,
+    };
+    LawPackage {
+        id: pid("sample-law"),
+        version: 2,
+        title: "Everything".into(),
+        level: Level::Regional,
+        body: pid("council-110000"),
+        jurisdiction: vec!["110000".into()],
+        articles: vec![
+            Article {
+                id: "1".into(),
+                title: "a rule".into(),
+                kind: ArticleKind::Permission {
+                    policy: "permit (principal, action, resource);".into(),
+                },
+            },
+            Article {
+                id: "2".into(),
+                title: "an algorithm".into(),
+                kind: ArticleKind::Algorithm {
+                    language: "rhai".into(),
+                    source: "1 + 1".into(),
+                },
+            },
+        ],
+        effective_from: 10,
+        effective_until: Some(20),
+        repeals: vec![pid("old-law")],
+        constitutes: vec![LawBody {
+            id: pid("council-110000"),
+            kind: BodyKind::Council,
+            jurisdiction: vec!["110000".into()],
+            members: vec![BodyMember {
+                id: pid("member-1"),
+                key: key("member-1").public_key(),
+            }],
+            threshold: 1,
+        }],
+        registries: vec![RegistryDef {
+            name: "samples".into(),
+            title: "Samples".into(),
+            department: pid("civil-affairs"),
+            sensitivity: Sensitivity::Secret,
+            fields: vec![
+                field("text", FieldType::Text { max_len: 10 }),
+                field("integer", FieldType::Integer { min: -1, max: 1 }),
+                field("decimal", FieldType::Decimal { scale: 2 }),
+                field("bool", FieldType::Bool),
+                field("date", FieldType::Date),
+                field(
+                    "enum",
+                    FieldType::Enum {
+                        values: vec!["a".into()],
+                    },
+                ),
+                field("person", FieldType::Reference(RefTarget::Person)),
+                field(
+                    "organisation",
+                    FieldType::Reference(RefTarget::Organisation),
+                ),
+                field("principal", FieldType::Reference(RefTarget::Principal)),
+                field("account", FieldType::Reference(RefTarget::Account)),
+                field(
+                    "record",
+                    FieldType::Reference(RefTarget::Record {
+                        registry: "persons".into(),
+                    }),
+                ),
+                field("hash", FieldType::Hash),
+                field("region", FieldType::Region),
+                field("regions", FieldType::Regions),
+            ],
+            indexes: vec!["region".into()],
+            region_field: Some("region".into()),
+            subject_field: Some("person".into()),
+            principals: Some(PrincipalKind::Organisation),
+            jurisdiction_field: Some("regions".into()),
+            parent_field: Some("principal".into()),
+            representative_field: Some("person".into()),
+        }],
+        currencies: vec![CurrencyDef {
+            code: "SMP".into(),
+            name: "Sample".into(),
+            decimals: 2,
+            issuer: pid("central-bank"),
+            max_supply: Some(Amount(1_000)),
+            transfer_fee: Some(TransferFee {
+                flat: Amount(1),
+                basis_points: 5,
+                collector: pid("treasury"),
+            }),
+        }],
+    }
+}
+
+/// One payload of every kind.
+fn payloads() -> Vec<Payload> {
+    let fields: Fields = [
+        ("name".to_string(), FieldValue::Text("x".into())),
+        ("count".to_string(), FieldValue::Integer(-3)),
+        ("alive".to_string(), FieldValue::Bool(true)),
+        ("regions".to_string(), FieldValue::List(vec!["CN".into()])),
+    ]
+    .into_iter()
+    .collect();
+    let signatures = vec![MemberSignature {
+        member: pid("leg-1"),
+        signature: key("leg-1").sign(b"bill"),
+    }];
+    vec![
+        Payload::RegisterKey {
+            principal: pid("cit-9"),
+            kind: PrincipalKind::Person,
+            key: key("cit-9").public_key(),
+        },
+        Payload::RevokeKey {
+            principal: pid("cit-9"),
+            key: key("cit-9").public_key(),
+        },
+        Payload::UpdateValidators {
+            validators: vec![GenesisValidator {
+                name: pid("civil-affairs"),
+                key: key("validator").public_key(),
+                power: 1,
+            }],
+            effective_height: 9,
+        },
+        Payload::EnactLaw {
+            law: full_law(),
+            signatures: signatures.clone(),
+        },
+        Payload::Interpret {
+            interpretation: Interpretation {
+                id: "2026-1".into(),
+                law: pid("constitution"),
+                articles: vec!["2".into()],
+                title: "t".into(),
+                text: "what it means".into(),
+                body: pid("legislature"),
+            },
+            signatures,
+        },
+        Payload::InsertRecord {
+            registry: "organisations".into(),
+            key: "org-9".into(),
+            fields: fields.clone(),
+        },
+        Payload::UpdateRecord {
+            registry: "organisations".into(),
+            key: "org-9".into(),
+            fields: Fields::new(),
+        },
+        Payload::CloseRecord {
+            registry: "organisations".into(),
+            key: "org-9".into(),
+            reason: "dissolved".into(),
+        },
+        Payload::Appoint {
+            position: Position {
+                id: "pos-9".into(),
+                holder: pid("cit-9"),
+                department: pid("civil-affairs"),
+                title: "registrar".into(),
+                powers: vec!["register-birth".into()],
+                jurisdiction: vec!["CN".into()],
+                term_from: 1,
+                term_to: Some(100),
+            },
+        },
+        Payload::SetPositionStatus {
+            id: "pos-9".into(),
+            status: PositionStatus::Offered,
+            reason: "r".into(),
+        },
+        Payload::ImportRecords {
+            registry: "organisations".into(),
+            records: vec![ImportedRecord {
+                key: "org-10".into(),
+                fields,
+            }],
+        },
+        Payload::Issue {
+            currency: "CNY".into(),
+            to: pid("treasury"),
+            amount: Amount(5),
+            memo: "m".into(),
+        },
+        Payload::Redeem {
+            currency: "CNY".into(),
+            from: pid("treasury"),
+            amount: Amount(5),
+            memo: String::new(),
+        },
+        Payload::Transfer {
+            currency: "CNY".into(),
+            from: None,
+            to: pid("cit-0001"),
+            amount: Amount(-1),
+            memo: "m".into(),
+            reference: "invoice 1".into(),
+        },
+        Payload::Freeze {
+            currency: "CNY".into(),
+            holder: pid("cit-0001"),
+            order: "(2026) 1".into(),
+        },
+        Payload::Unfreeze {
+            currency: "CNY".into(),
+            holder: pid("cit-0001"),
+            order: "(2026) 1".into(),
+        },
+    ]
+}
+
+/// A route answers only the values a chain happens to hold; these are one of every kind of
+/// payload, acting, article, field type and read target, serialized by their real types and
+/// validated against the document's schemas (closed, as the answers are).
+#[tokio::test]
+async fn every_kind_of_value_is_described() {
+    let (_app, router, _, _dir) = node();
+    let doc = document(&router).await;
+    let schema = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
+    let mut wrong = Vec::new();
+    let mut check = |name: &str, what: String, value: Value| {
+        let errors = invalid(&doc, &schema(name), &value).unwrap();
+        if !errors.is_empty() {
+            wrong.push(format!("{name} ({what}): {errors:?}"));
+        }
+    };
+
+    let payloads = payloads();
+    // Exhaustive: a new kind of payload does not compile here; give it a sample above.
+    let kinds: BTreeSet<&str> = payloads
+        .iter()
+        .map(|p| match p {
+            Payload::RegisterKey { .. }
+            | Payload::RevokeKey { .. }
+            | Payload::UpdateValidators { .. }
+            | Payload::EnactLaw { .. }
+            | Payload::Interpret { .. }
+            | Payload::InsertRecord { .. }
+            | Payload::UpdateRecord { .. }
+            | Payload::CloseRecord { .. }
+            | Payload::Appoint { .. }
+            | Payload::SetPositionStatus { .. }
+            | Payload::ImportRecords { .. }
+            | Payload::Issue { .. }
+            | Payload::Redeem { .. }
+            | Payload::Transfer { .. }
+            | Payload::Freeze { .. }
+            | Payload::Unfreeze { .. } => p.kind(),
+        })
+        .collect();
+    let documented: BTreeSet<&str> = doc["components"]["schemas"]["Payload"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["properties"]["type"]["enum"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds, documented,
+        "the payload kinds sampled and documented"
+    );
+    let actings = [
+        None,
+        Some(Acting::Position("pos-off-chen".into())),
+        Some(Acting::Organisation(pid("org-0001"))),
+        Some(Acting::Body {
+            id: pid("legislature"),
+            signatures: vec![MemberSignature {
+                member: pid("leg-1"),
+                signature: key("leg-1").sign(b"act"),
+            }],
+        }),
+    ];
+    for (i, payload) in payloads.into_iter().enumerate() {
+        let kind = payload.kind();
+        let body = TxBody {
+            chain_id: CHAIN.into(),
+            signer: key("off-chen").public_key(),
+            nonce: 1,
+            valid_until: 10,
+            acting_as: actings[i % actings.len()].clone(),
+            payload,
+        };
+        let tx = sign_tx(Scheme::Ed25519, &key("off-chen"), body);
+        check("Tx", kind.into(), serde_json::to_value(&tx).unwrap());
+    }
+    for target in [
+        person("cit-0001"),
+        ReadTarget::History {
+            registry: "persons".into(),
+            key: "cit-0001".into(),
+        },
+        ReadTarget::Certificate {
+            registry: "persons".into(),
+            key: "cit-0001".into(),
+            height: None,
+        },
+        ReadTarget::Audit {
+            after: 3,
+            limit: 10,
+        },
+        ReadTarget::Account {
+            currency: "CNY".into(),
+            holder: pid("cit-0001"),
+            height: Some(2),
+            proof: false,
+        },
+        ReadTarget::Statement {
+            currency: "CNY".into(),
+            holder: pid("cit-0001"),
+            after: Some("00".into()),
+            limit: None,
+            newest_first: true,
+        },
+        ReadTarget::DryRun { bill: Hash::ZERO },
+    ] {
+        let value = serde_json::to_value(&target).unwrap();
+        check("ReadTarget", value["kind"].to_string(), value);
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} values differ from the document:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
