@@ -1,0 +1,198 @@
+//! How a service's decision ends, read strictly from what its script returns.
+//!
+//! A script returns a map:
+//! - `#{ outcome: "approved", article: "8", reason: "…", writes: [#{ registry, key, fields }],
+//!   payments: [#{ from, to, currency, amount }] }` (writes and payments may be left out);
+//! - `#{ outcome: "rejected", article: "5", reason: "…" }`;
+//! - `#{ outcome: "official", article: "8", reason: "…", department: "…", power: "…" }`.
+//!
+//! Anything else — an unknown key, a missing one, a value of the wrong type, more writes or
+//! payments than allowed — is refused with a message naming it, so a service cannot do by
+//! accident what its law did not say.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Most records one decision writes.
+pub const MAX_WRITES: usize = 16;
+/// Most payments one decision makes.
+pub const MAX_PAYMENTS: usize = 16;
+
+/// A record the decision writes: inserted if the registry has no record of that key, else a new
+/// version with these fields changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordWrite {
+    pub registry: String,
+    pub key: String,
+    pub fields: BTreeMap<String, Value>,
+}
+
+/// A payment the decision makes, in minor units, from an account holder's account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub from: String,
+    pub to: String,
+    pub currency: String,
+    pub amount: i64,
+}
+
+/// How the decision ends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Approved {
+        article: String,
+        reason: String,
+        writes: Vec<RecordWrite>,
+        payments: Vec<Payment>,
+    },
+    Rejected {
+        article: String,
+        reason: String,
+    },
+    /// The data could not decide: a case for an official of `department` with `power`.
+    Official {
+        article: String,
+        reason: String,
+        department: String,
+        power: String,
+    },
+}
+
+impl Outcome {
+    /// The article of the service's law that the decision applied.
+    pub fn article(&self) -> &str {
+        match self {
+            Outcome::Approved { article, .. }
+            | Outcome::Rejected { article, .. }
+            | Outcome::Official { article, .. } => article,
+        }
+    }
+
+    /// Reads a script's answer.
+    pub fn parse(v: &Value) -> Result<Self, String> {
+        let Value::Object(m) = v else {
+            return Err(format!(
+                "the script returned {}, not a map with an `outcome`",
+                kind(v)
+            ));
+        };
+        let outcome = text(m, "outcome")?;
+        let allowed: &[&str] = match outcome.as_str() {
+            "approved" => &["outcome", "article", "reason", "writes", "payments"],
+            "rejected" => &["outcome", "article", "reason"],
+            "official" => &["outcome", "article", "reason", "department", "power"],
+            other => {
+                return Err(format!(
+                    "`outcome` is `{other}`; it is `approved`, `rejected` or `official`"
+                ));
+            }
+        };
+        only(m, allowed, "the outcome")?;
+        let article = text(m, "article")?;
+        let reason = text(m, "reason")?;
+        Ok(match outcome.as_str() {
+            "approved" => Outcome::Approved {
+                article,
+                reason,
+                writes: list(m, "writes", MAX_WRITES)?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| write(w).map_err(|e| format!("`writes[{i}]`: {e}")))
+                    .collect::<Result<_, _>>()?,
+                payments: list(m, "payments", MAX_PAYMENTS)?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| payment(p).map_err(|e| format!("`payments[{i}]`: {e}")))
+                    .collect::<Result<_, _>>()?,
+            },
+            "rejected" => Outcome::Rejected { article, reason },
+            _ => Outcome::Official {
+                article,
+                reason,
+                department: text(m, "department")?,
+                power: text(m, "power")?,
+            },
+        })
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+fn only(m: &Map<String, Value>, allowed: &[&str], what: &str) -> Result<(), String> {
+    match m.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(format!(
+            "{what} has `{k}`, which it may not (it has {})",
+            allowed.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
+fn text(m: &Map<String, Value>, key: &str) -> Result<String, String> {
+    match m.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(v) => Err(format!("`{key}` is {}, not a non-empty string", kind(v))),
+        None => Err(format!("`{key}` is missing")),
+    }
+}
+
+fn list<'a>(m: &'a Map<String, Value>, key: &str, most: usize) -> Result<&'a [Value], String> {
+    match m.get(key) {
+        None => Ok(&[]),
+        Some(Value::Array(items)) if items.len() <= most => Ok(items),
+        Some(Value::Array(items)) => Err(format!(
+            "`{key}` has {} entries; at most {most}",
+            items.len()
+        )),
+        Some(v) => Err(format!("`{key}` is {}, not a list", kind(v))),
+    }
+}
+
+fn write(v: &Value) -> Result<RecordWrite, String> {
+    let Value::Object(m) = v else {
+        return Err(format!("{}, not a map", kind(v)));
+    };
+    only(m, &["registry", "key", "fields"], "a write")?;
+    let fields = match m.get("fields") {
+        Some(Value::Object(f)) => f.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        Some(v) => return Err(format!("`fields` is {}, not a map", kind(v))),
+        None => return Err("`fields` is missing".into()),
+    };
+    Ok(RecordWrite {
+        registry: text(m, "registry")?,
+        key: text(m, "key")?,
+        fields,
+    })
+}
+
+fn payment(v: &Value) -> Result<Payment, String> {
+    let Value::Object(m) = v else {
+        return Err(format!("{}, not a map", kind(v)));
+    };
+    only(m, &["from", "to", "currency", "amount"], "a payment")?;
+    let amount = match m.get("amount") {
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(a) if a > 0 => a,
+            _ => return Err(format!("`amount` is {n}; it is a positive integer")),
+        },
+        Some(v) => return Err(format!("`amount` is {}, not an integer", kind(v))),
+        None => return Err("`amount` is missing".into()),
+    };
+    Ok(Payment {
+        from: text(m, "from")?,
+        to: text(m, "to")?,
+        currency: text(m, "currency")?,
+        amount,
+    })
+}
