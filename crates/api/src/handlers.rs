@@ -352,6 +352,7 @@ async fn get_block(
 
 /// `?height=` on state and proof reads.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AtHeight {
     /// Read as of this height (default: latest).
@@ -612,6 +613,7 @@ async fn get_account(
 
 /// What `GET /v1/accounts/{holder}/{currency}/statement` asks.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatementQuery {
     /// The `next` of the previous page.
@@ -652,6 +654,7 @@ async fn get_statement(
 
 /// What `GET /v1/records/{registry}` asks.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RecordQuery {
     /// An indexed field, e.g. `region` (with `value`); without both, every record.
@@ -821,6 +824,7 @@ async fn verify_bill(
 
 /// What `GET /v1/explain` asks.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExplainQuery {
     /// The acting principal, e.g. `cit-0001`.
@@ -924,6 +928,7 @@ async fn metrics(State(backend): State<Shared>) -> Response {
 
 /// What `GET /v1/events` may filter on.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     /// Only the receipts of transactions that wrote to this registry (events

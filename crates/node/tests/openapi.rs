@@ -4,8 +4,11 @@
 //! returns (bodies validated with a JSON Schema validator against the document's schemas, their
 //! objects closed). Every route the document names is driven, every request driven is of a
 //! documented route, and every route answers a success at least once, so that no answer's schema
-//! goes unchecked. Values the demo chain does not hold (every kind of payload, article, field
-//! type, read target) are validated against the schemas on their own.
+//! goes unchecked. The parameters too: a path parameter is a `{name}` of its route, every query
+//! parameter a request sends is documented `in: query`, the set documented is the set the
+//! handler takes, and each one's `required` is what the handler does without it. Values the demo
+//! chain does not hold (every kind of payload, article, field type, read target) are validated
+//! against the schemas on their own.
 
 #![allow(
     clippy::unwrap_used,
@@ -25,7 +28,7 @@ use govchain_node::{App, SoloProducer};
 use govchain_types::*;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -364,6 +367,11 @@ fn cases(app: &App, committed: Hash) -> Vec<Case> {
             "/v1/certificate/{key}",
             "/v1/certificate/principal/civil-affairs?height=2",
         ),
+        get(
+            "no height: the head, not yet certified",
+            "/v1/certificate/{key}",
+            "/v1/certificate/principal/civil-affairs",
+        ),
         get("bad hex", "/v1/certificate/{key}", "/v1/certificate/0xz"),
         get(
             "a protected record's key",
@@ -444,9 +452,19 @@ fn cases(app: &App, committed: Hash) -> Vec<Case> {
             "/v1/explain?principal=civil-affairs&action=create-principal&kind=person",
         ),
         get(
+            "the validators, which take no target",
+            "/v1/explain",
+            "/v1/explain?principal=civil-affairs&action=change-validators",
+        ),
+        get(
             "missing action",
             "/v1/explain",
             "/v1/explain?principal=civil-affairs",
+        ),
+        get(
+            "missing principal",
+            "/v1/explain",
+            "/v1/explain?action=manage-keys",
         ),
         get(
             "unknown action",
@@ -863,6 +881,154 @@ fn conforms(
     }
 }
 
+/// The names of the query parameters `uri` sends.
+fn sent(uri: &str) -> BTreeSet<String> {
+    uri.split_once('?')
+        .map(|(_, query)| {
+            query
+                .split('&')
+                .filter(|pair| !pair.is_empty())
+                .map(|pair| {
+                    pair.split_once('=')
+                        .map_or(pair, |(name, _)| name)
+                        .to_string()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The parameters `op` documents `in: place` (`path`, `query`), each with whether it is required.
+fn documented_in<'a>(op: &'a Value, place: &str) -> BTreeMap<&'a str, bool> {
+    op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["in"] == place)
+        .map(|p| (p["name"].as_str().unwrap(), p["required"] == true))
+        .collect()
+}
+
+/// The message of a query the handler could not take (axum's `Query` rejection, answered as
+/// 400 `malformed`), e.g. `Failed to deserialize query string: missing field `action``.
+fn query_rejection(status: StatusCode, body: &[u8]) -> Option<String> {
+    if status != StatusCode::BAD_REQUEST {
+        return None;
+    }
+    let body: Value = serde_json::from_slice(body).ok()?;
+    let message = body["message"].as_str()?;
+    message
+        .starts_with("Failed to deserialize query string")
+        .then(|| message.to_string())
+}
+
+/// One request driven, as far as its query parameters go.
+struct Seen {
+    at: String,
+    route: &'static str,
+    method: String,
+    sent: BTreeSet<String>,
+    /// Answered other than 400: the handler took the query (every handler takes its query
+    /// before it looks at anything else, and answers 400 when it cannot).
+    taken: bool,
+    /// The parameter a 400 says the query lacks.
+    missing: Option<String>,
+}
+
+/// What is wrong with the query parameters the document gives, against the requests driven:
+/// every parameter a request sends is documented `in: query`; a request answered other than 400
+/// without a parameter shows it optional, and one rejected for lacking it shows it required, so a
+/// parameter documented with the wrong `required` fails; and every documented query parameter has
+/// its `required` shown by some request.
+fn query_parameters(doc: &Value, seen: &[Seen]) -> Vec<String> {
+    let mut wrong = Vec::new();
+    let mut shown = BTreeSet::new();
+    for s in seen {
+        let query = documented_in(&doc["paths"][s.route][&s.method], "query");
+        for name in &s.sent {
+            if !query.contains_key(name.as_str()) {
+                wrong.push(format!(
+                    "{}: sends `{name}`, which the document does not give `in: query`",
+                    s.at
+                ));
+            }
+        }
+        if let Some(name) = &s.missing {
+            if query.get(name.as_str()) == Some(&true) {
+                shown.insert((s.route, s.method.clone(), name.clone()));
+            } else {
+                wrong.push(format!(
+                    "{}: rejected for lacking `{name}`, which the document does not give as a required query parameter",
+                    s.at
+                ));
+            }
+        }
+        if s.taken {
+            for (&name, &required) in query.iter().filter(|(n, _)| !s.sent.contains(**n)) {
+                if required {
+                    wrong.push(format!(
+                        "{}: answered without `{name}`, which the document says is required",
+                        s.at
+                    ));
+                } else {
+                    shown.insert((s.route, s.method.clone(), name.to_string()));
+                }
+            }
+        }
+    }
+    for (route, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            for (name, required) in documented_in(op, "query") {
+                if !shown.contains(&(route.as_str(), method.clone(), name.to_string())) {
+                    wrong.push(format!(
+                        "{} {route}: `{name}` is documented required: {required}, and no request here {}",
+                        method.to_uppercase(),
+                        if required {
+                            "is rejected for lacking it"
+                        } else {
+                            "is answered without it"
+                        }
+                    ));
+                }
+            }
+        }
+    }
+    wrong
+}
+
+/// The query parameters the handler behind `uri` (a request it answers with a success) takes:
+/// its query structs deny unknown fields, so a parameter it does not know is rejected with the
+/// names it does (`unknown field `x`, expected one of `a`, `b``); a handler without a query
+/// ignores it. Wrong when the document gives another set.
+async fn taken_query(router: &Router, uri: &str) -> Result<BTreeSet<String>, String> {
+    let probe = format!(
+        "{uri}{}undocumented-probe=1",
+        if uri.contains('?') { '&' } else { '?' }
+    );
+    let resp = router
+        .clone()
+        .oneshot(Request::get(&probe).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(BTreeSet::new());
+    }
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let message = query_rejection(status, &body)
+        .ok_or_else(|| format!("{probe} answers {status}, not a query rejection"))?;
+    let expected = message
+        .split_once("unknown field `undocumented-probe`, ")
+        .map(|(_, rest)| rest)
+        .ok_or_else(|| format!("{probe}: {message}"))?;
+    Ok(expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect())
+}
+
 /// The document as the node serves it.
 async fn document(router: &Router) -> Value {
     let resp = router
@@ -886,6 +1052,9 @@ async fn every_route_answers_as_the_document_says() {
     let mut wrong = Vec::new();
     let mut driven = BTreeSet::new();
     let mut succeeded = BTreeSet::new();
+    let mut seen = Vec::new();
+    // A request of each route answered with a success, to probe its handler's query with.
+    let mut answered: BTreeMap<&str, &str> = BTreeMap::new();
     for case in &cases {
         driven.insert((case.route, case.method.as_str().to_lowercase()));
         let mut req = Request::builder()
@@ -902,6 +1071,9 @@ async fn every_route_answers_as_the_document_says() {
         let status = resp.status();
         if status.is_success() {
             succeeded.insert((case.route, case.method.as_str().to_lowercase()));
+            if case.method == Method::GET {
+                answered.entry(case.route).or_insert(&case.uri);
+            }
         }
         let content_type = resp
             .headers()
@@ -919,11 +1091,34 @@ async fn every_route_answers_as_the_document_says() {
                 .to_bytes()
                 .to_vec()
         };
+        let at = format!("{} {} ({})", case.method, case.route, case.what);
         if let Err(e) = conforms(&doc, case, status, content_type.as_deref(), &body) {
-            wrong.push(format!(
-                "{} {} ({}): {e}",
-                case.method, case.route, case.what
-            ));
+            wrong.push(format!("{at}: {e}"));
+        }
+        seen.push(Seen {
+            route: case.route,
+            method: case.method.as_str().to_lowercase(),
+            sent: sent(&case.uri),
+            taken: status != StatusCode::BAD_REQUEST,
+            missing: query_rejection(status, &body).and_then(|m| {
+                let rest = m.split_once("missing field `")?.1;
+                Some(rest.split('`').next()?.to_string())
+            }),
+            at,
+        });
+    }
+    wrong.extend(query_parameters(&doc, &seen));
+    for (route, uri) in answered {
+        let documented: BTreeSet<String> = documented_in(&doc["paths"][route]["get"], "query")
+            .into_keys()
+            .map(str::to_string)
+            .collect();
+        match taken_query(&router, uri).await {
+            Ok(taken) if taken == documented => {}
+            Ok(taken) => wrong.push(format!(
+                "GET {route}: the handler takes the query parameters {taken:?}, the document gives {documented:?}"
+            )),
+            Err(e) => wrong.push(format!("GET {route}: {e}")),
         }
     }
     let documented: BTreeSet<(&str, String)> = doc["paths"]
@@ -951,6 +1146,62 @@ async fn every_route_answers_as_the_document_says() {
     assert!(
         wrong.is_empty(),
         "{} answers differ from the document:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// Every parameter the document gives is in the path or the query; one `in: path` is a `{name}`
+/// of its route and required, and every `{name}` of a route is documented `in: path`, once.
+#[tokio::test]
+async fn path_parameters_are_the_routes_placeholders() {
+    let (_app, router, _, _dir) = node();
+    let doc = document(&router).await;
+    let mut wrong = Vec::new();
+    for (route, ops) in doc["paths"].as_object().unwrap() {
+        let placeholders: BTreeSet<&str> = route
+            .split('/')
+            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        for (method, op) in ops.as_object().unwrap() {
+            let at = format!("{} {route}", method.to_uppercase());
+            let mut given = BTreeSet::new();
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap();
+                let place = p["in"].as_str().unwrap_or("");
+                if !given.insert((name, place)) {
+                    wrong.push(format!("{at}: `{name}` is documented `in: {place}` twice"));
+                }
+                match place {
+                    "path" => {
+                        if !placeholders.contains(name) {
+                            wrong.push(format!(
+                                "{at}: `{name}` is documented `in: path`, and the path has no `{{{name}}}`"
+                            ));
+                        }
+                        if p["required"] != true {
+                            wrong.push(format!("{at}: path parameter `{name}` is not required"));
+                        }
+                    }
+                    "query" => {}
+                    _ => wrong.push(format!(
+                        "{at}: `{name}` is documented `in: {place}`; the routes take parameters in the path and the query only"
+                    )),
+                }
+            }
+            let documented = documented_in(op, "path");
+            for name in &placeholders {
+                if !documented.contains_key(name) {
+                    wrong.push(format!(
+                        "{at}: `{{{name}}}` of the path is not documented `in: path`"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} parameters differ from their routes:\n{}",
         wrong.len(),
         wrong.join("\n")
     );
