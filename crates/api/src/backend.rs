@@ -131,6 +131,17 @@ pub struct RegistryView {
     pub law_version: u32,
 }
 
+/// A version of a service as deployed: its package (script, form, law, articles, department),
+/// who deployed it when and under which article, and the latest version there is.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceView {
+    pub service: govchain_types::ServiceDef,
+    pub deployed_at: Height,
+    pub deployed_by: String,
+    pub citation: Option<govchain_types::Citation>,
+    pub latest: u32,
+}
+
 /// One version of a record, as read.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordView {
@@ -309,6 +320,10 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<ExplainAnswer, BackendError>;
     /// The registries in force at `height` (default: the next block).
     fn registries(&self, height: Option<Height>) -> Result<Vec<RegistryView>, BackendError>;
+    /// The latest version of every deployed service, by name.
+    fn services(&self) -> Result<Vec<ServiceView>, BackendError>;
+    /// A version of a service (default: the latest), with its code.
+    fn service(&self, name: &str, version: Option<u32>) -> Result<ServiceView, BackendError>;
     /// A public record as of `height` (default: the latest). Protected and secret registries
     /// answer `Forbidden("read_request_required")`: read them with [`Backend::read`].
     fn record(

@@ -79,6 +79,8 @@ pub fn router_with(backend: Arc<dyn Backend>, limits: Limits) -> Router {
         .route("/v1/laws/{id}/history", get(get_law_history))
         .route("/v1/explain", get(get_explain).post(post_explain))
         .route("/v1/registries", get(get_registries))
+        .route("/v1/services", get(get_services))
+        .route("/v1/services/{name}", get(get_service))
         .route("/v1/records/{registry}", get(query_records))
         .route("/v1/records/{registry}/{key}", get(get_record))
         .route(
@@ -530,6 +532,47 @@ async fn get_registries(
 ) -> ApiResult<Response> {
     let height = at_height(q)?;
     Ok(Json(backend.registries(height)?).into_response())
+}
+
+/// The services deployed
+#[utoipa::path(
+    get, path = "/v1/services", tag = "services",
+    responses(
+        (status = 200, description = "the latest version of every deployed service, by name: its script, form, the law and articles it carries out, its department, and who deployed it under which article", body = Vec<ServiceViewSchema>),
+        (status = 503, description = "`unavailable`: the node could not read its state", body = ErrorBody),
+    )
+)]
+async fn get_services(State(backend): State<Shared>) -> ApiResult<Response> {
+    Ok(Json(backend.services()?).into_response())
+}
+
+/// What `GET /v1/services/{name}` asks.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceQuery {
+    /// The version (default: the latest).
+    pub version: Option<u32>,
+}
+
+/// A version of a service, with its code
+#[utoipa::path(
+    get, path = "/v1/services/{name}", tag = "services",
+    params(("name" = String, Path), ServiceQuery),
+    responses(
+        (status = 200, description = "the version asked (default: the latest), with its script: the code of every version stays readable", body = ServiceViewSchema),
+        (status = 400, description = "`malformed`: a version that does not parse", body = ErrorBody),
+        (status = 404, description = "no such service, or no such version of it", body = ErrorBody),
+        (status = 503, description = "`unavailable`: the node could not read its state", body = ErrorBody),
+    )
+)]
+async fn get_service(
+    State(backend): State<Shared>,
+    Path(name): Path<String>,
+    q: Result<Query<ServiceQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request("malformed", e.body_text()))?;
+    Ok(Json(backend.service(&name, q.version)?).into_response())
 }
 
 /// A public record as of a height
@@ -1039,8 +1082,8 @@ async fn openapi() -> Response {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "govchain node API", description = "Transactions, blocks, versioned state with Merkle proofs, events and metrics of a govchain node. Every route: bodies of at most 1 MiB (`POST /v1/tx`: a batch of the largest transactions), an answer within 30 s, at most 512 requests at once; past a limit, 413 `too_large` or 503 `busy` / `timeout`, as JSON `{code, message}`."),
-    paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, get_registries, get_record, get_record_history, query_records, signed_read, get_currencies, get_account, get_statement, status, metrics, events, openapi),
-    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue, Status, AccountView, TxRecordSchema, TxSchema, PayloadSchema, BlockRecordSchema, StateProofSchema, RecordCertificateSchema, crate::LawsInForce, crate::LawHistory, LawPackageSchema, VerifyReportSchema, AuthRequestSchema, crate::ExplainAnswer, RegistryViewSchema, CurrencyViewSchema, RecordViewSchema, RecordHistorySchema, RecordPageSchema, StatementPageSchema, crate::ReadAnswer)),
+    paths(submit_tx, get_tx, get_block, get_state, get_proof, get_certificate, get_laws, get_law_history, verify_bill, get_explain, post_explain, get_registries, get_services, get_service, get_record, get_record_history, query_records, signed_read, get_currencies, get_account, get_statement, status, metrics, events, openapi),
+    components(schemas(ErrorBody, SubmitRequest, Submitted, BatchItem, BatchResult, StateValue, Status, AccountView, TxRecordSchema, TxSchema, PayloadSchema, BlockRecordSchema, StateProofSchema, RecordCertificateSchema, crate::LawsInForce, crate::LawHistory, LawPackageSchema, VerifyReportSchema, AuthRequestSchema, crate::ExplainAnswer, RegistryViewSchema, ServiceViewSchema, CurrencyViewSchema, RecordViewSchema, RecordHistorySchema, RecordPageSchema, StatementPageSchema, crate::ReadAnswer)),
     modifiers(&LimitAnswers),
     tags(
         (name = "transactions", description = "submit signed transactions, read receipts"),

@@ -15,7 +15,7 @@ mod schemas;
 pub use backend::{
     AccountView, Backend, BackendError, BlockRecord, CommitEvent, CurrencyView, ExplainAnswer,
     LawHistory, LawsInForce, MAX_PAGE, MAX_VERIFY_SAMPLES, ReadAnswer, ReadLogEntry, RecordHistory,
-    RecordPage, RecordView, RegistryView, StatementPage, Status, TxRecord,
+    RecordPage, RecordView, RegistryView, ServiceView, StatementPage, Status, TxRecord,
 };
 pub use error::ApiError;
 pub use handlers::{ApiDoc, router, router_with};

@@ -16,8 +16,11 @@ use std::time::{Duration, Instant};
 
 /// The citizens and organisations of the demo that get a key file in a new devnet (the others
 /// are registered without keys).
-pub const DEMO_KEYED: [&str; 7] = [
-    "cit-0001", "cit-0002", "cit-0003", "cit-0004", "cit-0005", "org-0001", "org-0002",
+/// (`cit-0011` and `cit-0017` represent `org-0001` and the sanctioned `org-0007`: they apply
+/// for licences in their organisations' names.)
+pub const DEMO_KEYED: [&str; 9] = [
+    "cit-0001", "cit-0002", "cit-0003", "cit-0004", "cit-0005", "cit-0011", "cit-0017", "org-0001",
+    "org-0002",
 ];
 
 /// The departments that run the devnet's validators (★ in DEMO.md), in node order.
@@ -208,6 +211,7 @@ pub fn init_chain(
         positions: cast.positions,
         balances,
         snapshots: Vec::new(),
+        services: govchain_demo::services::services(),
     };
     let genesis_file = home.join("genesis.json");
     std::fs::write(&genesis_file, serde_json::to_string_pretty(&genesis)?)

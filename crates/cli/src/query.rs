@@ -51,6 +51,19 @@ pub enum QueryCommand {
         #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
         node: String,
     },
+    /// The services deployed (latest versions): law, articles, department, form, script
+    Services {
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
+    /// A version of a service (default: the latest), with its code
+    Service {
+        name: String,
+        #[arg(long)]
+        version: Option<u32>,
+        #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
+        node: String,
+    },
     /// The currencies in force: code, decimals, issuer, limits, fee, supply
     Currencies {
         #[arg(long, env = "GOVCHAIN_NODE", default_value = "http://127.0.0.1:8080")]
@@ -141,6 +154,19 @@ pub fn run(cmd: QueryCommand) -> anyhow::Result<()> {
             QueryCommand::Block { height, node } => (node, format!("/v1/blocks/{height}"), None),
             QueryCommand::Tx { id, node } => (node, format!("/v1/tx/{id}"), None),
             QueryCommand::Registries { node } => (node, "/v1/registries".to_string(), None),
+            QueryCommand::Services { node } => (node, "/v1/services".to_string(), None),
+            QueryCommand::Service {
+                name,
+                version,
+                node,
+            } => (
+                node,
+                match version {
+                    Some(v) => format!("/v1/services/{name}?version={v}"),
+                    None => format!("/v1/services/{name}"),
+                },
+                None,
+            ),
             QueryCommand::Currencies { node } => (node, "/v1/currencies".to_string(), None),
             QueryCommand::Account {
                 holder,

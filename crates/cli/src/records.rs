@@ -39,6 +39,31 @@ pub async fn registry_def(client: &Client, registry: &str) -> anyhow::Result<Reg
     serde_json::from_value(found.clone()).context("the node's registry definition")
 }
 
+/// A service's form, as the latest version deployed gives it, in the shape of a registry's
+/// fields (so [`typed_fields`] types the input alike).
+pub async fn service_form(
+    client: &Client,
+    service: &govchain_types::PrincipalId,
+) -> anyhow::Result<RegistryDef> {
+    let view = client.get(&format!("/v1/services/{service}")).await?.ok()?;
+    let def: govchain_types::ServiceDef =
+        serde_json::from_value(view["service"].clone()).context("the node's service definition")?;
+    Ok(RegistryDef {
+        name: format!("the form of service `{service}`"),
+        title: def.title,
+        department: def.department,
+        sensitivity: govchain_types::Sensitivity::Protected,
+        fields: def.form,
+        indexes: vec![],
+        region_field: None,
+        subject_field: None,
+        principals: None,
+        jurisdiction_field: None,
+        parent_field: None,
+        representative_field: None,
+    })
+}
+
 /// `name=value` pairs typed by the registry's definition: numbers for integers, `true`/`false`
 /// for booleans, comma-separated codes for region sets, text for the rest.
 pub fn typed_fields(def: &RegistryDef, pairs: &[String]) -> anyhow::Result<Fields> {

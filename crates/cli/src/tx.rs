@@ -195,6 +195,20 @@ enum PayloadCommand {
         #[arg(long)]
         order: String,
     },
+    /// Deploy a service, or its next version, as a law lets the signer: a JSON file with name,
+    /// version, title, law, articles, department, form and script
+    DeployService {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Apply to a service: `--field NAME=VALUE` for each field of its form (`govchain query
+    /// service NAME` shows it); the receipt says what was decided, under which article
+    Apply {
+        #[arg(long)]
+        service: PrincipalId,
+        #[arg(long = "field")]
+        fields: Vec<String>,
+    },
     /// Replace the validator set from a height on (the legislature's key signs)
     UpdateValidators {
         /// JSON list of validators: `[{"name": ..., "key": "ed25519:...", "power": 1}, ...]`
@@ -454,6 +468,21 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
             holder,
             order,
         },
+        PayloadCommand::DeployService { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            Payload::DeployService {
+                service: serde_json::from_str(&text)
+                    .with_context(|| format!("{}: not a service package", file.display()))?,
+            }
+        }
+        PayloadCommand::Apply { service, fields } => {
+            let form = crate::records::service_form(&client, &service).await?;
+            Payload::Apply {
+                input: crate::records::typed_fields(&form, &fields)?,
+                service,
+            }
+        }
         PayloadCommand::UpdateValidators {
             file,
             effective_height,

@@ -1308,3 +1308,108 @@ async fn an_initial_load_goes_into_a_new_chains_genesis() {
     assert!(out.contains("Ninety-Two Trading Ltd"), "{out}");
     assert!(out.contains("\"signer\": \"genesis\""), "{out}");
 }
+
+/// The business-licence service on a real node, from the command line: its code readable, an
+/// application decided at once (a licence written by the service), a sanctioned organisation
+/// rejected, each with the article; the application's input not shown to others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("chain");
+    let node = DevNode::start(&home);
+    let url = node.url.as_str();
+    let key = |k: &str| key_file(&home, k);
+    let (ok, out, err) = run(&["query", "services", "--node", url]);
+    assert!(ok, "{err}");
+    assert!(out.contains("\"name\": \"grant-licence\""), "{out}");
+    let (ok, out, err) = run(&["query", "service", "grant-licence", "--node", url]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("fn decide(app)"),
+        "the code is readable: {out}"
+    );
+
+    let apply = |rep: &str, org: &str, activity: &str| {
+        let args = [
+            "tx",
+            "--node",
+            url,
+            "--key",
+            &key(rep),
+            "--for",
+            org,
+            "apply",
+            "--service",
+            "grant-licence",
+            "--field",
+            &format!("organisation={org}"),
+            "--field",
+            &format!("activity={activity}"),
+            "--field",
+            "valid_from=2026-12-01",
+        ]
+        .map(str::to_string);
+        run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let outcome = |receipt: &Value| {
+        receipt["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "application_decided")
+            .map(|e| e["attributes"].to_string())
+            .unwrap_or_default()
+    };
+    let (ok, out, err) = apply("cit-0011", "org-0001", "retail");
+    assert!(ok, "{out}\n{err}");
+    let receipt: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(receipt["decided_by"]["law"], "business-licence-law");
+    assert_eq!(receipt["decided_by"]["article"], "5");
+    assert!(outcome(&receipt).contains("approved"), "{receipt}");
+    let height = receipt["height"].as_u64().unwrap();
+    let (ok, out, err) = run(&[
+        "query",
+        "record",
+        "licences",
+        &format!("lic-org-0001-{height}"),
+        "--node",
+        url,
+    ]);
+    assert!(ok, "{out}\n{err}");
+    assert!(
+        out.contains("grant-licence@1"),
+        "written by the service: {out}"
+    );
+
+    let (ok, out, err) = apply("cit-0017", "org-0007", "retail");
+    assert!(ok, "{out}\n{err}");
+    let receipt: Value = serde_json::from_str(&out).unwrap();
+    assert!(outcome(&receipt).contains("rejected"), "{receipt}");
+    // Anyone may see that an application was made and decided, not what it said.
+    let id = receipt["tx_id"].as_str().unwrap();
+    let (ok, out, err) = run(&["query", "tx", id, "--node", url]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("\"input\": {}") && !out.contains("retail"),
+        "the input is left out: {out}"
+    );
+    // A citizen in their own name is refused by the laws.
+    let (ok, out, _) = run(&[
+        "tx",
+        "--node",
+        url,
+        "--key",
+        &key("cit-0001"),
+        "apply",
+        "--service",
+        "grant-licence",
+        "--field",
+        "organisation=org-0001",
+        "--field",
+        "activity=retail",
+        "--field",
+        "valid_from=2026-12-01",
+    ]);
+    assert!(!ok);
+    assert!(out.contains("unauthorized"), "{out}");
+}

@@ -159,9 +159,12 @@ pub enum ContractError {
     Answer(String),
     #[error("a value: {0}")]
     Value(#[from] ValueError),
-    /// The host could not or would not give a fact (a read the laws refuse, an unknown law).
+    /// The host could not give a fact (an unknown registry or law, a lookup too large).
     #[error("{0}")]
     Host(String),
+    /// The laws refuse the contract a fact it asked for (a read it may not make).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// A compiled script.

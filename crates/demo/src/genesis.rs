@@ -240,6 +240,7 @@ pub fn document(
         positions: cast.positions,
         balances: balances(),
         snapshots: Vec::new(),
+        services: crate::services::services(),
     }
 }
 

@@ -6,7 +6,7 @@ use govchain_types::{
     PrincipalKind, RefTarget, RegistryDef, Sensitivity,
 };
 
-fn field(name: &str, ty: FieldType, required: bool) -> FieldDef {
+pub(crate) fn field(name: &str, ty: FieldType, required: bool) -> FieldDef {
     FieldDef {
         name: name.into(),
         ty,
@@ -14,11 +14,11 @@ fn field(name: &str, ty: FieldType, required: bool) -> FieldDef {
     }
 }
 
-fn text(n: u32) -> FieldType {
+pub(crate) fn text(n: u32) -> FieldType {
     FieldType::Text { max_len: n }
 }
 
-fn reference(to: RefTarget) -> FieldType {
+pub(crate) fn reference(to: RefTarget) -> FieldType {
     FieldType::Reference(to)
 }
 
@@ -487,6 +487,25 @@ fn business_licence_law_text() -> LawPackage {
                 r#"permit (principal is Department, action == Action::"appoint", resource is Position)
                    when { principal in Department::"market-regulation" && resource in principal
                           && ["grant-licence"].containsAll(resource.powers) };"#,
+            ),
+            permit(
+                "11",
+                "market regulation deploys the services that carry out this law",
+                r#"permit (principal is Department, action == Action::"deploy", resource is Service)
+                   when { principal in Department::"market-regulation" && resource.law == "business-licence-law"
+                          && resource.department == "market-regulation" };"#,
+            ),
+            permit(
+                "12",
+                "an organisation, through its representative, applies for a licence",
+                r#"permit (principal is Organisation, action == Action::"apply", resource is Service)
+                   when { resource.name == "grant-licence" };"#,
+            ),
+            permit(
+                "13",
+                "the licensing service reads the registers of organisations and sanctions",
+                r#"permit (principal is Contract, action == Action::"read", resource is Record)
+                   when { principal.service == "grant-licence" && ["organisations", "sanctions"].contains(resource.registry) };"#,
             ),
             permit(
                 "6",

@@ -12,6 +12,7 @@
 pub mod cast;
 pub mod genesis;
 mod laws;
+pub mod services;
 
 pub use laws::{
     CNY_MAX_ISSUE, CNY_MAX_SUPPLY, business_licence_law, child_subsidy_law, civil_registration_law,

@@ -75,6 +75,7 @@ pub fn apply_block(
             compiler: laws,
             registries: &compiled.registries,
             currencies: &compiled.currencies,
+            statutes: &compiled.statutes,
             tx_id: vtx.id(),
         };
         match check_envelope(&block, &ctx, vtx)? {

@@ -61,6 +61,12 @@ pub(crate) enum Action<'a> {
         action: &'static str,
         resource: EntityData,
     },
+    /// Deploy a service, or apply to one (`deploy`, `apply`; `resource` built by
+    /// `services::service_entity`).
+    Service {
+        action: &'static str,
+        resource: EntityData,
+    },
     /// Appoint to a position, or change its status (`appoint`, `set-position-status`).
     Position {
         action: &'static str,
@@ -495,6 +501,7 @@ pub(crate) fn request_for(
         Action::Interpret { law, .. } => ("interpret", law_entity(law)),
         Action::Record { action, resource }
         | Action::Position { action, resource }
+        | Action::Service { action, resource }
         | Action::Money {
             action, resource, ..
         } => (*action, resource.clone()),

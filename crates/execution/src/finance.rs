@@ -806,6 +806,7 @@ mod tests {
             compiler: &laws,
             registries: &compiled.registries,
             currencies: &compiled.currencies,
+            statutes: &compiled.statutes,
             tx_id: govchain_types::Hash::ZERO,
         };
         let mut tx = TxOverlay::new(&state);

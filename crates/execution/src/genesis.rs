@@ -54,7 +54,25 @@ pub fn validate_genesis(g: &Genesis) -> Result<(), GenesisError> {
         }
     }
     let laws = crate::Laws::new().map_err(|e| GenesisError(e.to_string()))?;
-    laws.compile_all(&g.laws).map_err(GenesisError)?;
+    let compiled = laws.compile_all(&g.laws).map_err(GenesisError)?;
+    let mut services = BTreeSet::new();
+    for s in &g.services {
+        let at = |m: String| GenesisError(format!("service `{}`: {m}", s.name));
+        if !services.insert(&s.name) {
+            return Err(at("appears twice".into()));
+        }
+        if s.version != 1 {
+            return Err(at("a service deployed at genesis is version 1".into()));
+        }
+        crate::services::check_definition(s, &compiled.statutes, laws.runtime()).map_err(at)?;
+        if !g
+            .accounts
+            .iter()
+            .any(|a| a.id == s.department && a.kind == PrincipalKind::Department)
+        {
+            return Err(at(format!("`{}` is not a department", s.department)));
+        }
+    }
     let mut bodies = BTreeSet::new();
     for b in &g.bodies {
         if !bodies.insert(&b.id) {
@@ -154,6 +172,21 @@ pub fn genesis_state(g: &Genesis) -> Result<(WriteSet, GenesisRecords), GenesisE
                 }),
             );
         }
+    }
+    for s in &g.services {
+        put(
+            schema::service_key(&s.name, s.version),
+            schema::value(&govchain_types::ServiceRecord {
+                def: s.clone(),
+                deployed_at: 0,
+                deployed_by: s.department.clone(),
+                citation: None,
+            }),
+        );
+        put(
+            schema::service_latest_key(&s.name),
+            schema::value(&s.version),
+        );
     }
     let records = load_registries(g, &mut writes)?;
     load_balances(g, &mut writes)?;
@@ -360,6 +393,7 @@ impl GenesisRecords {
                 signer: self.genesis.clone(),
                 position: None,
                 organisation: None,
+                service: None,
             },
             citation: None,
         };

@@ -52,13 +52,55 @@ impl CurrencyInForce {
 /// The currencies in force, by code.
 pub type Currencies = BTreeMap<String, CurrencyInForce>;
 
+/// A law in force as services see it: its version and level, and its articles (an
+/// algorithm's source by article id; `None` for a permission).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statute {
+    pub version: u32,
+    pub level: govchain_types::Level,
+    pub articles: BTreeMap<String, Option<String>>,
+}
+
+/// The laws in force, by id.
+pub type Statutes = BTreeMap<String, Statute>;
+
+/// The laws in force as services see them.
+pub fn statutes_of<'a>(laws: impl IntoIterator<Item = &'a govchain_types::LawPackage>) -> Statutes {
+    laws.into_iter()
+        .map(|l| {
+            let articles = l
+                .articles
+                .iter()
+                .map(|a| {
+                    let source = match &a.kind {
+                        govchain_types::ArticleKind::Algorithm { source, .. } => {
+                            Some(source.clone())
+                        }
+                        govchain_types::ArticleKind::Permission { .. } => None,
+                    };
+                    (a.id.clone(), source)
+                })
+                .collect();
+            (
+                l.id.to_string(),
+                Statute {
+                    version: l.version,
+                    level: l.level,
+                    articles,
+                },
+            )
+        })
+        .collect()
+}
+
 /// What the laws in force give the kernel: the compiled permission articles, the registry
-/// definitions and the currencies.
+/// definitions, the currencies, and the laws' articles (for services).
 #[derive(Clone)]
 pub struct Compiled {
     pub book: Arc<LawBook>,
     pub registries: Arc<Registries>,
     pub currencies: Arc<Currencies>,
+    pub statutes: Arc<Statutes>,
 }
 
 /// The currencies `laws` define; a currency defined by two different laws is refused, and so
@@ -150,6 +192,8 @@ pub struct Laws {
     model: govchain_law::SchemaModel,
     schema: govchain_law::Schema,
     cache: Mutex<Cache>,
+    /// The contract runtime: services' scripts and laws' algorithms, compiled once each.
+    runtime: govchain_contracts::Runtime,
 }
 
 /// Whether `law` decides at `height`, given every law in the index.
@@ -227,7 +271,16 @@ impl Laws {
             schema: model.schema()?,
             model,
             cache: Mutex::new(BTreeMap::new()),
+            runtime: govchain_contracts::Runtime::new(
+                govchain_contracts::Limits::default(),
+                govchain_contracts::Schedule::default(),
+            ),
         })
+    }
+
+    /// The contract runtime, with the scripts compiled so far.
+    pub fn runtime(&self) -> &govchain_contracts::Runtime {
+        &self.runtime
     }
 
     /// The schema, as data (for verifying bills).
@@ -253,6 +306,7 @@ impl Laws {
             book: Arc::new(book),
             registries: Arc::new(registries_of(laws)?),
             currencies: Arc::new(currencies_of(laws)?),
+            statutes: Arc::new(statutes_of(laws)),
         })
     }
 

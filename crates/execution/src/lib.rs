@@ -29,6 +29,7 @@ mod payload;
 mod positions;
 pub mod registry;
 pub mod schema;
+pub mod services;
 mod state;
 mod validators;
 
@@ -42,5 +43,5 @@ pub use laws::{
     Compiled, Currencies, CurrencyInForce, Ended, LawVersion, Laws, Registries, RegistryInForce,
     currencies_of, history, in_force, in_force_at, registries_of, with_bill,
 };
-pub use state::{MemState, State, StateError};
+pub use state::{MemState, Scanned, State, StateError};
 pub use validators::{VALIDATOR_CHANGE_DELAY, validate_validators};

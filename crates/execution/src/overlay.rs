@@ -41,6 +41,19 @@ impl State for BlockOverlay<'_> {
         self.read.borrow_mut().insert(key.to_vec(), v.clone());
         Ok(v)
     }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        most: usize,
+    ) -> Result<Option<crate::state::Scanned>, StateError> {
+        let pending = self
+            .writes
+            .range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, w)| (k.clone(), w.value.clone()));
+        crate::state::scan_over(self.base, pending, prefix, most)
+    }
 }
 
 /// One transaction's tentative writes; dropped if the transaction fails.
@@ -85,5 +98,18 @@ impl State for TxOverlay<'_> {
             Some(v) => Ok(v.clone()),
             None => self.base.get(key),
         }
+    }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        most: usize,
+    ) -> Result<Option<crate::state::Scanned>, StateError> {
+        let pending = self
+            .writes
+            .range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()));
+        crate::state::scan_over(self.base, pending, prefix, most)
     }
 }

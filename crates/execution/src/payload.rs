@@ -19,6 +19,8 @@ pub(crate) struct TxContext<'a> {
     pub registries: &'a crate::laws::Registries,
     /// The currencies in force at this block.
     pub currencies: &'a crate::laws::Currencies,
+    /// The laws in force at this block, with their articles (for services).
+    pub statutes: &'a crate::laws::Statutes,
     /// The id of the transaction running.
     pub tx_id: govchain_types::Hash,
 }
@@ -80,7 +82,7 @@ pub(crate) fn execute_payload(
         } => crate::registry::write_record(
             tx,
             ctx,
-            signer,
+            &crate::registry::Writer::Signer(signer),
             registry,
             key,
             crate::registry::RecordOp::Insert(fields),
@@ -92,7 +94,7 @@ pub(crate) fn execute_payload(
         } => crate::registry::write_record(
             tx,
             ctx,
-            signer,
+            &crate::registry::Writer::Signer(signer),
             registry,
             key,
             crate::registry::RecordOp::Update(fields),
@@ -104,7 +106,7 @@ pub(crate) fn execute_payload(
         } => crate::registry::write_record(
             tx,
             ctx,
-            signer,
+            &crate::registry::Writer::Signer(signer),
             registry,
             key,
             crate::registry::RecordOp::Close(reason),
@@ -180,5 +182,9 @@ pub(crate) fn execute_payload(
             holder,
             order,
         } => crate::finance::set_frozen(tx, ctx, signer, currency, holder, order, false),
+        Payload::DeployService { service } => crate::services::deploy(tx, ctx, signer, service),
+        Payload::Apply { service, input } => {
+            crate::services::apply(tx, ctx, signer, service, input)
+        }
     }
 }

@@ -80,7 +80,7 @@ fn decimal_ok(s: &str, scale: u8) -> bool {
 /// INVARIANT: a refusal names the field and the rule, never the value: the message becomes the
 /// receipt's error, which anyone may read, and the value may be of a protected record (a
 /// mother's id, a household). The sender knows what it sent.
-fn check_value(
+pub(crate) fn check_value(
     state: Option<&dyn State>,
     f: &FieldDef,
     v: &FieldValue,
@@ -322,13 +322,52 @@ fn unknown_registry(name: &str) -> TxError {
     )
 }
 
-fn written_by(ctx: &TxContext<'_>, signer: &Signer) -> WrittenBy {
-    WrittenBy {
-        height: ctx.height,
-        tx: ctx.tx_id,
-        signer: signer.principal.clone(),
-        position: signer.position.as_ref().map(|p| p.position.id.clone()),
-        organisation: signer.organisation.as_ref().map(|(id, _)| id.clone()),
+/// Who writes a record: a signer, or a service's contract deciding an application.
+pub(crate) enum Writer<'a> {
+    Signer(&'a Signer),
+    Contract(&'a crate::services::ContractActor),
+}
+
+impl Writer<'_> {
+    /// The laws' decision on this writer's `action`: the signer as it acts, or the contract
+    /// (a `Contract` principal, `via_contract` its service).
+    fn authorize(
+        &self,
+        tx: &mut TxOverlay<'_>,
+        ctx: &TxContext<'_>,
+        action: &Action<'_>,
+    ) -> Result<std::result::Result<(), TxError>> {
+        match self {
+            Writer::Signer(signer) => authorize(tx, ctx, signer, action),
+            Writer::Contract(c) => crate::authorize::authorize_as(
+                tx,
+                ctx,
+                c.entity.clone(),
+                Some(c.service.as_str()),
+                action,
+            ),
+        }
+    }
+
+    fn written_by(&self, ctx: &TxContext<'_>) -> WrittenBy {
+        match self {
+            Writer::Signer(signer) => WrittenBy {
+                height: ctx.height,
+                tx: ctx.tx_id,
+                signer: signer.principal.clone(),
+                position: signer.position.as_ref().map(|p| p.position.id.clone()),
+                organisation: signer.organisation.as_ref().map(|(id, _)| id.clone()),
+                service: None,
+            },
+            Writer::Contract(c) => WrittenBy {
+                height: ctx.height,
+                tx: ctx.tx_id,
+                signer: c.applicant.clone(),
+                position: None,
+                organisation: None,
+                service: Some(c.label()),
+            },
+        }
     }
 }
 
@@ -374,7 +413,7 @@ pub(crate) enum RecordOp<'a> {
 pub(crate) fn write_record(
     tx: &mut TxOverlay<'_>,
     ctx: &TxContext<'_>,
-    signer: &Signer,
+    writer: &Writer<'_>,
     registry: &str,
     key: &str,
     op: RecordOp<'_>,
@@ -438,7 +477,7 @@ pub(crate) fn write_record(
     // The laws decide on the record as it is, and (if that moves it) as it will be.
     if let Some(before) = &existing {
         let resource = record_entity(def, key, &before.fields);
-        if let Err(e) = authorize(tx, ctx, signer, &Action::Record { action, resource })? {
+        if let Err(e) = writer.authorize(tx, ctx, &Action::Record { action, resource })? {
             return Ok(Err(e));
         }
     }
@@ -447,10 +486,9 @@ pub(crate) fn write_record(
         .as_ref()
         .is_none_or(|b| record_entity(def, key, &b.fields) != after);
     if moved
-        && let Err(e) = authorize(
+        && let Err(e) = writer.authorize(
             tx,
             ctx,
-            signer,
             &Action::Record {
                 action,
                 resource: after,
@@ -472,7 +510,7 @@ pub(crate) fn write_record(
         status,
         law: law.clone(),
         law_version: *version,
-        written: written_by(ctx, signer),
+        written: writer.written_by(ctx),
         citation: tx.citation.clone(),
     };
     tx.put(schema::record_key(registry, key), schema::value(&version));
@@ -561,7 +599,7 @@ pub(crate) fn import_records(
             return Ok(Err(e));
         }
     }
-    let written = written_by(ctx, signer);
+    let written = Writer::Signer(signer).written_by(ctx);
     for (r, fields) in checked {
         for k in index_keys(def, &r.key, &fields) {
             tx.put(k, r.key.as_bytes().to_vec());

@@ -127,6 +127,50 @@ pub fn record(state: &dyn State, registry: &str, key: &str) -> Result<Option<Rec
     read(state, &record_key(registry, key))
 }
 
+/// Where version `version` of service `name` is kept.
+pub fn service_key(name: &PrincipalId, version: u32) -> Vec<u8> {
+    format!("service/{name}/{version:010}").into_bytes()
+}
+
+/// Where the latest version of service `name` is named.
+pub fn service_latest_key(name: &PrincipalId) -> Vec<u8> {
+    format!("service-latest/{name}").into_bytes()
+}
+
+pub fn service(
+    state: &dyn State,
+    name: &PrincipalId,
+    version: u32,
+) -> Result<Option<govchain_types::ServiceRecord>> {
+    read(state, &service_key(name, version))
+}
+
+/// The latest version of service `name`, if it is deployed.
+pub fn service_latest(state: &dyn State, name: &PrincipalId) -> Result<Option<u32>> {
+    read(state, &service_latest_key(name))
+}
+
+/// Where application `id` is kept.
+pub fn application_key(id: &govchain_types::Hash) -> Vec<u8> {
+    format!("application/{id}").into_bytes()
+}
+
+/// The entry of an applicant's application, in the order made: its value is the id.
+pub fn applicant_key(
+    applicant: &PrincipalId,
+    height: Height,
+    id: &govchain_types::Hash,
+) -> Vec<u8> {
+    format!("application-by/{applicant}/{height:020}/{id}").into_bytes()
+}
+
+pub fn application(
+    state: &dyn State,
+    id: &govchain_types::Hash,
+) -> Result<Option<govchain_types::Application>> {
+    read(state, &application_key(id))
+}
+
 /// A value as a path segment: `%` and `/` escaped.
 fn segment(value: &str) -> String {
     value.replace('%', "%25").replace('/', "%2F")

@@ -203,6 +203,19 @@ impl SchemaModel {
                 ],
                 false,
             ),
+            // A public service, as the resource of `deploy` (by a ministry, under the law it
+            // carries out) and `apply` (by whom that law lets apply).
+            entity(
+                "Service",
+                &[],
+                &[
+                    ("name", s()),
+                    ("law", s()),
+                    ("department", s()),
+                    ("version", Long),
+                ],
+                false,
+            ),
             // A node's log of protected reads, as the resource of `audit`.
             entity("AuditLog", &[], &[], false),
             // What a bill would change among a node's recorded decisions (real people's acts),
@@ -303,6 +316,12 @@ impl SchemaModel {
         actions.extend(action(&["audit"], &all, &["AuditLog"]));
         actions.extend(action(&["dry-run"], &all, &["DryRun"]));
         actions.extend(action(&["import"], &all, &["Registry"]));
+        actions.extend(action(
+            &["deploy"],
+            &["Department", "Official"],
+            &["Service"],
+        ));
+        actions.extend(action(&["apply"], &all, &["Service"]));
         actions.extend(action(
             &["appoint", "set-position-status"],
             &["Department", "Official", "Legislature"],

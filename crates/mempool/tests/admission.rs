@@ -48,6 +48,7 @@ fn state() -> MemState {
         positions: vec![],
         balances: vec![],
         snapshots: vec![],
+        services: vec![],
     };
     let mut s = MemState::default();
     s.apply(&genesis_writes(&g).unwrap());

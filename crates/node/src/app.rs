@@ -84,6 +84,17 @@ impl State for StoreState<'_> {
             .map(|v| v.map(|v| v.value))
             .map_err(|e| StateError(e.to_string()))
     }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        most: usize,
+    ) -> std::result::Result<Option<govchain_execution::Scanned>, StateError> {
+        self.store
+            .reader(self.at)
+            .and_then(|r| r.scan_prefix(prefix, most))
+            .map_err(|e| StateError(e.to_string()))
+    }
 }
 
 /// The state over one store snapshot: what a block executes against (one read transaction for
@@ -95,6 +106,16 @@ impl State for SnapshotState {
         self.0
             .get(key)
             .map(|v| v.map(|v| v.value))
+            .map_err(|e| StateError(e.to_string()))
+    }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        most: usize,
+    ) -> std::result::Result<Option<govchain_execution::Scanned>, StateError> {
+        self.0
+            .scan_prefix(prefix, most)
             .map_err(|e| StateError(e.to_string()))
     }
 }

@@ -280,6 +280,18 @@ impl Backend for App {
         self.registries_at(height)
     }
 
+    fn services(&self) -> Result<Vec<govchain_api::ServiceView>, BackendError> {
+        App::services(self)
+    }
+
+    fn service(
+        &self,
+        name: &str,
+        version: Option<u32>,
+    ) -> Result<govchain_api::ServiceView, BackendError> {
+        App::service(self, name, version)
+    }
+
     fn record(
         &self,
         registry: &str,

@@ -55,6 +55,53 @@ impl App {
             .collect())
     }
 
+    /// The latest version of every deployed service.
+    pub fn services(&self) -> Result<Vec<govchain_api::ServiceView>, BackendError> {
+        let state = self.state();
+        let found = govchain_execution::State::scan_prefix(&state, b"service-latest/", 10_000)
+            .map_err(|e| BackendError::Unavailable(e.to_string()))?
+            .ok_or_else(|| BackendError::Unavailable("more than 10,000 services".into()))?;
+        let mut out = Vec::new();
+        for (key, _) in found {
+            let name = String::from_utf8_lossy(&key)
+                .trim_start_matches("service-latest/")
+                .to_string();
+            out.push(self.service(&name, None)?);
+        }
+        Ok(out)
+    }
+
+    /// A version of a service (the latest by default).
+    pub fn service(
+        &self,
+        name: &str,
+        version: Option<u32>,
+    ) -> Result<govchain_api::ServiceView, BackendError> {
+        let unavailable =
+            |e: govchain_execution::ExecError| BackendError::Unavailable(e.to_string());
+        let missing = || BackendError::NotFound(format!("there is no service `{name}`"));
+        let id = PrincipalId::new(name).map_err(|_| missing())?;
+        let state = self.state();
+        let latest = schema::service_latest(&state, &id)
+            .map_err(unavailable)?
+            .ok_or_else(missing)?;
+        let v = version.unwrap_or(latest);
+        let record = schema::service(&state, &id, v)
+            .map_err(unavailable)?
+            .ok_or_else(|| {
+                BackendError::NotFound(format!(
+                    "service `{name}` has no version {v} (its latest is {latest})"
+                ))
+            })?;
+        Ok(govchain_api::ServiceView {
+            service: record.def,
+            deployed_at: record.deployed_at,
+            deployed_by: record.deployed_by.to_string(),
+            citation: record.citation,
+            latest,
+        })
+    }
+
     /// Raw state reads (`/v1/state`, proofs, certificates) of records and index entries serve
     /// public registries only: protected data goes through signed reads.
     pub fn check_raw_access(&self, key: &[u8]) -> Result<(), BackendError> {
@@ -71,6 +118,13 @@ impl App {
                 Ok(h) => self.check_public_account(&h),
                 Err(_) => Ok(()),
             };
+        }
+        // Applications hold their applicants' input: not served as raw state.
+        if text.starts_with("application/") || text.starts_with("application-by/") {
+            return Err(BackendError::Forbidden(
+                "read_request_required",
+                "an application is its applicant's; it is not served as raw state".into(),
+            ));
         }
         match registry {
             Some(name) => match self.public(name) {
@@ -135,6 +189,13 @@ impl App {
                 _ => {}
             }
             return (tx, true);
+        }
+        // An application's input is the applicant's own data (a person's, an organisation's):
+        // never shown to anyone who asks for the transaction.
+        if let Payload::Apply { input, .. } = &mut tx.body.payload {
+            let hidden = !input.is_empty();
+            input.clear();
+            return (tx, hidden);
         }
         let registry = match &tx.body.payload {
             Payload::InsertRecord { registry, .. }

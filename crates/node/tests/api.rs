@@ -85,6 +85,7 @@ fn node_with(scheme: Scheme, authority: &SecretKey, capacity: usize) -> Node {
         positions: vec![],
         balances: vec![],
         snapshots: vec![],
+        services: vec![],
     };
     let config = MempoolConfig {
         capacity,

@@ -54,6 +54,7 @@ fn node(params: ChainParams) -> (App, tempfile::TempDir) {
         positions: vec![],
         balances: vec![],
         snapshots: vec![],
+        services: vec![],
     };
     let app = App::open(
         dir.path(),

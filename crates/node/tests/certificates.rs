@@ -92,6 +92,7 @@ fn genesis() -> Genesis {
         positions: vec![],
         balances: vec![],
         snapshots: vec![],
+        services: vec![],
     }
 }
 

@@ -503,6 +503,26 @@ fn cases(app: &App, committed: Hash) -> Vec<Case> {
             explanation().to_string(),
         ),
         post("2 MiB", "/v1/explain", JSON, big.clone()),
+        // services
+        get("deployed", "/v1/services", "/v1/services"),
+        get("a service", "/v1/services/{name}", "/v1/services/grant-licence"),
+        get(
+            "a version",
+            "/v1/services/{name}",
+            "/v1/services/grant-licence?version=1",
+        ),
+        get(
+            "no such version",
+            "/v1/services/{name}",
+            "/v1/services/grant-licence?version=9",
+        ),
+        get(
+            "bad version",
+            "/v1/services/{name}",
+            "/v1/services/grant-licence?version=x",
+        ),
+        get("no such service", "/v1/services/{name}", "/v1/services/grant-visa"),
+        get("not a name", "/v1/services/{name}", "/v1/services/%20"),
         // registries
         get("in force", "/v1/registries", "/v1/registries"),
         get("bad height", "/v1/registries", "/v1/registries?height=-1"),
@@ -1474,7 +1494,25 @@ fn payloads() -> Vec<Payload> {
             holder: pid("cit-0001"),
             order: "(2026) 1".into(),
         },
+        Payload::DeployService {
+            service: govchain_demo::services::grant_licence(),
+        },
+        Payload::Apply {
+            service: pid("grant-licence"),
+            input: fields_of_licence(),
+        },
     ]
+}
+
+fn fields_of_licence() -> Fields {
+    [
+        (
+            "organisation".to_string(),
+            FieldValue::Text("org-0001".into()),
+        ),
+        ("activity".to_string(), FieldValue::Text("retail".into())),
+    ]
+    .into()
 }
 
 /// A route answers only the values a chain happens to hold; these are one of every kind of
@@ -1513,7 +1551,9 @@ async fn every_kind_of_value_is_described() {
             | Payload::Redeem { .. }
             | Payload::Transfer { .. }
             | Payload::Freeze { .. }
-            | Payload::Unfreeze { .. } => p.kind(),
+            | Payload::Unfreeze { .. }
+            | Payload::DeployService { .. }
+            | Payload::Apply { .. } => p.kind(),
         })
         .collect();
     let documented: BTreeSet<&str> = doc["components"]["schemas"]["Payload"]["oneOf"]

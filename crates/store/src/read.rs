@@ -83,6 +83,7 @@ impl Snapshot {
 /// execution reads through (a read transaction per key would cost more than the read).
 pub struct StateReader {
     versions: redb::ReadOnlyTable<([u8; 32], u64), Bytes>,
+    keys: redb::ReadOnlyTable<Bytes, u64>,
     height: Height,
     scheme: govchain_types::Scheme,
 }
@@ -106,6 +107,36 @@ impl StateReader {
     }
 }
 
+/// Keys and their values, in key order.
+pub type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
+
+impl StateReader {
+    /// Every key starting with `prefix` that holds a value at the reader's height, with its
+    /// value, in key order — or `None` if more than `most` keys (with or without a value at
+    /// this height) start with it: a bound that every node, holding the same history, meets
+    /// alike.
+    pub fn scan_prefix(&self, prefix: &[u8], most: usize) -> Result<Option<KeyValues>> {
+        let mut out = Vec::new();
+        for (examined, entry) in self.keys.range(prefix..)?.enumerate() {
+            let (k, _) = entry?;
+            let key = k.value();
+            if !key.starts_with(prefix) {
+                break;
+            }
+            if examined >= most {
+                return Ok(None);
+            }
+            if let Some((_, v)) =
+                version_at(&self.versions, &key_hash(self.scheme, key), self.height)?
+                && let Some(value) = v.value
+            {
+                out.push((key.to_vec(), value));
+            }
+        }
+        Ok(Some(out))
+    }
+}
+
 impl Store {
     /// A reader of the state at `at` (the latest if `None`) over one snapshot.
     pub fn reader(&self, at: Option<Height>) -> Result<StateReader> {
@@ -113,6 +144,7 @@ impl Store {
         let height = snap.height(at)?;
         Ok(StateReader {
             versions: snap.txn.open_table(VERSIONS)?,
+            keys: snap.txn.open_table(KEYS)?,
             height,
             scheme: self.scheme,
         })

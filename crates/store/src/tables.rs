@@ -69,7 +69,9 @@ pub(crate) const SYS_FORMAT: &str = "format";
 /// 7: the chain's rules changed under the data (no activation heights yet): blocks carry no
 ///    transaction its envelope refuses, a refusal for who a transaction acts as uses its nonce,
 ///    positions start as offers, a repeal ends only earlier versions (the Security issue).
-pub(crate) const FORMAT: u8 = 7;
+/// 8: a record version's `written` names the service that wrote it; services and applications
+///    in state (the Services issue).
+pub(crate) const FORMAT: u8 = 8;
 
 /// One version of a key: what the `versions` table holds.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]

@@ -202,6 +202,18 @@ codes! {
     AlreadyFrozen = "already_frozen", Receipt;
     /// The account is not frozen.
     NotFrozen = "not_frozen", Receipt;
+    /// The service is not well formed: its form, its articles, or a script that does not
+    /// compile, is too large, or has no `decide(application)`.
+    InvalidService = "invalid_service", Receipt;
+    /// No service of that name is deployed.
+    UnknownService = "unknown_service", Receipt;
+    /// The application's input does not fit the service's form (each field's error named).
+    InvalidInput = "invalid_input", Receipt;
+    /// The service's script failed, ran past a limit, or answered with no valid outcome; the
+    /// message says which, the same on every node.
+    ContractFailed = "contract_failed", Receipt;
+    /// The application spent the budget of host calls an application may (our units).
+    OutOfBudget = "out_of_budget", Receipt;
 }
 
 impl Code {

@@ -114,6 +114,9 @@ pub struct Genesis {
     /// `records` in this order.
     #[serde(default)]
     pub snapshots: Vec<GenesisSnapshot>,
+    /// Services deployed from the start (each by its department, under its law).
+    #[serde(default)]
+    pub services: Vec<crate::ServiceDef>,
 }
 
 /// A registry's initial load in a snapshot file beside the genesis document (see

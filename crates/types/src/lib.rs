@@ -16,6 +16,7 @@ mod keys;
 mod law;
 mod receipt;
 mod registry;
+mod service;
 mod snapshot;
 mod tx;
 mod writes;
@@ -43,6 +44,9 @@ pub use registry::{
     Acting, FieldDef, FieldType, FieldValue, Fields, Position, PositionStatus, READ_SIGNING_DOMAIN,
     ReadAudit, ReadOutcome, ReadRequest, ReadTarget, RecordStatus, RefTarget, RegistryDef,
     Sensitivity, SignedRead, WrittenBy,
+};
+pub use service::{
+    Application, ApplicationStatus, ApplicationStep, CaseInfo, ServiceDef, ServiceRecord,
 };
 pub use snapshot::{
     MAX_SNAPSHOT_RECORD, SNAPSHOT_MAGIC, SnapshotError, SnapshotReader, SnapshotWriter,

@@ -255,6 +255,9 @@ pub struct WrittenBy {
     /// name its members' threshold signed (`Acting::Body`: the legislature), if any.
     #[serde(default)]
     pub organisation: Option<PrincipalId>,
+    /// The service (`name@version`) that wrote it for the signer's application, if any.
+    #[serde(default)]
+    pub service: Option<String>,
 }
 
 /// Domain separation for read requests, so no other signed message passes as one.

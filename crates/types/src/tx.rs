@@ -122,6 +122,15 @@ pub enum Payload {
         holder: PrincipalId,
         order: String,
     },
+    /// Deploys a service, or its next version, as a law lets the signer (a ministry).
+    DeployService { service: crate::ServiceDef },
+    /// Applies to a service with the input its form asks: decided at once by the service's
+    /// script from the registries, or opened as a case for an official.
+    Apply {
+        service: PrincipalId,
+        #[serde(default)]
+        input: Fields,
+    },
 }
 
 /// One record of an import chunk.
@@ -151,6 +160,8 @@ impl Payload {
             Payload::Transfer { .. } => "transfer",
             Payload::Freeze { .. } => "freeze",
             Payload::Unfreeze { .. } => "unfreeze",
+            Payload::DeployService { .. } => "deploy_service",
+            Payload::Apply { .. } => "apply",
         }
     }
 }

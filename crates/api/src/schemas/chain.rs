@@ -247,6 +247,42 @@ pub enum PayloadSchema {
         holder: String,
         order: String,
     },
+    /// Deploys a service, or its next version, as a law lets the signer.
+    DeployService { service: ServiceDefSchema },
+    /// Applies to a service with the input its form asks.
+    Apply {
+        service: String,
+        input: FieldsSchema,
+    },
+}
+
+/// A deployed version of a service (`govchain_api::ServiceView`).
+#[derive(ToSchema)]
+#[schema(as = ServiceView)]
+pub struct ServiceViewSchema {
+    service: ServiceDefSchema,
+    deployed_at: u64,
+    deployed_by: String,
+    /// The article that let it be deployed (none for a genesis service).
+    citation: Option<CitationSchema>,
+    /// The latest version of the service.
+    latest: u32,
+}
+
+/// A version of a public service (`govchain_types::ServiceDef`): its script, typed input form,
+/// the law and articles it carries out, and the department competent for its cases.
+#[derive(ToSchema)]
+#[schema(as = ServiceDef)]
+pub struct ServiceDefSchema {
+    name: String,
+    version: u32,
+    title: String,
+    law: String,
+    articles: Vec<String>,
+    department: String,
+    form: Vec<super::law::FieldDefSchema>,
+    /// Rhai source with `fn decide(application)`.
+    script: String,
 }
 
 /// One record of an import (`govchain_types::ImportedRecord`).

@@ -15,6 +15,8 @@ pub struct WrittenBySchema {
     position: Option<String>,
     /// The organisation it acted for, or the body in whose name its members signed.
     organisation: Option<String>,
+    /// The service (`name@version`) that wrote it deciding the signer's application.
+    service: Option<String>,
 }
 
 /// Whether a record is in force (`govchain_types::RecordStatus`), by `state`.

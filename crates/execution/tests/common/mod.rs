@@ -60,6 +60,7 @@ pub fn genesis() -> Genesis {
         positions: vec![],
         balances: vec![],
         snapshots: vec![],
+        services: vec![],
     };
     govchain_demo::add_members(&mut g.accounts, &bodies);
     g

@@ -1,0 +1,445 @@
+//! Public services on the demo chain: the business-licence service decides applications from
+//! the registers (approved, rejected, a case for an official), and every power around it —
+//! deploying, upgrading, applying, what its contract may read — is tried by those the laws do
+//! not give it, each refused with its code (and article, where one decided).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "a test fails loudly"
+)]
+
+mod common;
+
+use common::{Chain, cited, expect};
+use govchain_demo::services::grant_licence;
+use govchain_execution::schema;
+use govchain_types::*;
+
+fn pid(s: &str) -> PrincipalId {
+    PrincipalId::new(s).unwrap()
+}
+
+fn text(s: &str) -> FieldValue {
+    FieldValue::Text(s.into())
+}
+
+fn licence(org: &str, activity: &str) -> Payload {
+    Payload::Apply {
+        service: pid("grant-licence"),
+        input: [
+            ("organisation".to_string(), text(org)),
+            ("activity".to_string(), text(activity)),
+            ("valid_from".to_string(), text("2026-12-01")),
+        ]
+        .into(),
+    }
+}
+
+/// The representative of `org` (org-0001 → cit-0011) acting for it.
+fn for_org(org: &str) -> (String, Option<Acting>) {
+    let n: u32 = org.trim_start_matches("org-").parse().unwrap();
+    (
+        format!("cit-{:04}", n + 10),
+        Some(Acting::Organisation(pid(org))),
+    )
+}
+
+fn application(c: &Chain, r: &Receipt) -> Application {
+    schema::application(&c.state, &r.tx_id).unwrap().unwrap()
+}
+
+fn event<'a>(r: &'a Receipt, kind: &str) -> &'a Event {
+    r.events
+        .iter()
+        .find(|e| e.kind == kind)
+        .unwrap_or_else(|| panic!("no `{kind}` event: {:?}", r.events))
+}
+
+#[test]
+fn the_licence_service_decides_from_the_registers() {
+    let c = &mut Chain::new();
+    // org-0001, not sanctioned, in 110101, for retail: granted at once.
+    let (rep, acting) = for_org("org-0001");
+    let r = expect(
+        c,
+        "an allowed activity",
+        &rep,
+        acting.clone(),
+        licence("org-0001", "retail"),
+        (true, "", "business-licence-law/5"),
+    );
+    let app = application(c, &r);
+    assert_eq!(app.status, ApplicationStatus::Approved);
+    assert_eq!(app.applicant, pid("org-0001"));
+    assert_eq!(app.version, 1);
+    let steps: Vec<&str> = app.timeline.iter().map(|s| s.kind.as_str()).collect();
+    assert_eq!(steps, ["submitted", "approved"]);
+    assert_eq!(app.timeline[1].by, "grant-licence@1");
+    assert!(
+        event(&r, "application_decided")
+            .attributes
+            .contains(&("outcome".to_string(), "approved".to_string()))
+    );
+    let key = format!("lic-org-0001-{}", c.height);
+    let written = schema::record(&c.state, "licences", &key).unwrap().unwrap();
+    assert_eq!(written.fields["status"], text("granted"));
+    assert_eq!(written.fields["activity"], text("retail"));
+    assert_eq!(written.written.service.as_deref(), Some("grant-licence@1"));
+    assert_eq!(written.written.signer, pid("org-0001"));
+    assert_eq!(
+        written.citation.as_ref().map(|c| c.article.as_str()),
+        Some("5"),
+        "the record cites the article the service applied"
+    );
+
+    // Fireworks are restricted in 110101: the data cannot decide, a licensing officer will.
+    let r = expect(
+        c,
+        "a restricted activity",
+        &rep,
+        acting,
+        licence("org-0001", "fireworks"),
+        (true, "", "business-licence-law/5"),
+    );
+    let app = application(c, &r);
+    assert_eq!(app.status, ApplicationStatus::CaseOpened);
+    let case = app.case.unwrap();
+    assert_eq!(case.department, pid("market-regulation"));
+    assert_eq!(case.power, "grant-licence");
+    assert!(
+        app.timeline[1].reason.contains("restricted"),
+        "{:?}",
+        app.timeline
+    );
+    assert!(
+        schema::record(&c.state, "licences", &format!("lic-org-0001-{}", c.height))
+            .unwrap()
+            .is_none(),
+        "no licence for a case"
+    );
+
+    // org-0007 is sanctioned: rejected, with the reason and the article.
+    let (rep, acting) = for_org("org-0007");
+    let r = expect(
+        c,
+        "a sanctioned organisation",
+        &rep,
+        acting,
+        licence("org-0007", "retail"),
+        (true, "", "business-licence-law/5"),
+    );
+    let app = application(c, &r);
+    assert_eq!(app.status, ApplicationStatus::Rejected);
+    assert!(
+        app.timeline[1].reason.contains("sanction"),
+        "{:?}",
+        app.timeline
+    );
+    assert!(
+        schema::record(&c.state, "licences", &format!("lic-org-0007-{}", c.height))
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn who_may_apply_and_with_what_input_is_checked_before_the_script_runs() {
+    let c = &mut Chain::new();
+    let (rep, acting) = for_org("org-0002");
+    // A person in their own name: the law lets organisations apply, nobody else.
+    expect(
+        c,
+        "a citizen for a licence in their own name",
+        "cit-0001",
+        None,
+        licence("org-0001", "retail"),
+        (false, "unauthorized", ""),
+    );
+    // An official of another department.
+    expect(
+        c,
+        "a registrar",
+        "off-wang",
+        Some(Acting::Position("pos-off-wang".into())),
+        licence("org-0001", "retail"),
+        (false, "unauthorized", ""),
+    );
+    // A representative applying for another organisation: the service refuses it.
+    let r = expect(
+        c,
+        "org-0002 for org-0001",
+        &rep,
+        acting.clone(),
+        licence("org-0001", "retail"),
+        (true, "", "business-licence-law/5"),
+    );
+    assert_eq!(application(c, &r).status, ApplicationStatus::Rejected);
+    // Input that does not fit the form: every field's error, nothing written.
+    let bad = Payload::Apply {
+        service: pid("grant-licence"),
+        input: [
+            ("organisation".to_string(), text("org-0002")),
+            ("valid_from".to_string(), text("2026-02-30")),
+            ("colour".to_string(), text("red")),
+        ]
+        .into(),
+    };
+    let r = expect(
+        c,
+        "a bad date, an unknown field, a missing one",
+        &rep,
+        acting.clone(),
+        bad,
+        (false, "invalid_input", ""),
+    );
+    let message = r.error.unwrap();
+    for field in ["`valid_from`", "`colour`", "`activity`: required"] {
+        assert!(message.contains(field), "{field} not named: {message}");
+    }
+    expect(
+        c,
+        "a service that does not exist",
+        &rep,
+        acting,
+        Payload::Apply {
+            service: pid("grant-visa"),
+            input: Fields::new(),
+        },
+        (false, "unknown_service", ""),
+    );
+}
+
+fn deploy(def: ServiceDef) -> Payload {
+    Payload::DeployService { service: def }
+}
+
+#[test]
+fn a_service_is_deployed_only_as_its_law_lets() {
+    let c = &mut Chain::new();
+    let v2 = ServiceDef {
+        version: 2,
+        title: "Business licence (2027)".into(),
+        ..grant_licence()
+    };
+    expect(
+        c,
+        "another ministry deploys market regulation's service",
+        "civil-affairs",
+        None,
+        deploy(v2.clone()),
+        (false, "unauthorized", ""),
+    );
+    expect(
+        c,
+        "a citizen deploys a service",
+        "cit-0001",
+        None,
+        deploy(v2.clone()),
+        (false, "unauthorized", ""),
+    );
+    expect(
+        c,
+        "market regulation deploys a service of the child-subsidy law",
+        "market-regulation",
+        None,
+        deploy(ServiceDef {
+            name: pid("pay-subsidy"),
+            version: 1,
+            law: pid("child-subsidy-law"),
+            articles: vec!["1".into()],
+            department: pid("market-regulation"),
+            ..grant_licence()
+        }),
+        (false, "unauthorized", ""),
+    );
+    expect(
+        c,
+        "a version that is not the next",
+        "market-regulation",
+        None,
+        deploy(ServiceDef {
+            version: 3,
+            ..v2.clone()
+        }),
+        (false, "bad_version", ""),
+    );
+    for (what, def) in [
+        (
+            "a script that does not compile",
+            ServiceDef {
+                script: "fn decide(app) { 1.5 }".into(),
+                ..v2.clone()
+            },
+        ),
+        (
+            "a script without decide",
+            ServiceDef {
+                script: "fn other(app) { 1 }".into(),
+                ..v2.clone()
+            },
+        ),
+        (
+            "an article its law does not have",
+            ServiceDef {
+                articles: vec!["99".into()],
+                ..v2.clone()
+            },
+        ),
+        (
+            "a department that is not one",
+            ServiceDef {
+                department: pid("cit-0001"),
+                ..v2.clone()
+            },
+        ),
+    ] {
+        expect(
+            c,
+            what,
+            "market-regulation",
+            None,
+            deploy(def),
+            (false, "invalid_service", ""),
+        );
+    }
+    expect(
+        c,
+        "market regulation upgrades its service",
+        "market-regulation",
+        None,
+        deploy(v2),
+        (true, "", "business-licence-law/11"),
+    );
+    let deployed = schema::service(&c.state, &pid("grant-licence"), 2)
+        .unwrap()
+        .unwrap();
+    assert_eq!(deployed.deployed_by, pid("market-regulation"));
+    // An application made now runs version 2, and keeps it.
+    let (rep, acting) = for_org("org-0001");
+    let r = expect(
+        c,
+        "an application under version 2",
+        &rep,
+        acting,
+        licence("org-0001", "retail"),
+        (true, "", "business-licence-law/5"),
+    );
+    assert_eq!(application(c, &r).version, 2);
+    assert_eq!(application(c, &r).timeline[1].by, "grant-licence@2");
+}
+
+/// A version of the licence service whose script is `script`, deployed by market regulation.
+fn with_script(c: &mut Chain, version: u32, script: &str) {
+    let r = c.run(
+        "market-regulation",
+        None,
+        deploy(ServiceDef {
+            version,
+            script: script.into(),
+            ..grant_licence()
+        }),
+    );
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+}
+
+#[test]
+fn what_a_service_may_do_is_what_its_law_lets_its_contract_do() {
+    let c = &mut Chain::new();
+    let (rep, acting) = for_org("org-0001");
+    // Its contract reads organisations and sanctions, not persons (protected).
+    with_script(
+        c,
+        2,
+        r#"fn decide(app) { let p = record("persons", "cit-0011");
+            #{ outcome: "rejected", article: "5", reason: p.household } }"#,
+    );
+    let r = expect(
+        c,
+        "the contract reads a person",
+        &rep,
+        acting.clone(),
+        licence("org-0001", "retail"),
+        (false, "unauthorized", ""),
+    );
+    assert!(
+        r.error.unwrap().contains("persons"),
+        "names what it refused"
+    );
+    // It may insert licences (art. 2), not organisations.
+    with_script(
+        c,
+        3,
+        r#"fn decide(app) { #{ outcome: "approved", article: "5", reason: "r",
+            writes: [#{ registry: "organisations", key: "org-0001", fields: #{ name: "Mine now" } }] } }"#,
+    );
+    expect(
+        c,
+        "the contract rewrites an organisation",
+        &rep,
+        acting.clone(),
+        licence("org-0001", "retail"),
+        (false, "unauthorized", ""),
+    );
+    // It pays nothing the law did not let it.
+    with_script(
+        c,
+        4,
+        r#"fn decide(app) { #{ outcome: "approved", article: "5", reason: "r",
+            payments: [#{ from: "treasury", to: app.applicant, currency: "CNY", amount: 100000 }] } }"#,
+    );
+    expect(
+        c,
+        "the contract pays itself from the treasury",
+        &rep,
+        acting.clone(),
+        licence("org-0001", "retail"),
+        (false, "unauthorized", ""),
+    );
+    // It cites only the articles it carries out.
+    with_script(
+        c,
+        5,
+        r#"fn decide(app) { #{ outcome: "rejected", article: "1", reason: "r" } }"#,
+    );
+    let r = expect(
+        c,
+        "the script cites an article it does not carry out",
+        &rep,
+        acting.clone(),
+        licence("org-0001", "retail"),
+        (false, "contract_failed", ""),
+    );
+    assert!(r.error.unwrap().contains("article `1`"));
+    // An endless loop fails the same way on every node, and the budget is ours.
+    with_script(c, 6, "fn decide(app) { loop { } }");
+    let mut other = Chain::new();
+    let receipts: Vec<Receipt> = [&mut *c, &mut other]
+        .into_iter()
+        .enumerate()
+        .map(|(i, chain)| {
+            if i == 1 {
+                for v in 2..=6 {
+                    with_script(chain, v, "fn decide(app) { loop { } }");
+                }
+            }
+            chain.run_acting(&rep, acting.clone(), licence("org-0001", "retail"))
+        })
+        .collect();
+    for r in &receipts {
+        assert_eq!(r.code.as_deref(), Some("contract_failed"), "{:?}", r.error);
+        assert!(r.error.as_ref().unwrap().contains("Too many operations"));
+    }
+    assert_eq!(receipts[0].error, receipts[1].error, "two nodes differ");
+    with_script(
+        c,
+        7,
+        r#"fn decide(app) { let i = 0; loop { find("sanctions", "organisation", "org-" + i); i += 1; } }"#,
+    );
+    let r = c.run_acting(&rep, acting, licence("org-0001", "retail"));
+    assert_eq!(r.code.as_deref(), Some("contract_failed"), "{:?}", r.error);
+    assert_eq!(cited(&r), "");
+}

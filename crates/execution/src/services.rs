@@ -1,0 +1,657 @@
+//! Public services: deployed as a law lets a ministry, applied to by whom the law lets apply,
+//! and decided by their scripts from the registries.
+//!
+//! An application runs the service's version in force when it is made (kept for the
+//! application's life). Its input is checked against the service's form first (every field's
+//! error named; nothing written). The script then asks for facts — records, lookups by index,
+//! a law's algorithm — each fetched here through the one authorization function, the service's
+//! contract acting for the applicant, and charged to the application's budget; and it ends in
+//! an outcome: approved (its records written and payments made by the contract, each decided by
+//! the laws), rejected, or a case for an official of the competent department. The outcome
+//! cites an article the service carries out; the application and its timeline are kept.
+
+use crate::authorize::{Action, authorize, authorize_as};
+use crate::error::{ExecError, Result, TxError};
+use crate::overlay::TxOverlay;
+use crate::payload::{Signer, TxContext, event};
+use crate::registry::{RecordOp, Writer, check_value, record_entity, write_record};
+use crate::schema;
+use crate::state::State;
+use govchain_contracts::{Budget, ContractError, Need, Outcome};
+use govchain_law::{EntityData, EntityRef, Value};
+use govchain_types::{
+    Application, ApplicationStatus, ApplicationStep, CaseInfo, Citation, Code, Event, FieldType,
+    FieldValue, Fields, PrincipalId, ServiceDef, ServiceRecord,
+};
+use serde_json::Value as Json;
+
+/// What an application may spend on its script's host calls, in the runtime's schedule units
+/// (a record read costs 200, a run 100): about a hundred reads.
+pub const APPLICATION_BUDGET: u64 = 25_000;
+/// Most articles a service carries out, and fields of its form.
+pub const MAX_SERVICE_ARTICLES: usize = 32;
+pub const MAX_FORM_FIELDS: usize = 64;
+/// Most records a lookup by index may return to a script.
+pub const MAX_FOUND: usize = 64;
+
+type Outcome2 = Result<std::result::Result<Vec<Event>, TxError>>;
+
+/// A service as the resource of `deploy` and `apply`.
+pub fn service_entity(def: &ServiceDef) -> EntityData {
+    EntityData::new(EntityRef::new("Service", def.name.to_string()))
+        .attr("name", Value::str(def.name.to_string()))
+        .attr("law", Value::str(def.law.to_string()))
+        .attr("department", Value::str(def.department.to_string()))
+        .attr("version", Value::Long(i64::from(def.version)))
+}
+
+/// A service's contract deciding an application: the principal the laws see when it reads,
+/// writes and pays.
+pub(crate) struct ContractActor {
+    pub entity: EntityData,
+    pub service: String,
+    pub version: u32,
+    pub applicant: PrincipalId,
+}
+
+impl ContractActor {
+    pub fn new(def: &ServiceDef, applicant: PrincipalId) -> Self {
+        let id = format!("{}-v{}", def.name, def.version);
+        Self {
+            entity: EntityData::new(EntityRef::new("Contract", id.clone()))
+                .attr("service", Value::str(def.name.to_string()))
+                .attr("version", Value::Long(i64::from(def.version)))
+                .parent(EntityRef::new("Principal", id)),
+            service: def.name.to_string(),
+            version: def.version,
+            applicant,
+        }
+    }
+
+    /// `name@version`, as records it writes say.
+    pub fn label(&self) -> String {
+        format!("{}@{}", self.service, self.version)
+    }
+}
+
+fn invalid(message: impl Into<String>) -> TxError {
+    TxError::new(Code::InvalidService, message)
+}
+
+/// What a service must be, whoever deploys it and whenever (at genesis too): its texts,
+/// articles and form well formed, the law it carries out in force (`statutes`) with those
+/// articles, and its script compiling within the runtime's limits with a
+/// `decide(application)`.
+pub fn check_definition(
+    def: &ServiceDef,
+    statutes: &crate::laws::Statutes,
+    runtime: &govchain_contracts::Runtime,
+) -> std::result::Result<(), String> {
+    if def.title.trim().is_empty() || def.title.len() > 200 {
+        return Err("a service's title is 1 to 200 bytes".into());
+    }
+    if def.articles.is_empty() || def.articles.len() > MAX_SERVICE_ARTICLES {
+        return Err(format!(
+            "a service carries out 1 to {MAX_SERVICE_ARTICLES} articles"
+        ));
+    }
+    if def.form.len() > MAX_FORM_FIELDS {
+        return Err(format!(
+            "a service's form has at most {MAX_FORM_FIELDS} fields"
+        ));
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for f in &def.form {
+        if !govchain_law::name_ok(&f.name) || !names.insert(f.name.as_str()) {
+            return Err(format!(
+                "form field `{}` is not a name, or is named twice",
+                f.name
+            ));
+        }
+    }
+    let Some(law) = statutes.get(def.law.as_str()) else {
+        return Err(format!(
+            "no law `{}` is in force for the service to carry out",
+            def.law
+        ));
+    };
+    if let Some(a) = def.articles.iter().find(|a| !law.articles.contains_key(*a)) {
+        return Err(format!("law `{}` has no article `{a}`", def.law));
+    }
+    match runtime.compile(&def.script) {
+        Ok(script) if script.has_function("decide", 1) => Ok(()),
+        Ok(_) => Err("the script has no function `decide(application)`".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// [`check_definition`] at this block, and the department a department.
+fn check_service(
+    state: &dyn State,
+    ctx: &TxContext<'_>,
+    def: &ServiceDef,
+) -> Result<std::result::Result<(), TxError>> {
+    if let Err(e) = check_definition(def, ctx.statutes, ctx.compiler.runtime()) {
+        return Ok(Err(invalid(e)));
+    }
+    match schema::principal(state, &def.department)? {
+        Some(p) if p.kind == govchain_types::PrincipalKind::Department => Ok(Ok(())),
+        _ => Ok(Err(invalid(format!(
+            "`{}` is not a department",
+            def.department
+        )))),
+    }
+}
+
+/// `DeployService`: the service's next version, as a law lets the signer.
+pub(crate) fn deploy(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    signer: &Signer,
+    def: &ServiceDef,
+) -> Outcome2 {
+    let next = schema::service_latest(tx, &def.name)?
+        .unwrap_or(0)
+        .checked_add(1)
+        .ok_or_else(|| ExecError::Corrupt {
+            key: String::from_utf8_lossy(&schema::service_latest_key(&def.name)).into_owned(),
+            reason: "a service's version overflows".into(),
+        })?;
+    if def.version != next {
+        return Ok(Err(TxError::new(
+            Code::BadVersion,
+            format!(
+                "service `{}` is deployed next as version {next}, not {}",
+                def.name, def.version
+            ),
+        )));
+    }
+    if let Err(e) = check_service(tx, ctx, def)? {
+        return Ok(Err(e));
+    }
+    let act = Action::Service {
+        action: "deploy",
+        resource: service_entity(def),
+    };
+    if let Err(e) = authorize(tx, ctx, signer, &act)? {
+        return Ok(Err(e));
+    }
+    let record = ServiceRecord {
+        def: def.clone(),
+        deployed_at: ctx.height,
+        deployed_by: signer.principal.clone(),
+        citation: tx.citation.clone(),
+    };
+    put_service(tx, &record);
+    Ok(Ok(vec![event(
+        "service_deployed",
+        &[
+            ("service", def.name.to_string()),
+            ("version", def.version.to_string()),
+        ],
+    )]))
+}
+
+pub(crate) fn put_service(tx: &mut TxOverlay<'_>, record: &ServiceRecord) {
+    tx.put(
+        schema::service_key(&record.def.name, record.def.version),
+        schema::value(record),
+    );
+    tx.put(
+        schema::service_latest_key(&record.def.name),
+        schema::value(&record.def.version),
+    );
+}
+
+/// Checks an application's input against the service's form: every field's error, named.
+fn check_form(
+    state: &dyn State,
+    def: &ServiceDef,
+    input: &Fields,
+) -> Result<std::result::Result<Fields, Vec<String>>> {
+    let mut errors = Vec::new();
+    let mut out = Fields::new();
+    for (name, value) in input {
+        let Some(f) = def.form.iter().find(|f| &f.name == name) else {
+            errors.push(format!("`{name}`: the form has no such field"));
+            continue;
+        };
+        match check_value(Some(state), f, value)? {
+            Ok(v) => {
+                out.insert(name.clone(), v);
+            }
+            Err(e) => errors.push(format!("`{name}`: {e}")),
+        }
+    }
+    for f in def.form.iter().filter(|f| f.required) {
+        if !input.contains_key(&f.name) {
+            errors.push(format!("`{}`: required", f.name));
+        }
+    }
+    Ok(if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    })
+}
+
+/// A record's fields as a script sees them (a map; a list of region codes as a list).
+fn fields_json(fields: &Fields) -> Json {
+    Json::Object(
+        fields
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    FieldValue::Bool(b) => Json::Bool(*b),
+                    FieldValue::Integer(i) => Json::from(*i),
+                    FieldValue::List(items) => {
+                        Json::Array(items.iter().cloned().map(Json::String).collect())
+                    }
+                    FieldValue::Text(t) => Json::String(t.clone()),
+                };
+                (k.clone(), v)
+            })
+            .collect(),
+    )
+}
+
+/// A script's field value as a record takes it: text, integer, true/false, or a list of
+/// texts.
+fn field_value(v: &Json) -> std::result::Result<FieldValue, String> {
+    Ok(match v {
+        Json::Bool(b) => FieldValue::Bool(*b),
+        Json::Number(n) => FieldValue::Integer(
+            n.as_i64()
+                .ok_or_else(|| format!("{n} is not a 64-bit integer"))?,
+        ),
+        Json::String(s) => FieldValue::Text(s.clone()),
+        Json::Array(items) => FieldValue::List(
+            items
+                .iter()
+                .map(|i| match i {
+                    Json::String(s) => Ok(s.clone()),
+                    other => Err(format!("a list holds texts, not {other}")),
+                })
+                .collect::<std::result::Result<_, _>>()?,
+        ),
+        other => return Err(format!("{other} is not a field value")),
+    })
+}
+
+/// What failed in a script, as the receipt says it.
+fn contract_error(e: &ContractError) -> TxError {
+    match e {
+        ContractError::Budget { .. } => TxError::new(Code::OutOfBudget, e.to_string()),
+        ContractError::Refused(m) => TxError::new(Code::Unauthorized, m.clone()),
+        _ => TxError::new(Code::ContractFailed, e.to_string()),
+    }
+}
+
+/// Fetches what a script asked for, as its contract (acting for the applicant) may see it.
+fn fetch(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    actor: &ContractActor,
+    need: &Need,
+    budget: &mut Budget,
+) -> Result<std::result::Result<Json, ContractError>> {
+    let schedule = ctx.compiler.runtime().schedule().clone();
+    let host = |m: String| Ok(Err(ContractError::Host(m)));
+    match need {
+        Need::Record { registry, key } => {
+            if let Err(e) = budget.charge(schedule.record, "a record read") {
+                return Ok(Err(e));
+            }
+            let Some(r) = ctx.registries.get(registry.as_str()) else {
+                return host(format!("no law in force defines a registry `{registry}`"));
+            };
+            let Some(version) = schema::record(tx, registry, key)? else {
+                return Ok(Ok(Json::Null));
+            };
+            if matches!(version.status, govchain_types::RecordStatus::Closed { .. }) {
+                return Ok(Ok(Json::Null));
+            }
+            let act = Action::Record {
+                action: "read",
+                resource: record_entity(&r.def, key, &version.fields),
+            };
+            if let Err(e) = authorize_as(tx, ctx, actor.entity.clone(), Some(&actor.service), &act)?
+            {
+                return Ok(Err(ContractError::Refused(e.message)));
+            }
+            Ok(Ok(fields_json(&version.fields)))
+        }
+        Need::Find {
+            registry,
+            field,
+            value,
+        } => {
+            if let Err(e) = budget.charge(schedule.find, "a lookup by index") {
+                return Ok(Err(e));
+            }
+            let Some(r) = ctx.registries.get(registry.as_str()) else {
+                return host(format!("no law in force defines a registry `{registry}`"));
+            };
+            if !r.def.indexes.iter().any(|i| i == field) {
+                return host(format!("registry `{registry}` has no index on `{field}`"));
+            }
+            let prefix = schema::index_prefix(registry, field, value);
+            let Some(entries) = tx.scan_prefix(&prefix, MAX_FOUND)? else {
+                return host(format!(
+                    "more than {MAX_FOUND} records of `{registry}` have `{field}` = `{value}`"
+                ));
+            };
+            let mut found = Vec::new();
+            for (_, key) in entries {
+                let key = String::from_utf8_lossy(&key).into_owned();
+                if let Err(e) = budget.charge(schedule.find_per_record, "a record found") {
+                    return Ok(Err(e));
+                }
+                let Some(version) = schema::record(tx, registry, &key)? else {
+                    continue;
+                };
+                let act = Action::Record {
+                    action: "read",
+                    resource: record_entity(&r.def, &key, &version.fields),
+                };
+                if let Err(e) =
+                    authorize_as(tx, ctx, actor.entity.clone(), Some(&actor.service), &act)?
+                {
+                    return Ok(Err(ContractError::Refused(e.message)));
+                }
+                let mut record = fields_json(&version.fields);
+                if let Json::Object(m) = &mut record {
+                    m.insert("_key".into(), Json::String(key));
+                }
+                found.push(record);
+            }
+            Ok(Ok(Json::Array(found)))
+        }
+        Need::Algorithm {
+            law,
+            article,
+            function,
+            args,
+        } => {
+            if let Err(e) = budget.charge(schedule.algorithm, "an algorithm") {
+                return Ok(Err(e));
+            }
+            let Some(source) = ctx
+                .statutes
+                .get(law.as_str())
+                .and_then(|l| l.articles.get(article.as_str()))
+            else {
+                return host(format!("law `{law}` in force has no article `{article}`"));
+            };
+            let Some(source) = source else {
+                return host(format!(
+                    "article `{article}` of law `{law}` is a permission, not an algorithm"
+                ));
+            };
+            let runtime = ctx.compiler.runtime();
+            let script = match runtime.compile(source) {
+                Ok(s) => s,
+                Err(e) => return Ok(Err(e)),
+            };
+            Ok(runtime.call(&script, function, args, budget))
+        }
+    }
+}
+
+/// `Apply`: the service's version in force decides the application.
+pub(crate) fn apply(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    signer: &Signer,
+    name: &PrincipalId,
+    input: &Fields,
+) -> Outcome2 {
+    let unknown = || {
+        TxError::new(
+            Code::UnknownService,
+            format!("no service `{name}` is deployed"),
+        )
+    };
+    let Some(version) = schema::service_latest(tx, name)? else {
+        return Ok(Err(unknown()));
+    };
+    let Some(service) = schema::service(tx, name, version)? else {
+        return Ok(Err(unknown()));
+    };
+    let def = &service.def;
+    // Who applies: the organisation its representative acts for, or the signer.
+    let applicant = signer
+        .organisation
+        .as_ref()
+        .map_or_else(|| signer.principal.clone(), |(id, _)| id.clone());
+    let act = Action::Service {
+        action: "apply",
+        resource: service_entity(def),
+    };
+    if let Err(e) = authorize(tx, ctx, signer, &act)? {
+        return Ok(Err(e));
+    }
+    let input = match check_form(tx, def, input)? {
+        Ok(i) => i,
+        Err(errors) => {
+            return Ok(Err(TxError::new(
+                Code::InvalidInput,
+                format!(
+                    "the input does not fit the form of `{name}`: {}",
+                    errors.join("; ")
+                ),
+            )));
+        }
+    };
+    let Some(law) = ctx.statutes.get(def.law.as_str()).cloned() else {
+        return Ok(Err(TxError::new(
+            Code::ContractFailed,
+            format!(
+                "law `{}`, which service `{name}` carries out, is not in force",
+                def.law
+            ),
+        )));
+    };
+    let runtime = ctx.compiler.runtime();
+    let script = match runtime.compile(&def.script) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(contract_error(&e))),
+    };
+    let actor = ContractActor::new(def, applicant.clone());
+    let application_json = serde_json::json!({
+        "id": ctx.tx_id.to_string(),
+        "service": name.to_string(),
+        "version": def.version,
+        "applicant": applicant.to_string(),
+        "height": ctx.height,
+        "input": fields_json(&input),
+    });
+    let mut budget = Budget::new(APPLICATION_BUDGET);
+    // A storage failure is the node's, not the application's: it stops the block.
+    let mut fatal: Option<ExecError> = None;
+    let decided = runtime.decide(
+        &script,
+        &application_json,
+        &mut |need, budget| match fetch(tx, ctx, &actor, need, budget) {
+            Ok(r) => r,
+            Err(e) => {
+                fatal = Some(e);
+                Err(ContractError::Host(
+                    "the node could not read its state".into(),
+                ))
+            }
+        },
+        &mut budget,
+    );
+    if let Some(e) = fatal {
+        return Err(e);
+    }
+    let (outcome, _facts) = match decided {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(contract_error(&e))),
+    };
+    if !def.articles.iter().any(|a| a == outcome.article()) {
+        return Ok(Err(TxError::new(
+            Code::ContractFailed,
+            format!(
+                "the script cites article `{}`, which service `{name}` does not carry out (it carries out {})",
+                outcome.article(),
+                def.articles.join(", ")
+            ),
+        )));
+    }
+    let citation = Citation {
+        law: def.law.clone(),
+        version: law.version,
+        article: outcome.article().to_string(),
+        level: law.level,
+    };
+    // What the application did is decided by the service's article from here on.
+    tx.citation = Some(citation.clone());
+    let mut events = Vec::new();
+    let submitted = ApplicationStep {
+        height: ctx.height,
+        tx: ctx.tx_id,
+        kind: "submitted".into(),
+        by: applicant.to_string(),
+        reason: String::new(),
+        citation: None,
+    };
+    let (status, case, reason) = match &outcome {
+        Outcome::Approved {
+            reason,
+            writes,
+            payments,
+            ..
+        } => {
+            for w in writes {
+                let mut fields = Fields::new();
+                for (k, v) in &w.fields {
+                    match field_value(v) {
+                        Ok(v) => {
+                            fields.insert(k.clone(), v);
+                        }
+                        Err(e) => {
+                            return Ok(Err(TxError::new(
+                                Code::ContractFailed,
+                                format!("field `{k}` of a record the script writes: {e}"),
+                            )));
+                        }
+                    }
+                }
+                let op = if schema::record(tx, &w.registry, &w.key)?.is_some() {
+                    RecordOp::Update(&fields)
+                } else {
+                    RecordOp::Insert(&fields)
+                };
+                match write_record(tx, ctx, &Writer::Contract(&actor), &w.registry, &w.key, op)? {
+                    Ok(e) => events.extend(e),
+                    Err(e) => return Ok(Err(e)),
+                }
+            }
+            for p in payments {
+                let (Ok(from), Ok(to)) = (PrincipalId::new(&p.from), PrincipalId::new(&p.to))
+                else {
+                    return Ok(Err(TxError::new(
+                        Code::ContractFailed,
+                        format!("a payment from `{}` to `{}`: not principals", p.from, p.to),
+                    )));
+                };
+                let reference = ctx.tx_id.to_string();
+                let order = crate::finance::TransferOrder {
+                    code: &p.currency,
+                    from: &from,
+                    to: &to,
+                    amount: govchain_types::Amount(i128::from(p.amount)),
+                    memo: &def.title,
+                    reference: &reference,
+                };
+                match crate::finance::move_money(
+                    tx,
+                    ctx,
+                    actor.entity.clone(),
+                    Some(&actor.service),
+                    &order,
+                )? {
+                    Ok(e) => events.extend(e),
+                    Err(e) => return Ok(Err(e)),
+                }
+            }
+            (ApplicationStatus::Approved, None, reason.clone())
+        }
+        Outcome::Rejected { reason, .. } => (ApplicationStatus::Rejected, None, reason.clone()),
+        Outcome::Official {
+            reason,
+            department,
+            power,
+            ..
+        } => {
+            let Ok(department) = PrincipalId::new(department) else {
+                return Ok(Err(TxError::new(
+                    Code::ContractFailed,
+                    format!("the case's department `{department}` is not a principal"),
+                )));
+            };
+            let region = def
+                .form
+                .iter()
+                .find_map(|f| match (&f.ty, input.get(&f.name)) {
+                    (FieldType::Region, Some(FieldValue::Text(r))) => Some(r.clone()),
+                    _ => None,
+                });
+            (
+                ApplicationStatus::CaseOpened,
+                Some(CaseInfo {
+                    department,
+                    power: power.clone(),
+                    region,
+                }),
+                reason.clone(),
+            )
+        }
+    };
+    let kind = match status {
+        ApplicationStatus::Approved => "approved",
+        ApplicationStatus::Rejected => "rejected",
+        ApplicationStatus::CaseOpened => "case_opened",
+    };
+    let application = Application {
+        id: ctx.tx_id,
+        service: name.clone(),
+        version: def.version,
+        applicant: applicant.clone(),
+        input,
+        status,
+        case,
+        timeline: vec![
+            submitted,
+            ApplicationStep {
+                height: ctx.height,
+                tx: ctx.tx_id,
+                kind: kind.into(),
+                by: actor.label(),
+                reason,
+                citation: Some(citation),
+            },
+        ],
+    };
+    tx.put(
+        schema::application_key(&ctx.tx_id),
+        schema::value(&application),
+    );
+    tx.put(
+        schema::applicant_key(&applicant, ctx.height, &ctx.tx_id),
+        ctx.tx_id.0.to_vec(),
+    );
+    events.push(event(
+        "application_decided",
+        &[
+            ("application", ctx.tx_id.to_string()),
+            ("service", name.to_string()),
+            ("version", def.version.to_string()),
+            ("outcome", kind.to_string()),
+            ("article", outcome.article().to_string()),
+        ],
+    ));
+    Ok(Ok(events))
+}

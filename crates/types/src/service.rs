@@ -1,0 +1,89 @@
+//! Public services as data: a service's versioned package (its script, its typed input form,
+//! the law and articles it carries out, the department competent for its cases), and the
+//! applications made to it with their timelines.
+
+use crate::{Citation, FieldDef, Fields, Hash, Height, PrincipalId};
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+/// A version of a service, as the department that deploys it (under a law that lets it) signs
+/// it.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ServiceDef {
+    /// Stable name, e.g. `business-licence`; laws name it as `Service::"business-licence"`
+    /// and its contract as `principal.service == "business-licence"`.
+    pub name: PrincipalId,
+    /// From 1; an upgrade is the next version. Applications keep the version they started
+    /// under.
+    pub version: u32,
+    pub title: String,
+    /// The law it carries out, and the articles of that law.
+    pub law: PrincipalId,
+    pub articles: Vec<String>,
+    /// The department competent for the cases its data cannot decide.
+    pub department: PrincipalId,
+    /// The typed input an application gives, checked before the script runs.
+    pub form: Vec<FieldDef>,
+    /// The script (Rhai): `fn decide(application)`.
+    pub script: String,
+}
+
+/// A deployed version of a service, as state keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ServiceRecord {
+    pub def: ServiceDef,
+    /// When and by whom it was deployed, and the article that allowed it (none at genesis).
+    pub deployed_at: Height,
+    pub deployed_by: PrincipalId,
+    pub citation: Option<Citation>,
+}
+
+/// Where an application stands.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[borsh(use_discriminant = true)]
+pub enum ApplicationStatus {
+    /// Decided by the service: granted, with what it wrote and paid.
+    Approved = 0,
+    /// Decided by the service: refused, with the reason and the article.
+    Rejected = 1,
+    /// The data could not decide: a case waits for an official of the competent department.
+    CaseOpened = 2,
+}
+
+/// One step of an application's timeline.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ApplicationStep {
+    pub height: Height,
+    pub tx: Hash,
+    /// `submitted`, `approved`, `rejected`, `case_opened`.
+    pub kind: String,
+    /// Who acted: the applicant, the service (`service@version`), an official.
+    pub by: String,
+    pub reason: String,
+    pub citation: Option<Citation>,
+}
+
+/// A case the service opened for an official.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct CaseInfo {
+    pub department: PrincipalId,
+    pub power: String,
+    /// The region the case belongs to (the applicant's record's region, if it has one): the
+    /// jurisdiction an official deciding it must hold.
+    pub region: Option<String>,
+}
+
+/// An application to a service: its id is the transaction that made it.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Application {
+    pub id: Hash,
+    pub service: PrincipalId,
+    /// The service's version it started under, kept for its whole life.
+    pub version: u32,
+    pub applicant: PrincipalId,
+    pub input: Fields,
+    pub status: ApplicationStatus,
+    pub case: Option<CaseInfo>,
+    pub timeline: Vec<ApplicationStep>,
+}
