@@ -47,7 +47,8 @@ pub async fn service_form(
 ) -> anyhow::Result<RegistryDef> {
     let view = client.get(&format!("/v1/services/{service}")).await?.ok()?;
     let def: govchain_types::ServiceDef =
-        serde_json::from_value(view["service"].clone()).context("the node's service definition")?;
+        serde_json::from_value(view.get("service").cloned().unwrap_or_default())
+            .context("the node's service definition")?;
     Ok(RegistryDef {
         name: format!("the form of service `{service}`"),
         title: def.title,
