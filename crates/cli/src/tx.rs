@@ -209,6 +209,19 @@ enum PayloadCommand {
         #[arg(long = "field")]
         fields: Vec<String>,
     },
+    /// Decide a case a service opened (an official, `--as` the position that has the power):
+    /// `--approve` or `--reject`, with reasons
+    DecideCase {
+        /// The application's id (its transaction's, hex)
+        #[arg(long)]
+        application: govchain_types::Hash,
+        #[arg(long, conflicts_with = "reject", required_unless_present = "reject")]
+        approve: bool,
+        #[arg(long)]
+        reject: bool,
+        #[arg(long)]
+        reasons: String,
+    },
     /// Replace the validator set from a height on (the legislature's key signs)
     UpdateValidators {
         /// JSON list of validators: `[{"name": ..., "key": "ed25519:...", "power": 1}, ...]`
@@ -476,6 +489,16 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
                     .with_context(|| format!("{}: not a service package", file.display()))?,
             }
         }
+        PayloadCommand::DecideCase {
+            application,
+            approve,
+            reject: _,
+            reasons,
+        } => Payload::DecideCase {
+            application,
+            approve,
+            reasons,
+        },
         PayloadCommand::Apply { service, fields } => {
             let form = crate::records::service_form(&client, &service).await?;
             Payload::Apply {

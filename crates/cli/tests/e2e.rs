@@ -1393,6 +1393,41 @@ async fn services_from_the_command_line() {
         out.contains("\"input\": {}") && !out.contains("retail"),
         "the input is left out: {out}"
     );
+    // Fireworks in 110101: a case, which the region's licensing officer decides.
+    let (ok, out, err) = apply("cit-0011", "org-0001", "fireworks");
+    assert!(ok, "{out}\n{err}");
+    let receipt: Value = serde_json::from_str(&out).unwrap();
+    assert!(outcome(&receipt).contains("case_opened"), "{receipt}");
+    let case = receipt["tx_id"].as_str().unwrap().to_string();
+    let decide = |who: &str, position: &str| {
+        run(&[
+            "tx",
+            "--node",
+            url,
+            "--key",
+            &key(who),
+            "--as",
+            position,
+            "decide-case",
+            "--application",
+            &case,
+            "--approve",
+            "--reasons",
+            "a licensed display",
+        ])
+    };
+    let (ok, out, _) = decide("off-wang", "pos-off-wang");
+    assert!(!ok, "a registrar decided a licence case: {out}");
+    assert!(out.contains("unauthorized"), "{out}");
+    let (ok, out, err) = decide("off-chen", "pos-off-chen");
+    assert!(ok, "{out}\n{err}");
+    let receipt: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(receipt["decided_by"]["article"], "14");
+    let events = receipt["events"].to_string();
+    assert!(
+        events.contains("record_inserted") && events.contains("licences"),
+        "the service wrote the licence: {events}"
+    );
     // A citizen in their own name is refused by the laws.
     let (ok, out, _) = run(&[
         "tx",

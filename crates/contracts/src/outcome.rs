@@ -4,7 +4,8 @@
 //! - `#{ outcome: "approved", article: "8", reason: "…", writes: [#{ registry, key, fields }],
 //!   payments: [#{ from, to, currency, amount }] }` (writes and payments may be left out);
 //! - `#{ outcome: "rejected", article: "5", reason: "…" }`;
-//! - `#{ outcome: "official", article: "8", reason: "…", department: "…", power: "…" }`.
+//! - `#{ outcome: "official", article: "8", reason: "…", department: "…", power: "…",
+//!   region: "110101" }` (`region`, where the case belongs, may be left out).
 //!
 //! Anything else — an unknown key, a missing one, a value of the wrong type, more writes or
 //! payments than allowed — is refused with a message naming it, so a service cannot do by
@@ -57,6 +58,9 @@ pub enum Outcome {
         reason: String,
         department: String,
         power: String,
+        /// Where the case belongs (a region code): the jurisdiction an official deciding it
+        /// must hold. `None`: the whole country.
+        region: Option<String>,
     },
 }
 
@@ -82,7 +86,14 @@ impl Outcome {
         let allowed: &[&str] = match outcome.as_str() {
             "approved" => &["outcome", "article", "reason", "writes", "payments"],
             "rejected" => &["outcome", "article", "reason"],
-            "official" => &["outcome", "article", "reason", "department", "power"],
+            "official" => &[
+                "outcome",
+                "article",
+                "reason",
+                "department",
+                "power",
+                "region",
+            ],
             other => {
                 return Err(format!(
                     "`outcome` is `{other}`; it is `approved`, `rejected` or `official`"
@@ -113,6 +124,10 @@ impl Outcome {
                 reason,
                 department: text(m, "department")?,
                 power: text(m, "power")?,
+                region: match m.get("region") {
+                    None | Some(Value::Null) => None,
+                    Some(_) => Some(text(m, "region")?),
+                },
             },
         })
     }

@@ -433,13 +433,50 @@ impl Runtime {
         fetch: &mut dyn FnMut(&Need, &mut Budget) -> Result<Value, ContractError>,
         budget: &mut Budget,
     ) -> Result<(Outcome, Vec<Fact>), ContractError> {
+        self.conclude(
+            script,
+            "decide",
+            std::slice::from_ref(application),
+            fetch,
+            budget,
+        )
+    }
+
+    /// Resumes an application after an official's decision: runs `decided(application,
+    /// decision)` as [`Runtime::decide`] runs `decide`. The caller checks that the script has
+    /// it (`Script::has_function("decided", 2)`).
+    pub fn resume(
+        &self,
+        script: &Script,
+        application: &Value,
+        decision: &Value,
+        fetch: &mut dyn FnMut(&Need, &mut Budget) -> Result<Value, ContractError>,
+        budget: &mut Budget,
+    ) -> Result<(Outcome, Vec<Fact>), ContractError> {
+        self.conclude(
+            script,
+            "decided",
+            &[application.clone(), decision.clone()],
+            fetch,
+            budget,
+        )
+    }
+
+    fn conclude(
+        &self,
+        script: &Script,
+        function: &str,
+        args: &[Value],
+        fetch: &mut dyn FnMut(&Need, &mut Budget) -> Result<Value, ContractError>,
+        budget: &mut Budget,
+    ) -> Result<(Outcome, Vec<Fact>), ContractError> {
         let mut facts = Facts::new();
         let mut seen = Map::new();
         loop {
             let run = self.run(
                 script,
-                "decide",
-                std::slice::from_ref(application),
+                function,
+                args,
                 Dynamic::from_map(seen.clone()),
                 budget,
             )?;

@@ -502,6 +502,14 @@ fn business_licence_law_text() -> LawPackage {
                    when { resource.name == "grant-licence" };"#,
             ),
             permit(
+                "14",
+                "a licensing officer of market regulation decides the licence cases in the position's jurisdiction",
+                r#"permit (principal is Official, action == Action::"decide", resource is Case)
+                   when { resource.service == "grant-licence" && principal.department == resource.department
+                          && principal.powers.contains(resource.power)
+                          && principal.jurisdiction.containsAny(resource.regions) };"#,
+            ),
+            permit(
                 "13",
                 "the licensing service reads the registers of organisations and sanctions",
                 r#"permit (principal is Contract, action == Action::"read", resource is Record)

@@ -6,7 +6,8 @@ use govchain_types::{FieldType, RefTarget, ServiceDef};
 
 /// Business licences (`business-licence-law` art. 5): granted at once unless the organisation
 /// is sanctioned (rejected) or the activity is restricted in its region (a case for a
-/// licensing officer of market regulation).
+/// licensing officer of market regulation in that region, art. 14, whose decision grants the
+/// licence or refuses it).
 pub fn grant_licence() -> ServiceDef {
     ServiceDef {
         name: id("grant-licence"),
@@ -53,7 +54,20 @@ fn decide(app) {
         return #{ outcome: "rejected", article: "5", reason: d.reason };
     }
     #{ outcome: "official", article: "5", reason: d.reason,
-       department: "market-regulation", power: "grant-licence" }
+       department: "market-regulation", power: "grant-licence", region: record.region }
+}
+
+// A licensing officer's decision of a case: the licence if granted.
+fn decided(app, decision) {
+    if !decision.approve {
+        return #{ outcome: "rejected", article: "5", reason: decision.reasons };
+    }
+    let record = record("organisations", app.input.organisation);
+    #{ outcome: "approved", article: "5", reason: decision.reasons,
+       writes: [#{ registry: "licences", key: "lic-" + app.input.organisation + "-" + app.height,
+                   fields: #{ organisation: app.input.organisation, activity: app.input.activity,
+                              region: record.region, valid_from: app.input.valid_from,
+                              status: "granted" } }] }
 }
 "#;
 

@@ -443,3 +443,215 @@ fn what_a_service_may_do_is_what_its_law_lets_its_contract_do() {
     assert_eq!(r.code.as_deref(), Some("contract_failed"), "{:?}", r.error);
     assert_eq!(cited(&r), "");
 }
+
+/// `market-regulation` offers `person` a licensing officer's position in `jurisdiction`, and
+/// the person accepts it.
+fn licensing_officer(c: &mut Chain, person: &str, jurisdiction: &str) -> String {
+    let id = format!("pos-{person}");
+    let r = c.run(
+        "market-regulation",
+        None,
+        Payload::Appoint {
+            position: Position {
+                id: id.clone(),
+                holder: pid(person),
+                department: pid("market-regulation"),
+                title: "licensing officer".into(),
+                powers: vec!["grant-licence".into()],
+                jurisdiction: vec![jurisdiction.into()],
+                term_from: c.height + 1,
+                term_to: Some(c.height + 10_000),
+            },
+        },
+    );
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    let r = c.run(
+        person,
+        None,
+        Payload::SetPositionStatus {
+            id: id.clone(),
+            status: PositionStatus::Active,
+            reason: "I accept".into(),
+        },
+    );
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    id
+}
+
+fn decide(application: Hash, approve: bool, reasons: &str) -> Payload {
+    Payload::DecideCase {
+        application,
+        approve,
+        reasons: reasons.into(),
+    }
+}
+
+#[test]
+fn a_case_is_decided_only_by_a_competent_official_without_a_conflict() {
+    let c = &mut Chain::new();
+    let (rep, org1) = for_org("org-0001");
+    let opened = c.run_acting(&rep, org1.clone(), licence("org-0001", "fireworks"));
+    let case = opened.tx_id;
+    assert_eq!(
+        application(c, &opened).status,
+        ApplicationStatus::CaseOpened
+    );
+    assert_eq!(
+        application(c, &opened).case.unwrap().region.as_deref(),
+        Some("110101"),
+        "the case is where the organisation is"
+    );
+    let shanghai = licensing_officer(c, "cit-0003", "310000");
+    let own = licensing_officer(c, "cit-0011", "110000");
+    let chen = Some(Acting::Position("pos-off-chen".into()));
+    for (what, who, acting, code) in [
+        (
+            "a registrar",
+            "off-wang",
+            Some(Acting::Position("pos-off-wang".into())),
+            "unauthorized",
+        ),
+        (
+            "a benefits officer",
+            "off-sun",
+            Some(Acting::Position("pos-off-sun".into())),
+            "unauthorized",
+        ),
+        (
+            "market regulation itself",
+            "market-regulation",
+            None,
+            "unauthorized",
+        ),
+        ("the applicant", "cit-0011", org1.clone(), "unauthorized"),
+        (
+            "a licensing officer of Shanghai",
+            "cit-0003",
+            Some(Acting::Position(shanghai.clone())),
+            "unauthorized",
+        ),
+        (
+            "a licensing officer who represents the applicant",
+            "cit-0011",
+            Some(Acting::Position(own.clone())),
+            "conflict_of_interest",
+        ),
+    ] {
+        let r = expect(
+            c,
+            what,
+            who,
+            acting,
+            decide(case, true, "approved"),
+            (false, code, ""),
+        );
+        if code == "conflict_of_interest" {
+            assert!(r.error.unwrap().contains("represent"), "{what}");
+        }
+    }
+    expect(
+        c,
+        "no reasons",
+        "off-chen",
+        chen.clone(),
+        decide(case, true, " "),
+        (false, "bad_text", ""),
+    );
+    expect(
+        c,
+        "no such application",
+        "off-chen",
+        chen.clone(),
+        decide(Hash([9; 32]), true, "approved"),
+        (false, "not_pending", ""),
+    );
+    // Market regulation upgrades the service to refuse everything; the case keeps version 1.
+    let r = c.run(
+        "market-regulation",
+        None,
+        deploy(ServiceDef {
+            version: 2,
+            script: r#"fn decide(app) { #{ outcome: "rejected", article: "5", reason: "closed" } }
+                       fn decided(app, d) { #{ outcome: "rejected", article: "5", reason: "closed" } }"#
+                .into(),
+            ..grant_licence()
+        }),
+    );
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    let r = expect(
+        c,
+        "the licensing officer of the region approves",
+        "off-chen",
+        chen.clone(),
+        decide(
+            case,
+            true,
+            "a licensed display, with the fire brigade's consent",
+        ),
+        (true, "", "business-licence-law/14"),
+    );
+    let app = schema::application(&c.state, &case).unwrap().unwrap();
+    assert_eq!(app.status, ApplicationStatus::Approved);
+    let steps: Vec<&str> = app.timeline.iter().map(|s| s.kind.as_str()).collect();
+    assert_eq!(
+        steps,
+        ["submitted", "case_opened", "decided_approve", "approved"]
+    );
+    assert_eq!(app.timeline[2].by, "off-chen (pos-off-chen)");
+    assert_eq!(
+        app.timeline[3].by, "grant-licence@1",
+        "the version it started under"
+    );
+    let licence = schema::record(
+        &c.state,
+        "licences",
+        &format!("lic-org-0001-{}", opened.height),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(licence.fields["activity"], text("fireworks"));
+    assert_eq!(
+        licence.citation.map(|c| c.article),
+        Some("5".to_string()),
+        "the licence cites the service's article"
+    );
+    assert!(r.events.iter().any(|e| e.kind == "case_decided"));
+    expect(
+        c,
+        "a decided case, again",
+        "off-chen",
+        chen.clone(),
+        decide(case, false, "changed my mind"),
+        (false, "not_pending", ""),
+    );
+}
+
+#[test]
+fn a_rejected_case_writes_nothing_but_its_timeline() {
+    let c = &mut Chain::new();
+    let (rep, org1) = for_org("org-0001");
+    let opened = c.run_acting(&rep, org1, licence("org-0001", "fireworks"));
+    expect(
+        c,
+        "the licensing officer refuses",
+        "off-chen",
+        Some(Acting::Position("pos-off-chen".into())),
+        decide(opened.tx_id, false, "no safe site for storage"),
+        (true, "", "business-licence-law/14"),
+    );
+    let app = application(c, &opened);
+    assert_eq!(app.status, ApplicationStatus::Rejected);
+    assert_eq!(
+        app.timeline.last().unwrap().reason,
+        "no safe site for storage"
+    );
+    assert!(
+        schema::record(
+            &c.state,
+            "licences",
+            &format!("lic-org-0001-{}", opened.height)
+        )
+        .unwrap()
+        .is_none()
+    );
+}

@@ -61,8 +61,9 @@ pub(crate) enum Action<'a> {
         action: &'static str,
         resource: EntityData,
     },
-    /// Deploy a service, or apply to one (`deploy`, `apply`; `resource` built by
-    /// `services::service_entity`).
+    /// Deploy a service, apply to one, or decide a case it opened (`deploy`, `apply` on the
+    /// `Service` built by `services::service_entity`; `decide` on the `Case` built by
+    /// `services::case_entity`).
     Service {
         action: &'static str,
         resource: EntityData,

@@ -186,5 +186,10 @@ pub(crate) fn execute_payload(
         Payload::Apply { service, input } => {
             crate::services::apply(tx, ctx, signer, service, input)
         }
+        Payload::DecideCase {
+            application,
+            approve,
+            reasons,
+        } => crate::services::decide_case(tx, ctx, signer, application, *approve, reasons),
     }
 }

@@ -398,6 +398,230 @@ fn fetch(
     }
 }
 
+/// The application as its service's script sees it.
+fn application_json(
+    id: &govchain_types::Hash,
+    def: &ServiceDef,
+    applicant: &PrincipalId,
+    height: govchain_types::Height,
+    input: &Fields,
+) -> Json {
+    serde_json::json!({
+        "id": id.to_string(),
+        "service": def.name.to_string(),
+        "version": def.version,
+        "applicant": applicant.to_string(),
+        "height": height,
+        "input": fields_json(input),
+    })
+}
+
+/// What an outcome did: the application's new status, its case, the reason, and the events.
+struct CarriedOut {
+    status: ApplicationStatus,
+    case: Option<CaseInfo>,
+    reason: String,
+    events: Vec<Event>,
+}
+
+/// Carries out an outcome as the service's contract: its writes and payments, each decided by
+/// the laws, or the case it opens.
+fn carry_out(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    def: &ServiceDef,
+    actor: &ContractActor,
+    input: &Fields,
+    outcome: &Outcome,
+) -> Result<std::result::Result<CarriedOut, TxError>> {
+    let failed = |m: String| Ok(Err(TxError::new(Code::ContractFailed, m)));
+    let mut events = Vec::new();
+    Ok(Ok(match outcome {
+        Outcome::Approved {
+            reason,
+            writes,
+            payments,
+            ..
+        } => {
+            for w in writes {
+                let mut fields = Fields::new();
+                for (k, v) in &w.fields {
+                    match field_value(v) {
+                        Ok(v) => {
+                            fields.insert(k.clone(), v);
+                        }
+                        Err(e) => {
+                            return failed(format!(
+                                "field `{k}` of a record the script writes: {e}"
+                            ));
+                        }
+                    }
+                }
+                let op = if schema::record(tx, &w.registry, &w.key)?.is_some() {
+                    RecordOp::Update(&fields)
+                } else {
+                    RecordOp::Insert(&fields)
+                };
+                match write_record(tx, ctx, &Writer::Contract(actor), &w.registry, &w.key, op)? {
+                    Ok(e) => events.extend(e),
+                    Err(e) => return Ok(Err(e)),
+                }
+            }
+            for p in payments {
+                let (Ok(from), Ok(to)) = (PrincipalId::new(&p.from), PrincipalId::new(&p.to))
+                else {
+                    return failed(format!(
+                        "a payment from `{}` to `{}`: not principals",
+                        p.from, p.to
+                    ));
+                };
+                let reference = ctx.tx_id.to_string();
+                let order = crate::finance::TransferOrder {
+                    code: &p.currency,
+                    from: &from,
+                    to: &to,
+                    amount: govchain_types::Amount(i128::from(p.amount)),
+                    memo: &def.title,
+                    reference: &reference,
+                };
+                match crate::finance::move_money(
+                    tx,
+                    ctx,
+                    actor.entity.clone(),
+                    Some(&actor.service),
+                    &order,
+                )? {
+                    Ok(e) => events.extend(e),
+                    Err(e) => return Ok(Err(e)),
+                }
+            }
+            CarriedOut {
+                status: ApplicationStatus::Approved,
+                case: None,
+                reason: reason.clone(),
+                events,
+            }
+        }
+        Outcome::Rejected { reason, .. } => CarriedOut {
+            status: ApplicationStatus::Rejected,
+            case: None,
+            reason: reason.clone(),
+            events,
+        },
+        Outcome::Official {
+            reason,
+            department,
+            power,
+            region,
+            ..
+        } => {
+            let Ok(department) = PrincipalId::new(department) else {
+                return failed(format!(
+                    "the case's department `{department}` is not a principal"
+                ));
+            };
+            // Where the case belongs: as the script says, else the form's region field.
+            let region = region.clone().or_else(|| {
+                def.form
+                    .iter()
+                    .find_map(|f| match (&f.ty, input.get(&f.name)) {
+                        (FieldType::Region, Some(FieldValue::Text(r))) => Some(r.clone()),
+                        _ => None,
+                    })
+            });
+            CarriedOut {
+                status: ApplicationStatus::CaseOpened,
+                case: Some(CaseInfo {
+                    department,
+                    power: power.clone(),
+                    region,
+                }),
+                reason: reason.clone(),
+                events,
+            }
+        }
+    }))
+}
+
+/// The step an outcome adds to the timeline.
+fn step_kind(status: &ApplicationStatus) -> &'static str {
+    match status {
+        ApplicationStatus::Approved => "approved",
+        ApplicationStatus::Rejected => "rejected",
+        ApplicationStatus::CaseOpened => "case_opened",
+    }
+}
+
+/// The article of the service's law an outcome cites, if the service carries it out.
+fn outcome_citation(
+    ctx: &TxContext<'_>,
+    def: &ServiceDef,
+    outcome: &Outcome,
+) -> std::result::Result<Citation, TxError> {
+    if !def.articles.iter().any(|a| a == outcome.article()) {
+        return Err(TxError::new(
+            Code::ContractFailed,
+            format!(
+                "the script cites article `{}`, which service `{}` does not carry out (it carries out {})",
+                outcome.article(),
+                def.name,
+                def.articles.join(", ")
+            ),
+        ));
+    }
+    let Some(law) = ctx.statutes.get(def.law.as_str()) else {
+        return Err(TxError::new(
+            Code::ContractFailed,
+            format!(
+                "law `{}`, which service `{}` carries out, is not in force",
+                def.law, def.name
+            ),
+        ));
+    };
+    Ok(Citation {
+        law: def.law.clone(),
+        version: law.version,
+        article: outcome.article().to_string(),
+        level: law.level,
+    })
+}
+
+/// Runs `conclude` (the script's `decide` or `decided`) with facts fetched as `actor` may see
+/// them. A storage failure stops the block; anything else fails the transaction.
+fn run_script(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    actor: &ContractActor,
+    conclude: impl FnOnce(
+        &mut dyn FnMut(&Need, &mut Budget) -> std::result::Result<Json, ContractError>,
+        &mut Budget,
+    ) -> std::result::Result<
+        (Outcome, Vec<govchain_contracts::Fact>),
+        ContractError,
+    >,
+) -> Result<std::result::Result<Outcome, TxError>> {
+    let mut budget = Budget::new(APPLICATION_BUDGET);
+    let mut fatal: Option<ExecError> = None;
+    let decided = conclude(
+        &mut |need, budget| match fetch(tx, ctx, actor, need, budget) {
+            Ok(r) => r,
+            Err(e) => {
+                fatal = Some(e);
+                Err(ContractError::Host(
+                    "the node could not read its state".into(),
+                ))
+            }
+        },
+        &mut budget,
+    );
+    if let Some(e) = fatal {
+        return Err(e);
+    }
+    Ok(decided
+        .map(|(outcome, _facts)| outcome)
+        .map_err(|e| contract_error(&e)))
+}
+
 /// `Apply`: the service's version in force decides the application.
 pub(crate) fn apply(
     tx: &mut TxOverlay<'_>,
@@ -443,194 +667,53 @@ pub(crate) fn apply(
             )));
         }
     };
-    let Some(law) = ctx.statutes.get(def.law.as_str()).cloned() else {
-        return Ok(Err(TxError::new(
-            Code::ContractFailed,
-            format!(
-                "law `{}`, which service `{name}` carries out, is not in force",
-                def.law
-            ),
-        )));
-    };
     let runtime = ctx.compiler.runtime();
     let script = match runtime.compile(&def.script) {
         Ok(s) => s,
         Err(e) => return Ok(Err(contract_error(&e))),
     };
     let actor = ContractActor::new(def, applicant.clone());
-    let application_json = serde_json::json!({
-        "id": ctx.tx_id.to_string(),
-        "service": name.to_string(),
-        "version": def.version,
-        "applicant": applicant.to_string(),
-        "height": ctx.height,
-        "input": fields_json(&input),
-    });
-    let mut budget = Budget::new(APPLICATION_BUDGET);
-    // A storage failure is the node's, not the application's: it stops the block.
-    let mut fatal: Option<ExecError> = None;
-    let decided = runtime.decide(
-        &script,
-        &application_json,
-        &mut |need, budget| match fetch(tx, ctx, &actor, need, budget) {
-            Ok(r) => r,
-            Err(e) => {
-                fatal = Some(e);
-                Err(ContractError::Host(
-                    "the node could not read its state".into(),
-                ))
-            }
-        },
-        &mut budget,
-    );
-    if let Some(e) = fatal {
-        return Err(e);
-    }
-    let (outcome, _facts) = match decided {
-        Ok(d) => d,
-        Err(e) => return Ok(Err(contract_error(&e))),
+    let app_json = application_json(&ctx.tx_id, def, &applicant, ctx.height, &input);
+    let outcome = match run_script(tx, ctx, &actor, |fetch, budget| {
+        runtime.decide(&script, &app_json, fetch, budget)
+    })? {
+        Ok(o) => o,
+        Err(e) => return Ok(Err(e)),
     };
-    if !def.articles.iter().any(|a| a == outcome.article()) {
-        return Ok(Err(TxError::new(
-            Code::ContractFailed,
-            format!(
-                "the script cites article `{}`, which service `{name}` does not carry out (it carries out {})",
-                outcome.article(),
-                def.articles.join(", ")
-            ),
-        )));
-    }
-    let citation = Citation {
-        law: def.law.clone(),
-        version: law.version,
-        article: outcome.article().to_string(),
-        level: law.level,
+    let citation = match outcome_citation(ctx, def, &outcome) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
     };
     // What the application did is decided by the service's article from here on.
     tx.citation = Some(citation.clone());
-    let mut events = Vec::new();
-    let submitted = ApplicationStep {
-        height: ctx.height,
-        tx: ctx.tx_id,
-        kind: "submitted".into(),
-        by: applicant.to_string(),
-        reason: String::new(),
-        citation: None,
+    let done = match carry_out(tx, ctx, def, &actor, &input, &outcome)? {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e)),
     };
-    let (status, case, reason) = match &outcome {
-        Outcome::Approved {
-            reason,
-            writes,
-            payments,
-            ..
-        } => {
-            for w in writes {
-                let mut fields = Fields::new();
-                for (k, v) in &w.fields {
-                    match field_value(v) {
-                        Ok(v) => {
-                            fields.insert(k.clone(), v);
-                        }
-                        Err(e) => {
-                            return Ok(Err(TxError::new(
-                                Code::ContractFailed,
-                                format!("field `{k}` of a record the script writes: {e}"),
-                            )));
-                        }
-                    }
-                }
-                let op = if schema::record(tx, &w.registry, &w.key)?.is_some() {
-                    RecordOp::Update(&fields)
-                } else {
-                    RecordOp::Insert(&fields)
-                };
-                match write_record(tx, ctx, &Writer::Contract(&actor), &w.registry, &w.key, op)? {
-                    Ok(e) => events.extend(e),
-                    Err(e) => return Ok(Err(e)),
-                }
-            }
-            for p in payments {
-                let (Ok(from), Ok(to)) = (PrincipalId::new(&p.from), PrincipalId::new(&p.to))
-                else {
-                    return Ok(Err(TxError::new(
-                        Code::ContractFailed,
-                        format!("a payment from `{}` to `{}`: not principals", p.from, p.to),
-                    )));
-                };
-                let reference = ctx.tx_id.to_string();
-                let order = crate::finance::TransferOrder {
-                    code: &p.currency,
-                    from: &from,
-                    to: &to,
-                    amount: govchain_types::Amount(i128::from(p.amount)),
-                    memo: &def.title,
-                    reference: &reference,
-                };
-                match crate::finance::move_money(
-                    tx,
-                    ctx,
-                    actor.entity.clone(),
-                    Some(&actor.service),
-                    &order,
-                )? {
-                    Ok(e) => events.extend(e),
-                    Err(e) => return Ok(Err(e)),
-                }
-            }
-            (ApplicationStatus::Approved, None, reason.clone())
-        }
-        Outcome::Rejected { reason, .. } => (ApplicationStatus::Rejected, None, reason.clone()),
-        Outcome::Official {
-            reason,
-            department,
-            power,
-            ..
-        } => {
-            let Ok(department) = PrincipalId::new(department) else {
-                return Ok(Err(TxError::new(
-                    Code::ContractFailed,
-                    format!("the case's department `{department}` is not a principal"),
-                )));
-            };
-            let region = def
-                .form
-                .iter()
-                .find_map(|f| match (&f.ty, input.get(&f.name)) {
-                    (FieldType::Region, Some(FieldValue::Text(r))) => Some(r.clone()),
-                    _ => None,
-                });
-            (
-                ApplicationStatus::CaseOpened,
-                Some(CaseInfo {
-                    department,
-                    power: power.clone(),
-                    region,
-                }),
-                reason.clone(),
-            )
-        }
-    };
-    let kind = match status {
-        ApplicationStatus::Approved => "approved",
-        ApplicationStatus::Rejected => "rejected",
-        ApplicationStatus::CaseOpened => "case_opened",
-    };
+    let kind = step_kind(&done.status);
     let application = Application {
         id: ctx.tx_id,
         service: name.clone(),
         version: def.version,
         applicant: applicant.clone(),
         input,
-        status,
-        case,
+        status: done.status,
+        case: done.case,
         timeline: vec![
-            submitted,
+            ApplicationStep {
+                height: ctx.height,
+                tx: ctx.tx_id,
+                kind: "submitted".into(),
+                by: applicant.to_string(),
+                reason: String::new(),
+                citation: None,
+            },
             ApplicationStep {
                 height: ctx.height,
                 tx: ctx.tx_id,
                 kind: kind.into(),
                 by: actor.label(),
-                reason,
+                reason: done.reason,
                 citation: Some(citation),
             },
         ],
@@ -643,6 +726,7 @@ pub(crate) fn apply(
         schema::applicant_key(&applicant, ctx.height, &ctx.tx_id),
         ctx.tx_id.0.to_vec(),
     );
+    let mut events = done.events;
     events.push(event(
         "application_decided",
         &[
@@ -651,6 +735,232 @@ pub(crate) fn apply(
             ("version", def.version.to_string()),
             ("outcome", kind.to_string()),
             ("article", outcome.article().to_string()),
+        ],
+    ));
+    Ok(Ok(events))
+}
+
+/// A case as the resource of `decide`.
+pub fn case_entity(app: &Application, case: &CaseInfo) -> EntityData {
+    let regions = match &case.region {
+        Some(r) => govchain_law::enclosing_regions(r),
+        None => vec!["CN".to_string()],
+    };
+    EntityData::new(EntityRef::new("Case", app.id.to_string()))
+        .attr("service", Value::str(app.service.to_string()))
+        .attr("department", Value::str(case.department.to_string()))
+        .attr("power", Value::str(case.power.clone()))
+        .attr("regions", Value::strs(regions))
+        .attr("applicant", Value::str(app.applicant.to_string()))
+}
+
+/// The household of a person, as the registry of persons in force says (its `household`
+/// field), if there is one.
+fn household(
+    state: &dyn State,
+    ctx: &TxContext<'_>,
+    person: &PrincipalId,
+) -> Result<Option<String>> {
+    let Some(def) = ctx
+        .registries
+        .values()
+        .map(|r| &r.def)
+        .find(|d| d.principals == Some(govchain_types::PrincipalKind::Person))
+    else {
+        return Ok(None);
+    };
+    Ok(
+        schema::record(state, &def.name, person.as_str())?.and_then(|r| {
+            match r.fields.get("household") {
+                Some(FieldValue::Text(h)) => Some(h.clone()),
+                _ => None,
+            }
+        }),
+    )
+}
+
+/// Whether `official` may not decide `applicant`'s case: it is theirs, an organisation they
+/// represent, or a person (or an organisation represented by a person) of their household.
+fn conflict(
+    state: &dyn State,
+    ctx: &TxContext<'_>,
+    official: &PrincipalId,
+    applicant: &PrincipalId,
+) -> Result<Option<String>> {
+    if official == applicant {
+        return Ok(Some("it is their own application".into()));
+    }
+    // The person behind the application: the applicant, or its representative.
+    let person = match crate::registry::representative(state, ctx.registries, applicant)? {
+        Some((_, rep)) => match PrincipalId::new(rep) {
+            Ok(p) => p,
+            Err(_) => applicant.clone(),
+        },
+        None => applicant.clone(),
+    };
+    if &person == official {
+        return Ok(Some(format!("they represent `{applicant}`")));
+    }
+    if let (Some(a), Some(b)) = (
+        household(state, ctx, official)?,
+        household(state, ctx, &person)?,
+    ) && a == b
+    {
+        return Ok(Some(format!("`{person}` is of their household `{a}`")));
+    }
+    Ok(None)
+}
+
+/// Most bytes of an official's reasons.
+pub const MAX_REASONS: usize = 2000;
+
+/// `DecideCase`: an official with the power, in the jurisdiction, decides a case; the service
+/// (the version the application started under) carries out the decision.
+pub(crate) fn decide_case(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    signer: &Signer,
+    id: &govchain_types::Hash,
+    approve: bool,
+    reasons: &str,
+) -> Outcome2 {
+    let not_pending = || {
+        TxError::new(
+            Code::NotPending,
+            format!("no application `{id}` waits for an official's decision"),
+        )
+    };
+    let Some(mut app) = schema::application(tx, id)? else {
+        return Ok(Err(not_pending()));
+    };
+    let (ApplicationStatus::CaseOpened, Some(case)) = (&app.status, app.case.clone()) else {
+        return Ok(Err(not_pending()));
+    };
+    if reasons.trim().is_empty() || reasons.len() > MAX_REASONS {
+        return Ok(Err(TxError::new(
+            Code::BadText,
+            format!("a decision gives its reasons in 1 to {MAX_REASONS} bytes"),
+        )));
+    }
+    let act = Action::Service {
+        action: "decide",
+        resource: case_entity(&app, &case),
+    };
+    if let Err(e) = authorize(tx, ctx, signer, &act)? {
+        return Ok(Err(e));
+    }
+    let decided_by = tx.citation.clone();
+    if let Some(why) = conflict(tx, ctx, &signer.principal, &app.applicant)? {
+        return Ok(Err(TxError::new(
+            Code::ConflictOfInterest,
+            format!(
+                "`{}` may not decide application `{id}`: {why}",
+                signer.principal
+            ),
+        )));
+    }
+    let Some(service) = schema::service(tx, &app.service, app.version)? else {
+        return Err(ExecError::Corrupt {
+            key: String::from_utf8_lossy(&schema::application_key(id)).into_owned(),
+            reason: "an application names a service version that is not stored".into(),
+        });
+    };
+    let def = &service.def;
+    // The article that sent the case to an official: what a plain decision cites.
+    let case_article = app
+        .timeline
+        .iter()
+        .rev()
+        .find(|s| s.kind == "case_opened")
+        .and_then(|s| s.citation.as_ref())
+        .map(|c| c.article.clone())
+        .unwrap_or_default();
+    let runtime = ctx.compiler.runtime();
+    let script = match runtime.compile(&def.script) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(contract_error(&e))),
+    };
+    let actor = ContractActor::new(def, app.applicant.clone());
+    let submitted_at = app.timeline.first().map_or(ctx.height, |s| s.height);
+    let outcome = if script.has_function("decided", 2) {
+        let app_json = application_json(&app.id, def, &app.applicant, submitted_at, &app.input);
+        let decision = serde_json::json!({
+            "approve": approve,
+            "reasons": reasons,
+            "official": signer.principal.to_string(),
+            "position": signer.position.as_ref().map(|p| p.position.id.clone()),
+        });
+        match run_script(tx, ctx, &actor, |fetch, budget| {
+            runtime.resume(&script, &app_json, &decision, fetch, budget)
+        })? {
+            Ok(o) => o,
+            Err(e) => return Ok(Err(e)),
+        }
+    } else if approve {
+        Outcome::Approved {
+            article: case_article,
+            reason: reasons.to_string(),
+            writes: vec![],
+            payments: vec![],
+        }
+    } else {
+        Outcome::Rejected {
+            article: case_article,
+            reason: reasons.to_string(),
+        }
+    };
+    if matches!(outcome, Outcome::Official { .. }) {
+        return Ok(Err(TxError::new(
+            Code::ContractFailed,
+            "a decided case cannot be sent to an official again",
+        )));
+    }
+    let citation = match outcome_citation(ctx, def, &outcome) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    // The records the service writes cite its article; the receipt, the official's.
+    tx.citation = Some(citation.clone());
+    let done = match carry_out(tx, ctx, def, &actor, &app.input, &outcome)? {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e)),
+    };
+    tx.citation = decided_by.clone();
+    let kind = step_kind(&done.status);
+    app.status = done.status;
+    app.timeline.push(ApplicationStep {
+        height: ctx.height,
+        tx: ctx.tx_id,
+        kind: if approve {
+            "decided_approve"
+        } else {
+            "decided_reject"
+        }
+        .into(),
+        by: match &signer.position {
+            Some(p) => format!("{} ({})", signer.principal, p.position.id),
+            None => signer.principal.to_string(),
+        },
+        reason: reasons.to_string(),
+        citation: decided_by,
+    });
+    app.timeline.push(ApplicationStep {
+        height: ctx.height,
+        tx: ctx.tx_id,
+        kind: kind.into(),
+        by: actor.label(),
+        reason: done.reason,
+        citation: Some(citation),
+    });
+    tx.put(schema::application_key(id), schema::value(&app));
+    let mut events = done.events;
+    events.push(event(
+        "case_decided",
+        &[
+            ("application", id.to_string()),
+            ("service", app.service.to_string()),
+            ("outcome", kind.to_string()),
+            ("official", signer.principal.to_string()),
         ],
     ));
     Ok(Ok(events))

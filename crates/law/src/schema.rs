@@ -216,6 +216,21 @@ impl SchemaModel {
                 ],
                 false,
             ),
+            // A case a service opened for an official, as the resource of `decide`: the service,
+            // the department competent for it, the power it needs, where it is (`regions` as a
+            // record's) and who applied.
+            entity(
+                "Case",
+                &[],
+                &[
+                    ("service", s()),
+                    ("department", s()),
+                    ("power", s()),
+                    ("regions", set()),
+                    ("applicant", s()),
+                ],
+                false,
+            ),
             // A node's log of protected reads, as the resource of `audit`.
             entity("AuditLog", &[], &[], false),
             // What a bill would change among a node's recorded decisions (real people's acts),
@@ -305,7 +320,7 @@ impl SchemaModel {
         actions.extend(action(&["constitute"], &["Body"], &["Body"]));
         actions.extend(action(&["read"], &all, &["Record", "Account"]));
         actions.extend(action(&["insert", "update", "close"], &all, &["Record"]));
-        actions.extend(action(&["decide"], &["Official"], &["Record"]));
+        actions.extend(action(&["decide"], &["Official"], &["Record", "Case"]));
         actions.extend(action(
             &["issue", "redeem"],
             &["Official", "Department", "Contract"],

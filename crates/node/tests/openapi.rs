@@ -1501,6 +1501,11 @@ fn payloads() -> Vec<Payload> {
             service: pid("grant-licence"),
             input: fields_of_licence(),
         },
+        Payload::DecideCase {
+            application: Hash([7; 32]),
+            approve: true,
+            reasons: "the fireworks are for a licensed display".into(),
+        },
     ]
 }
 
@@ -1553,7 +1558,8 @@ async fn every_kind_of_value_is_described() {
             | Payload::Freeze { .. }
             | Payload::Unfreeze { .. }
             | Payload::DeployService { .. }
-            | Payload::Apply { .. } => p.kind(),
+            | Payload::Apply { .. }
+            | Payload::DecideCase { .. } => p.kind(),
         })
         .collect();
     let documented: BTreeSet<&str> = doc["components"]["schemas"]["Payload"]["oneOf"]

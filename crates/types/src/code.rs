@@ -214,6 +214,11 @@ codes! {
     ContractFailed = "contract_failed", Receipt;
     /// The application spent the budget of host calls an application may (our units).
     OutOfBudget = "out_of_budget", Receipt;
+    /// No application of that id is waiting for an official's decision.
+    NotPending = "not_pending", Receipt;
+    /// The official may not decide this case: it is their own, their organisation's, or a
+    /// member of their household's.
+    ConflictOfInterest = "conflict_of_interest", Receipt;
 }
 
 impl Code {

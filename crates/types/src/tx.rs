@@ -131,6 +131,13 @@ pub enum Payload {
         #[serde(default)]
         input: Fields,
     },
+    /// An official decides a case: approves or rejects the application, with reasons; the
+    /// service (the version the application started under) then writes what follows.
+    DecideCase {
+        application: crate::Hash,
+        approve: bool,
+        reasons: String,
+    },
 }
 
 /// One record of an import chunk.
@@ -162,6 +169,7 @@ impl Payload {
             Payload::Unfreeze { .. } => "unfreeze",
             Payload::DeployService { .. } => "deploy_service",
             Payload::Apply { .. } => "apply",
+            Payload::DecideCase { .. } => "decide_case",
         }
     }
 }
