@@ -217,6 +217,21 @@ pub struct ReadAnswer {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<schemas::StatementPageSchema>)]
     pub statement: Option<StatementPage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schemas::ApplicationSchema>)]
+    pub application: Option<govchain_types::Application>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applications: Option<ApplicationList>,
+}
+
+/// An applicant's applications as a reader may see them, newest first: those the laws let the
+/// reader read, and how many they did not.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ApplicationList {
+    pub applicant: String,
+    #[schema(value_type = Vec<schemas::ApplicationSchema>)]
+    pub applications: Vec<govchain_types::Application>,
+    pub withheld: u32,
 }
 
 /// A currency in force: its definition, the law that states it, and what is in circulation.

@@ -243,6 +243,12 @@ enum ReadCommand {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+    /// An application to a service (its transaction's id): input, status, case, timeline
+    Application { id: govchain_types::Hash },
+    /// An applicant's applications, newest first (the applicant, or an organisation `--for`)
+    Applications {
+        applicant: govchain_types::PrincipalId,
+    },
 }
 
 /// `govchain read`: a signed read request, answered and logged by the node.
@@ -277,6 +283,8 @@ pub fn read(args: ReadArgs) -> anyhow::Result<()> {
             },
             ReadCommand::History { registry, key } => ReadTarget::History { registry, key },
             ReadCommand::Audit { after, limit } => ReadTarget::Audit { after, limit },
+            ReadCommand::Application { id } => ReadTarget::Application { id },
+            ReadCommand::Applications { applicant } => ReadTarget::Applications { applicant },
             ReadCommand::Account {
                 holder,
                 currency,

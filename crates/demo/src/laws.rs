@@ -510,6 +510,19 @@ fn business_licence_law_text() -> LawPackage {
                           && principal.jurisdiction.containsAny(resource.regions) };"#,
             ),
             permit(
+                "15",
+                "an organisation, through its representative, reads its licence applications",
+                r#"permit (principal is Organisation, action == Action::"read", resource is Application)
+                   when { resource.service == "grant-licence" && principal in resource.applicant };"#,
+            ),
+            permit(
+                "16",
+                "a licensing officer reads the licence cases of the position's jurisdiction",
+                r#"permit (principal is Official, action == Action::"read", resource is Application)
+                   when { resource.service == "grant-licence" && principal.powers.contains("grant-licence")
+                          && principal.jurisdiction.containsAny(resource.regions) };"#,
+            ),
+            permit(
                 "13",
                 "the licensing service reads the registers of organisations and sanctions",
                 r#"permit (principal is Contract, action == Action::"read", resource is Record)

@@ -754,6 +754,58 @@ pub fn case_entity(app: &Application, case: &CaseInfo) -> EntityData {
         .attr("applicant", Value::str(app.applicant.to_string()))
 }
 
+/// An application as the resource of `read`.
+pub fn application_entity(app: &Application) -> EntityData {
+    let (department, power, regions) = match &app.case {
+        Some(c) => (
+            c.department.to_string(),
+            c.power.clone(),
+            match &c.region {
+                Some(r) => govchain_law::enclosing_regions(r),
+                None => vec!["CN".to_string()],
+            },
+        ),
+        None => (String::new(), String::new(), vec!["CN".to_string()]),
+    };
+    let status = match app.status {
+        ApplicationStatus::Approved => "approved",
+        ApplicationStatus::Rejected => "rejected",
+        ApplicationStatus::CaseOpened => "case_opened",
+    };
+    EntityData::new(EntityRef::new("Application", app.id.to_string()))
+        .attr("service", Value::str(app.service.to_string()))
+        .attr(
+            "applicant",
+            Value::entity("Principal", app.applicant.to_string()),
+        )
+        .attr("department", Value::str(department))
+        .attr("power", Value::str(power))
+        .attr("regions", Value::strs(regions))
+        .attr("status", Value::str(status))
+}
+
+/// The ids of `applicant`'s applications, newest first, at most `most`.
+pub fn applications_of(
+    state: &dyn State,
+    applicant: &PrincipalId,
+    most: usize,
+) -> Result<Vec<govchain_types::Hash>> {
+    let prefix = format!("application-by/{applicant}/").into_bytes();
+    let found = state
+        .scan_prefix(&prefix, 100_000)?
+        .ok_or_else(|| ExecError::Corrupt {
+            key: String::from_utf8_lossy(&prefix).into_owned(),
+            reason: "more than 100,000 applications of one applicant".into(),
+        })?;
+    Ok(found
+        .into_iter()
+        .rev()
+        .take(most)
+        .filter_map(|(_, id)| <[u8; 32]>::try_from(id.as_slice()).ok())
+        .map(govchain_types::Hash)
+        .collect())
+}
+
 /// The household of a person, as the registry of persons in force says (its `household`
 /// field), if there is one.
 fn household(

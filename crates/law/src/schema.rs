@@ -231,6 +231,22 @@ impl SchemaModel {
                 ],
                 false,
             ),
+            // An application to a service, as the resource of `read`: the service, who applied
+            // (`principal in resource.applicant` reads "their own"), the department and power
+            // its case needs (empty while it has none), where it is, and how it stands.
+            entity(
+                "Application",
+                &[],
+                &[
+                    ("service", s()),
+                    ("applicant", Entity("Principal".into())),
+                    ("department", s()),
+                    ("power", s()),
+                    ("regions", set()),
+                    ("status", s()),
+                ],
+                false,
+            ),
             // A node's log of protected reads, as the resource of `audit`.
             entity("AuditLog", &[], &[], false),
             // What a bill would change among a node's recorded decisions (real people's acts),
@@ -318,7 +334,11 @@ impl SchemaModel {
             &["Law"],
         ));
         actions.extend(action(&["constitute"], &["Body"], &["Body"]));
-        actions.extend(action(&["read"], &all, &["Record", "Account"]));
+        actions.extend(action(
+            &["read"],
+            &all,
+            &["Record", "Account", "Application"],
+        ));
         actions.extend(action(&["insert", "update", "close"], &all, &["Record"]));
         actions.extend(action(&["decide"], &["Official"], &["Record", "Case"]));
         actions.extend(action(

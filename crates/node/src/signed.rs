@@ -43,6 +43,13 @@ enum Found {
         versions: Vec<RecordView>,
         withheld: u32,
     },
+    /// An application.
+    Application(Box<govchain_types::Application>),
+    /// An applicant's applications the laws let the reader see, and how many they did not.
+    Applications {
+        applications: Vec<govchain_types::Application>,
+        withheld: u32,
+    },
 }
 
 impl App {
@@ -94,10 +101,14 @@ impl App {
             }
             Err(e) => return Err(e),
         };
-        let outcome = match &answer.history {
-            Some(h) if h.withheld > 0 => ReadOutcome::Partial {
+        let outcome = match (&answer.history, &answer.applications) {
+            (Some(h), _) if h.withheld > 0 => ReadOutcome::Partial {
                 served: u32::try_from(h.versions.len()).unwrap_or(u32::MAX),
                 withheld: h.withheld,
+            },
+            (_, Some(l)) if l.withheld > 0 => ReadOutcome::Partial {
+                served: u32::try_from(l.applications.len()).unwrap_or(u32::MAX),
+                withheld: l.withheld,
             },
             _ => ReadOutcome::Served,
         };
@@ -454,6 +465,83 @@ impl App {
                 ),
                 Found::Elsewhere,
             ),
+            ReadTarget::Application { id } => {
+                let Some(app) = schema::application(&state, id).map_err(unavailable)? else {
+                    return Ok(Decided::NotFound(format!("there is no application `{id}`")));
+                };
+                let resource = govchain_execution::services::application_entity(&app);
+                one(
+                    decide_as(&state, laws, next, reader, acting, "read", resource),
+                    Found::Application(Box::new(app)),
+                )
+            }
+            ReadTarget::Applications { applicant } => {
+                let ids = govchain_execution::services::applications_of(&state, applicant, 100)
+                    .map_err(unavailable)?;
+                let mut kept = Vec::new();
+                let mut withheld: u32 = 0;
+                let mut allowed = None;
+                let mut refused = None;
+                for id in ids {
+                    let Some(app) = schema::application(&state, &id).map_err(unavailable)? else {
+                        continue;
+                    };
+                    let resource = govchain_execution::services::application_entity(&app);
+                    match decide_as(&state, laws, next, reader, acting, "read", resource)
+                        .map_err(unavailable)?
+                    {
+                        Ok(d) if d.allowed => {
+                            kept.push(app);
+                            allowed.get_or_insert(d);
+                        }
+                        Ok(d) => {
+                            withheld = withheld.saturating_add(1);
+                            refused.get_or_insert(d);
+                        }
+                        Err(why) => return Ok(Decided::NotFound(why)),
+                    }
+                }
+                Ok(match (allowed, refused) {
+                    (Some(decision), _) => Decided::Allowed {
+                        decision,
+                        found: Found::Applications {
+                            applications: kept,
+                            withheld,
+                        },
+                    },
+                    (None, Some(d)) => Decided::Refused(d),
+                    // None made: said only to the applicant (or its representative); anyone
+                    // else is refused as if there were some it may not read.
+                    (None, None) => {
+                        let own = reader == applicant
+                            || matches!(acting, Some(govchain_types::Acting::Organisation(o)) if o == applicant);
+                        if own {
+                            Decided::NotFound(format!("`{applicant}` has made no applications"))
+                        } else {
+                            let nobody = govchain_types::Application {
+                                id: govchain_types::Hash::ZERO,
+                                service: applicant.clone(),
+                                version: 0,
+                                applicant: applicant.clone(),
+                                input: govchain_types::Fields::new(),
+                                status: govchain_types::ApplicationStatus::Rejected,
+                                case: None,
+                                timeline: vec![],
+                            };
+                            let resource =
+                                govchain_execution::services::application_entity(&nobody);
+                            match decide_as(&state, laws, next, reader, acting, "read", resource)
+                                .map_err(unavailable)?
+                            {
+                                Ok(d) if !d.allowed => Decided::Refused(d),
+                                _ => Decided::NotFound(format!(
+                                    "`{applicant}` has made no applications"
+                                )),
+                            }
+                        }
+                    }
+                })
+            }
             ReadTarget::DryRun { .. } => Err(bad("a dry run is read with its bill")),
             ReadTarget::Audit { .. } => {
                 let log = EntityData::new(EntityRef::new("AuditLog", "reads"));
@@ -532,6 +620,8 @@ impl App {
             certificate: None,
             account: None,
             statement: None,
+            application: None,
+            applications: None,
         };
         match (&r.target, found) {
             (ReadTarget::Record { .. }, Found::Version(view)) => answer.record = Some(*view),
@@ -594,6 +684,27 @@ impl App {
             }
             (ReadTarget::DryRun { .. }, _) => {
                 return Err(bad("a dry run is read with its bill"));
+            }
+            (ReadTarget::Application { .. }, Found::Application(app)) => {
+                answer.application = Some(*app);
+            }
+            (
+                ReadTarget::Applications { applicant },
+                Found::Applications {
+                    applications,
+                    withheld,
+                },
+            ) => {
+                answer.applications = Some(govchain_api::ApplicationList {
+                    applicant: applicant.to_string(),
+                    applications,
+                    withheld,
+                });
+            }
+            (ReadTarget::Application { .. } | ReadTarget::Applications { .. }, _) => {
+                return Err(unavailable(
+                    "an application read was decided on something else",
+                ));
             }
             (ReadTarget::Audit { after, limit }, _) => {
                 let limit = usize::try_from(*limit).unwrap_or(MAX_PAGE).clamp(1, 1_000);

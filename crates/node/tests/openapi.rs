@@ -99,10 +99,39 @@ fn node() -> (Arc<App>, Router, Hash, tempfile::TempDir) {
     let tx = update(0);
     let id = govchain_crypto::tx_id(Scheme::Ed25519, &tx.body);
     assert!(app.submit(vec![tx.encode()])[0].is_ok());
+    assert!(app.submit(vec![licence_case().encode()])[0].is_ok());
     SoloProducer::produce(&app, &key("validator")).unwrap();
     SoloProducer::produce(&app, &key("validator")).unwrap();
     let router = govchain_api::router(app.clone());
     (app, router, id, dir)
+}
+
+/// org-0001 applies for a fireworks licence (restricted in its region): a case for the
+/// licensing officer.
+fn licence_case() -> Tx {
+    let body = TxBody {
+        chain_id: CHAIN.into(),
+        signer: key("cit-0011").public_key(),
+        nonce: 0,
+        valid_until: 10,
+        acting_as: Some(Acting::Organisation(pid("org-0001"))),
+        payload: Payload::Apply {
+            service: pid("grant-licence"),
+            input: [
+                (
+                    "organisation".to_string(),
+                    FieldValue::Text("org-0001".into()),
+                ),
+                ("activity".to_string(), FieldValue::Text("fireworks".into())),
+                (
+                    "valid_from".to_string(),
+                    FieldValue::Text("2026-12-01".into()),
+                ),
+            ]
+            .into(),
+        },
+    };
+    sign_tx(Scheme::Ed25519, &key("cit-0011"), body)
 }
 
 /// The licensing officer renames an organisation: a transaction that commits.
@@ -644,6 +673,34 @@ fn cases(app: &App, committed: Hash) -> Vec<Case> {
             "/v1/read",
             JSON,
             read(app, "off-wang", Some("pos-off-wang"), person("cit-none"), 3),
+        ),
+        post(
+            "an application",
+            "/v1/read",
+            JSON,
+            read(
+                app,
+                "off-chen",
+                Some("pos-off-chen"),
+                ReadTarget::Application {
+                    id: govchain_crypto::tx_id(Scheme::Ed25519, &licence_case().body),
+                },
+                40,
+            ),
+        ),
+        post(
+            "an applicant's applications",
+            "/v1/read",
+            JSON,
+            read(
+                app,
+                "off-chen",
+                Some("pos-off-chen"),
+                ReadTarget::Applications {
+                    applicant: pid("org-0001"),
+                },
+                41,
+            ),
         ),
         post(
             "a history",

@@ -1038,3 +1038,254 @@ async fn an_account_read_names_its_height() {
         }
     }
 }
+
+/// [`read`], acting as `acting`.
+fn read_acting(
+    n: &Node,
+    who: &str,
+    acting: Option<Acting>,
+    target: ReadTarget,
+    nonce: u64,
+) -> Value {
+    let request = ReadRequest {
+        chain_id: CHAIN.into(),
+        node: n.app.node_key().clone(),
+        reader: key(who).public_key(),
+        acting_as: acting,
+        target,
+        valid_until: 5,
+        nonce,
+        purpose: "my applications".into(),
+    };
+    let signature = key(who).sign(&request.signing_bytes());
+    json!({ "read": hex::encode(encode(&SignedRead { request, signature })) })
+}
+
+/// A row of application reads: what, reader, acting, target, status, article, listed, withheld.
+type AppRead<'a> = (
+    &'a str,
+    &'a str,
+    Option<Acting>,
+    ReadTarget,
+    StatusCode,
+    &'a str,
+    usize,
+    u32,
+);
+
+/// An application is read by whom the laws let: its applicant (an organisation through its
+/// representative), the licensing officer of its case's region; nobody else. A list keeps
+/// what the reader may read and says how many it withheld.
+#[tokio::test]
+async fn an_application_is_read_by_its_applicant_and_the_officer_of_its_case() {
+    let n = node("validator");
+    let org = |o: &str| Some(Acting::Organisation(PrincipalId::new(o).unwrap()));
+    let apply = |rep: &str, o: &str, activity: &str| {
+        let body = TxBody {
+            chain_id: CHAIN.into(),
+            signer: key(rep).public_key(),
+            nonce: if activity == "fireworks" { 1 } else { 0 },
+            valid_until: 10,
+            acting_as: org(o),
+            payload: Payload::Apply {
+                service: PrincipalId::new("grant-licence").unwrap(),
+                input: [
+                    ("organisation".to_string(), FieldValue::Text(o.into())),
+                    ("activity".to_string(), FieldValue::Text(activity.into())),
+                    (
+                        "valid_from".to_string(),
+                        FieldValue::Text("2026-12-01".into()),
+                    ),
+                ]
+                .into(),
+            },
+        };
+        sign_tx(Scheme::Ed25519, &key(rep), body)
+    };
+    let txs = [
+        apply("cit-0011", "org-0001", "retail"),
+        apply("cit-0011", "org-0001", "fireworks"),
+        apply("cit-0017", "org-0007", "retail"),
+    ];
+    let ids: Vec<Hash> = txs
+        .iter()
+        .map(|t| govchain_crypto::tx_id(Scheme::Ed25519, &t.body))
+        .collect();
+    let results = n.app.submit(txs.iter().map(Tx::encode).collect());
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+    let (retail, fireworks) = (ids[0], ids[1]);
+    let one = |id: Hash| ReadTarget::Application { id };
+    let of = |a: &str| ReadTarget::Applications {
+        applicant: PrincipalId::new(a).unwrap(),
+    };
+    let chen = Some(Acting::Position("pos-off-chen".into()));
+    // (what, reader, acting, target, status, article, listed, withheld)
+    let rows: Vec<AppRead<'_>> = vec![
+        (
+            "the applicant, one",
+            "cit-0011",
+            org("org-0001"),
+            one(retail),
+            StatusCode::OK,
+            "15",
+            1,
+            0,
+        ),
+        (
+            "the applicant, all",
+            "cit-0011",
+            org("org-0001"),
+            of("org-0001"),
+            StatusCode::OK,
+            "15",
+            2,
+            0,
+        ),
+        (
+            "another organisation",
+            "cit-0017",
+            org("org-0007"),
+            one(retail),
+            StatusCode::FORBIDDEN,
+            "",
+            0,
+            0,
+        ),
+        (
+            "the representative in their own name",
+            "cit-0011",
+            None,
+            one(retail),
+            StatusCode::FORBIDDEN,
+            "",
+            0,
+            0,
+        ),
+        (
+            "a citizen, the list",
+            "cit-0001",
+            None,
+            of("org-0001"),
+            StatusCode::FORBIDDEN,
+            "",
+            0,
+            0,
+        ),
+        (
+            "the officer, the case",
+            "off-chen",
+            chen.clone(),
+            one(fireworks),
+            StatusCode::OK,
+            "16",
+            1,
+            0,
+        ),
+        (
+            "the officer, a decided application",
+            "off-chen",
+            chen.clone(),
+            one(retail),
+            StatusCode::FORBIDDEN,
+            "",
+            0,
+            0,
+        ),
+        (
+            "the officer, the list",
+            "off-chen",
+            chen.clone(),
+            of("org-0001"),
+            StatusCode::OK,
+            "16",
+            1,
+            1,
+        ),
+        (
+            "a registrar, the case",
+            "off-wang",
+            Some(Acting::Position("pos-off-wang".into())),
+            one(fireworks),
+            StatusCode::FORBIDDEN,
+            "",
+            0,
+            0,
+        ),
+        (
+            "no such application",
+            "cit-0011",
+            org("org-0001"),
+            one(Hash([3; 32])),
+            StatusCode::NOT_FOUND,
+            "",
+            0,
+            0,
+        ),
+        (
+            "none made, asked by the applicant",
+            "cit-0002",
+            None,
+            of("cit-0002"),
+            StatusCode::NOT_FOUND,
+            "",
+            0,
+            0,
+        ),
+        (
+            "none made, asked by another",
+            "cit-0001",
+            None,
+            of("cit-0002"),
+            StatusCode::FORBIDDEN,
+            "",
+            0,
+            0,
+        ),
+    ];
+    for (i, (what, who, acting, target, want, article, listed, withheld)) in
+        rows.into_iter().enumerate()
+    {
+        let before = log(&n.app).len();
+        let (status, answer) = post_read(
+            &n.router,
+            &read_acting(&n, who, acting, target, 500 + i as u64),
+        )
+        .await;
+        assert_eq!(status, want, "{what}: {answer}");
+        assert_eq!(log(&n.app).len(), before + 1, "{what}: logged once");
+        if want != StatusCode::OK {
+            continue;
+        }
+        assert_eq!(
+            answer["decided_by"]["law"], "business-licence-law",
+            "{what}"
+        );
+        assert_eq!(answer["decided_by"]["article"], article, "{what}: {answer}");
+        match (&answer["application"], &answer["applications"]) {
+            (Value::Object(a), Value::Null) => {
+                assert_eq!(listed, 1, "{what}");
+                assert!(
+                    a["timeline"].as_array().unwrap().len() >= 2,
+                    "{what}: {answer}"
+                );
+            }
+            (Value::Null, Value::Object(l)) => {
+                assert_eq!(
+                    l["applications"].as_array().unwrap().len(),
+                    listed,
+                    "{what}: {answer}"
+                );
+                assert_eq!(l["withheld"], withheld, "{what}: {answer}");
+                if withheld > 0 {
+                    assert!(matches!(
+                        log(&n.app).last().unwrap().outcome,
+                        ReadOutcome::Partial { .. }
+                    ));
+                }
+            }
+            _ => panic!("{what}: {answer}"),
+        }
+    }
+}

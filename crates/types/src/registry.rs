@@ -312,6 +312,11 @@ pub enum ReadTarget {
     /// enact it, and auditors): asked with the bill itself on `POST /v1/laws/verify`, naming
     /// it by its hash (`govchain_law::bill_hash`).
     DryRun { bill: Hash },
+    /// An application to a service (its transaction's id): its input, status, case and
+    /// timeline.
+    Application { id: Hash },
+    /// The applications `applicant` made, newest first (at most 100).
+    Applications { applicant: crate::PrincipalId },
 }
 
 /// A short-lived request to read protected records, signed by the reader's key, for one node. The

@@ -254,6 +254,64 @@ pub enum PayloadSchema {
         service: String,
         input: FieldsSchema,
     },
+    /// An official decides a case: approves or rejects the application (its id, hex), with
+    /// reasons.
+    DecideCase {
+        application: String,
+        approve: bool,
+        reasons: String,
+    },
+}
+
+/// An application to a service (`govchain_types::Application`): the service version it
+/// started under (kept for its life), who applied, the input, where it stands, its case, and
+/// every step.
+#[derive(ToSchema)]
+#[schema(as = Application)]
+pub struct ApplicationSchema {
+    /// The transaction that made it (hex).
+    id: String,
+    service: String,
+    version: u32,
+    applicant: String,
+    input: FieldsSchema,
+    status: ApplicationStatusSchema,
+    case: Option<CaseInfoSchema>,
+    timeline: Vec<ApplicationStepSchema>,
+}
+
+/// Where an application stands.
+#[derive(ToSchema)]
+#[schema(as = ApplicationStatus)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationStatusSchema {
+    Approved,
+    Rejected,
+    CaseOpened,
+}
+
+/// The case an application waits in: the department, the power, the region.
+#[derive(ToSchema)]
+#[schema(as = CaseInfo)]
+pub struct CaseInfoSchema {
+    department: String,
+    power: String,
+    region: Option<String>,
+}
+
+/// One step of an application: who (the applicant, `service@version`, `official (position)`),
+/// what, why, under which article.
+#[derive(ToSchema)]
+#[schema(as = ApplicationStep)]
+pub struct ApplicationStepSchema {
+    height: u64,
+    /// The transaction (hex).
+    tx: String,
+    /// `submitted`, `approved`, `rejected`, `case_opened`, `decided_approve`, `decided_reject`.
+    kind: String,
+    by: String,
+    reason: String,
+    citation: Option<CitationSchema>,
 }
 
 /// A deployed version of a service (`govchain_api::ServiceView`).

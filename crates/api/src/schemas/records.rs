@@ -200,6 +200,10 @@ pub enum ReadTargetSchema {
     },
     /// The recorded decisions a bill would change (`bill`: its hash).
     DryRun { bill: String },
+    /// An application to a service (its transaction's id, hex).
+    Application { id: String },
+    /// The applications an applicant made, newest first.
+    Applications { applicant: String },
 }
 
 /// An entry of a node's log of protected reads (`backend::ReadLogEntry`): who read what, when,

@@ -215,6 +215,25 @@ fn read(steer: u8, mut signed: SignedRead) {
             let log = EntityData::new(EntityRef::new("AuditLog", "reads"));
             decide_as(state, laws, NEXT, &reader, acting, "audit", log)
         }
+        ReadTarget::Application { id } => {
+            // The node decides on the application it would return; at genesis there is none.
+            match schema::application(state, id) {
+                Err(e) => panic!("the in-memory state failed: {e}"),
+                Ok(None) => return,
+                Ok(Some(app)) => decide_as(
+                    state,
+                    laws,
+                    NEXT,
+                    &reader,
+                    acting,
+                    "read",
+                    govchain_execution::services::application_entity(&app),
+                ),
+            }
+        }
+        // At genesis nobody has applied: the node answers an empty list (its own) or decides
+        // on no application; nothing to decide here.
+        ReadTarget::Applications { .. } => return,
         ReadTarget::DryRun { .. } => {
             // The node decides it with the bill it comes with: here, the constitution's.
             let bill = govchain_law::bootstrap::constitution();
