@@ -80,6 +80,20 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Business-licence applications through batch signature checks, the state machine (the
+    /// service's script and the laws) and a real store, in process: applications/s and µs of
+    /// each part
+    Applications {
+        /// Blocks; each holds one application of every organisation
+        #[arg(long, default_value_t = 20)]
+        blocks: usize,
+        /// Organisations (each represented by a keyed person), so applications per block
+        #[arg(long, default_value_t = 2_000)]
+        organisations: usize,
+        /// Directory for the scratch store (default: a temporary directory)
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Committed state writes/s, proof generations/s and point-read latency
     Store {
         /// Keys to write
@@ -134,6 +148,11 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             payers,
             dir,
         } => crate::bench_transfers::run(transfers, per_block, payers, dir),
+        BenchCommand::Applications {
+            blocks,
+            organisations,
+            dir,
+        } => crate::bench_applications::run(blocks, organisations, dir),
         BenchCommand::Store {
             keys,
             batch,

@@ -3,6 +3,7 @@
 
 mod attack;
 mod bench;
+mod bench_applications;
 mod bench_chain;
 mod bench_import;
 mod bench_laws;

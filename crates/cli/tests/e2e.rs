@@ -1419,15 +1419,18 @@ async fn services_from_the_command_line() {
     let (ok, out, _) = decide("off-wang", "pos-off-wang");
     assert!(!ok, "a registrar decided a licence case: {out}");
     assert!(out.contains("unauthorized"), "{out}");
+    // Fireworks need two officers who concur (four eyes): the first decision waits.
     let (ok, out, err) = decide("off-chen", "pos-off-chen");
     assert!(ok, "{out}\n{err}");
     let receipt: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(receipt["decided_by"]["article"], "14");
     let events = receipt["events"].to_string();
     assert!(
-        events.contains("record_inserted") && events.contains("licences"),
-        "the service wrote the licence: {events}"
+        events.contains("awaiting_second_official") && !events.contains("record_inserted"),
+        "the first of two decisions writes no licence: {events}"
     );
+    let (ok, out, _) = decide("off-chen", "pos-off-chen");
+    assert!(!ok && out.contains("four_eyes"), "{out}");
     // A citizen in their own name is refused by the laws.
     let (ok, out, _) = run(&[
         "tx",

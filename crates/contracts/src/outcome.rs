@@ -5,7 +5,8 @@
 //!   payments: [#{ from, to, currency, amount }] }` (writes and payments may be left out);
 //! - `#{ outcome: "rejected", article: "5", reason: "…" }`;
 //! - `#{ outcome: "official", article: "8", reason: "…", department: "…", power: "…",
-//!   region: "110101" }` (`region`, where the case belongs, may be left out).
+//!   region: "110101", officials: 2 }` (`region`, where the case belongs, may be left out;
+//!   `officials`, 1 or 2 — four eyes — is 1 if left out).
 //!
 //! Anything else — an unknown key, a missing one, a value of the wrong type, more writes or
 //! payments than allowed — is refused with a message naming it, so a service cannot do by
@@ -61,6 +62,8 @@ pub enum Outcome {
         /// Where the case belongs (a region code): the jurisdiction an official deciding it
         /// must hold. `None`: the whole country.
         region: Option<String>,
+        /// How many distinct officials must concur: 1, or 2 (four eyes).
+        officials: u8,
     },
 }
 
@@ -93,6 +96,7 @@ impl Outcome {
                 "department",
                 "power",
                 "region",
+                "officials",
             ],
             other => {
                 return Err(format!(
@@ -127,6 +131,14 @@ impl Outcome {
                 region: match m.get("region") {
                     None | Some(Value::Null) => None,
                     Some(_) => Some(text(m, "region")?),
+                },
+                officials: match m.get("officials") {
+                    None => 1,
+                    Some(Value::Number(n)) if n.as_u64() == Some(1) => 1,
+                    Some(Value::Number(n)) if n.as_u64() == Some(2) => 2,
+                    Some(v) => {
+                        return Err(format!("`officials` is {v}; it is 1 or 2 (four eyes)"));
+                    }
                 },
             },
         })

@@ -6,8 +6,8 @@ use govchain_types::{FieldType, RefTarget, ServiceDef};
 
 /// Business licences (`business-licence-law` art. 5): granted at once unless the organisation
 /// is sanctioned (rejected) or the activity is restricted in its region (a case for a
-/// licensing officer of market regulation in that region, art. 14, whose decision grants the
-/// licence or refuses it).
+/// licensing officer of market regulation in that region, art. 14 — two distinct officers who
+/// concur, four eyes — whose decision grants the licence or refuses it).
 pub fn grant_licence() -> ServiceDef {
     ServiceDef {
         name: id("grant-licence"),
@@ -54,7 +54,8 @@ fn decide(app) {
         return #{ outcome: "rejected", article: "5", reason: d.reason };
     }
     #{ outcome: "official", article: "5", reason: d.reason,
-       department: "market-regulation", power: "grant-licence", region: record.region }
+       department: "market-regulation", power: "grant-licence", region: record.region,
+       officials: 2 }
 }
 
 // A licensing officer's decision of a case: the licence if granted.

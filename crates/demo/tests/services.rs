@@ -503,6 +503,7 @@ fn a_case_is_decided_only_by_a_competent_official_without_a_conflict() {
     );
     let shanghai = licensing_officer(c, "cit-0003", "310000");
     let own = licensing_officer(c, "cit-0011", "110000");
+    let second = Some(Acting::Position(licensing_officer(c, "cit-0004", "110000")));
     let chen = Some(Acting::Position("pos-off-chen".into()));
     for (what, who, acting, code) in [
         (
@@ -578,9 +579,10 @@ fn a_case_is_decided_only_by_a_competent_official_without_a_conflict() {
         }),
     );
     assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    // Fireworks need two licensing officers who concur (four eyes).
     let r = expect(
         c,
-        "the licensing officer of the region approves",
+        "the licensing officer of the region approves first",
         "off-chen",
         chen.clone(),
         decide(
@@ -590,16 +592,48 @@ fn a_case_is_decided_only_by_a_competent_official_without_a_conflict() {
         ),
         (true, "", "business-licence-law/14"),
     );
+    assert!(
+        r.events[0]
+            .attributes
+            .contains(&("outcome".into(), "awaiting_second_official".into()))
+    );
+    assert_eq!(
+        application(c, &opened).status,
+        ApplicationStatus::CaseOpened
+    );
+    expect(
+        c,
+        "the same officer again",
+        "off-chen",
+        chen.clone(),
+        decide(case, true, "still approved"),
+        (false, "four_eyes", ""),
+    );
+    let r = expect(
+        c,
+        "a second licensing officer concurs",
+        "cit-0004",
+        second,
+        decide(case, true, "agreed: the site is safe"),
+        (true, "", "business-licence-law/14"),
+    );
     let app = schema::application(&c.state, &case).unwrap().unwrap();
     assert_eq!(app.status, ApplicationStatus::Approved);
     let steps: Vec<&str> = app.timeline.iter().map(|s| s.kind.as_str()).collect();
     assert_eq!(
         steps,
-        ["submitted", "case_opened", "decided_approve", "approved"]
+        [
+            "submitted",
+            "case_opened",
+            "first_decision",
+            "decided_approve",
+            "approved"
+        ]
     );
     assert_eq!(app.timeline[2].by, "off-chen (pos-off-chen)");
+    assert_eq!(app.timeline[3].by, "cit-0004 (pos-cit-0004)");
     assert_eq!(
-        app.timeline[3].by, "grant-licence@1",
+        app.timeline[4].by, "grant-licence@1",
         "the version it started under"
     );
     let licence = schema::record(
@@ -631,14 +665,34 @@ fn a_rejected_case_writes_nothing_but_its_timeline() {
     let c = &mut Chain::new();
     let (rep, org1) = for_org("org-0001");
     let opened = c.run_acting(&rep, org1, licence("org-0001", "fireworks"));
-    expect(
-        c,
-        "the licensing officer refuses",
-        "off-chen",
-        Some(Acting::Position("pos-off-chen".into())),
-        decide(opened.tx_id, false, "no safe site for storage"),
-        (true, "", "business-licence-law/14"),
-    );
+    let chen = Some(Acting::Position("pos-off-chen".into()));
+    let second = Some(Acting::Position(licensing_officer(c, "cit-0004", "110000")));
+    let id = opened.tx_id;
+    let steps = [
+        ("off-chen", chen.clone(), false, "first_decision"),
+        // The second disagrees: back to waiting for two who concur.
+        ("cit-0004", second.clone(), true, "dissent"),
+        ("cit-0004", second, false, "first_decision"),
+        ("off-chen", chen, false, "decided_reject"),
+    ];
+    for (who, acting, approve, kind) in steps {
+        expect(
+            c,
+            kind,
+            who,
+            acting,
+            decide(id, approve, "no safe site for storage"),
+            (true, "", "business-licence-law/14"),
+        );
+        let app = application(c, &opened);
+        let last_official = app
+            .timeline
+            .iter()
+            .rev()
+            .find(|s| s.by.contains("pos-"))
+            .unwrap();
+        assert_eq!(last_official.kind, kind);
+    }
     let app = application(c, &opened);
     assert_eq!(app.status, ApplicationStatus::Rejected);
     assert_eq!(

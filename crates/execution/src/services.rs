@@ -513,6 +513,7 @@ fn carry_out(
             department,
             power,
             region,
+            officials,
             ..
         } => {
             let Ok(department) = PrincipalId::new(department) else {
@@ -535,6 +536,8 @@ fn carry_out(
                     department,
                     power: power.clone(),
                     region,
+                    officials: *officials,
+                    first: None,
                 }),
                 reason: reason.clone(),
                 events,
@@ -911,6 +914,64 @@ pub(crate) fn decide_case(
             ),
         )));
     }
+    let by = match &signer.position {
+        Some(p) => format!("{} ({})", signer.principal, p.position.id),
+        None => signer.principal.to_string(),
+    };
+    let decided_kind = if approve {
+        "decided_approve"
+    } else {
+        "decided_reject"
+    };
+    // Four eyes: a first decision waits for a second, distinct official; one who disagrees
+    // sends the case back to wait for two who concur.
+    if case.officials >= 2 {
+        let step = |kind: &str| ApplicationStep {
+            height: ctx.height,
+            tx: ctx.tx_id,
+            kind: kind.into(),
+            by: by.clone(),
+            reason: reasons.to_string(),
+            citation: decided_by.clone(),
+        };
+        let waiting = match &case.first {
+            None => Some((
+                Some(govchain_types::FirstDecision {
+                    official: signer.principal.clone(),
+                    approve,
+                }),
+                "first_decision",
+                "awaiting_second_official",
+            )),
+            Some(f) if f.official == signer.principal => {
+                return Ok(Err(TxError::new(
+                    Code::FourEyes,
+                    format!(
+                        "application `{id}` needs a second official's decision; `{}` decided it first",
+                        f.official
+                    ),
+                )));
+            }
+            Some(f) if f.approve != approve => Some((None, "dissent", "awaiting_two_officials")),
+            Some(_) => None,
+        };
+        if let Some((first, kind, outcome)) = waiting {
+            if let Some(c) = app.case.as_mut() {
+                c.first = first;
+            }
+            app.timeline.push(step(kind));
+            tx.put(schema::application_key(id), schema::value(&app));
+            return Ok(Ok(vec![event(
+                "case_decided",
+                &[
+                    ("application", id.to_string()),
+                    ("service", app.service.to_string()),
+                    ("outcome", outcome.to_string()),
+                    ("official", signer.principal.to_string()),
+                ],
+            )]));
+        }
+    }
     let Some(service) = schema::service(tx, &app.service, app.version)? else {
         return Err(ExecError::Corrupt {
             key: String::from_utf8_lossy(&schema::application_key(id)).into_owned(),
@@ -983,16 +1044,8 @@ pub(crate) fn decide_case(
     app.timeline.push(ApplicationStep {
         height: ctx.height,
         tx: ctx.tx_id,
-        kind: if approve {
-            "decided_approve"
-        } else {
-            "decided_reject"
-        }
-        .into(),
-        by: match &signer.position {
-            Some(p) => format!("{} ({})", signer.principal, p.position.id),
-            None => signer.principal.to_string(),
-        },
+        kind: decided_kind.into(),
+        by,
         reason: reasons.to_string(),
         citation: decided_by,
     });

@@ -219,6 +219,8 @@ codes! {
     /// The official may not decide this case: it is their own, their organisation's, or a
     /// member of their household's.
     ConflictOfInterest = "conflict_of_interest", Receipt;
+    /// The case needs a second official, distinct from the first (four eyes).
+    FourEyes = "four_eyes", Receipt;
 }
 
 impl Code {

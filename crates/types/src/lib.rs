@@ -46,7 +46,8 @@ pub use registry::{
     Sensitivity, SignedRead, WrittenBy,
 };
 pub use service::{
-    Application, ApplicationStatus, ApplicationStep, CaseInfo, ServiceDef, ServiceRecord,
+    Application, ApplicationStatus, ApplicationStep, CaseInfo, FirstDecision, ServiceDef,
+    ServiceRecord,
 };
 pub use snapshot::{
     MAX_SNAPSHOT_RECORD, SNAPSHOT_MAGIC, SnapshotError, SnapshotReader, SnapshotWriter,

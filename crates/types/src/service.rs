@@ -72,6 +72,17 @@ pub struct CaseInfo {
     /// The region the case belongs to (the applicant's record's region, if it has one): the
     /// jurisdiction an official deciding it must hold.
     pub region: Option<String>,
+    /// How many distinct officials must concur (2: four eyes, as the service's law says).
+    pub officials: u8,
+    /// The first official's decision, while a second, distinct one must concur.
+    pub first: Option<FirstDecision>,
+}
+
+/// The first of two officials' decisions of a four-eyes case.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct FirstDecision {
+    pub official: PrincipalId,
+    pub approve: bool,
 }
 
 /// An application to a service: its id is the transaction that made it.

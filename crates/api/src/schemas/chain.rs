@@ -297,6 +297,18 @@ pub struct CaseInfoSchema {
     department: String,
     power: String,
     region: Option<String>,
+    /// How many distinct officials must concur (2: four eyes).
+    officials: u8,
+    /// The first official's decision, while a second must concur.
+    first: Option<FirstDecisionSchema>,
+}
+
+/// The first of two officials' decisions of a four-eyes case.
+#[derive(ToSchema)]
+#[schema(as = FirstDecision)]
+pub struct FirstDecisionSchema {
+    official: String,
+    approve: bool,
 }
 
 /// One step of an application: who (the applicant, `service@version`, `official (position)`),
@@ -307,7 +319,9 @@ pub struct ApplicationStepSchema {
     height: u64,
     /// The transaction (hex).
     tx: String,
-    /// `submitted`, `approved`, `rejected`, `case_opened`, `decided_approve`, `decided_reject`.
+    /// `submitted`, `approved`, `rejected`, `case_opened`, `first_decision` (four eyes: the
+    /// first of two), `dissent` (the second disagreed: back to two), `decided_approve`,
+    /// `decided_reject`.
     kind: String,
     by: String,
     reason: String,
