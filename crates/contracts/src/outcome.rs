@@ -64,6 +64,10 @@ pub enum Outcome {
         region: Option<String>,
         /// How many distinct officials must concur: 1, or 2 (four eyes).
         officials: u8,
+        /// In how many blocks it must be decided (the statutory deadline), and after how many
+        /// its officials are reminded, if the law sets them.
+        deadline: Option<u64>,
+        reminder: Option<u64>,
     },
 }
 
@@ -97,6 +101,8 @@ impl Outcome {
                 "power",
                 "region",
                 "officials",
+                "deadline",
+                "reminder",
             ],
             other => {
                 return Err(format!(
@@ -132,6 +138,8 @@ impl Outcome {
                     None | Some(Value::Null) => None,
                     Some(_) => Some(text(m, "region")?),
                 },
+                deadline: blocks(m, "deadline")?,
+                reminder: blocks(m, "reminder")?,
                 officials: match m.get("officials") {
                     None => 1,
                     Some(Value::Number(n)) if n.as_u64() == Some(1) => 1,
@@ -163,6 +171,23 @@ fn only(m: &Map<String, Value>, allowed: &[&str], what: &str) -> Result<(), Stri
             allowed.join(", ")
         )),
         None => Ok(()),
+    }
+}
+
+/// Most blocks a deadline or reminder may lie ahead (about three years at a block a second).
+pub const MAX_DEADLINE_BLOCKS: u64 = 100_000_000;
+
+/// An optional count of blocks, 1 to [`MAX_DEADLINE_BLOCKS`].
+fn blocks(m: &Map<String, Value>, key: &str) -> Result<Option<u64>, String> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(b) if (1..=MAX_DEADLINE_BLOCKS).contains(&b) => Ok(Some(b)),
+            _ => Err(format!(
+                "`{key}` is {n}; it is a number of blocks from 1 to {MAX_DEADLINE_BLOCKS}"
+            )),
+        },
+        Some(v) => Err(format!("`{key}` is {}, not a number of blocks", kind(v))),
     }
 }
 

@@ -55,7 +55,7 @@ fn decide(app) {
     }
     #{ outcome: "official", article: "5", reason: d.reason,
        department: "market-regulation", power: "grant-licence", region: record.region,
-       officials: 2 }
+       officials: 2, deadline: 1000, reminder: 500 }
 }
 
 // A licensing officer's decision of a case: the licence if granted.

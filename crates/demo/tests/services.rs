@@ -709,3 +709,133 @@ fn a_rejected_case_writes_nothing_but_its_timeline() {
         .is_none()
     );
 }
+
+/// The demo with a district office of market regulation in 110101 (`market-regulation-110101`,
+/// under `market-regulation`).
+fn with_district_office() -> Chain {
+    let mut g = common::genesis();
+    g.accounts.push(GenesisAccount {
+        id: pid("market-regulation-110101"),
+        kind: PrincipalKind::Department,
+        authority: false,
+        keys: vec![common::key("market-regulation-110101").public_key()],
+    });
+    g.records.push(GenesisRecord {
+        registry: "departments".into(),
+        key: "market-regulation-110101".into(),
+        fields: [
+            ("name".to_string(), text("Market regulation, Dongcheng")),
+            (
+                "jurisdiction".to_string(),
+                FieldValue::List(vec!["110101".into()]),
+            ),
+            ("parent".to_string(), text("market-regulation")),
+        ]
+        .into(),
+    });
+    Chain::from_genesis(&g)
+}
+
+/// A licence service whose fireworks cases go to the district office, to be decided within
+/// `deadline` blocks, reminded after `reminder`.
+fn district_cases(c: &mut Chain, version: u32, department: &str, deadline: u64, reminder: u64) {
+    let script = format!(
+        r#"fn decide(app) {{
+            #{{ outcome: "official", article: "5", reason: "fireworks", department: "{department}",
+               power: "grant-licence", region: "110101", deadline: {deadline}, reminder: {reminder} }}
+        }}"#
+    );
+    with_script(c, version, &script);
+}
+
+#[test]
+fn an_undecided_case_is_reminded_then_escalates_at_its_deadline() {
+    let run = || {
+        let c = &mut with_district_office();
+        district_cases(c, 2, "market-regulation-110101", 3, 1);
+        let (rep, org1) = for_org("org-0001");
+        let opened = c.run_acting(&rep, org1, licence("org-0001", "fireworks"));
+        let case = application(c, &opened).case.unwrap();
+        assert_eq!(case.department, pid("market-regulation-110101"));
+        assert_eq!(case.deadline, Some(opened.height + 3));
+        let kinds = |c: &Chain| -> Vec<String> {
+            application(c, &opened)
+                .timeline
+                .iter()
+                .map(|s| s.kind.clone())
+                .collect()
+        };
+        // The reminder, at the start of the next block.
+        c.empty_block();
+        assert_eq!(kinds(c), ["submitted", "case_opened", "reminded"]);
+        // The ministry's officer may not decide a district office's case.
+        let chen = Some(Acting::Position("pos-off-chen".into()));
+        expect(
+            c,
+            "the ministry's officer, before the escalation",
+            "off-chen",
+            chen.clone(),
+            decide(opened.tx_id, true, "approved"),
+            (false, "unauthorized", ""),
+        );
+        assert_eq!(kinds(c).len(), 3, "nothing before the deadline");
+        c.empty_block();
+        // At the deadline's block start: escalated to the ministry, with a new deadline.
+        let app = application(c, &opened);
+        assert_eq!(
+            kinds(c),
+            ["submitted", "case_opened", "reminded", "escalated"]
+        );
+        let case = app.case.clone().unwrap();
+        assert_eq!(case.department, pid("market-regulation"));
+        assert_eq!(case.deadline, Some(opened.height + 3 + 3));
+        assert_eq!(app.timeline[3].height, opened.height + 3);
+        // The ministry has no parent: undecided at its deadline, the case is overdue.
+        for _ in 0..3 {
+            c.empty_block();
+        }
+        let app = application(c, &opened);
+        assert_eq!(app.timeline.last().unwrap().kind, "overdue");
+        assert_eq!(app.case.as_ref().unwrap().deadline, None);
+        // Overdue, it is still decided: by the ministry's officer now.
+        expect(
+            c,
+            "the ministry's officer, after the escalation",
+            "off-chen",
+            chen,
+            decide(opened.tx_id, true, "approved"),
+            (true, "", "business-licence-law/14"),
+        );
+        let app = application(c, &opened);
+        assert_eq!(app.status, ApplicationStatus::Approved);
+        app
+    };
+    // Every node alike.
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn a_case_goes_only_to_its_services_department_or_an_office_under_it() {
+    let c = &mut with_district_office();
+    district_cases(c, 2, "civil-affairs", 3, 1);
+    let (rep, org1) = for_org("org-0001");
+    let r = expect(
+        c,
+        "a case sent to another ministry",
+        &rep,
+        org1.clone(),
+        licence("org-0001", "fireworks"),
+        (false, "contract_failed", ""),
+    );
+    assert!(r.error.unwrap().contains("not service"), "names the rule");
+    district_cases(c, 3, "market-regulation-110101", 3, 5);
+    let r = expect(
+        c,
+        "a reminder after the deadline",
+        &rep,
+        org1,
+        licence("org-0001", "fireworks"),
+        (false, "contract_failed", ""),
+    );
+    assert!(r.error.unwrap().contains("reminder"));
+}

@@ -49,6 +49,7 @@ pub fn apply_block(
     }
     let mut block = BlockOverlay::new(state);
     crate::validators::begin_block(&mut block, header.height)?;
+    crate::services::begin_block(&mut block, &compiled.registries, header.height)?;
     let mut receipts = Vec::with_capacity(txs.len());
     let mut audit = Vec::new();
     let mut journal = Vec::new();

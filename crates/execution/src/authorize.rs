@@ -225,7 +225,7 @@ fn field_text(fields: &govchain_types::Fields, name: Option<&String>) -> Option<
 }
 
 /// `department` and every department above it, from the departments registry's parent field.
-fn department_chain(
+pub(crate) fn department_chain(
     state: &dyn crate::state::State,
     registries: &crate::laws::Registries,
     department: &str,

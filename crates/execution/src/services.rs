@@ -514,8 +514,25 @@ fn carry_out(
             power,
             region,
             officials,
+            deadline,
+            reminder,
             ..
         } => {
+            // The case goes to the service's department, or an office under it.
+            let chain = crate::authorize::department_chain(tx, ctx.registries, department)?;
+            if !chain.iter().any(|d| d.id == def.department.as_str()) {
+                return failed(format!(
+                    "the case's department `{department}` is not service `{}`'s department `{}` nor under it",
+                    def.name, def.department
+                ));
+            }
+            if let (Some(d), Some(r)) = (deadline, reminder)
+                && r >= d
+            {
+                return failed(format!(
+                    "the reminder ({r} blocks) comes at or after the deadline ({d} blocks)"
+                ));
+            }
             let Ok(department) = PrincipalId::new(department) else {
                 return failed(format!(
                     "the case's department `{department}` is not a principal"
@@ -538,12 +555,175 @@ fn carry_out(
                     region,
                     officials: *officials,
                     first: None,
+                    deadline: deadline.map(|d| ctx.height.saturating_add(d)),
+                    period: *deadline,
+                    reminder: reminder.map(|r| ctx.height.saturating_add(r)),
                 }),
                 reason: reason.clone(),
                 events,
             }
         }
     }))
+}
+
+/// Most cases due, and most reminded, at the start of one block: a deadline that would land on
+/// a full height moves to the next with room, so the work at each block start is bounded.
+pub const MAX_DUE_PER_BLOCK: usize = 256;
+
+/// The first height from `from` on with room for one more entry under `prefix_of(height)`.
+fn height_with_room(
+    state: &dyn State,
+    from: govchain_types::Height,
+    prefix_of: fn(govchain_types::Height) -> Vec<u8>,
+) -> Result<govchain_types::Height> {
+    let mut h = from;
+    // Each full height holds MAX_DUE_PER_BLOCK entries, so this ends within the cases open.
+    loop {
+        if state
+            .scan_prefix(&prefix_of(h), MAX_DUE_PER_BLOCK.saturating_sub(1))?
+            .is_some()
+        {
+            return Ok(h);
+        }
+        h = h.saturating_add(1);
+    }
+}
+
+/// Puts a case's deadline and reminder on the block schedule (moving each to the first height
+/// with room), and records where they landed.
+fn schedule_case(
+    tx: &mut TxOverlay<'_>,
+    id: &govchain_types::Hash,
+    case: &mut CaseInfo,
+) -> Result<()> {
+    if let Some(d) = case.deadline {
+        let h = height_with_room(tx, d, schema::case_due_prefix)?;
+        case.deadline = Some(h);
+        let mut key = schema::case_due_prefix(h);
+        key.extend_from_slice(id.to_string().as_bytes());
+        tx.put(key, id.0.to_vec());
+    }
+    if let Some(r) = case.reminder {
+        let h = height_with_room(tx, r, schema::case_reminder_prefix)?;
+        case.reminder = Some(h);
+        let mut key = schema::case_reminder_prefix(h);
+        key.extend_from_slice(id.to_string().as_bytes());
+        tx.put(key, id.0.to_vec());
+    }
+    Ok(())
+}
+
+/// Takes a decided case off the block schedule.
+fn unschedule_case(tx: &mut TxOverlay<'_>, id: &govchain_types::Hash, case: &CaseInfo) {
+    for (at, prefix_of) in [
+        (
+            case.deadline,
+            schema::case_due_prefix as fn(govchain_types::Height) -> Vec<u8>,
+        ),
+        (case.reminder, schema::case_reminder_prefix),
+    ] {
+        if let Some(h) = at {
+            let mut key = prefix_of(h);
+            key.extend_from_slice(id.to_string().as_bytes());
+            tx.delete(key);
+        }
+    }
+}
+
+/// At the start of block `height`: reminds the officials of the cases due a reminder, and
+/// escalates each case undecided at its deadline to its department's parent (a new deadline of
+/// the same period), or marks it overdue where there is none — at most
+/// [`MAX_DUE_PER_BLOCK`] of each, in key order, the same on every node.
+pub(crate) fn begin_block(
+    block: &mut crate::overlay::BlockOverlay<'_>,
+    registries: &crate::laws::Registries,
+    height: govchain_types::Height,
+) -> Result<()> {
+    let mut tx = TxOverlay::new(block);
+    let chain_step = |kind: &str, reason: String| ApplicationStep {
+        height,
+        tx: govchain_types::Hash::ZERO,
+        kind: kind.into(),
+        by: "chain".into(),
+        reason,
+        citation: None,
+    };
+    let entries = |tx: &TxOverlay<'_>, prefix: Vec<u8>| -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        Ok(tx
+            .scan_prefix(&prefix, MAX_DUE_PER_BLOCK)?
+            .unwrap_or_default())
+    };
+    for (key, id) in entries(&tx, schema::case_reminder_prefix(height))? {
+        tx.delete(key);
+        let Ok(id) = <[u8; 32]>::try_from(id.as_slice()).map(govchain_types::Hash) else {
+            continue;
+        };
+        let Some(mut app) = schema::application(&tx, &id)? else {
+            continue;
+        };
+        let (ApplicationStatus::CaseOpened, Some(case)) = (&app.status, &mut app.case) else {
+            continue;
+        };
+        case.reminder = None;
+        let due = case.deadline.map_or_else(
+            || "no deadline".to_string(),
+            |d| format!("due by height {d}"),
+        );
+        app.timeline.push(chain_step(
+            "reminded",
+            format!("the case waits for `{}` ({due})", case.department),
+        ));
+        tx.put(schema::application_key(&id), schema::value(&app));
+    }
+    for (key, id) in entries(&tx, schema::case_due_prefix(height))? {
+        tx.delete(key);
+        let Ok(id) = <[u8; 32]>::try_from(id.as_slice()).map(govchain_types::Hash) else {
+            continue;
+        };
+        let Some(mut app) = schema::application(&tx, &id)? else {
+            continue;
+        };
+        let (ApplicationStatus::CaseOpened, Some(mut case)) =
+            (app.status.clone(), app.case.clone())
+        else {
+            continue;
+        };
+        let parent = crate::authorize::department_chain(&tx, registries, case.department.as_str())?
+            .into_iter()
+            .nth(1)
+            .and_then(|d| PrincipalId::new(d.id).ok());
+        let from = case.department.clone();
+        match (parent, case.period) {
+            (Some(parent), Some(period)) => {
+                case.department = parent.clone();
+                case.first = None;
+                case.deadline = Some(height.saturating_add(period));
+                schedule_case(&mut tx, &id, &mut case)?;
+                app.timeline.push(chain_step(
+                    "escalated",
+                    format!(
+                        "not decided by `{from}` by height {height}: now for `{parent}`, due by height {}",
+                        case.deadline.unwrap_or(height)
+                    ),
+                ));
+            }
+            _ => {
+                case.deadline = None;
+                app.timeline.push(chain_step(
+                    "overdue",
+                    format!(
+                        "not decided by `{from}` by height {height}, and no department is above it"
+                    ),
+                ));
+            }
+        }
+        app.case = Some(case);
+        tx.put(schema::application_key(&id), schema::value(&app));
+    }
+    let writes = std::mem::take(&mut tx.writes);
+    drop(tx);
+    block.merge(None, writes);
+    Ok(())
 }
 
 /// The step an outcome adds to the timeline.
@@ -721,6 +901,10 @@ pub(crate) fn apply(
             },
         ],
     };
+    let mut application = application;
+    if let Some(case) = application.case.as_mut() {
+        schedule_case(tx, &ctx.tx_id, case)?;
+    }
     tx.put(
         schema::application_key(&ctx.tx_id),
         schema::value(&application),
@@ -1040,6 +1224,7 @@ pub(crate) fn decide_case(
     };
     tx.citation = decided_by.clone();
     let kind = step_kind(&done.status);
+    unschedule_case(tx, id, &case);
     app.status = done.status;
     app.timeline.push(ApplicationStep {
         height: ctx.height,

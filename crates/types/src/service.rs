@@ -76,6 +76,14 @@ pub struct CaseInfo {
     pub officials: u8,
     /// The first official's decision, while a second, distinct one must concur.
     pub first: Option<FirstDecision>,
+    /// The height by which it must be decided (its statutory deadline), if the service's law
+    /// sets one: at that height's start, undecided, it escalates to the parent department (or,
+    /// with none, is marked overdue).
+    pub deadline: Option<Height>,
+    /// How many blocks each department has to decide it (the deadline after an escalation).
+    pub period: Option<u64>,
+    /// The height at whose start the officials are reminded, if any.
+    pub reminder: Option<Height>,
 }
 
 /// The first of two officials' decisions of a four-eyes case.

@@ -301,6 +301,12 @@ pub struct CaseInfoSchema {
     officials: u8,
     /// The first official's decision, while a second must concur.
     first: Option<FirstDecisionSchema>,
+    /// The height by which it must be decided; at its start, undecided, it escalates.
+    deadline: Option<u64>,
+    /// Blocks each department has to decide it.
+    period: Option<u64>,
+    /// The height at whose start its officials are reminded.
+    reminder: Option<u64>,
 }
 
 /// The first of two officials' decisions of a four-eyes case.
@@ -321,7 +327,8 @@ pub struct ApplicationStepSchema {
     tx: String,
     /// `submitted`, `approved`, `rejected`, `case_opened`, `first_decision` (four eyes: the
     /// first of two), `dissent` (the second disagreed: back to two), `decided_approve`,
-    /// `decided_reject`.
+    /// `decided_reject`, and by `chain` at a block's start: `reminded`, `escalated` (to the
+    /// parent department, at the deadline), `overdue` (no department above).
     kind: String,
     by: String,
     reason: String,

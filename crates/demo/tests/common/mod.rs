@@ -90,6 +90,13 @@ impl Chain {
 }
 
 impl Chain {
+    /// A block of no transactions (what happens at a block's start happens).
+    pub fn empty_block(&mut self) {
+        self.height += 1;
+        let out = apply_block(&self.state, &header(self.height), &[], &self.laws).unwrap();
+        self.state.apply(&out.writes);
+    }
+
     /// The transaction `who` would sign next: in the next block, with its next nonce.
     pub fn next_body(&self, who: &str, acting: Option<Acting>, payload: Payload) -> TxBody {
         TxBody {
