@@ -522,6 +522,14 @@ async fn n4_stranger_floods_the_p2p_port() {
     let calm = Instant::now();
     tokio::time::sleep(RECOVER).await;
     let heights_after = net.heights().await;
+    // A node that fell furthest behind may still be working off its backlog at RECOVER: the
+    // chain going on is asserted on every node within SETTLE (the pace above is printed).
+    let mut heights_later = heights_after.clone();
+    while low(&heights_later) < low(&heights_during) + 5 && calm.elapsed() < SETTLE {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        heights_later = net.heights().await;
+    }
+    let caught_up = calm.elapsed();
     let settled = |rss: &[u64]| (0..n).all(|i| rss[i] < rss_before[i] + 64 * 1024);
     let mut rss_after: Vec<u64> = pids.iter().map(|p| vm_rss_kib(*p)).collect();
     while !settled(&rss_after) && calm.elapsed() < SETTLE {
@@ -615,9 +623,11 @@ async fn n4_stranger_floods_the_p2p_port() {
     );
     // Its pace is printed above; a timed test asserts progress, not a speed (the pace belongs
     // to benchmarks and varies with what else the machine runs).
+    eprintln!("  every node 5 blocks past the flood's end after {caught_up:.1?}");
     assert!(
-        low(&heights_after) >= low(&heights_during) + 5,
+        low(&heights_later) >= low(&heights_during) + 5,
         "the chain did not go on after the flood: {heights_during:?} -> {heights_after:?} \
+         after {RECOVER:?}, {heights_later:?} after {caught_up:.1?} \
          ({calm_rate:.1} -> {after_rate:.1} blocks/s)"
     );
     // Memory stayed bounded. Under the flood a validator holds what is in flight: gossipsub's
