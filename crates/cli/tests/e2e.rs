@@ -1429,6 +1429,16 @@ async fn services_from_the_command_line() {
         events.contains("awaiting_second_official") && !events.contains("record_inserted"),
         "the first of two decisions writes no licence: {events}"
     );
+    // The officer's reasons are on the application, not in the public transaction.
+    let (ok, out, err) = run(&[
+        "query",
+        "tx",
+        receipt["tx_id"].as_str().unwrap(),
+        "--node",
+        url,
+    ]);
+    assert!(ok, "{err}");
+    assert!(!out.contains("a licensed display"), "reasons shown: {out}");
     let (ok, out, _) = decide("off-chen", "pos-off-chen");
     assert!(!ok && out.contains("four_eyes"), "{out}");
     // A citizen in their own name is refused by the laws.

@@ -239,6 +239,13 @@ impl Runtime {
             engine.register_global_module(p);
         }
         engine.disable_symbol("eval");
+        // No function pointers or closures: a fact asked for inside one would reach the host
+        // wrapped in a catchable error (Rhai wraps what a called function pointer raises), so
+        // a script could go on without it. Loops do what `map` and `filter` would.
+        engine.set_allow_anonymous_fn(false);
+        for symbol in ["Fn", "call", "curry"] {
+            engine.disable_symbol(symbol);
+        }
         engine.on_print(|_| {});
         engine.on_debug(|_, _, _| {});
         engine.set_optimization_level(OptimizationLevel::None);

@@ -305,6 +305,16 @@ fn what_the_language_leaves_out_does_not_compile_or_does_nothing() {
         ("a float", "fn decide(app) { 1.5 }"),
         ("eval", r#"fn decide(app) { eval("1") }"#),
         ("a module", r#"import "x" as y; fn decide(app) { 1 }"#),
+        // A fact asked for inside a function pointer would come back catchable: none exist.
+        (
+            "a closure",
+            r#"fn decide(app) { ["cit-0001"].map(|k| record("persons", k)) }"#,
+        ),
+        (
+            "a function pointer",
+            r#"fn f(k) { k } fn decide(app) { let p = Fn("f"); p.call(1) }"#,
+        ),
+        ("curry", r#"fn f(a, b) { a } fn decide(app) { curry(1) }"#),
     ] {
         assert!(
             matches!(rt.compile(source), Err(ContractError::Compile(_))),

@@ -817,6 +817,20 @@ fn an_undecided_case_is_reminded_then_escalates_at_its_deadline() {
 #[test]
 fn a_case_goes_only_to_its_services_department_or_an_office_under_it() {
     let c = &mut with_district_office();
+    // A new version keeps its law and department: no other ministry takes over the name (and
+    // the powers laws give a contract by its service's name).
+    expect(
+        c,
+        "version 2 for another department",
+        "market-regulation",
+        None,
+        deploy(ServiceDef {
+            version: 2,
+            department: pid("market-regulation-110101"),
+            ..grant_licence()
+        }),
+        (false, "invalid_service", ""),
+    );
     district_cases(c, 2, "civil-affairs", 3, 1);
     let (rep, org1) = for_org("org-0001");
     let r = expect(

@@ -166,6 +166,22 @@ pub(crate) fn deploy(
             ),
         )));
     }
+    // A service's name is its contract's identity in the laws (`principal.service == …`): a
+    // later version keeps the law it carries out and its department, so no other ministry's
+    // law can take over the name and the powers other laws give it.
+    if let Some(previous) = next
+        .checked_sub(1)
+        .filter(|v| *v > 0)
+        .map(|v| schema::service(tx, &def.name, v))
+        .transpose()?
+        .flatten()
+        && (previous.def.law != def.law || previous.def.department != def.department)
+    {
+        return Ok(Err(invalid(format!(
+            "service `{}` carries out law `{}` for `{}`; a new version keeps both (a new service takes a new name)",
+            def.name, previous.def.law, previous.def.department
+        ))));
+    }
     if let Err(e) = check_service(tx, ctx, def)? {
         return Ok(Err(e));
     }
@@ -278,13 +294,43 @@ fn field_value(v: &Json) -> std::result::Result<FieldValue, String> {
     })
 }
 
-/// What failed in a script, as the receipt says it.
+/// A read the laws refuse the contract, named by its registry only: which record (and whether
+/// it exists) is not the receipt's to say.
+fn refused(actor: &ContractActor, registry: &str) -> ContractError {
+    ContractError::Refused(format!(
+        "the laws do not let service `{}` read this record of `{registry}`",
+        actor.service
+    ))
+}
+
+/// What failed in a script, as the receipt says it. Receipts are public: a failure that could
+/// echo a value the script was given or computed (Rhai's messages quote operands; an answer
+/// quotes what it got) is told by its kind and place only.
 fn contract_error(e: &ContractError) -> TxError {
     match e {
         ContractError::Budget { .. } => TxError::new(Code::OutOfBudget, e.to_string()),
         ContractError::Refused(m) => TxError::new(Code::Unauthorized, m.clone()),
+        ContractError::Failed(m) => TxError::new(
+            Code::ContractFailed,
+            format!("the script failed{}", place(m)),
+        ),
+        ContractError::Answer(_) | ContractError::Value(_) => TxError::new(
+            Code::ContractFailed,
+            "the script's answer is not a valid outcome (its values are not shown: they may be protected)",
+        ),
         _ => TxError::new(Code::ContractFailed, e.to_string()),
     }
+}
+
+/// ` at line L, position P` of a Rhai error's text, if it says where (its `(line L, position
+/// P)`).
+fn place(message: &str) -> String {
+    message
+        .rfind("(line ")
+        .and_then(|i| message.get(i.saturating_add(1)..))
+        .and_then(|rest| rest.split(')').next())
+        .map(|p| format!(" at {p}"))
+        .unwrap_or_default()
 }
 
 /// Fetches what a script asked for, as its contract (acting for the applicant) may see it.
@@ -350,14 +396,16 @@ fn fetch(
                 let Some(version) = schema::record(tx, registry, &key)? else {
                     continue;
                 };
+                if matches!(version.status, govchain_types::RecordStatus::Closed { .. }) {
+                    continue;
+                }
                 let act = Action::Record {
                     action: "read",
                     resource: record_entity(&r.def, &key, &version.fields),
                 };
-                if let Err(e) =
-                    authorize_as(tx, ctx, actor.entity.clone(), Some(&actor.service), &act)?
+                if authorize_as(tx, ctx, actor.entity.clone(), Some(&actor.service), &act)?.is_err()
                 {
-                    return Ok(Err(ContractError::Refused(e.message)));
+                    return Ok(Err(refused(actor, registry)));
                 }
                 let mut record = fields_json(&version.fields);
                 if let Json::Object(m) = &mut record {
@@ -450,9 +498,9 @@ fn carry_out(
                         Ok(v) => {
                             fields.insert(k.clone(), v);
                         }
-                        Err(e) => {
+                        Err(_) => {
                             return failed(format!(
-                                "field `{k}` of a record the script writes: {e}"
+                                "field `{k}` of a record the script writes is not a text, a 64-bit integer, true/false or a list of texts"
                             ));
                         }
                     }
@@ -567,7 +615,10 @@ fn carry_out(
 }
 
 /// Most cases due, and most reminded, at the start of one block: a deadline that would land on
-/// a full height moves to the next with room, so the work at each block start is bounded.
+/// a full height moves to the next with room, so the work at each block start is bounded. An
+/// entry stays until its height's start (a case decided before then is skipped there), so the
+/// entries of a height are only ever added before it and removed at it: the count a node reads
+/// is the same whatever it has pruned or merged.
 pub const MAX_DUE_PER_BLOCK: usize = 256;
 
 /// The first height from `from` on with room for one more entry under `prefix_of(height)`.
@@ -611,23 +662,6 @@ fn schedule_case(
         tx.put(key, id.0.to_vec());
     }
     Ok(())
-}
-
-/// Takes a decided case off the block schedule.
-fn unschedule_case(tx: &mut TxOverlay<'_>, id: &govchain_types::Hash, case: &CaseInfo) {
-    for (at, prefix_of) in [
-        (
-            case.deadline,
-            schema::case_due_prefix as fn(govchain_types::Height) -> Vec<u8>,
-        ),
-        (case.reminder, schema::case_reminder_prefix),
-    ] {
-        if let Some(h) = at {
-            let mut key = prefix_of(h);
-            key.extend_from_slice(id.to_string().as_bytes());
-            tx.delete(key);
-        }
-    }
 }
 
 /// At the start of block `height`: reminds the officials of the cases due a reminder, and
@@ -1224,7 +1258,6 @@ pub(crate) fn decide_case(
     };
     tx.citation = decided_by.clone();
     let kind = step_kind(&done.status);
-    unschedule_case(tx, id, &case);
     app.status = done.status;
     app.timeline.push(ApplicationStep {
         height: ctx.height,

@@ -16,8 +16,10 @@ pub trait State {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError>;
 
     /// Every key starting with `prefix` that holds a value, with its value, in key order; or
-    /// `None` if more than `most` keys start with it (a bound every node meets alike, for a
-    /// lookup by index that a service makes). A state that cannot be scanned says so.
+    /// `None` if more than `most` of them hold one (the store also gives up past `most × 8 +
+    /// 1,024` keys ever written under the prefix): bounds every node meets alike, for a lookup
+    /// by index a service makes and the block schedule of cases. A state that cannot be scanned
+    /// says so.
     fn scan_prefix(&self, prefix: &[u8], most: usize) -> Result<Option<Scanned>, StateError> {
         let _ = (prefix, most);
         Err(StateError("this state cannot be scanned by prefix".into()))

@@ -27,6 +27,17 @@ impl State for Latest<'_> {
             .map(|v| v.map(|v| v.value))
             .map_err(|e| StateError(e.to_string()))
     }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        most: usize,
+    ) -> Result<Option<govchain_execution::Scanned>, StateError> {
+        self.0
+            .reader(None)
+            .and_then(|r| r.scan_prefix(prefix, most))
+            .map_err(|e| StateError(e.to_string()))
+    }
 }
 
 #[test]

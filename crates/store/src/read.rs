@@ -112,10 +112,11 @@ pub type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
 
 impl StateReader {
     /// Every key starting with `prefix` that holds a value at the reader's height, with its
-    /// value, in key order — or `None` if more than `most` keys (with or without a value at
-    /// this height) start with it: a bound that every node, holding the same history, meets
-    /// alike.
+    /// value, in key order — or `None` if more than `most` of them hold a value, or more than
+    /// `most × 8 + 1,024` keys were ever written under the prefix (each examined): bounds that
+    /// every node, holding the same history, meets alike.
     pub fn scan_prefix(&self, prefix: &[u8], most: usize) -> Result<Option<KeyValues>> {
+        let examine = most.saturating_mul(8).saturating_add(1024);
         let mut out = Vec::new();
         for (examined, entry) in self.keys.range(prefix..)?.enumerate() {
             let (k, _) = entry?;
@@ -123,13 +124,16 @@ impl StateReader {
             if !key.starts_with(prefix) {
                 break;
             }
-            if examined >= most {
+            if examined >= examine {
                 return Ok(None);
             }
             if let Some((_, v)) =
                 version_at(&self.versions, &key_hash(self.scheme, key), self.height)?
                 && let Some(value) = v.value
             {
+                if out.len() >= most {
+                    return Ok(None);
+                }
                 out.push((key.to_vec(), value));
             }
         }
