@@ -64,6 +64,70 @@ pub(crate) fn bench_commit(
     Ok(())
 }
 
+/// Where the time of a run of blocks went: batch signature checks, `apply_block`, the commit,
+/// each block's whole time (sorted), and the run's.
+pub(crate) struct BlockTimes {
+    pub verify: Duration,
+    pub exec: Duration,
+    pub commit: Duration,
+    pub blocks: Vec<Duration>,
+    pub total: Duration,
+}
+
+/// Runs each block of `signed` (at heights 1, 2, …) through what a validator does after
+/// consensus — batch signature checks, `apply_block` over one store snapshot, the commit —
+/// timing each part; `check` refuses a block whose receipts are not what the benchmark expects.
+pub(crate) fn run_blocks(
+    chain: &str,
+    store: &Store,
+    laws: &Laws,
+    signed: Vec<Vec<Tx>>,
+    check: impl Fn(&[Receipt]) -> anyhow::Result<()>,
+) -> anyhow::Result<BlockTimes> {
+    let count = signed.len();
+    let mut t = BlockTimes {
+        verify: Duration::ZERO,
+        exec: Duration::ZERO,
+        commit: Duration::ZERO,
+        blocks: Vec::with_capacity(count),
+        total: Duration::ZERO,
+    };
+    let started = Instant::now();
+    for (b, txs) in signed.into_iter().enumerate() {
+        let height = b as u64 + 1;
+        let t0 = Instant::now();
+        let verified = govchain_crypto::verify_txs(Scheme::Ed25519, txs)
+            .into_iter()
+            .map(|r| r.map_err(|(_, e)| anyhow::anyhow!("{e}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        t.verify += t0.elapsed();
+        let (block, ids) = bench_block(chain, height, &verified);
+        let t1 = Instant::now();
+        let state = govchain_node::SnapshotState(store.reader(None)?);
+        let out = apply_block(&state, &block.header, &verified, laws)?;
+        t.exec += t1.elapsed();
+        check(&out.receipts)?;
+        drop(state);
+        let t2 = Instant::now();
+        bench_commit(
+            store,
+            height,
+            Some(&block),
+            &ids,
+            &out.writes,
+            &out.receipts,
+            &out.journal,
+        )?;
+        t.commit += t2.elapsed();
+        t.blocks.push(t0.elapsed());
+        eprint!("\r  block {height}/{count}");
+    }
+    eprintln!();
+    t.total = started.elapsed();
+    t.blocks.sort();
+    Ok(t)
+}
+
 pub(crate) fn key(name: &str) -> SecretKey {
     SecretKey::from_seed(Scheme::Ed25519, name.as_bytes())
 }

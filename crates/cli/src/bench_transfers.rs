@@ -10,13 +10,12 @@
     reason = "benchmark arithmetic on counters and timings, not on amounts or input"
 )]
 
-use crate::bench_import::{bench_block, bench_commit, key, percentile};
-use govchain_crypto::{sign_tx, verify_txs};
-use govchain_execution::{Laws, apply_block, genesis_writes};
-use govchain_node::SnapshotState;
+use crate::bench_import::{BlockTimes, bench_commit, key, percentile, run_blocks};
+use govchain_crypto::sign_tx;
+use govchain_execution::{Laws, genesis_writes};
 use govchain_store::Store;
 use govchain_types::*;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const CHAIN: &str = "bench-transfers";
 
@@ -99,43 +98,19 @@ pub fn run(
         }
         signed.push(txs);
     }
-    let (mut verify, mut exec, mut commit) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    let mut block_times = Vec::with_capacity(blocks);
-    let started = Instant::now();
-    for (b, txs) in signed.into_iter().enumerate() {
-        let height = b as u64 + 1;
-        let t0 = Instant::now();
-        let verified = verify_txs(Scheme::Ed25519, txs)
-            .into_iter()
-            .map(|r| r.map_err(|(_, e)| anyhow::anyhow!("{e}")))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        verify += t0.elapsed();
-        let (block, ids) = bench_block(CHAIN, height, &verified);
-        let t = Instant::now();
-        let state = SnapshotState(store.reader(None)?);
-        let out = apply_block(&state, &block.header, &verified, &laws)?;
-        exec += t.elapsed();
-        if let Some(r) = out.receipts.iter().find(|r| r.status != TxStatus::Ok) {
-            anyhow::bail!("a transfer was refused: {:?} {:?}", r.code, r.error);
+    let times = run_blocks(CHAIN, &store, &laws, signed, |receipts| {
+        match receipts.iter().find(|r| r.status != TxStatus::Ok) {
+            Some(r) => anyhow::bail!("a transfer was refused: {:?} {:?}", r.code, r.error),
+            None => Ok(()),
         }
-        drop(state);
-        let t = Instant::now();
-        bench_commit(
-            &store,
-            height,
-            Some(&block),
-            &ids,
-            &out.writes,
-            &out.receipts,
-            &out.journal,
-        )?;
-        commit += t.elapsed();
-        block_times.push(t0.elapsed());
-        eprint!("\r  block {height}/{blocks}");
-    }
-    eprintln!();
-    let total = started.elapsed();
-    block_times.sort();
+    })?;
+    let BlockTimes {
+        verify,
+        exec,
+        commit,
+        blocks: block_times,
+        total,
+    } = times;
     let secs = |d: Duration| d.as_secs_f64().max(1e-9);
     let rate = |d: Duration| transfers as f64 / secs(d);
     println!(

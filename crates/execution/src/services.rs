@@ -664,6 +664,31 @@ fn schedule_case(
     Ok(())
 }
 
+/// Takes the entries under `prefix` (one height's reminders or deadlines) off the schedule and
+/// gives the applications among them still waiting in a case, with the case.
+fn take_scheduled(
+    tx: &mut TxOverlay<'_>,
+    prefix: Vec<u8>,
+) -> Result<Vec<(govchain_types::Hash, Application, CaseInfo)>> {
+    let entries = tx
+        .scan_prefix(&prefix, MAX_DUE_PER_BLOCK)?
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (key, id) in entries {
+        tx.delete(key);
+        let Ok(id) = <[u8; 32]>::try_from(id.as_slice()).map(govchain_types::Hash) else {
+            continue;
+        };
+        let Some(app) = schema::application(tx, &id)? else {
+            continue;
+        };
+        if let (ApplicationStatus::CaseOpened, Some(case)) = (&app.status, app.case.clone()) {
+            out.push((id, app, case));
+        }
+    }
+    Ok(out)
+}
+
 /// At the start of block `height`: reminds the officials of the cases due a reminder, and
 /// escalates each case undecided at its deadline to its department's parent (a new deadline of
 /// the same period), or marks it overdue where there is none — at most
@@ -682,22 +707,7 @@ pub(crate) fn begin_block(
         reason,
         citation: None,
     };
-    let entries = |tx: &TxOverlay<'_>, prefix: Vec<u8>| -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        Ok(tx
-            .scan_prefix(&prefix, MAX_DUE_PER_BLOCK)?
-            .unwrap_or_default())
-    };
-    for (key, id) in entries(&tx, schema::case_reminder_prefix(height))? {
-        tx.delete(key);
-        let Ok(id) = <[u8; 32]>::try_from(id.as_slice()).map(govchain_types::Hash) else {
-            continue;
-        };
-        let Some(mut app) = schema::application(&tx, &id)? else {
-            continue;
-        };
-        let (ApplicationStatus::CaseOpened, Some(case)) = (&app.status, &mut app.case) else {
-            continue;
-        };
+    for (id, mut app, mut case) in take_scheduled(&mut tx, schema::case_reminder_prefix(height))? {
         case.reminder = None;
         let due = case.deadline.map_or_else(
             || "no deadline".to_string(),
@@ -707,21 +717,10 @@ pub(crate) fn begin_block(
             "reminded",
             format!("the case waits for `{}` ({due})", case.department),
         ));
+        app.case = Some(case);
         tx.put(schema::application_key(&id), schema::value(&app));
     }
-    for (key, id) in entries(&tx, schema::case_due_prefix(height))? {
-        tx.delete(key);
-        let Ok(id) = <[u8; 32]>::try_from(id.as_slice()).map(govchain_types::Hash) else {
-            continue;
-        };
-        let Some(mut app) = schema::application(&tx, &id)? else {
-            continue;
-        };
-        let (ApplicationStatus::CaseOpened, Some(mut case)) =
-            (app.status.clone(), app.case.clone())
-        else {
-            continue;
-        };
+    for (id, mut app, mut case) in take_scheduled(&mut tx, schema::case_due_prefix(height))? {
         let parent = crate::authorize::department_chain(&tx, registries, case.department.as_str())?
             .into_iter()
             .nth(1)
