@@ -39,6 +39,9 @@ pub struct Limits {
     pub source_bytes: usize,
     /// Facts one decision may fetch (each run after a fetch starts again: this bounds the runs).
     pub facts: usize,
+    /// Rhai operations one decision may spend in all its runs and its algorithms' runs: a
+    /// safety limit per application, as `operations` is per run (still not a price).
+    pub application_operations: u64,
 }
 
 impl Default for Limits {
@@ -55,6 +58,7 @@ impl Default for Limits {
             functions: 64,
             source_bytes: 64 * 1024,
             facts: 32,
+            application_operations: 1_000_000,
         }
     }
 }
@@ -214,6 +218,17 @@ fn lookup(ctx: &NativeCallContext, need: Need) -> Result<Dynamic, Box<EvalAltRes
 /// Most scripts kept compiled.
 const CACHE_SIZE: usize = 1024;
 
+thread_local! {
+    /// Operations the decision running on this thread may still spend (`u64::MAX` outside a
+    /// decision), and how many its current run has spent so far. A run is synchronous on the
+    /// thread that calls it, so these belong to it alone.
+    static OPERATIONS_LEFT: std::cell::Cell<u64> = const { std::cell::Cell::new(u64::MAX) };
+    static OPERATIONS_USED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The token of a run stopped for its decision's operations.
+const OUT_OF_OPERATIONS: &str = "the decision's operations";
+
 /// The contract engine of a node.
 pub struct Runtime {
     engine: Engine,
@@ -249,6 +264,12 @@ impl Runtime {
         engine.on_print(|_| {});
         engine.on_debug(|_, _, _| {});
         engine.set_optimization_level(OptimizationLevel::None);
+        // Each operation counts against the decision's operations too (see `run`).
+        engine.on_progress(|ops| {
+            OPERATIONS_USED.with(|u| u.set(ops));
+            (ops > OPERATIONS_LEFT.with(std::cell::Cell::get))
+                .then(|| Dynamic::from(OUT_OF_OPERATIONS.to_string()))
+        });
         engine.set_max_operations(limits.operations);
         engine.set_max_call_levels(limits.call_levels);
         engine.set_max_expr_depths(limits.expr_depth, limits.function_expr_depth);
@@ -384,19 +405,27 @@ impl Runtime {
             .rewind_scope(true)
             .with_tag(facts);
         let mut scope = Scope::new();
-        match self.engine.call_fn_with_options::<Dynamic>(
+        OPERATIONS_USED.with(|u| u.set(0));
+        let ran = self.engine.call_fn_with_options::<Dynamic>(
             options,
             &mut scope,
             &script.ast,
             function,
             args,
-        ) {
+        );
+        let used = OPERATIONS_USED.with(std::cell::Cell::get);
+        OPERATIONS_LEFT.with(|l| l.set(l.get().saturating_sub(used)));
+        match ran {
             Ok(v) => Ok(Ok(from_dynamic(&v)?)),
             Err(e) => match *e {
                 EvalAltResult::ErrorSystem(_, inner) => match inner.downcast::<NeedFact>() {
                     Ok(need) => Ok(Err(need.0)),
                     Err(other) => Err(ContractError::Failed(other.to_string())),
                 },
+                EvalAltResult::ErrorTerminated(..) => Err(ContractError::Limit(format!(
+                    "the decision's scripts ran past {} operations in all",
+                    self.limits.application_operations
+                ))),
                 e @ (EvalAltResult::ErrorTooManyOperations(_)
                 | EvalAltResult::ErrorTooManyVariables(_)
                 | EvalAltResult::ErrorTooManyModules(_)
@@ -477,6 +506,15 @@ impl Runtime {
         fetch: &mut dyn FnMut(&Need, &mut Budget) -> Result<Value, ContractError>,
         budget: &mut Budget,
     ) -> Result<(Outcome, Vec<Fact>), ContractError> {
+        // The decision's operations, for all its runs; given back whatever happens.
+        struct Restore(u64);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                OPERATIONS_LEFT.with(|l| l.set(self.0));
+            }
+        }
+        let _restore =
+            Restore(OPERATIONS_LEFT.with(|l| l.replace(self.limits.application_operations)));
         let mut facts = Facts::new();
         let mut seen = Map::new();
         loop {

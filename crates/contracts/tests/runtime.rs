@@ -411,3 +411,52 @@ fn an_answer_that_is_not_an_outcome_is_refused_with_what_is_wrong() {
         }
     );
 }
+
+/// The operations of all of a decision's runs count against one limit: a script that spends
+/// 60,000 operations a run (within the per-run limit) and asks for fact after fact is stopped
+/// at the decision's limit, the same way each time.
+#[test]
+fn a_decision_is_bounded_in_operations_across_its_runs() {
+    let rt = Runtime::new(
+        Limits {
+            application_operations: 200_000,
+            ..Limits::default()
+        },
+        Schedule::default(),
+    );
+    let script = rt
+        .compile(
+            r#"fn decide(app) {
+                let i = 0;
+                let n = 0;
+                loop {
+                    let j = 0;
+                    while j < 10000 { j += 1; }
+                    record("persons", "p" + n);
+                    n += 1;
+                }
+            }"#,
+        )
+        .unwrap();
+    let errors: Vec<ContractError> = (0..2)
+        .map(|_| {
+            rt.decide(&script, &json!({}), &mut host, &mut Budget::new(1_000_000))
+                .unwrap_err()
+        })
+        .collect();
+    assert!(
+        matches!(&errors[0], ContractError::Limit(m) if m.contains("in all")),
+        "{:?}",
+        errors[0]
+    );
+    assert_eq!(errors[0], errors[1]);
+    // An ordinary decision is far within it, and the limit is given back afterwards.
+    let ok = rt.compile(SUBSIDY).unwrap();
+    rt.decide(
+        &ok,
+        &application("cit-0001", "cit-0002"),
+        &mut host,
+        &mut Budget::new(10_000),
+    )
+    .unwrap();
+}
