@@ -365,9 +365,14 @@ fn what_a_service_may_do_is_what_its_law_lets_its_contract_do() {
         licence("org-0001", "retail"),
         (false, "unauthorized", ""),
     );
+    let message = r.error.unwrap();
     assert!(
-        r.error.unwrap().contains("persons"),
-        "names what it refused"
+        message.contains("persons"),
+        "names what it refused: {message}"
+    );
+    assert!(
+        !message.contains("cit-0011"),
+        "a public receipt names no protected record: {message}"
     );
     // It may insert licences (art. 2), not organisations.
     with_script(

@@ -34,7 +34,8 @@ pub const MAX_FORM_FIELDS: usize = 64;
 /// Most records a lookup by index may return to a script.
 pub const MAX_FOUND: usize = 64;
 
-type Outcome2 = Result<std::result::Result<Vec<Event>, TxError>>;
+/// A transaction's result: its events, a refusal, or a storage failure.
+type TxOutcome = Result<std::result::Result<Vec<Event>, TxError>>;
 
 /// A service as the resource of `deploy` and `apply`.
 pub fn service_entity(def: &ServiceDef) -> EntityData {
@@ -149,7 +150,7 @@ pub(crate) fn deploy(
     ctx: &TxContext<'_>,
     signer: &Signer,
     def: &ServiceDef,
-) -> Outcome2 {
+) -> TxOutcome {
     let next = schema::service_latest(tx, &def.name)?
         .unwrap_or(0)
         .checked_add(1)
@@ -208,7 +209,7 @@ pub(crate) fn deploy(
     )]))
 }
 
-pub(crate) fn put_service(tx: &mut TxOverlay<'_>, record: &ServiceRecord) {
+fn put_service(tx: &mut TxOverlay<'_>, record: &ServiceRecord) {
     tx.put(
         schema::service_key(&record.def.name, record.def.version),
         schema::value(record),
@@ -251,47 +252,10 @@ fn check_form(
     })
 }
 
-/// A record's fields as a script sees them (a map; a list of region codes as a list).
+/// A record's fields as a script sees them: `FieldValue`'s own JSON (a text, an integer,
+/// true/false, a list of texts).
 fn fields_json(fields: &Fields) -> Json {
-    Json::Object(
-        fields
-            .iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    FieldValue::Bool(b) => Json::Bool(*b),
-                    FieldValue::Integer(i) => Json::from(*i),
-                    FieldValue::List(items) => {
-                        Json::Array(items.iter().cloned().map(Json::String).collect())
-                    }
-                    FieldValue::Text(t) => Json::String(t.clone()),
-                };
-                (k.clone(), v)
-            })
-            .collect(),
-    )
-}
-
-/// A script's field value as a record takes it: text, integer, true/false, or a list of
-/// texts.
-fn field_value(v: &Json) -> std::result::Result<FieldValue, String> {
-    Ok(match v {
-        Json::Bool(b) => FieldValue::Bool(*b),
-        Json::Number(n) => FieldValue::Integer(
-            n.as_i64()
-                .ok_or_else(|| format!("{n} is not a 64-bit integer"))?,
-        ),
-        Json::String(s) => FieldValue::Text(s.clone()),
-        Json::Array(items) => FieldValue::List(
-            items
-                .iter()
-                .map(|i| match i {
-                    Json::String(s) => Ok(s.clone()),
-                    other => Err(format!("a list holds texts, not {other}")),
-                })
-                .collect::<std::result::Result<_, _>>()?,
-        ),
-        other => return Err(format!("{other} is not a field value")),
-    })
+    serde_json::to_value(fields).unwrap_or_default()
 }
 
 /// A read the laws refuse the contract, named by its registry only: which record (and whether
@@ -333,6 +297,31 @@ fn place(message: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Record `key` of registry `r` as the contract may read it: its fields, `None` if there is no
+/// record in force (absent or closed), or refused by the laws (named by its registry only).
+fn readable(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    actor: &ContractActor,
+    r: &crate::laws::RegistryInForce,
+    key: &str,
+) -> Result<std::result::Result<Option<Fields>, ContractError>> {
+    let Some(version) = schema::record(tx, &r.def.name, key)? else {
+        return Ok(Ok(None));
+    };
+    if matches!(version.status, govchain_types::RecordStatus::Closed { .. }) {
+        return Ok(Ok(None));
+    }
+    let act = Action::Record {
+        action: "read",
+        resource: record_entity(&r.def, key, &version.fields),
+    };
+    if authorize_as(tx, ctx, actor.entity.clone(), Some(&actor.service), &act)?.is_err() {
+        return Ok(Err(refused(actor, &r.def.name)));
+    }
+    Ok(Ok(Some(version.fields)))
+}
+
 /// Fetches what a script asked for, as its contract (acting for the applicant) may see it.
 fn fetch(
     tx: &mut TxOverlay<'_>,
@@ -351,21 +340,10 @@ fn fetch(
             let Some(r) = ctx.registries.get(registry.as_str()) else {
                 return host(format!("no law in force defines a registry `{registry}`"));
             };
-            let Some(version) = schema::record(tx, registry, key)? else {
-                return Ok(Ok(Json::Null));
-            };
-            if matches!(version.status, govchain_types::RecordStatus::Closed { .. }) {
-                return Ok(Ok(Json::Null));
-            }
-            let act = Action::Record {
-                action: "read",
-                resource: record_entity(&r.def, key, &version.fields),
-            };
-            if let Err(e) = authorize_as(tx, ctx, actor.entity.clone(), Some(&actor.service), &act)?
-            {
-                return Ok(Err(ContractError::Refused(e.message)));
-            }
-            Ok(Ok(fields_json(&version.fields)))
+            Ok(
+                readable(tx, ctx, actor, r, key)?
+                    .map(|f| f.map_or(Json::Null, |f| fields_json(&f))),
+            )
         }
         Need::Find {
             registry,
@@ -393,21 +371,12 @@ fn fetch(
                 if let Err(e) = budget.charge(schedule.find_per_record, "a record found") {
                     return Ok(Err(e));
                 }
-                let Some(version) = schema::record(tx, registry, &key)? else {
-                    continue;
+                let fields = match readable(tx, ctx, actor, r, &key)? {
+                    Ok(Some(f)) => f,
+                    Ok(None) => continue,
+                    Err(e) => return Ok(Err(e)),
                 };
-                if matches!(version.status, govchain_types::RecordStatus::Closed { .. }) {
-                    continue;
-                }
-                let act = Action::Record {
-                    action: "read",
-                    resource: record_entity(&r.def, &key, &version.fields),
-                };
-                if authorize_as(tx, ctx, actor.entity.clone(), Some(&actor.service), &act)?.is_err()
-                {
-                    return Ok(Err(refused(actor, registry)));
-                }
-                let mut record = fields_json(&version.fields);
+                let mut record = fields_json(&fields);
                 if let Json::Object(m) = &mut record {
                     m.insert("_key".into(), Json::String(key));
                 }
@@ -494,7 +463,7 @@ fn carry_out(
             for w in writes {
                 let mut fields = Fields::new();
                 for (k, v) in &w.fields {
-                    match field_value(v) {
+                    match serde_json::from_value::<FieldValue>(v.clone()) {
                         Ok(v) => {
                             fields.insert(k.clone(), v);
                         }
@@ -845,7 +814,7 @@ pub(crate) fn apply(
     signer: &Signer,
     name: &PrincipalId,
     input: &Fields,
-) -> Outcome2 {
+) -> TxOutcome {
     let unknown = || {
         TxError::new(
             Code::UnknownService,
@@ -1095,7 +1064,7 @@ pub(crate) fn decide_case(
     id: &govchain_types::Hash,
     approve: bool,
     reasons: &str,
-) -> Outcome2 {
+) -> TxOutcome {
     let not_pending = || {
         TxError::new(
             Code::NotPending,
