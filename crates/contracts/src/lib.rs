@@ -25,6 +25,6 @@ mod runtime;
 mod value;
 
 pub use facts::{Fact, Facts, Need};
-pub use outcome::{Outcome, Payment, RecordWrite};
+pub use outcome::{Every, Outcome, Payment, RecordWrite};
 pub use runtime::{Budget, ContractError, Limits, Runtime, Schedule, Script};
 pub use value::{ValueError, from_dynamic, to_dynamic};

@@ -2,7 +2,9 @@
 //!
 //! A script returns a map:
 //! - `#{ outcome: "approved", article: "8", reason: "…", writes: [#{ registry, key, fields }],
-//!   payments: [#{ from, to, currency, amount }] }` (writes and payments may be left out);
+//!   payments: [#{ from, to, currency, amount }], schedule: #{ every: 30, times: 12 } }`
+//!   (writes, payments and schedule may be left out; a schedule runs the script's
+//!   `scheduled(application, period)` every `every` blocks, `times` times or until it ends);
 //! - `#{ outcome: "rejected", article: "5", reason: "…" }`;
 //! - `#{ outcome: "official", article: "8", reason: "…", department: "…", power: "…",
 //!   region: "110101", officials: 2 }` (`region`, where the case belongs, may be left out;
@@ -39,6 +41,14 @@ pub struct Payment {
     pub amount: i64,
 }
 
+/// A schedule an approval starts: `scheduled(application, period)` every `every` blocks from
+/// the approval on, `times` times if it says (else until a run ends it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Every {
+    pub every: u64,
+    pub times: Option<u64>,
+}
+
 /// How the decision ends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -48,6 +58,8 @@ pub enum Outcome {
         reason: String,
         writes: Vec<RecordWrite>,
         payments: Vec<Payment>,
+        /// Runs to come, at block start, if the service pays or acts periodically.
+        schedule: Option<Every>,
     },
     Rejected {
         article: String,
@@ -91,7 +103,9 @@ impl Outcome {
         };
         let outcome = text(m, "outcome")?;
         let allowed: &[&str] = match outcome.as_str() {
-            "approved" => &["outcome", "article", "reason", "writes", "payments"],
+            "approved" => &[
+                "outcome", "article", "reason", "writes", "payments", "schedule",
+            ],
             "rejected" => &["outcome", "article", "reason"],
             "official" => &[
                 "outcome",
@@ -127,6 +141,18 @@ impl Outcome {
                     .enumerate()
                     .map(|(i, p)| payment(p).map_err(|e| format!("`payments[{i}]`: {e}")))
                     .collect::<Result<_, _>>()?,
+                schedule: match m.get("schedule") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Object(e)) => {
+                        only(e, &["every", "times"], "a schedule")?;
+                        Some(Every {
+                            every: blocks(e, "every")?
+                                .ok_or_else(|| "`schedule` has no `every`".to_string())?,
+                            times: blocks(e, "times")?,
+                        })
+                    }
+                    Some(v) => return Err(format!("`schedule` is {}, not a map", kind(v))),
+                },
             },
             "rejected" => Outcome::Rejected { article, reason },
             _ => Outcome::Official {

@@ -498,7 +498,10 @@ impl Runtime {
         )
     }
 
-    fn conclude(
+    /// Runs `function` of `script` with `args` as [`Runtime::decide`] runs `decide`, fetching
+    /// the facts it asks for, until it answers an outcome (a schedule's `scheduled(application,
+    /// period)`, a trigger's run).
+    pub fn conclude(
         &self,
         script: &Script,
         function: &str,

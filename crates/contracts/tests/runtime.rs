@@ -112,6 +112,7 @@ fn a_service_decides_from_the_facts_it_asks_for() {
                 currency: "CNY".into(),
                 amount: 100_000,
             }],
+            schedule: None,
         }
     );
     // Three facts, in the order asked; four runs of `decide` and one of the algorithm.

@@ -63,6 +63,25 @@ fn birth_date(n: u32) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// The monthly income of household `hh-0001` (cit-0001 and cit-0002), in fen: 8,000 yuan, in
+/// the child subsidy's middle bracket.
+pub const HH_0001_INCOME: i64 = 800_000;
+
+/// Citizen `n`'s pension account: months of contributions and the individual account's balance
+/// (fen). Every seventh citizen has contributed less than the 180 months a pension needs.
+pub fn pension_account(n: u32) -> (i64, i64) {
+    let n = i64::from(n);
+    let months = if n.checked_rem(7) == Some(0) {
+        120
+    } else {
+        n.saturating_mul(37)
+            .checked_rem(240)
+            .unwrap_or(0)
+            .saturating_add(180)
+    };
+    (months, n.saturating_mul(250_000).saturating_add(5_000_000))
+}
+
 /// The demo's principals, records and positions. `key_of(id)` gives the key of each principal
 /// that has one (`None`: registered without a key yet).
 pub fn cast(mut key_of: impl FnMut(&str) -> Option<PublicKey>) -> Cast {
@@ -119,6 +138,7 @@ pub fn cast(mut key_of: impl FnMut(&str) -> Option<PublicKey>) -> Cast {
         fields(vec![
             ("region", text("110101")),
             ("address", text("1 East Street, 110101")),
+            ("income_fen", FieldValue::Integer(HH_0001_INCOME)),
         ]),
     ));
     for n in 3..=CITIZENS {
@@ -140,6 +160,21 @@ pub fn cast(mut key_of: impl FnMut(&str) -> Option<PublicKey>) -> Cast {
                 ("region", text(citizen_region(n))),
                 ("household", text(format!("hh-{household:04}"))),
                 ("status", text("living")),
+            ]),
+        ));
+    }
+    // Pension accounts of the citizens of pension age (born before 1966), and of three
+    // younger ones still contributing.
+    for n in (1..=CITIZENS).filter(|n| birth_date(*n).as_str() < "1966" || *n <= 20) {
+        let (months, balance) = pension_account(n);
+        records.push(record(
+            "pension-accounts",
+            &format!("cit-{n:04}"),
+            fields(vec![
+                ("person", text(format!("cit-{n:04}"))),
+                ("contribution_months", FieldValue::Integer(months)),
+                ("account_balance_fen", FieldValue::Integer(balance)),
+                ("region", text(citizen_region(n))),
             ]),
         ));
     }

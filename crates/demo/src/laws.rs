@@ -80,6 +80,56 @@ fn algorithm(id: &str, title: &str, source: &str) -> Article {
     }
 }
 
+/// The articles that let a ministry run a service under its law, numbered from `first`:
+/// `department` deploys the law's services; persons apply to `service` and read their own
+/// applications to it; an official of the case's department with its power, in the
+/// jurisdiction, decides its cases and reads them.
+fn service_articles(
+    first: u32,
+    law: &str,
+    service: &str,
+    department: &str,
+    power: &str,
+) -> Vec<Article> {
+    let n = |i: u32| first.saturating_add(i).to_string();
+    vec![
+        permit(
+            &n(0),
+            &format!("{department} deploys the services that carry out this law"),
+            &format!(
+                r#"permit (principal is Department, action == Action::"deploy", resource is Service)
+                   when {{ principal in Department::"{department}" && resource.law == "{law}"
+                          && resource.department == "{department}" }};"#
+            ),
+        ),
+        permit(
+            &n(1),
+            &format!(
+                "a person applies to the `{service}` service, and reads their applications to it"
+            ),
+            &format!(
+                r#"permit (principal is Person, action in [Action::"apply", Action::"read"], resource)
+                   when {{ (resource is Service && resource.name == "{service}")
+                          || (resource is Application && resource.service == "{service}"
+                              && principal in resource.applicant) }};"#
+            ),
+        ),
+        permit(
+            &n(2),
+            &format!(
+                "an official with the power `{power}` decides and reads the `{service}` cases of the position's department and jurisdiction"
+            ),
+            &format!(
+                r#"permit (principal is Official, action in [Action::"decide", Action::"read"], resource)
+                   when {{ (resource is Case || resource is Application) && resource.service == "{service}"
+                          && principal.department == resource.department
+                          && principal.powers.contains("{power}")
+                          && principal.jurisdiction.containsAny(resource.regions) }};"#
+            ),
+        ),
+    ]
+}
+
 fn national(law: &str, title: &str, articles: Vec<Article>) -> LawPackage {
     LawPackage {
         id: id(law),
@@ -192,6 +242,14 @@ pub fn civil_registration_law() -> LawPackage {
         vec![
             field("region", FieldType::Region, true),
             field("address", text(500), false),
+            field(
+                "income_fen",
+                FieldType::Integer {
+                    min: 0,
+                    max: 100_000_000_000,
+                },
+                false,
+            ),
         ],
         &["region"],
     );
@@ -207,6 +265,7 @@ pub fn civil_registration_law() -> LawPackage {
                 field("father", reference(RefTarget::Person), false),
                 field("birth_date", FieldType::Date, true),
                 field("region", FieldType::Region, true),
+                field("child", text(64), false),
             ],
             &["mother", "region"],
         ),
@@ -270,7 +329,7 @@ pub fn civil_registration_law() -> LawPackage {
 }
 
 fn civil_registration_law_text() -> LawPackage {
-    national(
+    let mut law = national(
         "civil-registration-law",
         "Civil Registration Law",
         vec![
@@ -335,6 +394,13 @@ fn civil_registration_law_text() -> LawPackage {
                           && ["register-birth", "decide-civil-case", "hear-appeal"].containsAll(resource.powers) };"#,
             ),
             permit(
+                "16",
+                "the birth-registration service reads the hospitals' notifications and the registers of persons, households and births",
+                r#"permit (principal is Contract, action == Action::"read", resource is Record)
+                   when { principal.service == "register-birth"
+                          && ["birth-notifications", "persons", "households", "births"].contains(resource.registry) };"#,
+            ),
+            permit(
                 "9",
                 "the Ministry of Civil Affairs loads the initial registers of persons and households",
                 r#"permit (principal is Department, action == Action::"import", resource is Registry)
@@ -354,7 +420,15 @@ fn decide(notification, mother, father) {
 }"#,
             ),
         ],
-    )
+    );
+    law.articles.extend(service_articles(
+        13,
+        "civil-registration-law",
+        "register-birth",
+        "civil-affairs",
+        "register-birth",
+    ));
+    law
 }
 
 /// Organisations and business licences.
@@ -572,7 +646,7 @@ pub fn child_subsidy_law() -> LawPackage {
 }
 
 fn child_subsidy_law_text() -> LawPackage {
-    national(
+    let mut law = national(
         "child-subsidy-law",
         "Child Subsidy Law",
         vec![
@@ -599,8 +673,24 @@ fn child_subsidy_law_text() -> LawPackage {
                 r#"permit (principal is Official, action == Action::"decide", resource is Record)
                    when { resource.registry == "benefit-cases" && principal.powers.contains("pay-benefit") };"#,
             ),
+            permit(
+                "4",
+                "the child-subsidy service decides from the registers of persons and households, and records the subsidies it grants",
+                r#"permit (principal is Contract, action in [Action::"read", Action::"insert"], resource is Record)
+                   when { principal.service == "child-subsidy"
+                          && (resource.registry == "benefits"
+                              || (action == Action::"read" && ["persons", "households"].contains(resource.registry))) };"#,
+            ),
         ],
-    )
+    );
+    law.articles.extend(service_articles(
+        5,
+        "child-subsidy-law",
+        "child-subsidy",
+        "hr-social-security",
+        "pay-benefit",
+    ));
+    law
 }
 
 /// Pensions: the monthly amount and who pays it.
@@ -629,14 +719,41 @@ pub fn pension_law() -> LawPackage {
         ),
         "beneficiary",
     );
+    let accounts = about(
+        registry(
+            "pension-accounts",
+            "Pension insurance accounts",
+            "hr-social-security",
+            Sensitivity::Protected,
+            vec![
+                field("person", reference(RefTarget::Person), true),
+                field(
+                    "contribution_months",
+                    FieldType::Integer { min: 0, max: 1200 },
+                    true,
+                ),
+                field(
+                    "account_balance_fen",
+                    FieldType::Integer {
+                        min: 0,
+                        max: 100_000_000_000,
+                    },
+                    true,
+                ),
+                field("region", FieldType::Region, true),
+            ],
+            &["person"],
+        ),
+        "person",
+    );
     LawPackage {
-        registries: vec![benefits],
+        registries: vec![benefits, accounts],
         ..pension_law_text()
     }
 }
 
 fn pension_law_text() -> LawPackage {
-    national(
+    let mut law = national(
         "pension-law",
         "Pension Law",
         vec![
@@ -648,7 +765,13 @@ fn pension_law_text() -> LawPackage {
     let basic = average_wage_fen * contribution_months / 1200;
     let individual = account_balance_fen / 139;
     basic + individual
-}"#,
+}
+// The average monthly wage the basic part is reckoned on (fen).
+fn average_wage() { 1000000 }
+// A month of pension, in blocks (the demo chain's month).
+fn month_blocks() { 30 }
+// The pension age, in years.
+fn pension_age() { 60 }"#,
             ),
             permit(
                 "2",
@@ -670,8 +793,30 @@ fn pension_law_text() -> LawPackage {
                    when { principal in Department::"hr-social-security" && resource in principal
                           && ["pay-benefit"].containsAll(resource.powers) };"#,
             ),
+            permit(
+                "5",
+                "the pension service decides from the registers of persons and pension accounts, records the pensions it grants and pays them every month",
+                r#"permit (principal is Contract, action in [Action::"read", Action::"insert"], resource is Record)
+                   when { principal.service == "pension"
+                          && (resource.registry == "benefits"
+                              || (action == Action::"read" && ["persons", "pension-accounts"].contains(resource.registry))) };"#,
+            ),
+            permit(
+                "9",
+                "human resources and social security keeps the pension accounts",
+                r#"permit (principal is Official, action in [Action::"read", Action::"insert", Action::"update"], resource is Record)
+                   when { resource.registry == "pension-accounts" && principal.powers.contains("pay-benefit") };"#,
+            ),
         ],
-    )
+    );
+    law.articles.extend(service_articles(
+        6,
+        "pension-law",
+        "pension",
+        "hr-social-security",
+        "pay-benefit",
+    ));
+    law
 }
 
 /// Most CNY the central bank may have in circulation (fen): 100 trillion yuan.

@@ -858,3 +858,338 @@ fn a_case_goes_only_to_its_services_department_or_an_office_under_it() {
     );
     assert!(r.error.unwrap().contains("reminder"));
 }
+
+fn apply(service: &str, input: &[(&str, &str)]) -> Payload {
+    Payload::Apply {
+        service: pid(service),
+        input: input
+            .iter()
+            .map(|(k, v)| (k.to_string(), text(v)))
+            .collect(),
+    }
+}
+
+fn balance(c: &Chain, holder: &str) -> i128 {
+    schema::account(&c.state, "CNY", &pid(holder))
+        .unwrap()
+        .balance
+        .0
+}
+
+fn steps(app: &Application) -> Vec<&str> {
+    app.timeline.iter().map(|s| s.kind.as_str()).collect()
+}
+
+/// A hospital of `110101` notifies the birth of `child` to `mother` (record `key`).
+fn notify_birth(c: &mut Chain, key: &str, mother: &str, child: &str) {
+    let fields = [
+        ("child_name", text(child)),
+        ("mother", text(mother)),
+        ("birth_date", text("2026-11-20")),
+        ("region", text("110101")),
+        ("hospital", text("hospital-110101")),
+    ];
+    expect(
+        c,
+        "a hospital's notification",
+        "hospital-110101",
+        None,
+        Payload::InsertRecord {
+            registry: "birth-notifications".into(),
+            key: key.into(),
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        },
+        (true, "", "civil-registration-law/2"),
+    );
+}
+
+#[test]
+fn a_birth_is_registered_then_its_child_subsidy_paid_from_the_registers() {
+    let c = &mut Chain::new();
+    notify_birth(c, "n-0001", "cit-0001", "Baby One");
+    // The mother applies, naming the father: both in household hh-0001, the law's algorithm
+    // decides at once.
+    let r = expect(
+        c,
+        "the registration of a notified birth",
+        "cit-0001",
+        None,
+        apply(
+            "register-birth",
+            &[("notification", "n-0001"), ("father", "cit-0002")],
+        ),
+        (true, "", "civil-registration-law/8"),
+    );
+    let app = application(c, &r);
+    assert_eq!(steps(&app), ["submitted", "approved"], "{:?}", app.timeline);
+    let birth = schema::record(&c.state, "births", "b-n-0001")
+        .unwrap()
+        .unwrap();
+    let FieldValue::Text(child) = &birth.fields["child"] else {
+        panic!("{:?}", birth.fields)
+    };
+    let person = schema::record(&c.state, "persons", child).unwrap().unwrap();
+    assert_eq!(person.fields["household"], text("hh-0001"));
+    assert_eq!(person.fields["birth_date"], text("2026-11-20"));
+    assert_eq!(birth.written.service.as_deref(), Some("register-birth@1"));
+    // Registered once only.
+    let r = expect(
+        c,
+        "the same birth again",
+        "cit-0002",
+        None,
+        apply(
+            "register-birth",
+            &[("notification", "n-0001"), ("father", "cit-0002")],
+        ),
+        (true, "", "civil-registration-law/8"),
+    );
+    assert_eq!(application(c, &r).status, ApplicationStatus::Rejected);
+    // Not a parent: refused by the service.
+    let r = expect(
+        c,
+        "a stranger registers another's child",
+        "cit-0009",
+        None,
+        apply("register-birth", &[("notification", "n-0001")]),
+        (true, "", "civil-registration-law/8"),
+    );
+    assert_eq!(application(c, &r).status, ApplicationStatus::Rejected);
+
+    // A child of another household: the registers cannot decide; a benefits officer will.
+    let r = expect(
+        c,
+        "another household's child",
+        "cit-0004",
+        None,
+        apply("child-subsidy", &[("child", child)]),
+        (true, "", "child-subsidy-law/1"),
+    );
+    let app = application(c, &r);
+    assert_eq!(app.status, ApplicationStatus::CaseOpened);
+    assert_eq!(app.case.as_ref().unwrap().power, "pay-benefit");
+    // The child subsidy: hh-0001's income (8,000 yuan a month) is in the middle bracket:
+    // 300 yuan, recorded as a benefit and paid from the treasury.
+    let (treasury, mother) = (balance(c, "treasury"), balance(c, "cit-0001"));
+    let r = expect(
+        c,
+        "the subsidy for the new child",
+        "cit-0001",
+        None,
+        apply("child-subsidy", &[("child", child)]),
+        (true, "", "child-subsidy-law/1"),
+    );
+    let app = application(c, &r);
+    assert_eq!(
+        app.status,
+        ApplicationStatus::Approved,
+        "{:?}",
+        app.timeline
+    );
+    assert_eq!(balance(c, "cit-0001") - mother, 30_000);
+    assert_eq!(treasury - balance(c, "treasury"), 30_000);
+    let benefit = schema::record(&c.state, "benefits", &format!("cs-{child}"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(benefit.fields["amount_fen"], FieldValue::Integer(30_000));
+    assert_eq!(benefit.fields["from"], text("2026-12-01"));
+    // Once per child: the father's application is refused by the service.
+    let r = expect(
+        c,
+        "the same child's subsidy again",
+        "cit-0002",
+        None,
+        apply("child-subsidy", &[("child", child)]),
+        (true, "", "child-subsidy-law/1"),
+    );
+    assert_eq!(application(c, &r).status, ApplicationStatus::Rejected);
+    assert_eq!(
+        balance(c, "cit-0002"),
+        govchain_demo::genesis::CITIZEN_OPENING
+    );
+    // A person who is not a child under three.
+    let r = expect(
+        c,
+        "an adult as the child",
+        "cit-0001",
+        None,
+        apply("child-subsidy", &[("child", "cit-0002")]),
+        (true, "", "child-subsidy-law/1"),
+    );
+    let app = application(c, &r);
+    assert_eq!(app.status, ApplicationStatus::Rejected);
+    assert!(
+        app.timeline[1].reason.contains("three"),
+        "{:?}",
+        app.timeline
+    );
+}
+
+#[test]
+fn a_birth_the_registers_cannot_decide_goes_to_the_district_registrar() {
+    let c = &mut Chain::new();
+    // cit-0004 and cit-0005 live in different households: the law's algorithm cannot decide.
+    notify_birth(c, "n-0002", "cit-0004", "Baby Two");
+    let r = expect(
+        c,
+        "parents of different households",
+        "cit-0004",
+        None,
+        apply(
+            "register-birth",
+            &[("notification", "n-0002"), ("father", "cit-0005")],
+        ),
+        (true, "", "civil-registration-law/8"),
+    );
+    let app = application(c, &r);
+    let case = app.case.clone().unwrap();
+    assert_eq!(case.department, pid("civil-affairs-110101"));
+    assert_eq!(case.power, "register-birth");
+    assert!(app.timeline[1].reason.contains("households"));
+    // A registrar of the other district is refused; the district's registrar registers it.
+    expect(
+        c,
+        "the registrar of 110102",
+        "off-li",
+        Some(Acting::Position("pos-off-li".into())),
+        decide(
+            app.id,
+            true,
+            "the parents are married; households to be merged",
+        ),
+        (false, "unauthorized", ""),
+    );
+    expect(
+        c,
+        "the registrar of 110101",
+        "off-wang",
+        Some(Acting::Position("pos-off-wang".into())),
+        decide(
+            app.id,
+            true,
+            "the parents are married; households to be merged",
+        ),
+        (true, "", "civil-registration-law/15"),
+    );
+    let app = schema::application(&c.state, &app.id).unwrap().unwrap();
+    assert_eq!(app.status, ApplicationStatus::Approved);
+    let birth = schema::record(&c.state, "births", "b-n-0002")
+        .unwrap()
+        .unwrap();
+    assert_eq!(birth.fields["father"], text("cit-0005"));
+    assert_eq!(birth.citation.as_ref().unwrap().article, "8");
+}
+
+#[test]
+fn a_pension_is_granted_from_the_registers_then_paid_each_month_until_the_pensioner_dies() {
+    let c = &mut Chain::new();
+    // cit-0001, born 1951, 217 months of contributions: a pension of
+    // 1,000,000 × 217 / 1200 + 5,250,000 / 139 = 218,602 fen a month.
+    let r = expect(
+        c,
+        "a pensioner",
+        "cit-0001",
+        None,
+        apply("pension", &[]),
+        (true, "", "pension-law/1"),
+    );
+    let app = application(c, &r);
+    assert_eq!(
+        app.status,
+        ApplicationStatus::Approved,
+        "{:?}",
+        app.timeline
+    );
+    let schedule = app.schedule.clone().unwrap();
+    assert_eq!((schedule.every, schedule.done), (30, 0));
+    assert_eq!(schedule.next, c.height + 30);
+    let granted = c.height;
+    let benefit = schema::record(&c.state, "benefits", "pension-cit-0001")
+        .unwrap()
+        .unwrap();
+    assert_eq!(benefit.fields["amount_fen"], FieldValue::Integer(218_602));
+    // Refused by the service: too young; too few months; a second pension.
+    for (who, why) in [
+        ("cit-0030", "pension age"),
+        ("cit-0007", "180 months"),
+        ("cit-0001", "already"),
+    ] {
+        let r = expect(
+            c,
+            who,
+            who,
+            None,
+            apply("pension", &[]),
+            (true, "", "pension-law/1"),
+        );
+        let app = application(c, &r);
+        assert_eq!(app.status, ApplicationStatus::Rejected, "{who}");
+        assert!(
+            app.timeline[1].reason.contains(why),
+            "{who}: {:?}",
+            app.timeline
+        );
+    }
+    // Of pension age without an account: a case for a pensions officer.
+    let r = expect(
+        c,
+        "no pension account",
+        "cit-0076",
+        None,
+        apply("pension", &[]),
+        (true, "", "pension-law/1"),
+    );
+    assert_eq!(application(c, &r).status, ApplicationStatus::CaseOpened);
+
+    // Each month at its block's start: paid once.
+    let start = balance(c, "cit-0001");
+    while c.height < granted + 30 * 2 {
+        c.empty_block();
+    }
+    let app = schema::application(&c.state, &app.id).unwrap().unwrap();
+    assert_eq!(app.schedule.as_ref().unwrap().done, 2);
+    assert_eq!(balance(c, "cit-0001") - start, 2 * 218_602);
+    let runs: Vec<_> = app
+        .timeline
+        .iter()
+        .filter(|s| s.kind == "period_run")
+        .map(|s| s.height)
+        .collect();
+    assert_eq!(runs, [granted + 30, granted + 60]);
+    // The payments are on the pensioner's statement, at the block's start, citing art. 2.
+    let lines: Vec<Posting> = c
+        .journal
+        .iter()
+        .filter(|(k, _)| k.starts_with(&schema::statement_prefix("CNY", &pid("cit-0001"))))
+        .map(|(_, v)| decode::<Posting>("statement line", v).unwrap())
+        .collect();
+    let paid: Vec<_> = lines.iter().filter(|l| l.amount.0 == 218_602).collect();
+    assert_eq!(paid.len(), 2, "{lines:?}");
+    assert_eq!(paid[0].citation.as_ref().unwrap().article, "2");
+    assert_eq!(paid[0].reference, app.id.to_string());
+
+    // The registrar records the death: the next month's run ends the pension, paying nothing.
+    expect(
+        c,
+        "a death recorded",
+        "off-wang",
+        Some(Acting::Position("pos-off-wang".into())),
+        Payload::UpdateRecord {
+            registry: "persons".into(),
+            key: "cit-0001".into(),
+            fields: [("status".to_string(), text("deceased"))].into(),
+        },
+        (true, "", "civil-registration-law/4"),
+    );
+    let before = balance(c, "cit-0001");
+    while c.height < granted + 30 * 4 {
+        c.empty_block();
+    }
+    let app = schema::application(&c.state, &app.id).unwrap().unwrap();
+    assert!(app.schedule.is_none());
+    assert_eq!(steps(&app).last(), Some(&"schedule_ended"));
+    assert_eq!(balance(c, "cit-0001"), before);
+}

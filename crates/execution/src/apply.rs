@@ -26,6 +26,22 @@ pub struct BlockOutcome {
 /// Most transactions of a block whose authorization requests go to the audit log.
 pub const AUDITED_TXS: usize = 100;
 
+/// The UTC calendar date (`YYYY-MM-DD`) of a block time in milliseconds since the Unix epoch:
+/// the date a service's script sees (validators refuse a block whose time runs ahead of their
+/// clocks, and each block's time is at least its parent's).
+pub fn block_date(time_ms: u64) -> String {
+    let seconds = i64::try_from(time_ms / 1000).unwrap_or(i64::MAX);
+    let date = time::OffsetDateTime::from_unix_timestamp(seconds)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .date();
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
 /// Applies a block's transactions, in order, to the state after its parent.
 ///
 /// The signatures are already checked (the [`VerifiedTx`] type says so); the header is assumed
@@ -48,11 +64,24 @@ pub fn apply_block(
         )));
     }
     let mut block = BlockOverlay::new(state);
+    let date = block_date(header.time_ms);
+    let block_ctx = TxContext {
+        height: header.height,
+        date: &date,
+        max_lifetime: info.params.max_tx_lifetime,
+        chain_id: &info.chain_id,
+        scheme: info.scheme,
+        laws: &compiled.book,
+        compiler: laws,
+        registries: &compiled.registries,
+        currencies: &compiled.currencies,
+        statutes: &compiled.statutes,
+        tx_id: govchain_types::Hash::ZERO,
+    };
     crate::validators::begin_block(&mut block, header.height)?;
-    crate::services::begin_block(&mut block, &compiled.registries, header.height)?;
+    let mut journal = crate::services::begin_block(&mut block, &block_ctx)?;
     let mut receipts = Vec::with_capacity(txs.len());
     let mut audit = Vec::new();
-    let mut journal = Vec::new();
     let audit_stride = txs.len().div_ceil(AUDITED_TXS).max(1);
     for (i, vtx) in txs.iter().enumerate() {
         let index = u32::try_from(i)
@@ -68,16 +97,8 @@ pub fn apply_block(
             events: Vec::new(),
         };
         let ctx = TxContext {
-            height: header.height,
-            max_lifetime: info.params.max_tx_lifetime,
-            chain_id: &info.chain_id,
-            scheme: info.scheme,
-            laws: &compiled.book,
-            compiler: laws,
-            registries: &compiled.registries,
-            currencies: &compiled.currencies,
-            statutes: &compiled.statutes,
             tx_id: vtx.id(),
+            ..block_ctx
         };
         match check_envelope(&block, &ctx, vtx)? {
             Err(e) => {
@@ -111,7 +132,7 @@ pub fn apply_block(
                                     &code,
                                     &holder,
                                     header.height,
-                                    index,
+                                    Some(index),
                                     line,
                                 ),
                                 schema::value(&posting),

@@ -628,18 +628,21 @@ pub fn decide_account_read_as_of(
     crate::authorize::decide_as(state, laws, height, reader, acting, "read", resource)
 }
 
-/// The journal entry of a statement line: its account's prefix, then height, transaction
-/// index and line number, big-endian, so an account's lines are in order.
+/// The journal entry of a statement line: its account's prefix, then height, slot (0 for the
+/// block's start, a transaction's index + 1) and line number, big-endian, so an account's lines
+/// are in order.
 pub fn statement_key(
     code: &str,
     holder: &PrincipalId,
     height: govchain_types::Height,
-    tx_index: u32,
+    tx_index: Option<u32>,
     line: u32,
 ) -> Vec<u8> {
+    // The block's start (a schedule's payments) comes before its first transaction.
+    let slot = tx_index.map_or(0, |i| u64::from(i).saturating_add(1));
     let mut key = schema::statement_prefix(code, holder);
     key.extend_from_slice(&height.to_be_bytes());
-    key.extend_from_slice(&tx_index.to_be_bytes());
+    key.extend_from_slice(&slot.to_be_bytes());
     key.extend_from_slice(&line.to_be_bytes());
     key
 }
@@ -662,7 +665,7 @@ pub fn genesis_journal(g: &govchain_types::Genesis) -> Vec<(Vec<u8>, Vec<u8>)> {
                 citation: None,
             };
             (
-                statement_key(&b.currency, &b.holder, 0, 0, i),
+                statement_key(&b.currency, &b.holder, 0, None, i),
                 schema::value(&posting),
             )
         })
@@ -799,6 +802,7 @@ mod tests {
         let compiled = laws.at(&state, 1).unwrap();
         let ctx = TxContext {
             height: 1,
+            date: "2026-12-01",
             max_lifetime: 100,
             chain_id: "pay-test",
             scheme: govchain_types::Scheme::Ed25519,

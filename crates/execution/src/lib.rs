@@ -5,6 +5,7 @@
 //! randomness, no floats, no I/O, and only ordered maps in results. Two nodes that apply the
 //! same block to the same state produce the same writes, receipts and state root.
 
+mod agenda;
 mod apply;
 mod authorize;
 mod block_rules;
@@ -33,7 +34,7 @@ pub mod services;
 mod state;
 mod validators;
 
-pub use apply::{AUDITED_TXS, BlockOutcome, apply_block};
+pub use apply::{AUDITED_TXS, BlockOutcome, apply_block, block_date};
 pub use error::{ExecError, Result, TxError};
 pub use genesis::{
     GenesisError, GenesisRecords, Overlay, genesis_state, genesis_writes, validate_genesis,

@@ -6,8 +6,11 @@ use crate::schema::PrincipalRecord;
 use govchain_types::{Event, Height, Payload, PrincipalId, PublicKey, Scheme};
 
 /// The block a transaction runs in.
+#[derive(Clone, Copy)]
 pub(crate) struct TxContext<'a> {
     pub height: Height,
+    /// The block's UTC date, `YYYY-MM-DD` (from its time).
+    pub date: &'a str,
     pub max_lifetime: u64,
     pub chain_id: &'a str,
     pub scheme: Scheme,

@@ -171,16 +171,6 @@ pub fn application(
     read(state, &application_key(id))
 }
 
-/// The entries of the cases due (at their deadline) at the start of block `height`.
-pub fn case_due_prefix(height: Height) -> Vec<u8> {
-    format!("case-due/{height:020}/").into_bytes()
-}
-
-/// The entries of the cases whose officials are reminded at the start of block `height`.
-pub fn case_reminder_prefix(height: Height) -> Vec<u8> {
-    format!("case-remind/{height:020}/").into_bytes()
-}
-
 /// A value as a path segment: `%` and `/` escaped.
 fn segment(value: &str) -> String {
     value.replace('%', "%25").replace('/', "%2F")

@@ -10,6 +10,7 @@
 //! the laws), rejected, or a case for an official of the competent department. The outcome
 //! cites an article the service carries out; the application and its timeline are kept.
 
+use crate::agenda::{self, List};
 use crate::authorize::{Action, authorize, authorize_as};
 use crate::error::{ExecError, Result, TxError};
 use crate::overlay::TxOverlay;
@@ -415,12 +416,14 @@ fn fetch(
     }
 }
 
-/// The application as its service's script sees it.
+/// The application as its service's script sees it: `height` is the block it was made in,
+/// `date` the UTC date of the block the script runs in (today, for the script).
 fn application_json(
     id: &govchain_types::Hash,
     def: &ServiceDef,
     applicant: &PrincipalId,
     height: govchain_types::Height,
+    date: &str,
     input: &Fields,
 ) -> Json {
     serde_json::json!({
@@ -429,6 +432,7 @@ fn application_json(
         "version": def.version,
         "applicant": applicant.to_string(),
         "height": height,
+        "date": date,
         "input": fields_json(input),
     })
 }
@@ -437,6 +441,7 @@ fn application_json(
 struct CarriedOut {
     status: ApplicationStatus,
     case: Option<CaseInfo>,
+    schedule: Option<govchain_contracts::Every>,
     reason: String,
     events: Vec<Event>,
 }
@@ -458,6 +463,7 @@ fn carry_out(
             reason,
             writes,
             payments,
+            schedule,
             ..
         } => {
             for w in writes {
@@ -515,6 +521,7 @@ fn carry_out(
             CarriedOut {
                 status: ApplicationStatus::Approved,
                 case: None,
+                schedule: *schedule,
                 reason: reason.clone(),
                 events,
             }
@@ -522,6 +529,7 @@ fn carry_out(
         Outcome::Rejected { reason, .. } => CarriedOut {
             status: ApplicationStatus::Rejected,
             case: None,
+            schedule: None,
             reason: reason.clone(),
             events,
         },
@@ -576,6 +584,7 @@ fn carry_out(
                     period: *deadline,
                     reminder: reminder.map(|r| ctx.height.saturating_add(r)),
                 }),
+                schedule: None,
                 reason: reason.clone(),
                 events,
             }
@@ -583,71 +592,32 @@ fn carry_out(
     }))
 }
 
-/// Most cases due, and most reminded, at the start of one block: a deadline that would land on
-/// a full height moves to the next with room, so the work at each block start is bounded. An
-/// entry stays until its height's start (a case decided before then is skipped there), so the
-/// entries of a height are only ever added before it and removed at it: the count a node reads
-/// is the same whatever it has pruned or merged.
-pub const MAX_DUE_PER_BLOCK: usize = 256;
-
-/// The first height from `from` on with room for one more entry under `prefix_of(height)`.
-fn height_with_room(
-    state: &dyn State,
-    from: govchain_types::Height,
-    prefix_of: fn(govchain_types::Height) -> Vec<u8>,
-) -> Result<govchain_types::Height> {
-    let mut h = from;
-    // Each full height holds MAX_DUE_PER_BLOCK entries, so this ends within the cases open.
-    loop {
-        if state
-            .scan_prefix(&prefix_of(h), MAX_DUE_PER_BLOCK.saturating_sub(1))?
-            .is_some()
-        {
-            return Ok(h);
-        }
-        h = h.saturating_add(1);
-    }
-}
-
-/// Puts a case's deadline and reminder on the block schedule (moving each to the first height
-/// with room), and records where they landed.
+/// Puts a case's deadline and reminder on the block agenda (each at the first height from its
+/// own with room), and records where they landed. An entry stays until its height's start (a
+/// case decided before then is skipped there).
 fn schedule_case(
     tx: &mut TxOverlay<'_>,
     id: &govchain_types::Hash,
     case: &mut CaseInfo,
 ) -> Result<()> {
     if let Some(d) = case.deadline {
-        let h = height_with_room(tx, d, schema::case_due_prefix)?;
-        case.deadline = Some(h);
-        let mut key = schema::case_due_prefix(h);
-        key.extend_from_slice(id.to_string().as_bytes());
-        tx.put(key, id.0.to_vec());
+        case.deadline = Some(agenda::put(tx, List::CaseDue, d, id)?);
     }
     if let Some(r) = case.reminder {
-        let h = height_with_room(tx, r, schema::case_reminder_prefix)?;
-        case.reminder = Some(h);
-        let mut key = schema::case_reminder_prefix(h);
-        key.extend_from_slice(id.to_string().as_bytes());
-        tx.put(key, id.0.to_vec());
+        case.reminder = Some(agenda::put(tx, List::CaseReminder, r, id)?);
     }
     Ok(())
 }
 
-/// Takes the entries under `prefix` (one height's reminders or deadlines) off the schedule and
-/// gives the applications among them still waiting in a case, with the case.
-fn take_scheduled(
+/// Takes one height's reminders or deadlines off the agenda and gives the applications among
+/// them still waiting in a case, with the case.
+fn take_cases(
     tx: &mut TxOverlay<'_>,
-    prefix: Vec<u8>,
+    list: List,
+    height: govchain_types::Height,
 ) -> Result<Vec<(govchain_types::Hash, Application, CaseInfo)>> {
-    let entries = tx
-        .scan_prefix(&prefix, MAX_DUE_PER_BLOCK)?
-        .unwrap_or_default();
     let mut out = Vec::new();
-    for (key, id) in entries {
-        tx.delete(key);
-        let Ok(id) = <[u8; 32]>::try_from(id.as_slice()).map(govchain_types::Hash) else {
-            continue;
-        };
+    for id in agenda::take(tx, list, height)? {
         let Some(app) = schema::application(tx, &id)? else {
             continue;
         };
@@ -658,50 +628,82 @@ fn take_scheduled(
     Ok(out)
 }
 
-/// At the start of block `height`: reminds the officials of the cases due a reminder, and
-/// escalates each case undecided at its deadline to its department's parent (a new deadline of
-/// the same period), or marks it overdue where there is none — at most
-/// [`MAX_DUE_PER_BLOCK`] of each, in key order, the same on every node.
-pub(crate) fn begin_block(
-    block: &mut crate::overlay::BlockOverlay<'_>,
-    registries: &crate::laws::Registries,
-    height: govchain_types::Height,
+/// Starts the schedule an approval asked for: its first period falls due `every` blocks on.
+fn start_schedule(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    app: &mut Application,
+    every: Option<govchain_contracts::Every>,
 ) -> Result<()> {
-    let mut tx = TxOverlay::new(block);
-    let chain_step = |kind: &str, reason: String| ApplicationStep {
+    if let Some(e) = every {
+        let due = ctx.height.saturating_add(e.every);
+        app.schedule = Some(govchain_types::ScheduleInfo {
+            from: ctx.height,
+            every: e.every,
+            next: agenda::put(tx, List::Schedule, due, &app.id)?,
+            done: 0,
+            times: e.times,
+        });
+    }
+    Ok(())
+}
+
+/// A step the chain itself adds at a block's start.
+fn chain_step(height: govchain_types::Height, kind: &str, reason: String) -> ApplicationStep {
+    ApplicationStep {
         height,
         tx: govchain_types::Hash::ZERO,
         kind: kind.into(),
         by: "chain".into(),
         reason,
         citation: None,
-    };
-    for (id, mut app, mut case) in take_scheduled(&mut tx, schema::case_reminder_prefix(height))? {
+    }
+}
+
+/// A journal's statement lines: key and encoded posting.
+pub(crate) type Journal = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// At the start of a block (`ctx`, whose `tx_id` is zero): reminds the officials of the cases
+/// due a reminder; escalates each case undecided at its deadline to its department's parent (a
+/// new deadline of the same period), or marks it overdue where there is none; and runs the
+/// schedules' periods due — at most [`agenda::MAX_PER_BLOCK`] of each, in key order, the same
+/// on every node. Gives the statement lines of the payments the periods made.
+pub(crate) fn begin_block(
+    block: &mut crate::overlay::BlockOverlay<'_>,
+    ctx: &TxContext<'_>,
+) -> Result<Journal> {
+    let height = ctx.height;
+    let mut tx = TxOverlay::new(block);
+    for (id, mut app, mut case) in take_cases(&mut tx, List::CaseReminder, height)? {
         case.reminder = None;
         let due = case.deadline.map_or_else(
             || "no deadline".to_string(),
             |d| format!("due by height {d}"),
         );
         app.timeline.push(chain_step(
+            height,
             "reminded",
             format!("the case waits for `{}` ({due})", case.department),
         ));
         app.case = Some(case);
         tx.put(schema::application_key(&id), schema::value(&app));
     }
-    for (id, mut app, mut case) in take_scheduled(&mut tx, schema::case_due_prefix(height))? {
-        let parent = crate::authorize::department_chain(&tx, registries, case.department.as_str())?
-            .into_iter()
-            .nth(1)
-            .and_then(|d| PrincipalId::new(d.id).ok());
+    for (id, mut app, mut case) in take_cases(&mut tx, List::CaseDue, height)? {
+        let parent =
+            crate::authorize::department_chain(&tx, ctx.registries, case.department.as_str())?
+                .into_iter()
+                .nth(1)
+                .and_then(|d| PrincipalId::new(d.id).ok());
         let from = case.department.clone();
         match (parent, case.period) {
             (Some(parent), Some(period)) => {
                 case.department = parent.clone();
                 case.first = None;
                 case.deadline = Some(height.saturating_add(period));
+                case.reminder = None;
                 schedule_case(&mut tx, &id, &mut case)?;
                 app.timeline.push(chain_step(
+                    height,
                     "escalated",
                     format!(
                         "not decided by `{from}` by height {height}: now for `{parent}`, due by height {}",
@@ -712,6 +714,7 @@ pub(crate) fn begin_block(
             _ => {
                 case.deadline = None;
                 app.timeline.push(chain_step(
+                    height,
                     "overdue",
                     format!(
                         "not decided by `{from}` by height {height}, and no department is above it"
@@ -722,10 +725,182 @@ pub(crate) fn begin_block(
         app.case = Some(case);
         tx.put(schema::application_key(&id), schema::value(&app));
     }
+    let due = agenda::take(&mut tx, List::Schedule, height)?;
     let writes = std::mem::take(&mut tx.writes);
     drop(tx);
     block.merge(None, writes);
+    let mut journal = Journal::new();
+    let mut line = 0u32;
+    for id in due {
+        let run_ctx = TxContext { tx_id: id, ..*ctx };
+        let mut tx = TxOverlay::new(block);
+        tx.audit_on = false;
+        run_period(&mut tx, &run_ctx, &id)?;
+        let writes = std::mem::take(&mut tx.writes);
+        let postings = std::mem::take(&mut tx.postings);
+        drop(tx);
+        for (code, holder, posting) in postings {
+            journal.push((
+                crate::finance::statement_key(&code, &holder, height, None, line),
+                schema::value(&posting),
+            ));
+            line = line.saturating_add(1);
+        }
+        block.merge(None, writes);
+    }
+    Ok(journal)
+}
+
+/// Runs the period of application `id` due at this block's start: the service's
+/// `scheduled(application, period)`, as the contract (of the version the application started
+/// under) acting for the applicant. Its outcome pays and writes (approved), or ends the
+/// schedule (rejected); a run refused (by the laws, the limits, an empty account) writes
+/// nothing. Either way the period is done, its step in the timeline, and the next put on the
+/// agenda unless it was the last.
+fn run_period(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    id: &govchain_types::Hash,
+) -> Result<()> {
+    let height = ctx.height;
+    let Some(mut app) = schema::application(tx, id)? else {
+        return Ok(());
+    };
+    let Some(mut schedule) = app.schedule.clone() else {
+        return Ok(());
+    };
+    let Some(service) = schema::service(tx, &app.service, app.version)? else {
+        return Err(ExecError::Corrupt {
+            key: String::from_utf8_lossy(&schema::application_key(id)).into_owned(),
+            reason: "an application names a service version that is not stored".into(),
+        });
+    };
+    let def = &service.def;
+    let period = schedule.done.saturating_add(1);
+    let actor = ContractActor::new(def, app.applicant.clone());
+    // The run's own writes, kept only if it succeeds.
+    let mut run = TxOverlay::new(&*tx);
+    run.audit_on = false;
+    let ran = run_scheduled(&mut run, ctx, def, &actor, &app, period)?;
+    let (writes, postings) = (run.writes, run.postings);
+    if ran.is_ok() {
+        tx.writes.extend(writes);
+        tx.postings.extend(postings);
+    }
+    schedule.done = period;
+    let label = actor.label();
+    let end = match ran {
+        Ok((Outcome::Rejected { reason, .. }, citation)) => {
+            app.timeline.push(ApplicationStep {
+                height,
+                tx: govchain_types::Hash::ZERO,
+                kind: "schedule_ended".into(),
+                by: label,
+                reason: format!("period {period}: {reason}"),
+                citation: Some(citation),
+            });
+            true
+        }
+        Ok((_, citation)) => {
+            app.timeline.push(ApplicationStep {
+                height,
+                tx: govchain_types::Hash::ZERO,
+                kind: "period_run".into(),
+                by: label,
+                reason: format!("period {period}"),
+                citation: Some(citation),
+            });
+            schedule.times.is_some_and(|t| period >= t)
+        }
+        Err(e) => {
+            app.timeline.push(chain_step(
+                height,
+                "period_failed",
+                format!("period {period}: {} ({})", e.message, e.code),
+            ));
+            schedule.times.is_some_and(|t| period >= t)
+        }
+    };
+    if end {
+        app.schedule = None;
+    } else {
+        // Period n falls due at `from + n × every`, or at the next block if that has passed.
+        let due = schedule
+            .every
+            .checked_mul(period.saturating_add(1))
+            .and_then(|d| schedule.from.checked_add(d))
+            .unwrap_or(u64::MAX)
+            .max(height.saturating_add(1));
+        schedule.next = agenda::put(tx, List::Schedule, due, id)?;
+        app.schedule = Some(schedule);
+    }
+    tx.put(schema::application_key(id), schema::value(&app));
     Ok(())
+}
+
+/// One period's run of a service's script and what its outcome does: the outcome (approved,
+/// carried out; or rejected) with the article it cites, or why it was refused.
+fn run_scheduled(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    def: &ServiceDef,
+    actor: &ContractActor,
+    app: &Application,
+    period: u64,
+) -> Result<std::result::Result<(Outcome, Citation), TxError>> {
+    let runtime = ctx.compiler.runtime();
+    let script = match runtime.compile(&def.script) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(contract_error(&e))),
+    };
+    if !script.has_function("scheduled", 2) {
+        return Ok(Err(TxError::new(
+            Code::ContractFailed,
+            "the script has no function `scheduled(application, period)`",
+        )));
+    }
+    let submitted_at = app.timeline.first().map_or(ctx.height, |s| s.height);
+    let app_json = application_json(
+        &app.id,
+        def,
+        &app.applicant,
+        submitted_at,
+        ctx.date,
+        &app.input,
+    );
+    let args = [app_json, Json::from(period)];
+    let outcome = match run_script(tx, ctx, actor, |fetch, budget| {
+        runtime.conclude(&script, "scheduled", &args, fetch, budget)
+    })? {
+        Ok(o) => o,
+        Err(e) => return Ok(Err(e)),
+    };
+    match &outcome {
+        Outcome::Official { .. } => {
+            return Ok(Err(TxError::new(
+                Code::ContractFailed,
+                "a scheduled run cannot open a case",
+            )));
+        }
+        Outcome::Approved {
+            schedule: Some(_), ..
+        } => {
+            return Ok(Err(TxError::new(
+                Code::ContractFailed,
+                "a scheduled run cannot start another schedule",
+            )));
+        }
+        _ => {}
+    }
+    let citation = match outcome_citation(ctx, def, &outcome) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    tx.citation = Some(citation.clone());
+    match carry_out(tx, ctx, def, actor, &app.input, &outcome)? {
+        Ok(_) => Ok(Ok((outcome, citation))),
+        Err(e) => Ok(Err(e)),
+    }
 }
 
 /// The step an outcome adds to the timeline.
@@ -858,7 +1033,7 @@ pub(crate) fn apply(
         Err(e) => return Ok(Err(contract_error(&e))),
     };
     let actor = ContractActor::new(def, applicant.clone());
-    let app_json = application_json(&ctx.tx_id, def, &applicant, ctx.height, &input);
+    let app_json = application_json(&ctx.tx_id, def, &applicant, ctx.height, ctx.date, &input);
     let outcome = match run_script(tx, ctx, &actor, |fetch, budget| {
         runtime.decide(&script, &app_json, fetch, budget)
     })? {
@@ -884,6 +1059,7 @@ pub(crate) fn apply(
         input,
         status: done.status,
         case: done.case,
+        schedule: None,
         timeline: vec![
             ApplicationStep {
                 height: ctx.height,
@@ -907,6 +1083,7 @@ pub(crate) fn apply(
     if let Some(case) = application.case.as_mut() {
         schedule_case(tx, &ctx.tx_id, case)?;
     }
+    start_schedule(tx, ctx, &mut application, done.schedule)?;
     tx.put(
         schema::application_key(&ctx.tx_id),
         schema::value(&application),
@@ -1182,7 +1359,14 @@ pub(crate) fn decide_case(
     let actor = ContractActor::new(def, app.applicant.clone());
     let submitted_at = app.timeline.first().map_or(ctx.height, |s| s.height);
     let outcome = if script.has_function("decided", 2) {
-        let app_json = application_json(&app.id, def, &app.applicant, submitted_at, &app.input);
+        let app_json = application_json(
+            &app.id,
+            def,
+            &app.applicant,
+            submitted_at,
+            ctx.date,
+            &app.input,
+        );
         let decision = serde_json::json!({
             "approve": approve,
             "reasons": reasons,
@@ -1201,6 +1385,7 @@ pub(crate) fn decide_case(
             reason: reasons.to_string(),
             writes: vec![],
             payments: vec![],
+            schedule: None,
         }
     } else {
         Outcome::Rejected {
@@ -1243,6 +1428,7 @@ pub(crate) fn decide_case(
         reason: done.reason,
         citation: Some(citation),
     });
+    start_schedule(tx, ctx, &mut app, done.schedule)?;
     tx.put(schema::application_key(id), schema::value(&app));
     let mut events = done.events;
     events.push(event(

@@ -12,42 +12,14 @@
 
 mod common;
 
-use common::{header, key};
+use common::{Latest, demo_genesis, header, key};
 use govchain_crypto::{block_hash, merkle_root, sign_tx, tx_hash, verify_tx};
 use govchain_execution::schema::{self, RecordVersion};
-use govchain_execution::{State, StateError, apply_block, genesis_writes};
+use govchain_execution::{apply_block, genesis_writes};
 use govchain_store::{CommitInput, Store};
 use govchain_types::*;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
-
-struct Latest<'a>(&'a Store);
-
-impl State for Latest<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        self.0
-            .get(key, None)
-            .map(|v| v.map(|v| v.value))
-            .map_err(|e| StateError(e.to_string()))
-    }
-
-    fn scan_prefix(
-        &self,
-        prefix: &[u8],
-        most: usize,
-    ) -> Result<Option<govchain_execution::Scanned>, StateError> {
-        self.0
-            .reader(None)
-            .and_then(|r| r.scan_prefix(prefix, most))
-            .map_err(|e| StateError(e.to_string()))
-    }
-}
-
-fn demo_genesis() -> Genesis {
-    govchain_demo::genesis::document(common::CHAIN, key("validator").public_key(), |id| {
-        key(id).public_key()
-    })
-}
 
 /// One step: update organisation `org` (1..=4) to form `form`, or close it.
 #[derive(Clone, Debug)]

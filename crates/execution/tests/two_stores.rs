@@ -14,31 +14,9 @@ mod common;
 
 use common::*;
 use govchain_crypto::{block_hash, merkle_root, tx_hash};
-use govchain_execution::{State, StateError, apply_block, genesis_writes};
+use govchain_execution::{apply_block, genesis_writes};
 use govchain_store::{CommitInput, Store};
 use govchain_types::{Block, PrincipalKind, Scheme};
-
-struct Latest<'a>(&'a Store);
-
-impl State for Latest<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        self.0
-            .get(key, None)
-            .map(|v| v.map(|v| v.value))
-            .map_err(|e| StateError(e.to_string()))
-    }
-
-    fn scan_prefix(
-        &self,
-        prefix: &[u8],
-        most: usize,
-    ) -> Result<Option<govchain_execution::Scanned>, StateError> {
-        self.0
-            .reader(None)
-            .and_then(|r| r.scan_prefix(prefix, most))
-            .map_err(|e| StateError(e.to_string()))
-    }
-}
 
 #[test]
 fn two_stores_agree_at_every_height() {

@@ -526,6 +526,7 @@ impl App {
                                 input: govchain_types::Fields::new(),
                                 status: govchain_types::ApplicationStatus::Rejected,
                                 case: None,
+                                schedule: None,
                                 timeline: vec![],
                             };
                             let resource =

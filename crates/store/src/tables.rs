@@ -71,7 +71,8 @@ pub(crate) const SYS_FORMAT: &str = "format";
 ///    positions start as offers, a repeal ends only earlier versions (the Security issue).
 /// 8: a record version's `written` names the service that wrote it; services and applications
 ///    in state (the Services issue).
-pub(crate) const FORMAT: u8 = 8;
+/// 9: an application keeps its schedule; the block agenda counts its entries per height.
+pub(crate) const FORMAT: u8 = 9;
 
 /// One version of a key: what the `versions` table holds.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]

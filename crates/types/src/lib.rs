@@ -46,8 +46,8 @@ pub use registry::{
     Sensitivity, SignedRead, WrittenBy,
 };
 pub use service::{
-    Application, ApplicationStatus, ApplicationStep, CaseInfo, FirstDecision, ServiceDef,
-    ServiceRecord,
+    Application, ApplicationStatus, ApplicationStep, CaseInfo, FirstDecision, ScheduleInfo,
+    ServiceDef, ServiceRecord,
 };
 pub use snapshot::{
     MAX_SNAPSHOT_RECORD, SNAPSHOT_MAGIC, SnapshotError, SnapshotReader, SnapshotWriter,

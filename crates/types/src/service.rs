@@ -93,6 +93,22 @@ pub struct FirstDecision {
     pub approve: bool,
 }
 
+/// The runs an approval scheduled (a monthly pension): the service's
+/// `scheduled(application, period)` at the start of block `next`, then every `every` blocks.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ScheduleInfo {
+    /// The height of the approval that started it: period `n` falls due at `from + n × every`.
+    pub from: Height,
+    pub every: u64,
+    /// The height at whose start the next period runs (later, if that block was full: the
+    /// periods due at one block start are bounded, and the rest run at the next).
+    pub next: Height,
+    /// The periods run so far; the next is `done + 1`.
+    pub done: u64,
+    /// How many periods it runs in all, if the approval said.
+    pub times: Option<u64>,
+}
+
 /// An application to a service: its id is the transaction that made it.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Application {
@@ -104,5 +120,7 @@ pub struct Application {
     pub input: Fields,
     pub status: ApplicationStatus,
     pub case: Option<CaseInfo>,
+    /// The periodic runs its approval started, while they last.
+    pub schedule: Option<ScheduleInfo>,
     pub timeline: Vec<ApplicationStep>,
 }

@@ -277,7 +277,25 @@ pub struct ApplicationSchema {
     input: FieldsSchema,
     status: ApplicationStatusSchema,
     case: Option<CaseInfoSchema>,
+    /// The periodic runs its approval started (a monthly pension), while they last.
+    schedule: Option<ScheduleInfoSchema>,
     timeline: Vec<ApplicationStepSchema>,
+}
+
+/// The periodic runs of an approved application: the service's `scheduled(application,
+/// period)` at the start of block `next`, then every `every` blocks.
+#[derive(ToSchema)]
+#[schema(as = ScheduleInfo)]
+pub struct ScheduleInfoSchema {
+    /// The height of the approval: period `n` falls due at `from + n × every`.
+    from: u64,
+    every: u64,
+    /// The height at whose start the next period runs.
+    next: u64,
+    /// The periods run so far.
+    done: u64,
+    /// How many periods it runs in all, if the approval said.
+    times: Option<u64>,
 }
 
 /// Where an application stands.
@@ -328,7 +346,9 @@ pub struct ApplicationStepSchema {
     /// `submitted`, `approved`, `rejected`, `case_opened`, `first_decision` (four eyes: the
     /// first of two), `dissent` (the second disagreed: back to two), `decided_approve`,
     /// `decided_reject`, and by `chain` at a block's start: `reminded`, `escalated` (to the
-    /// parent department, at the deadline), `overdue` (no department above).
+    /// parent department, at the deadline), `overdue` (no department above); at a block's
+    /// start, a schedule's `period_run` (by the service), `period_failed` (refused: nothing
+    /// paid, the next period still comes) and `schedule_ended`.
     kind: String,
     by: String,
     reason: String,
@@ -360,7 +380,8 @@ pub struct ServiceDefSchema {
     articles: Vec<String>,
     department: String,
     form: Vec<super::law::FieldDefSchema>,
-    /// Rhai source with `fn decide(application)`.
+    /// Rhai source with `fn decide(application)`; also `fn decided(application, decision)`
+    /// for its cases and `fn scheduled(application, period)` for its schedules, if it has them.
     script: String,
 }
 

@@ -30,7 +30,8 @@ pub fn header(height: u64) -> Header {
         chain_id: CHAIN.into(),
         height,
         round: 0,
-        time_ms: 1_000 + height,
+        // 2026-12-01T00:00:00Z, then a block a second: the date services' scripts see.
+        time_ms: 1_796_083_200_000 + height * 1000,
         parent_hash: Hash::ZERO,
         tx_root: Hash::ZERO,
         state_root: Hash::ZERO,
@@ -95,6 +96,7 @@ impl Chain {
         self.height += 1;
         let out = apply_block(&self.state, &header(self.height), &[], &self.laws).unwrap();
         self.state.apply(&out.writes);
+        self.journal.extend(out.journal);
     }
 
     /// The transaction `who` would sign next: in the next block, with its next nonce.

@@ -121,11 +121,42 @@ pub fn header(height: u64) -> Header {
         chain_id: CHAIN.into(),
         height,
         round: 0,
-        time_ms: 1_000 + height,
+        // 2026-12-01T00:00:00Z, then a block a second.
+        time_ms: 1_796_083_200_000 + height * 1000,
         parent_hash: Hash::ZERO,
         tx_root: Hash::ZERO,
         state_root: Hash::ZERO,
         proposer: key("validator").public_key(),
         validator_set_hash: Hash::ZERO,
     }
+}
+
+/// The latest state of a store, as blocks are applied to it.
+pub struct Latest<'a>(pub &'a govchain_store::Store);
+
+impl govchain_execution::State for Latest<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, govchain_execution::StateError> {
+        self.0
+            .get(key, None)
+            .map(|v| v.map(|v| v.value))
+            .map_err(|e| govchain_execution::StateError(e.to_string()))
+    }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        most: usize,
+    ) -> Result<Option<govchain_execution::Scanned>, govchain_execution::StateError> {
+        self.0
+            .reader(None)
+            .and_then(|r| r.scan_prefix(prefix, most))
+            .map_err(|e| govchain_execution::StateError(e.to_string()))
+    }
+}
+
+/// The demo government's genesis, every principal keyed by its seed.
+pub fn demo_genesis() -> Genesis {
+    govchain_demo::genesis::document(CHAIN, key("validator").public_key(), |id| {
+        key(id).public_key()
+    })
 }
