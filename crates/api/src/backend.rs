@@ -222,6 +222,20 @@ pub struct ReadAnswer {
     pub application: Option<govchain_types::Application>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applications: Option<ApplicationList>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cases: Option<CaseQueue>,
+}
+
+/// A page of the cases waiting for a department's officials, those due first first: the ones
+/// the laws let the reader read, how many they did not, and the cursor of the next page.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseQueue {
+    pub department: String,
+    #[schema(value_type = Vec<schemas::ApplicationSchema>)]
+    pub applications: Vec<govchain_types::Application>,
+    pub withheld: u32,
+    /// Give it as `after` for the next page; none: this is the last.
+    pub next: Option<String>,
 }
 
 /// An applicant's applications as a reader may see them, newest first: those the laws let the

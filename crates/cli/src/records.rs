@@ -249,6 +249,15 @@ enum ReadCommand {
     Applications {
         applicant: govchain_types::PrincipalId,
     },
+    /// The cases waiting for a department's officials, those due first first (an official,
+    /// `--as` a position in the department): a page after the cursor `--after`
+    Cases {
+        department: govchain_types::PrincipalId,
+        #[arg(long)]
+        after: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
 }
 
 /// `govchain read`: a signed read request, answered and logged by the node.
@@ -285,6 +294,15 @@ pub fn read(args: ReadArgs) -> anyhow::Result<()> {
             ReadCommand::Audit { after, limit } => ReadTarget::Audit { after, limit },
             ReadCommand::Application { id } => ReadTarget::Application { id },
             ReadCommand::Applications { applicant } => ReadTarget::Applications { applicant },
+            ReadCommand::Cases {
+                department,
+                after,
+                limit,
+            } => ReadTarget::Cases {
+                department,
+                after,
+                limit: Some(limit),
+            },
             ReadCommand::Account {
                 holder,
                 currency,

@@ -222,6 +222,15 @@ enum PayloadCommand {
         #[arg(long)]
         reasons: String,
     },
+    /// Appeal a rejection of your application, once, with reasons: a case for the parent
+    /// department of the one that decided (`--as` the organisation you represent, if it applied)
+    Appeal {
+        /// The application's id (its transaction's, hex)
+        #[arg(long)]
+        application: govchain_types::Hash,
+        #[arg(long)]
+        reasons: String,
+    },
     /// Replace the validator set from a height on (the legislature's key signs)
     UpdateValidators {
         /// JSON list of validators: `[{"name": ..., "key": "ed25519:...", "power": 1}, ...]`
@@ -497,6 +506,13 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
         } => Payload::DecideCase {
             application,
             approve,
+            reasons,
+        },
+        PayloadCommand::Appeal {
+            application,
+            reasons,
+        } => Payload::Appeal {
+            application,
             reasons,
         },
         PayloadCommand::Apply { service, fields } => {

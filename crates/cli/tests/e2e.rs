@@ -1461,3 +1461,216 @@ async fn services_from_the_command_line() {
     assert!(!ok);
     assert!(out.contains("unauthorized"), "{out}");
 }
+
+/// The benefits of the demo from the command line, on a devnet: a birth registered from a
+/// hospital's notification, its child subsidy paid, a pension granted and paid at its first
+/// month's block; a birth the registers cannot decide goes to the district registrar (listed
+/// in the office's case queue), is refused, appealed, and upheld by the head of civil affairs.
+#[tokio::test(flavor = "multi_thread")]
+async fn benefits_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("chain");
+    let node = DevNode::start(&home);
+    let url = node.url.as_str();
+    let key = |k: &str| key_file(&home, k);
+    let tx = |who: &str, acting: Option<&str>, args: &[&str]| {
+        let k = key(who);
+        let mut all = vec!["tx", "--node", url, "--key", k.as_str()];
+        if let Some(p) = acting {
+            all.extend(["--as", p]);
+        }
+        all.extend(args);
+        let (ok, out, err) = run(&all);
+        assert!(ok, "{all:?}: {out}\n{err}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    let read = |who: &str, acting: Option<&str>, args: &[&str]| {
+        let k = key(who);
+        let mut all = vec!["read", "--node", url, "--key", k.as_str()];
+        if let Some(p) = acting {
+            all.extend(["--as", p]);
+        }
+        all.extend(args);
+        let (ok, out, err) = run(&all);
+        assert!(ok, "{all:?}: {out}\n{err}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    let outcome = |receipt: &Value, kind: &str| {
+        receipt["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == kind)
+            .map(|e| e["attributes"].to_string())
+            .unwrap_or_default()
+    };
+    let notify = |n: &str, mother: &str| {
+        tx(
+            "hospital-110101",
+            None,
+            &[
+                "insert-record",
+                "--registry",
+                "birth-notifications",
+                "--key",
+                n,
+                "--field",
+                "child_name=A child",
+                "--field",
+                &format!("mother={mother}"),
+                "--field",
+                "birth_date=2026-11-20",
+                "--field",
+                "region=110101",
+                "--field",
+                "hospital=hospital-110101",
+            ],
+        )
+    };
+
+    // A birth, registered at once: both parents in one household.
+    notify("n-0001", "cit-0001");
+    let r = tx(
+        "cit-0001",
+        None,
+        &[
+            "apply",
+            "--service",
+            "register-birth",
+            "--field",
+            "notification=n-0001",
+            "--field",
+            "father=cit-0002",
+        ],
+    );
+    assert!(
+        outcome(&r, "application_decided").contains("approved"),
+        "{r}"
+    );
+    let birth = read("cit-0001", None, &["record", "births", "b-n-0001"]);
+    let child = birth["record"]["fields"]["child"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Its child subsidy: paid from the treasury at once.
+    let r = tx(
+        "cit-0001",
+        None,
+        &[
+            "apply",
+            "--service",
+            "child-subsidy",
+            "--field",
+            &format!("child={child}"),
+        ],
+    );
+    assert_eq!(r["decided_by"]["law"], "child-subsidy-law", "{r}");
+    // The public receipt names the parties, not the amount; the mother reads her benefit.
+    let paid = outcome(&r, "transferred");
+    assert!(
+        paid.contains(r#"["from","treasury"]"#) && paid.contains(r#"["to","cit-0001"]"#),
+        "{r}"
+    );
+    let benefit = read(
+        "cit-0001",
+        None,
+        &["record", "benefits", &format!("cs-{child}")],
+    );
+    assert_eq!(
+        benefit["record"]["fields"]["amount_fen"], 30000,
+        "{benefit}"
+    );
+    // A pension: granted, then paid at the start of its first month's block.
+    let r = tx("cit-0001", None, &["apply", "--service", "pension"]);
+    let pension = r["tx_id"].as_str().unwrap().to_string();
+    let app = read("cit-0001", None, &["application", &pension]);
+    let next = app["application"]["schedule"]["next"].as_u64().unwrap();
+    let c = Client::new(url);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while c.status().await["height"].as_u64().unwrap() <= next {
+        assert!(std::time::Instant::now() < deadline, "no block {next}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let app = read("cit-0001", None, &["application", &pension]);
+    let steps = app["application"]["timeline"].to_string();
+    assert!(steps.contains("period_run"), "{app}");
+    assert_eq!(app["application"]["schedule"]["done"], 1, "{app}");
+
+    // A birth the registers cannot decide: the district registrar's queue, a refusal, an
+    // appeal to civil affairs, upheld.
+    notify("n-0002", "cit-0004");
+    let r = tx(
+        "cit-0004",
+        None,
+        &[
+            "apply",
+            "--service",
+            "register-birth",
+            "--field",
+            "notification=n-0002",
+            "--field",
+            "father=cit-0005",
+        ],
+    );
+    assert!(
+        outcome(&r, "application_decided").contains("case_opened"),
+        "{r}"
+    );
+    let id = r["tx_id"].as_str().unwrap().to_string();
+    let queue = read(
+        "off-wang",
+        Some("pos-off-wang"),
+        &["cases", "civil-affairs-110101"],
+    );
+    assert_eq!(
+        queue["cases"]["applications"][0]["id"],
+        id.as_str(),
+        "{queue}"
+    );
+    tx(
+        "off-wang",
+        Some("pos-off-wang"),
+        &[
+            "decide-case",
+            "--application",
+            &id,
+            "--reject",
+            "--reasons",
+            "the father's declaration is missing",
+        ],
+    );
+    let r = tx(
+        "cit-0004",
+        None,
+        &["appeal", "--application", &id, "--reasons", "it was filed"],
+    );
+    assert!(
+        outcome(&r, "application_appealed").contains("civil-affairs"),
+        "{r}"
+    );
+    let queue = read(
+        "off-zhao",
+        Some("pos-off-zhao"),
+        &["cases", "civil-affairs"],
+    );
+    assert_eq!(
+        queue["cases"]["applications"][0]["id"],
+        id.as_str(),
+        "{queue}"
+    );
+    let r = tx(
+        "off-zhao",
+        Some("pos-off-zhao"),
+        &[
+            "decide-case",
+            "--application",
+            &id,
+            "--approve",
+            "--reasons",
+            "the declaration is on file",
+        ],
+    );
+    assert!(outcome(&r, "case_decided").contains("approved"), "{r}");
+    let birth = read("cit-0004", None, &["record", "births", "b-n-0002"]);
+    assert_eq!(birth["record"]["fields"]["father"], "cit-0005", "{birth}");
+}

@@ -8,7 +8,9 @@
 //! - `#{ outcome: "rejected", article: "5", reason: "…" }`;
 //! - `#{ outcome: "official", article: "8", reason: "…", department: "…", power: "…",
 //!   region: "110101", officials: 2 }` (`region`, where the case belongs, may be left out;
-//!   `officials`, 1 or 2 — four eyes — is 1 if left out).
+//!   `officials`, 1 or 2 — four eyes — is 1 if left out; `deadline` and `reminder` in blocks,
+//!   and `deemed: "approved"` or `"rejected"` — decided so at the deadline, if the law says —
+//!   may be left out).
 //!
 //! Anything else — an unknown key, a missing one, a value of the wrong type, more writes or
 //! payments than allowed — is refused with a message naming it, so a service cannot do by
@@ -80,6 +82,9 @@ pub enum Outcome {
         /// its officials are reminded, if the law sets them.
         deadline: Option<u64>,
         reminder: Option<u64>,
+        /// Decided by the law at the deadline instead of escalating, if its law says so:
+        /// approved (`true`) or rejected (`deemed: "approved"` / `"rejected"`).
+        deemed: Option<bool>,
     },
 }
 
@@ -117,6 +122,7 @@ impl Outcome {
                 "officials",
                 "deadline",
                 "reminder",
+                "deemed",
             ],
             other => {
                 return Err(format!(
@@ -166,6 +172,16 @@ impl Outcome {
                 },
                 deadline: blocks(m, "deadline")?,
                 reminder: blocks(m, "reminder")?,
+                deemed: match m.get("deemed") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(d)) if d == "approved" => Some(true),
+                    Some(Value::String(d)) if d == "rejected" => Some(false),
+                    Some(v) => {
+                        return Err(format!(
+                            "`deemed` is {v}; it is `approved` or `rejected` (at the deadline)"
+                        ));
+                    }
+                },
                 officials: match m.get("officials") {
                     None => 1,
                     Some(Value::Number(n)) if n.as_u64() == Some(1) => 1,

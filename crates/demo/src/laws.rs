@@ -105,10 +105,10 @@ fn service_articles(
         permit(
             &n(1),
             &format!(
-                "a person applies to the `{service}` service, and reads their applications to it"
+                "a person applies to the `{service}` service, reads their applications to it, and appeals their rejection"
             ),
             &format!(
-                r#"permit (principal is Person, action in [Action::"apply", Action::"read"], resource)
+                r#"permit (principal is Person, action in [Action::"apply", Action::"read", Action::"appeal"], resource)
                    when {{ (resource is Service && resource.name == "{service}")
                           || (resource is Application && resource.service == "{service}"
                               && principal in resource.applicant) }};"#
@@ -117,13 +117,13 @@ fn service_articles(
         permit(
             &n(2),
             &format!(
-                "an official with the power `{power}` decides and reads the `{service}` cases of the position's department and jurisdiction"
+                "an official of the case's department with the power it needs (`{power}`, or `hear-appeal` for an appeal) decides and reads the `{service}` cases of the position's jurisdiction"
             ),
             &format!(
                 r#"permit (principal is Official, action in [Action::"decide", Action::"read"], resource)
                    when {{ (resource is Case || resource is Application) && resource.service == "{service}"
                           && principal.department == resource.department
-                          && principal.powers.contains("{power}")
+                          && principal.powers.contains(resource.power)
                           && principal.jurisdiction.containsAny(resource.regions) }};"#
             ),
         ),
@@ -585,8 +585,8 @@ fn business_licence_law_text() -> LawPackage {
             ),
             permit(
                 "15",
-                "an organisation, through its representative, reads its licence applications",
-                r#"permit (principal is Organisation, action == Action::"read", resource is Application)
+                "an organisation, through its representative, reads its licence applications and appeals their rejection",
+                r#"permit (principal is Organisation, action in [Action::"read", Action::"appeal"], resource is Application)
                    when { resource.service == "grant-licence" && principal in resource.applicant };"#,
             ),
             permit(

@@ -16,7 +16,7 @@ mod common;
 
 use common::{Chain, cited, expect};
 use govchain_demo::services::grant_licence;
-use govchain_execution::schema;
+use govchain_execution::{State, schema};
 use govchain_types::*;
 
 fn pid(s: &str) -> PrincipalId {
@@ -1192,4 +1192,307 @@ fn a_pension_is_granted_from_the_registers_then_paid_each_month_until_the_pensio
     assert!(app.schedule.is_none());
     assert_eq!(steps(&app).last(), Some(&"schedule_ended"));
     assert_eq!(balance(c, "cit-0001"), before);
+}
+
+/// Civil affairs appoints `person` to a further position `id` (accepted at once).
+fn civil_position(
+    c: &mut Chain,
+    person: &str,
+    id: &str,
+    department: &str,
+    powers: &[&str],
+    region: &str,
+) {
+    let r = c.run(
+        "civil-affairs",
+        None,
+        Payload::Appoint {
+            position: Position {
+                id: id.into(),
+                holder: pid(person),
+                department: pid(department),
+                title: "registrar".into(),
+                powers: powers.iter().map(|p| p.to_string()).collect(),
+                jurisdiction: vec![region.into()],
+                term_from: c.height + 1,
+                term_to: Some(c.height + 100_000),
+            },
+        },
+    );
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    let r = c.run(
+        person,
+        None,
+        Payload::SetPositionStatus {
+            id: id.into(),
+            status: PositionStatus::Active,
+            reason: "I accept".into(),
+        },
+    );
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+}
+
+fn appeal(application: Hash, reasons: &str) -> Payload {
+    Payload::Appeal {
+        application,
+        reasons: reasons.into(),
+    }
+}
+
+fn queue(c: &Chain, department: &str) -> Vec<Hash> {
+    c.state
+        .scan_prefix(&schema::case_queue_prefix(&pid(department)), 100)
+        .unwrap()
+        .unwrap()
+        .into_iter()
+        .map(|(_, id)| Hash(id.try_into().unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_rejection_is_appealed_once_to_the_parent_department_and_heard_by_another_official() {
+    let c = &mut Chain::new();
+    // off-zhao, head of civil affairs (hear-appeal), also sits as a district registrar; off-li
+    // is made a second head who hears appeals.
+    civil_position(
+        c,
+        "off-zhao",
+        "pos-zhao-110101",
+        "civil-affairs-110101",
+        &["register-birth"],
+        "110101",
+    );
+    civil_position(
+        c,
+        "off-li",
+        "pos-li-head",
+        "civil-affairs",
+        &["hear-appeal"],
+        "110000",
+    );
+    let zhao_district = Some(Acting::Position("pos-zhao-110101".into()));
+    let zhao_head = Some(Acting::Position("pos-off-zhao".into()));
+    let li_head = Some(Acting::Position("pos-li-head".into()));
+    let mut cases = Vec::new();
+    for (n, mother, father) in [
+        ("n-0003", "cit-0004", "cit-0005"),
+        ("n-0004", "cit-0010", "cit-0011"),
+    ] {
+        notify_birth(c, n, mother, "A child");
+        let r = c.run(
+            mother,
+            None,
+            apply("register-birth", &[("notification", n), ("father", father)]),
+        );
+        let app = application(c, &r);
+        assert_eq!(
+            app.case.as_ref().unwrap().department,
+            pid("civil-affairs-110101")
+        );
+        assert_eq!(queue(c, "civil-affairs-110101").last(), Some(&app.id));
+        expect(
+            c,
+            "the district registrar refuses",
+            "off-zhao",
+            zhao_district.clone(),
+            decide(app.id, false, "the father's declaration is missing"),
+            (true, "", "civil-registration-law/15"),
+        );
+        assert_eq!(application(c, &r).status, ApplicationStatus::Rejected);
+        assert!(
+            !queue(c, "civil-affairs-110101").contains(&app.id),
+            "decided: out of the queue"
+        );
+        cases.push((mother, app.id));
+    }
+    let (mother, first) = cases[0];
+    // Refused: someone else than the applicant; an application not rejected.
+    expect(
+        c,
+        "the father appeals the mother's application",
+        "cit-0005",
+        None,
+        appeal(first, "unfair"),
+        (false, "unauthorized", ""),
+    );
+    let pension = c.run("cit-0001", None, apply("pension", &[]));
+    expect(
+        c,
+        "an approved application",
+        "cit-0001",
+        None,
+        appeal(pension.tx_id, "more, please"),
+        (false, "not_appealable", ""),
+    );
+    // The mother appeals: a case for civil affairs (the district office's parent), hear-appeal.
+    expect(
+        c,
+        "the applicant appeals",
+        mother,
+        None,
+        appeal(first, "the declaration was filed"),
+        (true, "", "civil-registration-law/14"),
+    );
+    let app = schema::application(&c.state, &first).unwrap().unwrap();
+    assert_eq!(app.status, ApplicationStatus::CaseOpened);
+    let case = app.case.clone().unwrap();
+    assert_eq!(
+        (case.department.as_str(), case.power.as_str(), case.appeal),
+        ("civil-affairs", "hear-appeal", true)
+    );
+    assert_eq!(case.region.as_deref(), Some("110101"));
+    assert_eq!(queue(c, "civil-affairs"), [first]);
+    // Refused: the district registrar (not the parent department); the head who decided it
+    // before, in his other position; the applicant appealing again while it is heard.
+    expect(
+        c,
+        "a district registrar hears the appeal",
+        "off-wang",
+        Some(Acting::Position("pos-off-wang".into())),
+        decide(first, true, "ok"),
+        (false, "unauthorized", ""),
+    );
+    expect(
+        c,
+        "the official who decided it hears the appeal",
+        "off-zhao",
+        zhao_head,
+        decide(first, true, "ok"),
+        (false, "conflict_of_interest", ""),
+    );
+    expect(
+        c,
+        "a second appeal while heard",
+        mother,
+        None,
+        appeal(first, "again"),
+        (false, "not_appealable", ""),
+    );
+    // Another head hears it and upholds the appeal: the service registers the birth.
+    expect(
+        c,
+        "another head upholds the appeal",
+        "off-li",
+        li_head.clone(),
+        decide(first, true, "the declaration is on file"),
+        (true, "", "civil-registration-law/15"),
+    );
+    let app = schema::application(&c.state, &first).unwrap().unwrap();
+    assert_eq!(app.status, ApplicationStatus::Approved);
+    assert!(
+        schema::record(&c.state, "births", "b-n-0003")
+            .unwrap()
+            .is_some()
+    );
+    let kinds: Vec<&str> = app.timeline.iter().map(|s| s.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "submitted",
+            "case_opened",
+            "decided_reject",
+            "rejected",
+            "appealed",
+            "decided_approve",
+            "approved"
+        ]
+    );
+    assert!(queue(c, "civil-affairs").is_empty());
+    // The second birth: its appeal refused, and no appeal after that.
+    let (mother, second) = cases[1];
+    expect(
+        c,
+        "the second appeal",
+        mother,
+        None,
+        appeal(second, "please"),
+        (true, "", "civil-registration-law/14"),
+    );
+    expect(
+        c,
+        "the appeal refused",
+        "off-li",
+        li_head,
+        decide(second, false, "no declaration"),
+        (true, "", "civil-registration-law/15"),
+    );
+    expect(
+        c,
+        "appealed once already",
+        mother,
+        None,
+        appeal(second, "please, again"),
+        (false, "not_appealable", ""),
+    );
+    assert!(
+        schema::record(&c.state, "births", "b-n-0004")
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn a_case_its_law_deems_approved_at_the_deadline_is_carried_out_at_that_block() {
+    let run = || {
+        let c = &mut Chain::new();
+        with_script(
+            c,
+            2,
+            r#"fn decide(app) {
+                #{ outcome: "official", article: "5", reason: "fireworks", department: "market-regulation",
+                   power: "grant-licence", region: "110101", deadline: 3, deemed: "approved" }
+            }
+            fn decided(app, decision) {
+                if !decision.approve { return #{ outcome: "rejected", article: "5", reason: decision.reasons }; }
+                #{ outcome: "approved", article: "5", reason: decision.reasons,
+                   writes: [#{ registry: "licences", key: "lic-deemed-" + app.height,
+                               fields: #{ organisation: app.input.organisation, activity: app.input.activity,
+                                          region: "110101", valid_from: app.input.valid_from, status: "granted" } }] }
+            }"#,
+        );
+        let (rep, org1) = for_org("org-0001");
+        let opened = c.run_acting(&rep, org1, licence("org-0001", "fireworks"));
+        assert_eq!(queue(c, "market-regulation"), [opened.tx_id]);
+        for _ in 0..3 {
+            c.empty_block();
+        }
+        let app = application(c, &opened);
+        assert_eq!(
+            app.status,
+            ApplicationStatus::Approved,
+            "{:?}",
+            app.timeline
+        );
+        let last: Vec<(&str, &str, u64)> = app.timeline[2..]
+            .iter()
+            .map(|s| (s.kind.as_str(), s.by.as_str(), s.height))
+            .collect();
+        assert_eq!(
+            last,
+            [
+                ("deemed_approve", "chain", opened.height + 3),
+                ("approved", "grant-licence@2", opened.height + 3)
+            ]
+        );
+        let licence = schema::record(
+            &c.state,
+            "licences",
+            &format!("lic-deemed-{}", opened.height),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(licence.written.service.as_deref(), Some("grant-licence@2"));
+        assert!(queue(c, "market-regulation").is_empty());
+        // Decided: no official decides it after.
+        expect(
+            c,
+            "an official after the deemed decision",
+            "off-chen",
+            Some(Acting::Position("pos-off-chen".into())),
+            decide(opened.tx_id, false, "too late"),
+            (false, "not_pending", ""),
+        );
+        app
+    };
+    assert_eq!(run(), run());
 }

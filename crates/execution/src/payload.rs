@@ -194,5 +194,9 @@ pub(crate) fn execute_payload(
             approve,
             reasons,
         } => crate::services::decide_case(tx, ctx, signer, application, *approve, reasons),
+        Payload::Appeal {
+            application,
+            reasons,
+        } => crate::services::appeal(tx, ctx, signer, application, reasons),
     }
 }

@@ -164,6 +164,12 @@ pub fn applicant_key(
     format!("application-by/{applicant}/{height:020}/{id}").into_bytes()
 }
 
+/// The queue of the cases waiting for a department's officials: this prefix, then the
+/// deadline (20 digits; none last) and the application's id; the value is the id.
+pub fn case_queue_prefix(department: &PrincipalId) -> Vec<u8> {
+    format!("case-queue/{department}/").into_bytes()
+}
+
 pub fn application(
     state: &dyn State,
     id: &govchain_types::Hash,

@@ -541,6 +541,7 @@ fn carry_out(
             officials,
             deadline,
             reminder,
+            deemed,
             ..
         } => {
             // The case goes to the service's department, or an office under it.
@@ -583,6 +584,8 @@ fn carry_out(
                     deadline: deadline.map(|d| ctx.height.saturating_add(d)),
                     period: *deadline,
                     reminder: reminder.map(|r| ctx.height.saturating_add(r)),
+                    deemed: *deemed,
+                    appeal: false,
                 }),
                 schedule: None,
                 reason: reason.clone(),
@@ -609,6 +612,24 @@ fn schedule_case(
     Ok(())
 }
 
+/// A case's entry in its department's queue: the department, then the deadline (the cases
+/// due first come first; none last), then the application.
+fn queue_key(id: &govchain_types::Hash, case: &CaseInfo) -> Vec<u8> {
+    let mut key = schema::case_queue_prefix(&case.department);
+    key.extend_from_slice(format!("{:020}/{id}", case.deadline.unwrap_or(u64::MAX)).as_bytes());
+    key
+}
+
+/// Puts a case in its department's queue (as it stands: department and deadline).
+fn enqueue(tx: &mut TxOverlay<'_>, id: &govchain_types::Hash, case: &CaseInfo) {
+    tx.put(queue_key(id, case), id.0.to_vec());
+}
+
+/// Takes a case out of its department's queue (as it stood when put there).
+fn dequeue(tx: &mut TxOverlay<'_>, id: &govchain_types::Hash, case: &CaseInfo) {
+    tx.delete(queue_key(id, case));
+}
+
 /// Takes one height's reminders or deadlines off the agenda and gives the applications among
 /// them still waiting in a case, with the case.
 fn take_cases(
@@ -626,6 +647,74 @@ fn take_cases(
         }
     }
     Ok(out)
+}
+
+/// A case decided by the law at its deadline (the service's law said it is then deemed
+/// approved or rejected): the service carries it out as an official's decision, at the block's
+/// start. If the service fails to, nothing of it is kept: the case is marked overdue, for its
+/// officials still to decide.
+fn deem(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    app: &mut Application,
+    approve: bool,
+) -> Result<()> {
+    let reasons = if approve {
+        "not decided by its deadline: deemed approved, as the service's law says"
+    } else {
+        "not decided by its deadline: deemed rejected, as the service's law says"
+    };
+    let closing = Closing {
+        approve,
+        reasons,
+        kind: if approve {
+            "deemed_approve"
+        } else {
+            "deemed_reject"
+        },
+        by: "chain".into(),
+        decided_by: None,
+        decision: serde_json::json!({
+            "approve": approve,
+            "reasons": reasons,
+            "official": (),
+            "position": (),
+            "appeal": app.case.as_ref().is_some_and(|c| c.appeal),
+            "deemed": true,
+        }),
+    };
+    let run_ctx = TxContext {
+        tx_id: app.id,
+        ..*ctx
+    };
+    let mut run = TxOverlay::new(&*tx);
+    run.audit_on = false;
+    let mut closed = app.clone();
+    let done = finish_case(&mut run, &run_ctx, &mut closed, &closing)?;
+    let (writes, postings) = (run.writes, run.postings);
+    match done {
+        Ok(_) => {
+            tx.writes.extend(writes);
+            tx.postings.extend(postings);
+            *app = closed;
+        }
+        Err(e) => {
+            if let Some(case) = app.case.as_mut() {
+                case.deadline = None;
+                case.deemed = None;
+            }
+            app.timeline.push(chain_step(
+                ctx.height,
+                "overdue",
+                format!(
+                    "not decided by its deadline, and the service could not carry out its deemed decision: {} ({})",
+                    e.message, e.code
+                ),
+            ));
+            tx.put(schema::application_key(&app.id), schema::value(&*app));
+        }
+    }
+    Ok(())
 }
 
 /// Starts the schedule an approval asked for: its first period falls due `every` blocks on.
@@ -689,6 +778,11 @@ pub(crate) fn begin_block(
         tx.put(schema::application_key(&id), schema::value(&app));
     }
     for (id, mut app, mut case) in take_cases(&mut tx, List::CaseDue, height)? {
+        if let Some(approve) = case.deemed {
+            deem(&mut tx, ctx, &mut app, approve)?;
+            continue;
+        }
+        dequeue(&mut tx, &id, &case);
         let parent =
             crate::authorize::department_chain(&tx, ctx.registries, case.department.as_str())?
                 .into_iter()
@@ -722,6 +816,7 @@ pub(crate) fn begin_block(
                 ));
             }
         }
+        enqueue(&mut tx, &id, &case);
         app.case = Some(case);
         tx.put(schema::application_key(&id), schema::value(&app));
     }
@@ -1060,6 +1155,7 @@ pub(crate) fn apply(
         status: done.status,
         case: done.case,
         schedule: None,
+        appealed: false,
         timeline: vec![
             ApplicationStep {
                 height: ctx.height,
@@ -1082,6 +1178,7 @@ pub(crate) fn apply(
     let mut application = application;
     if let Some(case) = application.case.as_mut() {
         schedule_case(tx, &ctx.tx_id, case)?;
+        enqueue(tx, &ctx.tx_id, case);
     }
     start_schedule(tx, ctx, &mut application, done.schedule)?;
     tx.put(
@@ -1118,6 +1215,7 @@ pub fn case_entity(app: &Application, case: &CaseInfo) -> EntityData {
         .attr("power", Value::str(case.power.clone()))
         .attr("regions", Value::strs(regions))
         .attr("applicant", Value::str(app.applicant.to_string()))
+        .attr("appeal", Value::Bool(case.appeal))
 }
 
 /// An application as the resource of `read`.
@@ -1277,6 +1375,20 @@ pub(crate) fn decide_case(
             ),
         )));
     }
+    // An appeal is heard by another official than any who decided the application before.
+    if case.appeal
+        && app.timeline.iter().any(|s| {
+            s.kind.starts_with("decided_") || s.kind == "first_decision" || s.kind == "dissent"
+        } && s.by.split(' ').next() == Some(signer.principal.as_str()))
+    {
+        return Ok(Err(TxError::new(
+            Code::ConflictOfInterest,
+            format!(
+                "`{}` decided application `{id}` before, and may not hear its appeal",
+                signer.principal
+            ),
+        )));
+    }
     let by = match &signer.position {
         Some(p) => format!("{} ({})", signer.principal, p.position.id),
         None => signer.principal.to_string(),
@@ -1335,9 +1447,66 @@ pub(crate) fn decide_case(
             )]));
         }
     }
+    let decision = serde_json::json!({
+        "approve": approve,
+        "reasons": reasons,
+        "official": signer.principal.to_string(),
+        "position": signer.position.as_ref().map(|p| p.position.id.clone()),
+        "appeal": case.appeal,
+    });
+    let closing = Closing {
+        approve,
+        reasons,
+        kind: decided_kind,
+        by,
+        decided_by,
+        decision,
+    };
+    let done = match finish_case(tx, ctx, &mut app, &closing)? {
+        Ok(events) => events,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut events = done;
+    events.push(event(
+        "case_decided",
+        &[
+            ("application", id.to_string()),
+            ("service", app.service.to_string()),
+            ("outcome", step_kind(&app.status).to_string()),
+            ("official", signer.principal.to_string()),
+        ],
+    ));
+    Ok(Ok(events))
+}
+
+/// How a case is closed: by an official's decision, or by the law at its deadline.
+struct Closing<'a> {
+    approve: bool,
+    reasons: &'a str,
+    /// The step it adds: `decided_approve`, `deemed_reject`, ...
+    kind: &'static str,
+    /// Who closed it, as the timeline says.
+    by: String,
+    /// The article that let the official decide (none when deemed).
+    decided_by: Option<Citation>,
+    /// The decision as the script's `decided(application, decision)` sees it.
+    decision: Json,
+}
+
+/// Closes `app`'s case: the service (the version the application started under) carries out
+/// the decision through its `decided(application, decision)` (or, without one, approves or
+/// rejects as decided, writing nothing), the steps are added, the case leaves its
+/// department's queue. Gives the events of what the service did.
+fn finish_case(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    app: &mut Application,
+    closing: &Closing<'_>,
+) -> Result<std::result::Result<Vec<Event>, TxError>> {
+    let id = app.id;
     let Some(service) = schema::service(tx, &app.service, app.version)? else {
         return Err(ExecError::Corrupt {
-            key: String::from_utf8_lossy(&schema::application_key(id)).into_owned(),
+            key: String::from_utf8_lossy(&schema::application_key(&id)).into_owned(),
             reason: "an application names a service version that is not stored".into(),
         });
     };
@@ -1367,22 +1536,16 @@ pub(crate) fn decide_case(
             ctx.date,
             &app.input,
         );
-        let decision = serde_json::json!({
-            "approve": approve,
-            "reasons": reasons,
-            "official": signer.principal.to_string(),
-            "position": signer.position.as_ref().map(|p| p.position.id.clone()),
-        });
         match run_script(tx, ctx, &actor, |fetch, budget| {
-            runtime.resume(&script, &app_json, &decision, fetch, budget)
+            runtime.resume(&script, &app_json, &closing.decision, fetch, budget)
         })? {
             Ok(o) => o,
             Err(e) => return Ok(Err(e)),
         }
-    } else if approve {
+    } else if closing.approve {
         Outcome::Approved {
             article: case_article,
-            reason: reasons.to_string(),
+            reason: closing.reasons.to_string(),
             writes: vec![],
             payments: vec![],
             schedule: None,
@@ -1390,7 +1553,7 @@ pub(crate) fn decide_case(
     } else {
         Outcome::Rejected {
             article: case_article,
-            reason: reasons.to_string(),
+            reason: closing.reasons.to_string(),
         }
     };
     if matches!(outcome, Outcome::Official { .. }) {
@@ -1409,16 +1572,19 @@ pub(crate) fn decide_case(
         Ok(d) => d,
         Err(e) => return Ok(Err(e)),
     };
-    tx.citation = decided_by.clone();
+    tx.citation = closing.decided_by.clone();
+    if let Some(case) = &app.case {
+        dequeue(tx, &id, case);
+    }
     let kind = step_kind(&done.status);
     app.status = done.status;
     app.timeline.push(ApplicationStep {
         height: ctx.height,
         tx: ctx.tx_id,
-        kind: decided_kind.into(),
-        by,
-        reason: reasons.to_string(),
-        citation: decided_by,
+        kind: closing.kind.into(),
+        by: closing.by.clone(),
+        reason: closing.reasons.to_string(),
+        citation: closing.decided_by.clone(),
     });
     app.timeline.push(ApplicationStep {
         height: ctx.height,
@@ -1428,17 +1594,140 @@ pub(crate) fn decide_case(
         reason: done.reason,
         citation: Some(citation),
     });
-    start_schedule(tx, ctx, &mut app, done.schedule)?;
+    start_schedule(tx, ctx, app, done.schedule)?;
+    tx.put(schema::application_key(&id), schema::value(&*app));
+    Ok(Ok(done.events))
+}
+
+/// The power an official needs to hear an appeal.
+pub const HEAR_APPEAL: &str = "hear-appeal";
+
+/// The department whose record's region (as its registry places it) a principal has, if any.
+fn region_of(state: &dyn State, ctx: &TxContext<'_>, who: &PrincipalId) -> Result<Option<String>> {
+    let Some(p) = schema::principal(state, who)? else {
+        return Ok(None);
+    };
+    let Some(def) = ctx
+        .registries
+        .values()
+        .map(|r| &r.def)
+        .find(|d| d.principals == Some(p.kind))
+    else {
+        return Ok(None);
+    };
+    Ok(schema::record(state, &def.name, who.as_str())?
+        .and_then(|r| crate::registry::record_region(def, &r.fields).map(str::to_string)))
+}
+
+/// `Appeal`: the applicant (or its representative) appeals a rejection, once, as the laws let
+/// it: a case for an official with the power `hear-appeal` at the parent department of the one
+/// whose case decided it (the same department, at the top), or at the service's department
+/// when the service rejected it by itself; in the case's region (the applicant's, without
+/// one); with the case's deadline period, if it had one.
+pub(crate) fn appeal(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    signer: &Signer,
+    id: &govchain_types::Hash,
+    reasons: &str,
+) -> TxOutcome {
+    let not_appealable = |why: &str| {
+        Ok(Err(TxError::new(
+            Code::NotAppealable,
+            format!("application `{id}` cannot be appealed: {why}"),
+        )))
+    };
+    let Some(mut app) = schema::application(tx, id)? else {
+        return not_appealable("there is no such application");
+    };
+    if reasons.trim().is_empty() || reasons.len() > MAX_REASONS {
+        return Ok(Err(TxError::new(
+            Code::BadText,
+            format!("an appeal gives its reasons in 1 to {MAX_REASONS} bytes"),
+        )));
+    }
+    let act = Action::Service {
+        action: "appeal",
+        resource: application_entity(&app),
+    };
+    if let Err(e) = authorize(tx, ctx, signer, &act)? {
+        return Ok(Err(e));
+    }
+    // Only the applicant itself, whatever the laws say of others.
+    let acts_for = signer
+        .organisation
+        .as_ref()
+        .map_or(&signer.principal, |(o, _)| o);
+    if acts_for != &app.applicant {
+        return Ok(Err(TxError::new(
+            Code::Unauthorized,
+            format!("only `{}` appeals its application `{id}`", app.applicant),
+        )));
+    }
+    if app.status != ApplicationStatus::Rejected {
+        return not_appealable("it was not rejected");
+    }
+    if app.appealed {
+        return not_appealable("it was appealed once already");
+    }
+    let Some(service) = schema::service(tx, &app.service, app.version)? else {
+        return Err(ExecError::Corrupt {
+            key: String::from_utf8_lossy(&schema::application_key(id)).into_owned(),
+            reason: "an application names a service version that is not stored".into(),
+        });
+    };
+    let (department, region, period) = match &app.case {
+        Some(case) => {
+            let parent =
+                crate::authorize::department_chain(tx, ctx.registries, case.department.as_str())?
+                    .into_iter()
+                    .nth(1)
+                    .and_then(|d| PrincipalId::new(d.id).ok());
+            (
+                parent.unwrap_or_else(|| case.department.clone()),
+                case.region.clone(),
+                case.period,
+            )
+        }
+        None => (
+            service.def.department.clone(),
+            region_of(tx, ctx, &app.applicant)?,
+            None,
+        ),
+    };
+    let mut case = CaseInfo {
+        department,
+        power: HEAR_APPEAL.into(),
+        region,
+        officials: 1,
+        first: None,
+        deadline: period.map(|p| ctx.height.saturating_add(p)),
+        period,
+        reminder: None,
+        deemed: None,
+        appeal: true,
+    };
+    schedule_case(tx, id, &mut case)?;
+    enqueue(tx, id, &case);
+    app.timeline.push(ApplicationStep {
+        height: ctx.height,
+        tx: ctx.tx_id,
+        kind: "appealed".into(),
+        by: signer.principal.to_string(),
+        reason: reasons.to_string(),
+        citation: tx.citation.clone(),
+    });
+    app.status = ApplicationStatus::CaseOpened;
+    app.appealed = true;
+    let department = case.department.to_string();
+    app.case = Some(case);
     tx.put(schema::application_key(id), schema::value(&app));
-    let mut events = done.events;
-    events.push(event(
-        "case_decided",
+    Ok(Ok(vec![event(
+        "application_appealed",
         &[
             ("application", id.to_string()),
             ("service", app.service.to_string()),
-            ("outcome", kind.to_string()),
-            ("official", signer.principal.to_string()),
+            ("department", department),
         ],
-    ));
-    Ok(Ok(events))
+    )]))
 }

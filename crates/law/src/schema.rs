@@ -228,10 +228,12 @@ impl SchemaModel {
                     ("power", s()),
                     ("regions", set()),
                     ("applicant", s()),
+                    // Whether it hears the applicant's appeal of a rejection.
+                    ("appeal", Bool),
                 ],
                 false,
             ),
-            // An application to a service, as the resource of `read`: the service, who applied
+            // An application to a service, as the resource of `read` and `appeal`: the service, who applied
             // (`principal in resource.applicant` reads "their own"), the department and power
             // its case needs (empty while it has none), where it is, and how it stands.
             entity(
@@ -357,6 +359,7 @@ impl SchemaModel {
             &["Service"],
         ));
         actions.extend(action(&["apply"], &all, &["Service"]));
+        actions.extend(action(&["appeal"], &all, &["Application"]));
         actions.extend(action(
             &["appoint", "set-position-status"],
             &["Department", "Official", "Legislature"],

@@ -197,9 +197,11 @@ impl App {
             input.clear();
             return (tx, hidden);
         }
-        // An official's reasons are about the applicant's case: on the application, read as the
-        // laws let, not in the public transaction.
-        if let Payload::DecideCase { reasons, .. } = &mut tx.body.payload {
+        // An official's reasons, and an appeal's, are about the applicant's case: on the
+        // application, read as the laws let, not in the public transaction.
+        if let Payload::DecideCase { reasons, .. } | Payload::Appeal { reasons, .. } =
+            &mut tx.body.payload
+        {
             let hidden = !reasons.is_empty();
             reasons.clear();
             return (tx, hidden);

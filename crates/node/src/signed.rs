@@ -50,7 +50,26 @@ enum Found {
         applications: Vec<govchain_types::Application>,
         withheld: u32,
     },
+    /// A page of a department's case queue the laws let the reader see, how many they did
+    /// not, and the cursor of the next page.
+    Cases {
+        applications: Vec<govchain_types::Application>,
+        withheld: u32,
+        next: Option<String>,
+    },
 }
+
+/// Applications sifted by the laws for a reader: those it may read, how many it may not, and
+/// the first decision of each kind.
+struct Sifted {
+    kept: Vec<govchain_types::Application>,
+    withheld: u32,
+    allowed: Option<Decision>,
+    refused: Option<Decision>,
+}
+
+/// Most cases of a queue one read returns.
+const MAX_CASES_PAGE: usize = 100;
 
 impl App {
     /// A signed read: the node named, the signature, the reader's key in force, a short
@@ -475,32 +494,104 @@ impl App {
                     Found::Application(Box::new(app)),
                 )
             }
+            ReadTarget::Cases {
+                department,
+                after,
+                limit,
+            } => {
+                let prefix = schema::case_queue_prefix(department);
+                let after = after
+                    .as_deref()
+                    .map(|a| {
+                        hex::decode(a)
+                            .map(|a| [prefix.as_slice(), &a].concat())
+                            .map_err(|_| bad("`after` is the hex cursor of a page"))
+                    })
+                    .transpose()?;
+                let limit = limit
+                    .and_then(|l| usize::try_from(l).ok())
+                    .unwrap_or(MAX_CASES_PAGE)
+                    .clamp(1, MAX_CASES_PAGE);
+                let page = self
+                    .store()
+                    .scan(&prefix, after.as_deref(), limit, None)
+                    .map_err(unavailable)?;
+                let next_page = page
+                    .next
+                    .as_ref()
+                    .and_then(|k| k.get(prefix.len()..))
+                    .map(hex::encode);
+                let ids = page
+                    .items
+                    .iter()
+                    .filter_map(|(_, v)| <[u8; 32]>::try_from(v.value.as_slice()).ok())
+                    .map(govchain_types::Hash)
+                    .collect();
+                let sifted = match sift(&state, laws, next, reader, acting, ids)? {
+                    Ok(s) => s,
+                    Err(why) => return Ok(Decided::NotFound(why)),
+                };
+                Ok(match (sifted.allowed, sifted.refused) {
+                    (Some(decision), _) => Decided::Allowed {
+                        decision,
+                        found: Found::Cases {
+                            applications: sifted.kept,
+                            withheld: sifted.withheld,
+                            next: next_page,
+                        },
+                    },
+                    (None, Some(d)) => Decided::Refused(d),
+                    // None waiting on this page: said to an official acting in a position of
+                    // the department; anyone else is refused as for a case it may not read.
+                    (None, None) => {
+                        let theirs = match acting {
+                            Some(govchain_types::Acting::Position(p)) => {
+                                schema::position(&state, p)
+                                    .map_err(unavailable)?
+                                    .is_some_and(|p| {
+                                        &p.position.department == department
+                                            && p.position.holder == *reader
+                                    })
+                            }
+                            _ => false,
+                        };
+                        if theirs {
+                            Decided::NotFound(format!("no cases wait for `{department}`"))
+                        } else {
+                            let mut nobody = nobody_application(reader);
+                            nobody.status = govchain_types::ApplicationStatus::CaseOpened;
+                            nobody.case = Some(govchain_types::CaseInfo {
+                                department: department.clone(),
+                                power: String::new(),
+                                region: None,
+                                officials: 1,
+                                first: None,
+                                deadline: None,
+                                period: None,
+                                reminder: None,
+                                deemed: None,
+                                appeal: false,
+                            });
+                            let resource =
+                                govchain_execution::services::application_entity(&nobody);
+                            match decide_as(&state, laws, next, reader, acting, "read", resource)
+                                .map_err(unavailable)?
+                            {
+                                Ok(d) if !d.allowed => Decided::Refused(d),
+                                _ => Decided::NotFound(format!("no cases wait for `{department}`")),
+                            }
+                        }
+                    }
+                })
+            }
             ReadTarget::Applications { applicant } => {
                 let ids = govchain_execution::services::applications_of(&state, applicant, 100)
                     .map_err(unavailable)?;
-                let mut kept = Vec::new();
-                let mut withheld: u32 = 0;
-                let mut allowed = None;
-                let mut refused = None;
-                for id in ids {
-                    let Some(app) = schema::application(&state, &id).map_err(unavailable)? else {
-                        continue;
-                    };
-                    let resource = govchain_execution::services::application_entity(&app);
-                    match decide_as(&state, laws, next, reader, acting, "read", resource)
-                        .map_err(unavailable)?
-                    {
-                        Ok(d) if d.allowed => {
-                            kept.push(app);
-                            allowed.get_or_insert(d);
-                        }
-                        Ok(d) => {
-                            withheld = withheld.saturating_add(1);
-                            refused.get_or_insert(d);
-                        }
+                let (kept, withheld, allowed, refused) =
+                    match sift(&state, laws, next, reader, acting, ids)? {
+                        Ok(s) => (s.kept, s.withheld, s.allowed, s.refused),
                         Err(why) => return Ok(Decided::NotFound(why)),
-                    }
-                }
+                    };
                 Ok(match (allowed, refused) {
                     (Some(decision), _) => Decided::Allowed {
                         decision,
@@ -518,17 +609,7 @@ impl App {
                         if own {
                             Decided::NotFound(format!("`{applicant}` has made no applications"))
                         } else {
-                            let nobody = govchain_types::Application {
-                                id: govchain_types::Hash::ZERO,
-                                service: applicant.clone(),
-                                version: 0,
-                                applicant: applicant.clone(),
-                                input: govchain_types::Fields::new(),
-                                status: govchain_types::ApplicationStatus::Rejected,
-                                case: None,
-                                schedule: None,
-                                timeline: vec![],
-                            };
+                            let nobody = nobody_application(applicant);
                             let resource =
                                 govchain_execution::services::application_entity(&nobody);
                             match decide_as(&state, laws, next, reader, acting, "read", resource)
@@ -623,6 +704,7 @@ impl App {
             statement: None,
             application: None,
             applications: None,
+            cases: None,
         };
         match (&r.target, found) {
             (ReadTarget::Record { .. }, Found::Version(view)) => answer.record = Some(*view),
@@ -702,7 +784,27 @@ impl App {
                     withheld,
                 });
             }
-            (ReadTarget::Application { .. } | ReadTarget::Applications { .. }, _) => {
+            (
+                ReadTarget::Cases { department, .. },
+                Found::Cases {
+                    applications,
+                    withheld,
+                    next,
+                },
+            ) => {
+                answer.cases = Some(govchain_api::CaseQueue {
+                    department: department.to_string(),
+                    applications,
+                    withheld,
+                    next,
+                });
+            }
+            (
+                ReadTarget::Application { .. }
+                | ReadTarget::Applications { .. }
+                | ReadTarget::Cases { .. },
+                _,
+            ) => {
                 return Err(unavailable(
                     "an application read was decided on something else",
                 ));
@@ -754,4 +856,57 @@ fn no_record(registry: &str, key: &str) -> String {
 /// The one decision of a read of one version.
 fn only(mut d: Vec<Decision>) -> Result<Decision, String> {
     d.pop().ok_or_else(|| "nothing was decided".to_string())
+}
+
+/// An application of nobody's: what a read of an empty list is decided on (so a refusal tells
+/// nobody whether there is anything to read).
+fn nobody_application(applicant: &PrincipalId) -> govchain_types::Application {
+    govchain_types::Application {
+        id: govchain_types::Hash::ZERO,
+        service: applicant.clone(),
+        version: 0,
+        applicant: applicant.clone(),
+        input: govchain_types::Fields::new(),
+        status: govchain_types::ApplicationStatus::Rejected,
+        case: None,
+        schedule: None,
+        appealed: false,
+        timeline: vec![],
+    }
+}
+
+/// The applications `ids` as the laws in force at `next` let `reader` read them (`Err`: the
+/// reader's acting could not be decided).
+fn sift(
+    state: &dyn govchain_execution::State,
+    laws: &govchain_execution::Laws,
+    next: Height,
+    reader: &PrincipalId,
+    acting: Option<&govchain_types::Acting>,
+    ids: Vec<govchain_types::Hash>,
+) -> Result<Result<Sifted, String>, BackendError> {
+    let mut out = Sifted {
+        kept: Vec::new(),
+        withheld: 0,
+        allowed: None,
+        refused: None,
+    };
+    for id in ids {
+        let Some(app) = schema::application(state, &id).map_err(unavailable)? else {
+            continue;
+        };
+        let resource = govchain_execution::services::application_entity(&app);
+        match decide_as(state, laws, next, reader, acting, "read", resource).map_err(unavailable)? {
+            Ok(d) if d.allowed => {
+                out.kept.push(app);
+                out.allowed.get_or_insert(d);
+            }
+            Ok(d) => {
+                out.withheld = out.withheld.saturating_add(1);
+                out.refused.get_or_insert(d);
+            }
+            Err(why) => return Ok(Err(why)),
+        }
+    }
+    Ok(Ok(out))
 }

@@ -703,6 +703,22 @@ fn cases(app: &App, committed: Hash) -> Vec<Case> {
             ),
         ),
         post(
+            "a department's case queue",
+            "/v1/read",
+            JSON,
+            read(
+                app,
+                "off-chen",
+                Some("pos-off-chen"),
+                ReadTarget::Cases {
+                    department: pid("market-regulation"),
+                    after: None,
+                    limit: Some(10),
+                },
+                42,
+            ),
+        ),
+        post(
             "a history",
             "/v1/read",
             JSON,
@@ -1563,6 +1579,10 @@ fn payloads() -> Vec<Payload> {
             approve: true,
             reasons: "the fireworks are for a licensed display".into(),
         },
+        Payload::Appeal {
+            application: Hash([7; 32]),
+            reasons: "the sanction was lifted".into(),
+        },
     ]
 }
 
@@ -1616,7 +1636,8 @@ async fn every_kind_of_value_is_described() {
             | Payload::Unfreeze { .. }
             | Payload::DeployService { .. }
             | Payload::Apply { .. }
-            | Payload::DecideCase { .. } => p.kind(),
+            | Payload::DecideCase { .. }
+            | Payload::Appeal { .. } => p.kind(),
         })
         .collect();
     let documented: BTreeSet<&str> = doc["components"]["schemas"]["Payload"]["oneOf"]

@@ -1120,6 +1120,11 @@ async fn an_application_is_read_by_its_applicant_and_the_officer_of_its_case() {
     let of = |a: &str| ReadTarget::Applications {
         applicant: PrincipalId::new(a).unwrap(),
     };
+    let queue = |d: &str| ReadTarget::Cases {
+        department: PrincipalId::new(d).unwrap(),
+        after: None,
+        limit: None,
+    };
     let chen = Some(Acting::Position("pos-off-chen".into()));
     // (what, reader, acting, target, status, article, listed, withheld)
     let rows: Vec<AppRead<'_>> = vec![
@@ -1243,6 +1248,56 @@ async fn an_application_is_read_by_its_applicant_and_the_officer_of_its_case() {
             0,
             0,
         ),
+        (
+            "the officer, the queue of the department",
+            "off-chen",
+            chen.clone(),
+            queue("market-regulation"),
+            StatusCode::OK,
+            "16",
+            1,
+            0,
+        ),
+        (
+            "a registrar, market regulation's queue",
+            "off-wang",
+            Some(Acting::Position("pos-off-wang".into())),
+            queue("market-regulation"),
+            StatusCode::FORBIDDEN,
+            "",
+            0,
+            0,
+        ),
+        (
+            "a citizen, a queue",
+            "cit-0001",
+            None,
+            queue("market-regulation"),
+            StatusCode::FORBIDDEN,
+            "",
+            0,
+            0,
+        ),
+        (
+            "the registrar, the empty queue of the district office",
+            "off-wang",
+            Some(Acting::Position("pos-off-wang".into())),
+            queue("civil-affairs-110101"),
+            StatusCode::NOT_FOUND,
+            "",
+            0,
+            0,
+        ),
+        (
+            "a citizen, an empty queue",
+            "cit-0001",
+            None,
+            queue("civil-affairs-110101"),
+            StatusCode::FORBIDDEN,
+            "",
+            0,
+            0,
+        ),
     ];
     for (i, (what, who, acting, target, want, article, listed, withheld)) in
         rows.into_iter().enumerate()
@@ -1264,6 +1319,19 @@ async fn an_application_is_read_by_its_applicant_and_the_officer_of_its_case() {
         );
         assert_eq!(answer["decided_by"]["article"], article, "{what}: {answer}");
         match (&answer["application"], &answer["applications"]) {
+            (Value::Null, Value::Null) => {
+                let q = &answer["cases"];
+                let listed_ids: Vec<&str> = q["applications"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a["id"].as_str().unwrap())
+                    .collect();
+                assert_eq!(listed_ids, [fireworks.to_string()], "{what}: {answer}");
+                assert_eq!(q["withheld"], withheld, "{what}: {answer}");
+                assert_eq!(q["next"], Value::Null, "{what}: {answer}");
+                assert_eq!(listed, 1);
+            }
             (Value::Object(a), Value::Null) => {
                 assert_eq!(listed, 1, "{what}");
                 assert!(

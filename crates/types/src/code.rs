@@ -221,6 +221,9 @@ codes! {
     ConflictOfInterest = "conflict_of_interest", Receipt;
     /// The case needs a second official, distinct from the first (four eyes).
     FourEyes = "four_eyes", Receipt;
+    /// The application cannot be appealed: it was not rejected, or it was appealed already
+    /// (once only).
+    NotAppealable = "not_appealable", Receipt;
 }
 
 impl Code {

@@ -317,6 +317,16 @@ pub enum ReadTarget {
     Application { id: Hash },
     /// The applications `applicant` made, newest first (at most 100).
     Applications { applicant: crate::PrincipalId },
+    /// The queue of cases waiting for `department`'s officials, those due first first: a page
+    /// of at most `limit` (default and most 100) after the cursor `after` (hex, from the
+    /// previous page). An official reads it acting in a position of the department.
+    Cases {
+        department: crate::PrincipalId,
+        #[serde(default)]
+        after: Option<String>,
+        #[serde(default)]
+        limit: Option<u32>,
+    },
 }
 
 /// A short-lived request to read protected records, signed by the reader's key, for one node. The

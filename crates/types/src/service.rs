@@ -84,6 +84,12 @@ pub struct CaseInfo {
     pub period: Option<u64>,
     /// The height at whose start the officials are reminded, if any.
     pub reminder: Option<Height>,
+    /// Decided by the law at its deadline, if the service's law says so — approved (`true`)
+    /// or rejected — instead of escalating.
+    pub deemed: Option<bool>,
+    /// It hears the applicant's appeal of a rejection (at the parent department of the one
+    /// that decided, with the power `hear-appeal`).
+    pub appeal: bool,
 }
 
 /// The first of two officials' decisions of a four-eyes case.
@@ -122,5 +128,7 @@ pub struct Application {
     pub case: Option<CaseInfo>,
     /// The periodic runs its approval started, while they last.
     pub schedule: Option<ScheduleInfo>,
+    /// Whether the applicant has appealed (once only).
+    pub appealed: bool,
     pub timeline: Vec<ApplicationStep>,
 }

@@ -138,6 +138,12 @@ pub enum Payload {
         approve: bool,
         reasons: String,
     },
+    /// The applicant appeals a rejection, once, with reasons: a case for the parent department
+    /// of the one that decided (the service's department, for a rejection by the service).
+    Appeal {
+        application: crate::Hash,
+        reasons: String,
+    },
 }
 
 /// One record of an import chunk.
@@ -170,6 +176,7 @@ impl Payload {
             Payload::DeployService { .. } => "deploy_service",
             Payload::Apply { .. } => "apply",
             Payload::DecideCase { .. } => "decide_case",
+            Payload::Appeal { .. } => "appeal",
         }
     }
 }

@@ -261,6 +261,11 @@ pub enum PayloadSchema {
         approve: bool,
         reasons: String,
     },
+    /// The applicant appeals a rejection of its application (its id, hex), once, with reasons.
+    Appeal {
+        application: String,
+        reasons: String,
+    },
 }
 
 /// An application to a service (`govchain_types::Application`): the service version it
@@ -279,6 +284,8 @@ pub struct ApplicationSchema {
     case: Option<CaseInfoSchema>,
     /// The periodic runs its approval started (a monthly pension), while they last.
     schedule: Option<ScheduleInfoSchema>,
+    /// Whether the applicant has appealed (once only).
+    appealed: bool,
     timeline: Vec<ApplicationStepSchema>,
 }
 
@@ -325,6 +332,10 @@ pub struct CaseInfoSchema {
     period: Option<u64>,
     /// The height at whose start its officials are reminded.
     reminder: Option<u64>,
+    /// Decided by the law at the deadline (approved: `true`), instead of escalating.
+    deemed: Option<bool>,
+    /// It hears the applicant's appeal of a rejection (power `hear-appeal`).
+    appeal: bool,
 }
 
 /// The first of two officials' decisions of a four-eyes case.
@@ -346,7 +357,9 @@ pub struct ApplicationStepSchema {
     /// `submitted`, `approved`, `rejected`, `case_opened`, `first_decision` (four eyes: the
     /// first of two), `dissent` (the second disagreed: back to two), `decided_approve`,
     /// `decided_reject`, and by `chain` at a block's start: `reminded`, `escalated` (to the
-    /// parent department, at the deadline), `overdue` (no department above); at a block's
+    /// parent department, at the deadline), `overdue` (no department above), `deemed_approve`
+    /// and `deemed_reject` (decided by the law at the deadline); `appealed` (by the applicant:
+    /// a case for the parent department, `hear-appeal`); at a block's
     /// start, a schedule's `period_run` (by the service), `period_failed` (refused: nothing
     /// paid, the next period still comes) and `schedule_ended`.
     kind: String,

@@ -204,6 +204,13 @@ pub enum ReadTargetSchema {
     Application { id: String },
     /// The applications an applicant made, newest first.
     Applications { applicant: String },
+    /// The cases waiting for a department's officials, those due first first: a page after
+    /// the cursor `after` (hex), at most `limit` (100).
+    Cases {
+        department: String,
+        after: Option<String>,
+        limit: Option<u32>,
+    },
 }
 
 /// An entry of a node's log of protected reads (`backend::ReadLogEntry`): who read what, when,

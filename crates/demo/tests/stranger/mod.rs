@@ -231,9 +231,9 @@ fn read(steer: u8, mut signed: SignedRead) {
                 ),
             }
         }
-        // At genesis nobody has applied: the node answers an empty list (its own) or decides
-        // on no application; nothing to decide here.
-        ReadTarget::Applications { .. } => return,
+        // At genesis nobody has applied and no case waits: the node answers an empty list
+        // (its own) or decides on no application; nothing to decide here.
+        ReadTarget::Applications { .. } | ReadTarget::Cases { .. } => return,
         ReadTarget::DryRun { .. } => {
             // The node decides it with the bill it comes with: here, the constitution's.
             let bill = govchain_law::bootstrap::constitution();
