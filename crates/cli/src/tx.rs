@@ -231,6 +231,13 @@ enum PayloadCommand {
         #[arg(long)]
         reasons: String,
     },
+    /// Confirm an application a service opened for you from a record (a birth): the service
+    /// then decides it (`govchain read applications YOU` lists it, `proposed`)
+    Confirm {
+        /// The application's id (hex)
+        #[arg(long)]
+        application: govchain_types::Hash,
+    },
     /// Replace the validator set from a height on (the legislature's key signs)
     UpdateValidators {
         /// JSON list of validators: `[{"name": ..., "key": "ed25519:...", "power": 1}, ...]`
@@ -515,6 +522,7 @@ async fn run_async(args: TxArgs) -> anyhow::Result<()> {
             application,
             reasons,
         },
+        PayloadCommand::Confirm { application } => Payload::Confirm { application },
         PayloadCommand::Apply { service, fields } => {
             let form = crate::records::service_form(&client, &service).await?;
             Payload::Apply {

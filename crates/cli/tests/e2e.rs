@@ -1552,18 +1552,27 @@ async fn benefits_from_the_command_line() {
         .as_str()
         .unwrap()
         .to_string();
-    // Its child subsidy: paid from the treasury at once.
-    let r = tx(
-        "cit-0001",
-        None,
-        &[
-            "apply",
-            "--service",
-            "child-subsidy",
-            "--field",
-            &format!("child={child}"),
-        ],
-    );
+    // The birth opens the child subsidy for each parent (at the next block's start): the
+    // mother finds hers among her applications and confirms it; it is paid at once.
+    let c = Client::new(url);
+    let waited = std::time::Instant::now();
+    let proposed = loop {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(60),
+            "no subsidy opened"
+        );
+        let mine = read("cit-0001", None, &["applications", "cit-0001"]);
+        if let Some(a) = mine["applications"]["applications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["service"] == "child-subsidy" && a["status"] == "proposed")
+        {
+            break a["id"].as_str().unwrap().to_string();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let r = tx("cit-0001", None, &["confirm", "--application", &proposed]);
     assert_eq!(r["decided_by"]["law"], "child-subsidy-law", "{r}");
     // The public receipt names the parties, not the amount; the mother reads her benefit.
     let paid = outcome(&r, "transferred");
@@ -1585,7 +1594,6 @@ async fn benefits_from_the_command_line() {
     let pension = r["tx_id"].as_str().unwrap().to_string();
     let app = read("cit-0001", None, &["application", &pension]);
     let next = app["application"]["schedule"]["next"].as_u64().unwrap();
-    let c = Client::new(url);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while c.status().await["height"].as_u64().unwrap() <= next {
         assert!(std::time::Instant::now() < deadline, "no block {next}");

@@ -675,11 +675,11 @@ fn child_subsidy_law_text() -> LawPackage {
             ),
             permit(
                 "4",
-                "the child-subsidy service decides from the registers of persons and households, and records the subsidies it grants",
+                "the child-subsidy service decides from the registers of persons, households and births, and records the subsidies it grants",
                 r#"permit (principal is Contract, action in [Action::"read", Action::"insert"], resource is Record)
                    when { principal.service == "child-subsidy"
                           && (resource.registry == "benefits"
-                              || (action == Action::"read" && ["persons", "households"].contains(resource.registry))) };"#,
+                              || (action == Action::"read" && ["persons", "households", "births"].contains(resource.registry))) };"#,
             ),
         ],
     );

@@ -22,6 +22,7 @@ pub fn grant_licence() -> ServiceDef {
             field("valid_from", FieldType::Date, true),
         ],
         script: GRANT_LICENCE.into(),
+        on_insert: vec![],
     }
 }
 
@@ -103,6 +104,7 @@ pub fn register_birth() -> ServiceDef {
             field("father", reference(RefTarget::Person), false),
         ],
         script: REGISTER_BIRTH.into(),
+        on_insert: vec![],
     }
 }
 
@@ -168,7 +170,8 @@ fn decided(app, decision) {
 /// The child subsidy (`child-subsidy-law` art. 1): for a child under three of the applicant's
 /// household, the law's algorithm gives the amount from the household's income; the service
 /// records the benefit and pays it from the treasury at once. Where the registers cannot
-/// decide (the child in another household, no income recorded) a benefits officer does.
+/// decide (the child in another household, no income recorded) a benefits officer does. When a
+/// birth is recorded, the service opens the application for each parent itself, to confirm.
 pub fn child_subsidy() -> ServiceDef {
     ServiceDef {
         name: id("child-subsidy"),
@@ -186,10 +189,22 @@ pub fn child_subsidy() -> ServiceDef {
             true,
         )],
         script: format!("{DATES}{CHILD_SUBSIDY}"),
+        on_insert: vec!["births".into()],
     }
 }
 
 const CHILD_SUBSIDY: &str = r#"
+// A birth recorded: the subsidy is opened for each parent, to confirm (the first to confirm
+// receives it).
+fn opened(birth) {
+    if birth.child == () { return []; }
+    let parents = [#{ applicant: birth.mother, input: #{ child: birth.child }, confirm: true }];
+    if birth.father != () {
+        parents.push(#{ applicant: birth.father, input: #{ child: birth.child }, confirm: true });
+    }
+    parents
+}
+
 fn decide(app) {
     let parent = record("persons", app.applicant);
     let child = record("persons", app.input.child);
@@ -260,6 +275,7 @@ pub fn pension() -> ServiceDef {
         department: id("hr-social-security"),
         form: vec![],
         script: format!("{DATES}{PENSION}"),
+        on_insert: vec![],
     }
 }
 

@@ -1496,3 +1496,91 @@ fn a_case_its_law_deems_approved_at_the_deadline_is_carried_out_at_that_block() 
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn a_birth_recorded_opens_the_child_subsidy_for_each_parent_to_confirm() {
+    let c = &mut Chain::new();
+    notify_birth(c, "n-0005", "cit-0001", "Baby Five");
+    let r = c.run(
+        "cit-0001",
+        None,
+        apply(
+            "register-birth",
+            &[("notification", "n-0005"), ("father", "cit-0002")],
+        ),
+    );
+    assert_eq!(application(c, &r).status, ApplicationStatus::Approved);
+    let birth = schema::record(&c.state, "births", "b-n-0005")
+        .unwrap()
+        .unwrap();
+    // At the next block's start: an application for each parent, waiting for them.
+    c.empty_block();
+    let proposed = |who: &str| {
+        let ids = govchain_execution::services::applications_of(&c.state, &pid(who), 10).unwrap();
+        ids.into_iter()
+            .map(|id| schema::application(&c.state, &id).unwrap().unwrap())
+            .find(|a| a.service == pid("child-subsidy"))
+            .unwrap_or_else(|| panic!("no subsidy opened for {who}"))
+    };
+    let (mother, father) = (proposed("cit-0001"), proposed("cit-0002"));
+    for app in [&mother, &father] {
+        assert_eq!(app.status, ApplicationStatus::Proposed);
+        assert_eq!(app.input["child"], birth.fields["child"]);
+        assert_eq!(steps(app), ["proposed"]);
+        assert_eq!(app.timeline[0].by, "child-subsidy@1");
+    }
+    // Nobody else confirms it, and nothing is paid before it is confirmed.
+    let opening = balance(c, "cit-0001");
+    expect(
+        c,
+        "the father confirms the mother's",
+        "cit-0002",
+        None,
+        Payload::Confirm {
+            application: mother.id,
+        },
+        (false, "unauthorized", ""),
+    );
+    assert_eq!(balance(c, "cit-0001"), opening);
+    // The mother confirms: decided from the registers, paid.
+    expect(
+        c,
+        "the mother confirms",
+        "cit-0001",
+        None,
+        Payload::Confirm {
+            application: mother.id,
+        },
+        (true, "", "child-subsidy-law/1"),
+    );
+    let app = schema::application(&c.state, &mother.id).unwrap().unwrap();
+    assert_eq!(steps(&app), ["proposed", "confirmed", "approved"]);
+    assert_eq!(balance(c, "cit-0001") - opening, 30_000);
+    // Once: confirming again is refused; the father's is rejected by the service.
+    expect(
+        c,
+        "the mother again",
+        "cit-0001",
+        None,
+        Payload::Confirm {
+            application: mother.id,
+        },
+        (false, "not_pending", ""),
+    );
+    expect(
+        c,
+        "the father confirms his",
+        "cit-0002",
+        None,
+        Payload::Confirm {
+            application: father.id,
+        },
+        (true, "", "child-subsidy-law/1"),
+    );
+    let app = schema::application(&c.state, &father.id).unwrap().unwrap();
+    assert_eq!(app.status, ApplicationStatus::Rejected);
+    assert_eq!(
+        balance(c, "cit-0002"),
+        govchain_demo::genesis::CITIZEN_OPENING
+    );
+}

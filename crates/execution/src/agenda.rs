@@ -26,6 +26,8 @@ pub(crate) enum List {
     CaseReminder,
     /// A schedule's next period.
     Schedule,
+    /// A record inserted in a registry a service watches (`ServiceDef::on_insert`).
+    Trigger,
 }
 
 impl List {
@@ -34,6 +36,7 @@ impl List {
             List::CaseDue => "case-due",
             List::CaseReminder => "case-remind",
             List::Schedule => "schedule-due",
+            List::Trigger => "trigger-due",
         }
     }
 }

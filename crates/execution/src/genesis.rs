@@ -64,7 +64,13 @@ pub fn validate_genesis(g: &Genesis) -> Result<(), GenesisError> {
         if s.version != 1 {
             return Err(at("a service deployed at genesis is version 1".into()));
         }
-        crate::services::check_definition(s, &compiled.statutes, laws.runtime()).map_err(at)?;
+        crate::services::check_definition(
+            s,
+            &compiled.statutes,
+            &compiled.registries,
+            laws.runtime(),
+        )
+        .map_err(at)?;
         if !g
             .accounts
             .iter()
@@ -187,6 +193,12 @@ pub fn genesis_state(g: &Genesis) -> Result<(WriteSet, GenesisRecords), GenesisE
             schema::service_latest_key(&s.name),
             schema::value(&s.version),
         );
+        for r in &s.on_insert {
+            put(
+                schema::service_trigger_key(r, &s.name),
+                s.name.as_str().as_bytes().to_vec(),
+            );
+        }
     }
     let records = load_registries(g, &mut writes)?;
     load_balances(g, &mut writes)?;

@@ -198,5 +198,6 @@ pub(crate) fn execute_payload(
             application,
             reasons,
         } => crate::services::appeal(tx, ctx, signer, application, reasons),
+        Payload::Confirm { application } => crate::services::confirm(tx, ctx, signer, application),
     }
 }

@@ -514,6 +514,9 @@ pub(crate) fn write_record(
         citation: tx.citation.clone(),
     };
     tx.put(schema::record_key(registry, key), schema::value(&version));
+    if existing.is_none() {
+        crate::services::on_insert(tx, ctx, registry, key)?;
+    }
     Ok(Ok(vec![event(
         kind,
         &[("registry", registry.to_string()), ("key", key.to_string())],

@@ -164,6 +164,24 @@ pub fn applicant_key(
     format!("application-by/{applicant}/{height:020}/{id}").into_bytes()
 }
 
+/// The entry saying service `service` opens applications from the records inserted in
+/// `registry` (its latest version's `on_insert`); the value is the service's name.
+pub fn service_trigger_key(registry: &str, service: &PrincipalId) -> Vec<u8> {
+    let mut key = service_trigger_prefix(registry);
+    key.extend_from_slice(service.as_str().as_bytes());
+    key
+}
+
+pub fn service_trigger_prefix(registry: &str) -> Vec<u8> {
+    format!("service-trigger/{registry}/").into_bytes()
+}
+
+/// A record inserted in a registry a service watches, waiting for the next block's start:
+/// its value is the encoded `(service, registry, key)`.
+pub fn trigger_key(id: &govchain_types::Hash) -> Vec<u8> {
+    format!("trigger/{id}").into_bytes()
+}
+
 /// The queue of the cases waiting for a department's officials: this prefix, then the
 /// deadline (20 digits; none last) and the application's id; the value is the id.
 pub fn case_queue_prefix(department: &PrincipalId) -> Vec<u8> {

@@ -34,6 +34,11 @@ pub const MAX_SERVICE_ARTICLES: usize = 32;
 pub const MAX_FORM_FIELDS: usize = 64;
 /// Most records a lookup by index may return to a script.
 pub const MAX_FOUND: usize = 64;
+/// Most registries a service watches for new records, and most services that watch one.
+pub const MAX_TRIGGERS: usize = 4;
+pub const MAX_WATCHERS: usize = 16;
+/// Most applications a service opens from one record.
+pub const MAX_OPENED: usize = 4;
 
 /// A transaction's result: its events, a refusal, or a storage failure.
 type TxOutcome = Result<std::result::Result<Vec<Event>, TxError>>;
@@ -87,6 +92,7 @@ fn invalid(message: impl Into<String>) -> TxError {
 pub fn check_definition(
     def: &ServiceDef,
     statutes: &crate::laws::Statutes,
+    registries: &crate::laws::Registries,
     runtime: &govchain_contracts::Runtime,
 ) -> std::result::Result<(), String> {
     if def.title.trim().is_empty() || def.title.len() > 200 {
@@ -120,9 +126,27 @@ pub fn check_definition(
     if let Some(a) = def.articles.iter().find(|a| !law.articles.contains_key(*a)) {
         return Err(format!("law `{}` has no article `{a}`", def.law));
     }
+    if def.on_insert.len() > MAX_TRIGGERS {
+        return Err(format!(
+            "a service opens applications from at most {MAX_TRIGGERS} registries"
+        ));
+    }
+    let mut watched = std::collections::BTreeSet::new();
+    for r in &def.on_insert {
+        if !registries.contains_key(r.as_str()) || !watched.insert(r.as_str()) {
+            return Err(format!(
+                "`{r}` in `on_insert` is no registry in force, or is named twice"
+            ));
+        }
+    }
     match runtime.compile(&def.script) {
-        Ok(script) if script.has_function("decide", 1) => Ok(()),
-        Ok(_) => Err("the script has no function `decide(application)`".into()),
+        Ok(script) if !script.has_function("decide", 1) => {
+            Err("the script has no function `decide(application)`".into())
+        }
+        Ok(script) if !def.on_insert.is_empty() && !script.has_function("opened", 1) => {
+            Err("a service with `on_insert` has a function `opened(record)` in its script".into())
+        }
+        Ok(_) => Ok(()),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -133,7 +157,7 @@ fn check_service(
     ctx: &TxContext<'_>,
     def: &ServiceDef,
 ) -> Result<std::result::Result<(), TxError>> {
-    if let Err(e) = check_definition(def, ctx.statutes, ctx.compiler.runtime()) {
+    if let Err(e) = check_definition(def, ctx.statutes, ctx.registries, ctx.compiler.runtime()) {
         return Ok(Err(invalid(e)));
     }
     match schema::principal(state, &def.department)? {
@@ -171,12 +195,11 @@ pub(crate) fn deploy(
     // A service's name is its contract's identity in the laws (`principal.service == …`): a
     // later version keeps the law it carries out and its department, so no other ministry's
     // law can take over the name and the powers other laws give it.
-    if let Some(previous) = next
-        .checked_sub(1)
-        .filter(|v| *v > 0)
-        .map(|v| schema::service(tx, &def.name, v))
-        .transpose()?
-        .flatten()
+    let previous = match next.checked_sub(1).filter(|v| *v > 0) {
+        Some(v) => schema::service(tx, &def.name, v)?,
+        None => None,
+    };
+    if let Some(previous) = &previous
         && (previous.def.law != def.law || previous.def.department != def.department)
     {
         return Ok(Err(invalid(format!(
@@ -186,6 +209,22 @@ pub(crate) fn deploy(
     }
     if let Err(e) = check_service(tx, ctx, def)? {
         return Ok(Err(e));
+    }
+    // Each registry is watched by a bounded number of services (a record's insertion costs
+    // each of them an entry on the agenda).
+    for r in &def.on_insert {
+        let watchers = tx
+            .scan_prefix(&schema::service_trigger_prefix(r), MAX_WATCHERS)?
+            .map(|w| {
+                w.iter()
+                    .filter(|(k, _)| *k != schema::service_trigger_key(r, &def.name))
+                    .count()
+            });
+        if watchers.is_none_or(|n| n >= MAX_WATCHERS) {
+            return Ok(Err(invalid(format!(
+                "registry `{r}` is watched by {MAX_WATCHERS} services already"
+            ))));
+        }
     }
     let act = Action::Service {
         action: "deploy",
@@ -200,7 +239,7 @@ pub(crate) fn deploy(
         deployed_by: signer.principal.clone(),
         citation: tx.citation.clone(),
     };
-    put_service(tx, &record);
+    put_service(tx, &record, previous.as_ref().map(|p| &p.def));
     Ok(Ok(vec![event(
         "service_deployed",
         &[
@@ -210,7 +249,17 @@ pub(crate) fn deploy(
     )]))
 }
 
-fn put_service(tx: &mut TxOverlay<'_>, record: &ServiceRecord) {
+fn put_service(tx: &mut TxOverlay<'_>, record: &ServiceRecord, previous: Option<&ServiceDef>) {
+    // The registries it watches are its latest version's.
+    for r in previous.map(|p| p.on_insert.as_slice()).unwrap_or_default() {
+        tx.delete(schema::service_trigger_key(r, &record.def.name));
+    }
+    for r in &record.def.on_insert {
+        tx.put(
+            schema::service_trigger_key(r, &record.def.name),
+            record.def.name.as_str().as_bytes().to_vec(),
+        );
+    }
     tx.put(
         schema::service_key(&record.def.name, record.def.version),
         schema::value(record),
@@ -821,6 +870,7 @@ pub(crate) fn begin_block(
         tx.put(schema::application_key(&id), schema::value(&app));
     }
     let due = agenda::take(&mut tx, List::Schedule, height)?;
+    let triggered = agenda::take(&mut tx, List::Trigger, height)?;
     let writes = std::mem::take(&mut tx.writes);
     drop(tx);
     block.merge(None, writes);
@@ -843,7 +893,228 @@ pub(crate) fn begin_block(
         }
         block.merge(None, writes);
     }
+    for id in triggered {
+        let mut tx = TxOverlay::new(block);
+        tx.audit_on = false;
+        open_from_record(&mut tx, ctx, &id)?;
+        let writes = std::mem::take(&mut tx.writes);
+        let postings = std::mem::take(&mut tx.postings);
+        drop(tx);
+        for (code, holder, posting) in postings {
+            journal.push((
+                crate::finance::statement_key(&code, &holder, height, None, line),
+                schema::value(&posting),
+            ));
+            line = line.saturating_add(1);
+        }
+        block.merge(None, writes);
+    }
     Ok(journal)
+}
+
+/// A record inserted in `registry` (its key `key`): each service watching the registry gets an
+/// entry on the next block's agenda, to open the applications its `opened(record)` names.
+pub(crate) fn on_insert(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    registry: &str,
+    key: &str,
+) -> Result<()> {
+    let prefix = schema::service_trigger_prefix(registry);
+    let watchers = tx
+        .scan_prefix(&prefix, MAX_WATCHERS)?
+        .ok_or_else(|| ExecError::Corrupt {
+            key: String::from_utf8_lossy(&prefix).into_owned(),
+            reason: format!("more than {MAX_WATCHERS} services watch one registry"),
+        })?;
+    for (_, service) in watchers {
+        let service = String::from_utf8_lossy(&service).into_owned();
+        let id = govchain_crypto::hash(
+            ctx.scheme,
+            format!("trigger\0{}\0{service}\0{registry}\0{key}", ctx.tx_id).as_bytes(),
+        );
+        agenda::put(tx, List::Trigger, ctx.height.saturating_add(1), &id)?;
+        tx.put(
+            schema::trigger_key(&id),
+            schema::value(&(service, registry.to_string(), key.to_string())),
+        );
+    }
+    Ok(())
+}
+
+/// One application a service opens from a record, as its `opened(record)` names it.
+struct Opened {
+    applicant: PrincipalId,
+    input: Fields,
+    /// Waits for the applicant to confirm it; else decided at once.
+    confirm: bool,
+}
+
+/// Reads what `opened(record)` returned: a list of at most [`MAX_OPENED`]
+/// `#{ applicant, input, confirm }`.
+fn parse_opened(v: &Json) -> std::result::Result<Vec<Opened>, String> {
+    let Json::Array(items) = v else {
+        return Err("`opened(record)` returns a list".into());
+    };
+    if items.len() > MAX_OPENED {
+        return Err(format!(
+            "`opened(record)` opens at most {MAX_OPENED} applications"
+        ));
+    }
+    items
+        .iter()
+        .map(|item| {
+            let Json::Object(m) = item else {
+                return Err("each application opened is a map".to_string());
+            };
+            if let Some(k) = m
+                .keys()
+                .find(|k| !["applicant", "input", "confirm"].contains(&k.as_str()))
+            {
+                return Err(format!("an application opened has `{k}`, which it may not"));
+            }
+            let applicant = m
+                .get("applicant")
+                .and_then(Json::as_str)
+                .and_then(|a| PrincipalId::new(a).ok())
+                .ok_or("an application opened names its `applicant`")?;
+            let input = match m.get("input") {
+                None => Fields::new(),
+                Some(i) => serde_json::from_value::<Fields>(i.clone())
+                    .map_err(|_| "an application opened has an `input` of form fields")?,
+            };
+            let confirm = match m.get("confirm") {
+                None => true,
+                Some(Json::Bool(b)) => *b,
+                Some(_) => return Err("`confirm` is true or false".to_string()),
+            };
+            Ok(Opened {
+                applicant,
+                input,
+                confirm,
+            })
+        })
+        .collect()
+}
+
+/// At a block's start, a record inserted in the last block in a registry a service watches:
+/// the service's latest version reads it (as its laws let its contract) and opens the
+/// applications its `opened(record)` names — each waiting for its applicant to confirm, or
+/// decided at once. Whatever fails (a read the laws refuse, a bad answer, input that does not
+/// fit the form, an applicant who is no principal) opens nothing.
+fn open_from_record(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    id: &govchain_types::Hash,
+) -> Result<()> {
+    let key = schema::trigger_key(id);
+    let Some(bytes) = tx.get(&key)? else {
+        return Ok(());
+    };
+    tx.delete(key.clone());
+    let (service, registry, record_key): (String, String, String) =
+        govchain_types::decode("trigger", &bytes).map_err(|e| ExecError::Corrupt {
+            key: String::from_utf8_lossy(&key).into_owned(),
+            reason: e.to_string(),
+        })?;
+    let Ok(name) = PrincipalId::new(&service) else {
+        return Ok(());
+    };
+    let Some(version) = schema::service_latest(tx, &name)? else {
+        return Ok(());
+    };
+    let Some(record) = schema::service(tx, &name, version)? else {
+        return Ok(());
+    };
+    let def = &record.def;
+    let Some(r) = ctx.registries.get(registry.as_str()) else {
+        return Ok(());
+    };
+    if !def.on_insert.contains(&registry) {
+        return Ok(());
+    }
+    let runtime = ctx.compiler.runtime();
+    let Ok(script) = runtime.compile(&def.script) else {
+        return Ok(());
+    };
+    let reader = ContractActor::new(def, def.department.clone());
+    let Ok(Some(fields)) = readable(tx, ctx, &reader, r, &record_key)? else {
+        return Ok(());
+    };
+    let mut record_json = fields_json(&fields);
+    if let Json::Object(m) = &mut record_json {
+        m.insert("_key".into(), Json::String(record_key.clone()));
+    }
+    let mut budget = Budget::new(APPLICATION_BUDGET);
+    let Ok(answer) = runtime.call(&script, "opened", &[record_json], &mut budget) else {
+        return Ok(());
+    };
+    let Ok(opened) = parse_opened(&answer) else {
+        return Ok(());
+    };
+    for o in opened {
+        if schema::principal(tx, &o.applicant)?.is_none() {
+            continue;
+        }
+        let Ok(input) = check_form(tx, def, &o.input)? else {
+            continue;
+        };
+        let app_id = govchain_crypto::hash(
+            ctx.scheme,
+            format!("opened\0{id}\0{}", o.applicant).as_bytes(),
+        );
+        if schema::application(tx, &app_id)?.is_some() {
+            continue;
+        }
+        let app = Application {
+            id: app_id,
+            service: name.clone(),
+            version: def.version,
+            applicant: o.applicant.clone(),
+            input,
+            status: ApplicationStatus::Proposed,
+            case: None,
+            schedule: None,
+            appealed: false,
+            timeline: vec![ApplicationStep {
+                height: ctx.height,
+                tx: govchain_types::Hash::ZERO,
+                kind: "proposed".into(),
+                by: ContractActor::new(def, o.applicant.clone()).label(),
+                reason: format!(
+                    "opened from record `{record_key}` of `{registry}`{}",
+                    if o.confirm {
+                        ": it waits for the applicant to confirm it"
+                    } else {
+                        ""
+                    }
+                ),
+                citation: None,
+            }],
+        };
+        tx.put(
+            schema::applicant_key(&o.applicant, ctx.height, &app_id),
+            app_id.0.to_vec(),
+        );
+        tx.put(schema::application_key(&app_id), schema::value(&app));
+        if !o.confirm {
+            // Decided at once, in its own overlay: if the service cannot decide it, it waits
+            // for the applicant as if it asked to be confirmed.
+            let run_ctx = TxContext {
+                tx_id: app_id,
+                ..*ctx
+            };
+            let mut run = TxOverlay::new(&*tx);
+            run.audit_on = false;
+            let decided = decide_application(&mut run, &run_ctx, def, app.clone())?;
+            let (writes, postings) = (run.writes, run.postings);
+            if decided.is_ok() {
+                tx.writes.extend(writes);
+                tx.postings.extend(postings);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs the period of application `id` due at this block's start: the service's
@@ -1004,6 +1275,7 @@ fn step_kind(status: &ApplicationStatus) -> &'static str {
         ApplicationStatus::Approved => "approved",
         ApplicationStatus::Rejected => "rejected",
         ApplicationStatus::CaseOpened => "case_opened",
+        ApplicationStatus::Proposed => "proposed",
     }
 }
 
@@ -1122,13 +1394,50 @@ pub(crate) fn apply(
             )));
         }
     };
+    let submitted = ApplicationStep {
+        height: ctx.height,
+        tx: ctx.tx_id,
+        kind: "submitted".into(),
+        by: applicant.to_string(),
+        reason: String::new(),
+        citation: None,
+    };
+    let app = Application {
+        id: ctx.tx_id,
+        service: name.clone(),
+        version: def.version,
+        applicant: applicant.clone(),
+        input,
+        status: ApplicationStatus::Proposed,
+        case: None,
+        schedule: None,
+        appealed: false,
+        timeline: vec![submitted],
+    };
+    tx.put(
+        schema::applicant_key(&applicant, ctx.height, &ctx.tx_id),
+        ctx.tx_id.0.to_vec(),
+    );
+    decide_application(tx, ctx, def, app)
+}
+
+/// The service (`def`, the version `app` is under) decides `app` from the registries: its
+/// `decide(application)`, carried out as its contract acting for the applicant; the outcome is
+/// added to the timeline and the application stored.
+fn decide_application(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    def: &ServiceDef,
+    mut app: Application,
+) -> TxOutcome {
+    let id = app.id;
     let runtime = ctx.compiler.runtime();
     let script = match runtime.compile(&def.script) {
         Ok(s) => s,
         Err(e) => return Ok(Err(contract_error(&e))),
     };
-    let actor = ContractActor::new(def, applicant.clone());
-    let app_json = application_json(&ctx.tx_id, def, &applicant, ctx.height, ctx.date, &input);
+    let actor = ContractActor::new(def, app.applicant.clone());
+    let app_json = application_json(&id, def, &app.applicant, ctx.height, ctx.date, &app.input);
     let outcome = match run_script(tx, ctx, &actor, |fetch, budget| {
         runtime.decide(&script, &app_json, fetch, budget)
     })? {
@@ -1141,60 +1450,33 @@ pub(crate) fn apply(
     };
     // What the application did is decided by the service's article from here on.
     tx.citation = Some(citation.clone());
-    let done = match carry_out(tx, ctx, def, &actor, &input, &outcome)? {
+    let done = match carry_out(tx, ctx, def, &actor, &app.input, &outcome)? {
         Ok(d) => d,
         Err(e) => return Ok(Err(e)),
     };
     let kind = step_kind(&done.status);
-    let application = Application {
-        id: ctx.tx_id,
-        service: name.clone(),
-        version: def.version,
-        applicant: applicant.clone(),
-        input,
-        status: done.status,
-        case: done.case,
-        schedule: None,
-        appealed: false,
-        timeline: vec![
-            ApplicationStep {
-                height: ctx.height,
-                tx: ctx.tx_id,
-                kind: "submitted".into(),
-                by: applicant.to_string(),
-                reason: String::new(),
-                citation: None,
-            },
-            ApplicationStep {
-                height: ctx.height,
-                tx: ctx.tx_id,
-                kind: kind.into(),
-                by: actor.label(),
-                reason: done.reason,
-                citation: Some(citation),
-            },
-        ],
-    };
-    let mut application = application;
-    if let Some(case) = application.case.as_mut() {
-        schedule_case(tx, &ctx.tx_id, case)?;
-        enqueue(tx, &ctx.tx_id, case);
+    app.status = done.status;
+    app.case = done.case;
+    app.timeline.push(ApplicationStep {
+        height: ctx.height,
+        tx: ctx.tx_id,
+        kind: kind.into(),
+        by: actor.label(),
+        reason: done.reason,
+        citation: Some(citation),
+    });
+    if let Some(case) = app.case.as_mut() {
+        schedule_case(tx, &id, case)?;
+        enqueue(tx, &id, case);
     }
-    start_schedule(tx, ctx, &mut application, done.schedule)?;
-    tx.put(
-        schema::application_key(&ctx.tx_id),
-        schema::value(&application),
-    );
-    tx.put(
-        schema::applicant_key(&applicant, ctx.height, &ctx.tx_id),
-        ctx.tx_id.0.to_vec(),
-    );
+    start_schedule(tx, ctx, &mut app, done.schedule)?;
+    tx.put(schema::application_key(&id), schema::value(&app));
     let mut events = done.events;
     events.push(event(
         "application_decided",
         &[
-            ("application", ctx.tx_id.to_string()),
-            ("service", name.to_string()),
+            ("application", id.to_string()),
+            ("service", def.name.to_string()),
             ("version", def.version.to_string()),
             ("outcome", kind.to_string()),
             ("article", outcome.article().to_string()),
@@ -1231,11 +1513,7 @@ pub fn application_entity(app: &Application) -> EntityData {
         ),
         None => (String::new(), String::new(), vec!["CN".to_string()]),
     };
-    let status = match app.status {
-        ApplicationStatus::Approved => "approved",
-        ApplicationStatus::Rejected => "rejected",
-        ApplicationStatus::CaseOpened => "case_opened",
-    };
+    let status = step_kind(&app.status);
     EntityData::new(EntityRef::new("Application", app.id.to_string()))
         .attr("service", Value::str(app.service.to_string()))
         .attr(
@@ -1730,4 +2008,58 @@ pub(crate) fn appeal(
             ("department", department),
         ],
     )]))
+}
+
+/// `Confirm`: the applicant confirms an application the service opened for it; the service
+/// (the version that opened it) then decides it, as if applied for.
+pub(crate) fn confirm(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    signer: &Signer,
+    id: &govchain_types::Hash,
+) -> TxOutcome {
+    let not_proposed = || {
+        Ok(Err(TxError::new(
+            Code::NotPending,
+            format!("no application `{id}` waits for its applicant to confirm it"),
+        )))
+    };
+    let Some(mut app) = schema::application(tx, id)? else {
+        return not_proposed();
+    };
+    if app.status != ApplicationStatus::Proposed {
+        return not_proposed();
+    }
+    let Some(service) = schema::service(tx, &app.service, app.version)? else {
+        return Err(ExecError::Corrupt {
+            key: String::from_utf8_lossy(&schema::application_key(id)).into_owned(),
+            reason: "an application names a service version that is not stored".into(),
+        });
+    };
+    let acts_for = signer
+        .organisation
+        .as_ref()
+        .map_or(&signer.principal, |(o, _)| o);
+    if acts_for != &app.applicant {
+        return Ok(Err(TxError::new(
+            Code::Unauthorized,
+            format!("only `{}` confirms application `{id}`", app.applicant),
+        )));
+    }
+    let act = Action::Service {
+        action: "apply",
+        resource: service_entity(&service.def),
+    };
+    if let Err(e) = authorize(tx, ctx, signer, &act)? {
+        return Ok(Err(e));
+    }
+    app.timeline.push(ApplicationStep {
+        height: ctx.height,
+        tx: ctx.tx_id,
+        kind: "confirmed".into(),
+        by: app.applicant.to_string(),
+        reason: String::new(),
+        citation: tx.citation.clone(),
+    });
+    decide_application(tx, ctx, &service.def, app)
 }

@@ -1583,6 +1583,9 @@ fn payloads() -> Vec<Payload> {
             application: Hash([7; 32]),
             reasons: "the sanction was lifted".into(),
         },
+        Payload::Confirm {
+            application: Hash([7; 32]),
+        },
     ]
 }
 
@@ -1637,7 +1640,8 @@ async fn every_kind_of_value_is_described() {
             | Payload::DeployService { .. }
             | Payload::Apply { .. }
             | Payload::DecideCase { .. }
-            | Payload::Appeal { .. } => p.kind(),
+            | Payload::Appeal { .. }
+            | Payload::Confirm { .. } => p.kind(),
         })
         .collect();
     let documented: BTreeSet<&str> = doc["components"]["schemas"]["Payload"]["oneOf"]

@@ -26,6 +26,11 @@ pub struct ServiceDef {
     pub form: Vec<FieldDef>,
     /// The script (Rhai): `fn decide(application)`.
     pub script: String,
+    /// Registries whose new records open applications proactively: for each record inserted
+    /// in one, the script's `opened(record)` names who is to receive the service (with what
+    /// input), at the next block's start — nobody asks for data the state already holds.
+    #[serde(default)]
+    pub on_insert: Vec<String>,
 }
 
 /// A deployed version of a service, as state keeps it.
@@ -49,6 +54,9 @@ pub enum ApplicationStatus {
     Rejected = 1,
     /// The data could not decide: a case waits for an official of the competent department.
     CaseOpened = 2,
+    /// Opened by the service itself, from a record (a birth): it waits for the applicant to
+    /// confirm it, and is decided then.
+    Proposed = 3,
 }
 
 /// One step of an application's timeline.

@@ -144,6 +144,9 @@ pub enum Payload {
         application: crate::Hash,
         reasons: String,
     },
+    /// The applicant confirms an application a service opened for it (from a record, e.g. a
+    /// birth): the service then decides it, as if applied for.
+    Confirm { application: crate::Hash },
 }
 
 /// One record of an import chunk.
@@ -177,6 +180,7 @@ impl Payload {
             Payload::Apply { .. } => "apply",
             Payload::DecideCase { .. } => "decide_case",
             Payload::Appeal { .. } => "appeal",
+            Payload::Confirm { .. } => "confirm",
         }
     }
 }

@@ -266,6 +266,8 @@ pub enum PayloadSchema {
         application: String,
         reasons: String,
     },
+    /// The applicant confirms an application a service opened for it (its id, hex).
+    Confirm { application: String },
 }
 
 /// An application to a service (`govchain_types::Application`): the service version it
@@ -313,6 +315,8 @@ pub enum ApplicationStatusSchema {
     Approved,
     Rejected,
     CaseOpened,
+    /// Opened by the service from a record (a birth), waiting for its applicant to confirm.
+    Proposed,
 }
 
 /// The case an application waits in: the department, the power, the region.
@@ -358,7 +362,8 @@ pub struct ApplicationStepSchema {
     /// first of two), `dissent` (the second disagreed: back to two), `decided_approve`,
     /// `decided_reject`, and by `chain` at a block's start: `reminded`, `escalated` (to the
     /// parent department, at the deadline), `overdue` (no department above), `deemed_approve`
-    /// and `deemed_reject` (decided by the law at the deadline); `appealed` (by the applicant:
+    /// and `deemed_reject` (decided by the law at the deadline); `proposed` (opened by the
+    /// service from a record) and `confirmed` (by the applicant); `appealed` (by the applicant:
     /// a case for the parent department, `hear-appeal`); at a block's
     /// start, a schedule's `period_run` (by the service), `period_failed` (refused: nothing
     /// paid, the next period still comes) and `schedule_ended`.
@@ -394,8 +399,12 @@ pub struct ServiceDefSchema {
     department: String,
     form: Vec<super::law::FieldDefSchema>,
     /// Rhai source with `fn decide(application)`; also `fn decided(application, decision)`
-    /// for its cases and `fn scheduled(application, period)` for its schedules, if it has them.
+    /// for its cases, `fn scheduled(application, period)` for its schedules and
+    /// `fn opened(record)` for `on_insert`, if it has them.
     script: String,
+    /// Registries whose new records open applications (`opened(record)` names for whom), at
+    /// the next block's start.
+    on_insert: Vec<String>,
 }
 
 /// One record of an import (`govchain_types::ImportedRecord`).
