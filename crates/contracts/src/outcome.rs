@@ -2,7 +2,8 @@
 //!
 //! A script returns a map:
 //! - `#{ outcome: "approved", article: "8", reason: "…", writes: [#{ registry, key, fields }],
-//!   payments: [#{ from, to, currency, amount }], schedule: #{ every: 30, times: 12 } }`
+//!   payments: [#{ from, to, currency, amount }],
+//!   schedule: #{ every: 30, times: 12, granted: #{ amount_fen: 1000 } } }`
 //!   (writes, payments and schedule may be left out; a schedule runs the script's
 //!   `scheduled(application, period)` every `every` blocks, `times` times or until it ends);
 //! - `#{ outcome: "rejected", article: "5", reason: "…" }`;
@@ -24,6 +25,8 @@ use std::collections::BTreeMap;
 pub const MAX_WRITES: usize = 16;
 /// Most payments one decision makes.
 pub const MAX_PAYMENTS: usize = 16;
+/// Most entries of what a schedule grants.
+pub const MAX_GRANTED: usize = 16;
 
 /// A record the decision writes: inserted if the registry has no record of that key, else a new
 /// version with these fields changed.
@@ -45,10 +48,12 @@ pub struct Payment {
 
 /// A schedule an approval starts: `scheduled(application, period)` every `every` blocks from
 /// the approval on, `times` times if it says (else until a run ends it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Every {
     pub every: u64,
     pub times: Option<u64>,
+    /// What the approval grants, fixed for the schedule's life (each run sees it).
+    pub granted: BTreeMap<String, Value>,
 }
 
 /// How the decision ends.
@@ -150,11 +155,22 @@ impl Outcome {
                 schedule: match m.get("schedule") {
                     None | Some(Value::Null) => None,
                     Some(Value::Object(e)) => {
-                        only(e, &["every", "times"], "a schedule")?;
+                        only(e, &["every", "times", "granted"], "a schedule")?;
                         Some(Every {
                             every: blocks(e, "every")?
                                 .ok_or_else(|| "`schedule` has no `every`".to_string())?,
                             times: blocks(e, "times")?,
+                            granted: match e.get("granted") {
+                                None | Some(Value::Null) => BTreeMap::new(),
+                                Some(Value::Object(g)) if g.len() <= MAX_GRANTED => {
+                                    g.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+                                }
+                                Some(_) => {
+                                    return Err(format!(
+                                        "`granted` is a map of at most {MAX_GRANTED} entries"
+                                    ));
+                                }
+                            },
                         })
                     }
                     Some(v) => return Err(format!("`schedule` is {}, not a map", kind(v))),

@@ -560,7 +560,7 @@ fn business_licence_law_text() -> LawPackage {
                 "market regulation appoints licensing officers",
                 r#"permit (principal is Department, action == Action::"appoint", resource is Position)
                    when { principal in Department::"market-regulation" && resource in principal
-                          && ["grant-licence"].containsAll(resource.powers) };"#,
+                          && ["grant-licence", "hear-appeal"].containsAll(resource.powers) };"#,
             ),
             permit(
                 "11",
@@ -791,7 +791,7 @@ fn pension_age() { 60 }"#,
                 "human resources and social security appoints pensions officers",
                 r#"permit (principal is Department, action == Action::"appoint", resource is Position)
                    when { principal in Department::"hr-social-security" && resource in principal
-                          && ["pay-benefit"].containsAll(resource.powers) };"#,
+                          && ["pay-benefit", "hear-appeal"].containsAll(resource.powers) };"#,
             ),
             permit(
                 "5",

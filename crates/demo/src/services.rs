@@ -121,6 +121,11 @@ fn decide(app) {
     if record("births", "b-" + app.input.notification) != () {
         return #{ outcome: "rejected", article: "8", reason: "this birth is registered already" };
     }
+    // The notification names the mother, not the father: a father's declaration is checked
+    // by a registrar.
+    if n.mother != app.applicant {
+        return to_registrar(n, "the father applies: a registrar checks the declaration");
+    }
     let mother = record("persons", n.mother);
     let father = if app.input.father == () { () } else { record("persons", app.input.father) };
     if mother == () || (app.input.father != () && father == ()) {
@@ -315,7 +320,7 @@ fn grant(app, person, account, reason) {
        writes: [#{ registry: "benefits", key: "pension-" + app.applicant,
                    fields: #{ beneficiary: app.applicant, benefit: "pension", amount_fen: amount,
                               region: person.region, from: app.date } }],
-       schedule: #{ every: month } }
+       schedule: #{ every: month, granted: #{ amount_fen: amount } } }
 }
 
 // Each month: paid while the pensioner lives and the benefit stands.
@@ -324,12 +329,12 @@ fn scheduled(app, period) {
     if person == () || person.status != "living" {
         return #{ outcome: "rejected", article: "2", reason: "the pensioner is no longer living: the pension ends" };
     }
-    let benefit = record("benefits", "pension-" + app.applicant);
-    if benefit == () {
+    if record("benefits", "pension-" + app.applicant) == () {
         return #{ outcome: "rejected", article: "2", reason: "the pension's record is closed: the pension ends" };
     }
+    // The amount granted, fixed at the grant: editing the benefit's record moves no money.
     #{ outcome: "approved", article: "2", reason: "month " + period,
-       payments: [#{ from: "treasury", to: app.applicant, currency: "CNY", amount: benefit.amount_fen }] }
+       payments: [#{ from: "treasury", to: app.applicant, currency: "CNY", amount: app.granted.amount_fen }] }
 }
 
 // A pensions officer's decision, once the account is established.

@@ -1150,15 +1150,53 @@ fn a_pension_is_granted_from_the_registers_then_paid_each_month_until_the_pensio
         c.empty_block();
     }
     let app = schema::application(&c.state, &app.id).unwrap().unwrap();
-    assert_eq!(app.schedule.as_ref().unwrap().done, 2);
+    let schedule = app.schedule.clone().unwrap();
+    assert_eq!(schedule.done, 2);
+    assert_eq!(schedule.last.as_ref().unwrap().kind, "period_run");
     assert_eq!(balance(c, "cit-0001") - start, 2 * 218_602);
-    let runs: Vec<_> = app
-        .timeline
-        .iter()
-        .filter(|s| s.kind == "period_run")
-        .map(|s| s.height)
+    let runs: Vec<_> = (1..=2)
+        .map(|p| {
+            let step: ApplicationStep = decode(
+                "period",
+                &c.state
+                    .get(&schema::period_key(&app.id, p))
+                    .unwrap()
+                    .unwrap(),
+            )
+            .unwrap();
+            (step.kind, step.height)
+        })
         .collect();
-    assert_eq!(runs, [granted + 30, granted + 60]);
+    assert_eq!(
+        runs,
+        [
+            ("period_run".to_string(), granted + 30),
+            ("period_run".to_string(), granted + 60)
+        ]
+    );
+    assert_eq!(
+        steps(&app),
+        ["submitted", "approved"],
+        "periods are kept apart"
+    );
+    // A pensions officer edits the benefit's record: the amount paid is the one granted.
+    expect(
+        c,
+        "an officer raises the recorded amount",
+        "off-sun",
+        Some(Acting::Position("pos-off-sun".into())),
+        Payload::UpdateRecord {
+            registry: "benefits".into(),
+            key: "pension-cit-0001".into(),
+            fields: [("amount_fen".to_string(), FieldValue::Integer(999_999_999))].into(),
+        },
+        (true, "", "pension-law/3"),
+    );
+    let before = balance(c, "cit-0001");
+    while c.height < granted + 30 * 3 {
+        c.empty_block();
+    }
+    assert_eq!(balance(c, "cit-0001") - before, 218_602);
     // The payments are on the pensioner's statement, at the block's start, citing art. 2.
     let lines: Vec<Posting> = c
         .journal
@@ -1167,7 +1205,7 @@ fn a_pension_is_granted_from_the_registers_then_paid_each_month_until_the_pensio
         .map(|(_, v)| decode::<Posting>("statement line", v).unwrap())
         .collect();
     let paid: Vec<_> = lines.iter().filter(|l| l.amount.0 == 218_602).collect();
-    assert_eq!(paid.len(), 2, "{lines:?}");
+    assert_eq!(paid.len(), 3, "{lines:?}");
     assert_eq!(paid[0].citation.as_ref().unwrap().article, "2");
     assert_eq!(paid[0].reference, app.id.to_string());
 
@@ -1185,7 +1223,7 @@ fn a_pension_is_granted_from_the_registers_then_paid_each_month_until_the_pensio
         (true, "", "civil-registration-law/4"),
     );
     let before = balance(c, "cit-0001");
-    while c.height < granted + 30 * 4 {
+    while c.height < granted + 30 * 5 {
         c.empty_block();
     }
     let app = schema::application(&c.state, &app.id).unwrap().unwrap();
@@ -1368,6 +1406,22 @@ fn a_rejection_is_appealed_once_to_the_parent_department_and_heard_by_another_of
         appeal(first, "again"),
         (false, "not_appealable", ""),
     );
+    // The first case's own reminder and deadline (500 and 1000 blocks after it opened) pass:
+    // they were that case's, not the appeal's, which has its own.
+    let opened_at = app.timeline[1].height;
+    let appeal_due = case.deadline.unwrap();
+    assert!(appeal_due > opened_at + 1000);
+    while c.height <= opened_at + 1000 {
+        c.empty_block();
+    }
+    let app = schema::application(&c.state, &first).unwrap().unwrap();
+    assert_eq!(
+        app.timeline.last().unwrap().kind,
+        "appealed",
+        "{:?}",
+        app.timeline
+    );
+    assert_eq!(app.case.as_ref().unwrap().deadline, Some(appeal_due));
     // Another head hears it and upholds the appeal: the service registers the birth.
     expect(
         c,

@@ -72,11 +72,19 @@ fn number(state: &dyn State, key: &[u8]) -> Result<Option<u64>> {
 pub(crate) fn put(tx: &mut TxOverlay<'_>, list: List, from: Height, id: &Hash) -> Result<Height> {
     let mut at = number(tx, &skip_key(list, from))?.unwrap_or(from).max(from);
     let mut count = number(tx, &count_key(list, at))?.unwrap_or(0);
-    // Each height passed holds MAX_PER_BLOCK entries, and the pointer skips the ones found
-    // full before: this ends within the entries put from `from`.
+    // Each full height passed follows its own pointer past the heights found full from it
+    // before, and is pointed past them too: a backlog is crossed in a few reads, whatever
+    // height it is entered from.
+    let mut passed = Vec::new();
     while count >= MAX_PER_BLOCK as u64 {
-        at = at.saturating_add(1);
+        passed.push(at);
+        at = number(tx, &skip_key(list, at))?
+            .unwrap_or(at)
+            .max(at.saturating_add(1));
         count = number(tx, &count_key(list, at))?.unwrap_or(0);
+    }
+    for h in passed.into_iter().filter(|h| *h != from) {
+        tx.put(skip_key(list, h), at.to_be_bytes().to_vec());
     }
     tx.put(
         count_key(list, at),

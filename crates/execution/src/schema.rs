@@ -182,6 +182,12 @@ pub fn trigger_key(id: &govchain_types::Hash) -> Vec<u8> {
     format!("trigger/{id}").into_bytes()
 }
 
+/// The step of period `period` of an application's schedule (each kept apart, never
+/// rewritten).
+pub fn period_key(id: &govchain_types::Hash, period: u64) -> Vec<u8> {
+    format!("application-period/{id}/{period:020}").into_bytes()
+}
+
 /// The queue of the cases waiting for a department's officials: this prefix, then the
 /// deadline (20 digits; none last) and the application's id; the value is the id.
 pub fn case_queue_prefix(department: &PrincipalId) -> Vec<u8> {

@@ -486,11 +486,19 @@ fn application_json(
     })
 }
 
+/// A schedule an approval starts: every `every` blocks, `times` times if it says, with what it
+/// granted.
+struct Starts {
+    every: u64,
+    times: Option<u64>,
+    granted: Fields,
+}
+
 /// What an outcome did: the application's new status, its case, the reason, and the events.
 struct CarriedOut {
     status: ApplicationStatus,
     case: Option<CaseInfo>,
-    schedule: Option<govchain_contracts::Every>,
+    schedule: Option<Starts>,
     reason: String,
     events: Vec<Event>,
 }
@@ -567,10 +575,42 @@ fn carry_out(
                     Err(e) => return Ok(Err(e)),
                 }
             }
+            let schedule = match schedule {
+                None => None,
+                Some(e) => {
+                    let runtime = ctx.compiler.runtime();
+                    if !runtime
+                        .compile(&def.script)
+                        .is_ok_and(|s| s.has_function("scheduled", 2))
+                    {
+                        return failed(
+                            "an approval starts a schedule, and the script has no function `scheduled(application, period)`".into(),
+                        );
+                    }
+                    let mut granted = Fields::new();
+                    for (k, v) in &e.granted {
+                        match serde_json::from_value::<FieldValue>(v.clone()) {
+                            Ok(v) if govchain_law::name_ok(k) => {
+                                granted.insert(k.clone(), v);
+                            }
+                            _ => {
+                                return failed(format!(
+                                    "`granted.{k}` of a schedule is not a name with a text, a 64-bit integer, true/false or a list of texts"
+                                ));
+                            }
+                        }
+                    }
+                    Some(Starts {
+                        every: e.every,
+                        times: e.times,
+                        granted,
+                    })
+                }
+            };
             CarriedOut {
                 status: ApplicationStatus::Approved,
                 case: None,
-                schedule: *schedule,
+                schedule,
                 reason: reason.clone(),
                 events,
             }
@@ -691,7 +731,15 @@ fn take_cases(
         let Some(app) = schema::application(tx, &id)? else {
             continue;
         };
-        if let (ApplicationStatus::CaseOpened, Some(case)) = (&app.status, app.case.clone()) {
+        // Only the case's own reminder or deadline: an entry left by a case decided since (and
+        // perhaps opened again, on appeal, with its own) is skipped.
+        if let (ApplicationStatus::CaseOpened, Some(case)) = (&app.status, app.case.clone())
+            && match list {
+                List::CaseDue => case.deadline == Some(height),
+                List::CaseReminder => case.reminder == Some(height),
+                List::Schedule | List::Trigger => false,
+            }
+        {
             out.push((id, app, case));
         }
     }
@@ -722,7 +770,13 @@ fn deem(
             "deemed_reject"
         },
         by: "chain".into(),
-        decided_by: None,
+        // The service's article that sent it to an official, with its deemed decision.
+        decided_by: app
+            .timeline
+            .iter()
+            .rev()
+            .find(|s| s.kind == "case_opened")
+            .and_then(|s| s.citation.clone()),
         decision: serde_json::json!({
             "approve": approve,
             "reasons": reasons,
@@ -749,8 +803,10 @@ fn deem(
         }
         Err(e) => {
             if let Some(case) = app.case.as_mut() {
+                dequeue(tx, &app.id, case);
                 case.deadline = None;
                 case.deemed = None;
+                enqueue(tx, &app.id, case);
             }
             app.timeline.push(chain_step(
                 ctx.height,
@@ -771,7 +827,7 @@ fn start_schedule(
     tx: &mut TxOverlay<'_>,
     ctx: &TxContext<'_>,
     app: &mut Application,
-    every: Option<govchain_contracts::Every>,
+    every: Option<Starts>,
 ) -> Result<()> {
     if let Some(e) = every {
         let due = ctx.height.saturating_add(e.every);
@@ -781,10 +837,16 @@ fn start_schedule(
             next: agenda::put(tx, List::Schedule, due, &app.id)?,
             done: 0,
             times: e.times,
+            granted: e.granted,
+            failures: 0,
+            last: None,
         });
     }
     Ok(())
 }
+
+/// Periods refused in a row that end a schedule.
+pub const MAX_PERIOD_FAILURES: u8 = 3;
 
 /// A step the chain itself adds at a block's start.
 fn chain_step(height: govchain_types::Height, kind: &str, reason: String) -> ApplicationStep {
@@ -872,10 +934,18 @@ pub(crate) fn begin_block(
     let due = agenda::take(&mut tx, List::Schedule, height)?;
     let triggered = agenda::take(&mut tx, List::Trigger, height)?;
     let writes = std::mem::take(&mut tx.writes);
+    let deemed_postings = std::mem::take(&mut tx.postings);
     drop(tx);
     block.merge(None, writes);
     let mut journal = Journal::new();
     let mut line = 0u32;
+    for (code, holder, posting) in deemed_postings {
+        journal.push((
+            crate::finance::statement_key(&code, &holder, height, None, line),
+            schema::value(&posting),
+        ));
+        line = line.saturating_add(1);
+    }
     for id in due {
         let run_ctx = TxContext { tx_id: id, ..*ctx };
         let mut tx = TxOverlay::new(block);
@@ -1155,39 +1225,63 @@ fn run_period(
     }
     schedule.done = period;
     let label = actor.label();
-    let end = match ran {
+    let all_run = schedule.times.is_some_and(|t| period >= t);
+    // Each period's step is kept apart (by application and period), the latest on the
+    // schedule; the timeline gets the end.
+    let (step, ended) = match ran {
         Ok((Outcome::Rejected { reason, .. }, citation)) => {
-            app.timeline.push(ApplicationStep {
+            let step = ApplicationStep {
                 height,
                 tx: govchain_types::Hash::ZERO,
                 kind: "schedule_ended".into(),
                 by: label,
                 reason: format!("period {period}: {reason}"),
                 citation: Some(citation),
-            });
-            true
+            };
+            (step.clone(), Some(step))
         }
         Ok((_, citation)) => {
-            app.timeline.push(ApplicationStep {
+            schedule.failures = 0;
+            let step = ApplicationStep {
                 height,
                 tx: govchain_types::Hash::ZERO,
                 kind: "period_run".into(),
                 by: label,
                 reason: format!("period {period}"),
                 citation: Some(citation),
-            });
-            schedule.times.is_some_and(|t| period >= t)
+            };
+            (step, None)
         }
         Err(e) => {
-            app.timeline.push(chain_step(
+            schedule.failures = schedule.failures.saturating_add(1);
+            let step = chain_step(
                 height,
                 "period_failed",
                 format!("period {period}: {} ({})", e.message, e.code),
-            ));
-            schedule.times.is_some_and(|t| period >= t)
+            );
+            let ended = (schedule.failures >= MAX_PERIOD_FAILURES).then(|| {
+                chain_step(
+                    height,
+                    "schedule_ended",
+                    format!("{MAX_PERIOD_FAILURES} periods in a row were refused"),
+                )
+            });
+            (step, ended)
         }
     };
-    if end {
+    tx.put(schema::period_key(id, period), schema::value(&step));
+    schedule.last = Some(step);
+    let ended = ended.or_else(|| {
+        all_run.then(|| {
+            chain_step(
+                height,
+                "schedule_ended",
+                format!("all {period} periods run"),
+            )
+        })
+    });
+    if let Some(end) = ended {
+        app.timeline.push(end);
         app.schedule = None;
     } else {
         // Period n falls due at `from + n × every`, or at the next block if that has passed.
@@ -1226,7 +1320,7 @@ fn run_scheduled(
         )));
     }
     let submitted_at = app.timeline.first().map_or(ctx.height, |s| s.height);
-    let app_json = application_json(
+    let mut app_json = application_json(
         &app.id,
         def,
         &app.applicant,
@@ -1234,6 +1328,9 @@ fn run_scheduled(
         ctx.date,
         &app.input,
     );
+    if let (Json::Object(m), Some(s)) = (&mut app_json, &app.schedule) {
+        m.insert("granted".into(), fields_json(&s.granted));
+    }
     let args = [app_json, Json::from(period)];
     let outcome = match run_script(tx, ctx, actor, |fetch, budget| {
         runtime.conclude(&script, "scheduled", &args, fetch, budget)
@@ -1789,12 +1886,13 @@ fn finish_case(
         });
     };
     let def = &service.def;
-    // The article that sent the case to an official: what a plain decision cites.
+    // The article that sent the case to an official (or, on appeal of the service's own
+    // rejection, the one it rejected under): what a plain decision cites.
     let case_article = app
         .timeline
         .iter()
         .rev()
-        .find(|s| s.kind == "case_opened")
+        .find(|s| s.kind == "case_opened" || s.kind == "rejected")
         .and_then(|s| s.citation.as_ref())
         .map(|c| c.article.clone())
         .unwrap_or_default();

@@ -147,8 +147,14 @@ proptest! {
             let who = format!("cit-{n:04}");
             let app = schema::application(&Latest(&store), &ids[i]).unwrap().unwrap();
             prop_assert_eq!(&app.status, &ApplicationStatus::Approved, "{}: {:?}", who, app.timeline);
-            let runs: Vec<u64> = app.timeline.iter().filter(|s| s.kind == "period_run").map(|s| s.height).collect();
             let due: Vec<u64> = (1..).map(|k| applied[i] + k * MONTH).take_while(|h| *h <= last).collect();
+            // Each period's step, kept apart; none beyond the last due.
+            let runs: Vec<u64> = (1..=due.len() as u64 + 1)
+                .filter_map(|p| store.get(&schema::period_key(&ids[i], p), None).unwrap())
+                .map(|v| decode::<ApplicationStep>("period", &v.value).unwrap())
+                .inspect(|s| assert_eq!(s.kind, "period_run"))
+                .map(|s| s.height)
+                .collect();
             prop_assert_eq!(&runs, &due, "{}", who);
             let schedule = app.schedule.clone().unwrap();
             prop_assert_eq!(schedule.done, due.len() as u64);

@@ -119,8 +119,19 @@ impl App {
                 Err(_) => Ok(()),
             };
         }
-        // Applications hold their applicants' input: not served as raw state.
-        if text.starts_with("application/") || text.starts_with("application-by/") {
+        // Applications hold their applicants' input, and the entries about them (a period's
+        // step, a department's queue, a record waiting to open applications) name them or the
+        // protected records they came from: not served as raw state.
+        if [
+            "application/",
+            "application-by/",
+            "application-period/",
+            "case-queue/",
+            "trigger/",
+        ]
+        .iter()
+        .any(|p| text.starts_with(p))
+        {
             return Err(BackendError::Forbidden(
                 "read_request_required",
                 "an application is its applicant's; it is not served as raw state".into(),

@@ -68,8 +68,10 @@ struct Sifted {
     refused: Option<Decision>,
 }
 
-/// Most cases of a queue one read returns.
+/// Most cases of a queue one read returns, and most pages of the store one read passes
+/// looking for some.
 const MAX_CASES_PAGE: usize = 100;
+const MAX_QUEUE_PAGES: usize = 16;
 
 impl App {
     /// A signed read: the node named, the signature, the reader's key in force, a short
@@ -499,8 +501,23 @@ impl App {
                 after,
                 limit,
             } => {
+                // An official acting in a position of the department: the queue is theirs to
+                // page through. Anyone else reads the first page, without a cursor.
+                let theirs = match acting {
+                    Some(govchain_types::Acting::Position(p)) => schema::position(&state, p)
+                        .map_err(unavailable)?
+                        .is_some_and(|p| {
+                            &p.position.department == department && p.position.holder == *reader
+                        }),
+                    _ => false,
+                };
+                if after.is_some() && !theirs {
+                    return Err(bad(
+                        "a page after a cursor is read by an official acting in a position of the department",
+                    ));
+                }
                 let prefix = schema::case_queue_prefix(department);
-                let after = after
+                let mut from = after
                     .as_deref()
                     .map(|a| {
                         hex::decode(a)
@@ -512,17 +529,28 @@ impl App {
                     .and_then(|l| usize::try_from(l).ok())
                     .unwrap_or(MAX_CASES_PAGE)
                     .clamp(1, MAX_CASES_PAGE);
-                let page = self
-                    .store()
-                    .scan(&prefix, after.as_deref(), limit, None)
-                    .map_err(unavailable)?;
-                let next_page = page
-                    .next
+                // The store keeps the keys of cases decided long ago (each examined page is
+                // bounded): pages that find none are passed, a bounded number of them.
+                let mut items = Vec::new();
+                let mut cursor = None;
+                for _ in 0..MAX_QUEUE_PAGES {
+                    let page = self
+                        .store()
+                        .scan(&prefix, from.as_deref(), limit, None)
+                        .map_err(unavailable)?;
+                    items = page.items;
+                    cursor = page.next;
+                    if !items.is_empty() || cursor.is_none() {
+                        break;
+                    }
+                    from.clone_from(&cursor);
+                }
+                let next_page = cursor
                     .as_ref()
+                    .filter(|_| theirs)
                     .and_then(|k| k.get(prefix.len()..))
                     .map(hex::encode);
-                let ids = page
-                    .items
+                let ids = items
                     .iter()
                     .filter_map(|(_, v)| <[u8; 32]>::try_from(v.value.as_slice()).ok())
                     .map(govchain_types::Hash)
@@ -544,19 +572,13 @@ impl App {
                     // None waiting on this page: said to an official acting in a position of
                     // the department; anyone else is refused as for a case it may not read.
                     (None, None) => {
-                        let theirs = match acting {
-                            Some(govchain_types::Acting::Position(p)) => {
-                                schema::position(&state, p)
-                                    .map_err(unavailable)?
-                                    .is_some_and(|p| {
-                                        &p.position.department == department
-                                            && p.position.holder == *reader
-                                    })
-                            }
-                            _ => false,
-                        };
                         if theirs {
-                            Decided::NotFound(format!("no cases wait for `{department}`"))
+                            Decided::NotFound(match next_page {
+                                Some(c) => format!(
+                                    "no case waiting for `{department}` on the next {MAX_QUEUE_PAGES} pages; go on with `after` = {c}"
+                                ),
+                                None => format!("no cases wait for `{department}`"),
+                            })
                         } else {
                             let mut nobody = nobody_application(reader);
                             nobody.status = govchain_types::ApplicationStatus::CaseOpened;

@@ -121,6 +121,13 @@ pub struct ScheduleInfo {
     pub done: u64,
     /// How many periods it runs in all, if the approval said.
     pub times: Option<u64>,
+    /// What the approval granted, fixed for the schedule's life (a pension's monthly amount):
+    /// each run sees it as `application.granted`.
+    pub granted: Fields,
+    /// Periods refused in a row (three end the schedule).
+    pub failures: u8,
+    /// The latest period's step (every period's is kept apart, by application and period).
+    pub last: Option<ApplicationStep>,
 }
 
 /// An application to a service: its id is the transaction that made it.

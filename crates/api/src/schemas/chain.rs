@@ -305,6 +305,12 @@ pub struct ScheduleInfoSchema {
     done: u64,
     /// How many periods it runs in all, if the approval said.
     times: Option<u64>,
+    /// What the approval granted (a pension's monthly amount), fixed for the schedule's life.
+    granted: FieldsSchema,
+    /// Periods refused in a row (three end the schedule).
+    failures: u8,
+    /// The latest period's step (each period's is kept apart).
+    last: Option<ApplicationStepSchema>,
 }
 
 /// Where an application stands.
