@@ -80,16 +80,22 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
-    /// Business-licence applications through batch signature checks, the state machine (the
+    /// Applications to a service through batch signature checks, the state machine (the
     /// service's script and the laws) and a real store, in process: applications/s and µs of
     /// each part
     Applications {
-        /// Blocks; each holds one application of every organisation
+        /// Blocks; each holds one application of every applicant
         #[arg(long, default_value_t = 20)]
         blocks: usize,
-        /// Organisations (each represented by a keyed person), so applications per block
-        #[arg(long, default_value_t = 2_000)]
-        organisations: usize,
+        /// Applicants (keyed parents, or organisations represented by keyed persons), so
+        /// applications per block
+        #[arg(long, default_value_t = 2_000, alias = "organisations")]
+        applicants: usize,
+        /// `child-subsidy` (each parent applies for one of its children under three a block:
+        /// approved, recorded, paid from the treasury) or `grant-licence` (each organisation
+        /// for a retail licence: approved, written)
+        #[arg(long, default_value = "child-subsidy")]
+        service: String,
         /// Directory for the scratch store (default: a temporary directory)
         #[arg(long)]
         dir: Option<PathBuf>,
@@ -150,9 +156,10 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         } => crate::bench_transfers::run(transfers, per_block, payers, dir),
         BenchCommand::Applications {
             blocks,
-            organisations,
+            applicants,
+            service,
             dir,
-        } => crate::bench_applications::run(blocks, organisations, dir),
+        } => crate::bench_applications::run(blocks, applicants, &service, dir),
         BenchCommand::Store {
             keys,
             batch,

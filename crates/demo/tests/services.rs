@@ -1638,3 +1638,75 @@ fn a_birth_recorded_opens_the_child_subsidy_for_each_parent_to_confirm() {
         govchain_demo::genesis::CITIZEN_OPENING
     );
 }
+
+/// Hostile scripts deployed as a new version of a service: each application is refused with
+/// the same code and message on two nodes, writes nothing but the nonce, and the chain goes on
+/// (the next version decides again).
+#[test]
+fn hostile_scripts_are_stopped_alike_on_every_node_and_the_chain_goes_on() {
+    let many_variables = format!(
+        "fn decide(app) {{ {} }}",
+        (0..300)
+            .map(|i| format!("let v{i} = {i};"))
+            .collect::<String>()
+    );
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("an endless loop", "fn decide(app) { loop { } }".into(), "contract_failed"),
+        (
+            "a huge string",
+            r#"fn decide(app) { let s = "x"; loop { s += s; } }"#.into(),
+            "contract_failed",
+        ),
+        (
+            "deep recursion",
+            "fn f(n) { f(n + 1) } fn decide(app) { f(0) }".into(),
+            "contract_failed",
+        ),
+        ("many variables", many_variables, "contract_failed"),
+        (
+            "a huge map",
+            r#"fn decide(app) { let m = #{}; let i = 0; loop { let one = #{}; one["k" + i] = i; m.mixin(one); i += 1; } }"#.into(),
+            "contract_failed",
+        ),
+        (
+            "a host-call storm",
+            r#"fn decide(app) { let i = 0; loop { record("organisations", "org-" + i); i += 1; } }"#.into(),
+            "contract_failed",
+        ),
+        (
+            "a storm of lookups",
+            r#"fn decide(app) { let i = 0; loop { find("sanctions", "organisation", "org-" + i); i += 1; } }"#.into(),
+            "contract_failed",
+        ),
+    ];
+    let (rep, acting) = for_org("org-0001");
+    let mut nodes = [Chain::new(), Chain::new()];
+    for (version, (what, script, code)) in (2u32..).zip(&cases) {
+        let mut seen = Vec::new();
+        for c in &mut nodes {
+            with_script(c, version, script);
+            let r = expect(
+                c,
+                what,
+                &rep,
+                acting.clone(),
+                licence("org-0001", "retail"),
+                (false, code, ""),
+            );
+            seen.push((r.code, r.error, c.state.clone()));
+        }
+        assert_eq!(seen[0], seen[1], "{what}: the nodes differ");
+    }
+    // The chain goes on: a sound version decides again.
+    for c in &mut nodes {
+        with_script(c, 2 + cases.len() as u32, &grant_licence().script);
+        expect(
+            c,
+            "a sound version after them",
+            &rep,
+            acting.clone(),
+            licence("org-0001", "retail"),
+            (true, "", "business-licence-law/5"),
+        );
+    }
+}

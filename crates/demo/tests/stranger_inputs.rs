@@ -231,3 +231,168 @@ fn write_bill_seeds() {
         std::fs::write(dir.join(format!("{}-sampled.json", law.id)), with).unwrap();
     }
 }
+
+fn field_value() -> impl Strategy<Value = govchain_types::FieldValue> {
+    use govchain_types::FieldValue;
+    prop_oneof![
+        one_of(&[
+            "org-0001",
+            "org-0007",
+            "cit-0001",
+            "n-0001",
+            "retail",
+            "fireworks",
+            "2026-12-01",
+            "2026-02-30",
+            "110101",
+            ""
+        ])
+        .prop_map(FieldValue::Text),
+        "\\PC{0,300}".prop_map(FieldValue::Text),
+        any::<i64>().prop_map(FieldValue::Integer),
+        any::<bool>().prop_map(FieldValue::Bool),
+        proptest::collection::vec("[a-z0-9]{0,8}", 0..40).prop_map(FieldValue::List),
+    ]
+}
+
+/// An application's input: the services' field names and others, any values.
+fn input() -> impl Strategy<Value = govchain_types::Fields> {
+    proptest::collection::btree_map(
+        one_of(&[
+            "organisation",
+            "activity",
+            "valid_from",
+            "notification",
+            "father",
+            "child",
+        ]),
+        field_value(),
+        0..6,
+    )
+}
+
+/// Scripts to deploy: sound, hostile, and not Rhai.
+const SCRIPTS: [&str; 6] = [
+    r#"fn decide(app) { #{ outcome: "approved", article: "5", reason: "ok" } }"#,
+    r#"fn decide(app) { loop { } }"#,
+    r#"fn decide(app) { #{ outcome: "approved", article: "5", reason: "ok", schedule: #{ every: 1 } } }"#,
+    r#"fn decide(app) { #{ outcome: "official", article: "5", reason: "?", department: "market-regulation", power: "grant-licence", deadline: 1, deemed: "approved" } }"#,
+    r#"fn opened(r) { [#{ applicant: "cit-0001" }] } fn decide(app) { record("persons", "cit-0001") }"#,
+    "fn decide(app) {",
+];
+
+/// A service package: one of the demo's, with its version, form, script, articles and watched
+/// registries changed at random.
+fn service_def() -> impl Strategy<Value = govchain_types::ServiceDef> {
+    (
+        proptest::sample::select(govchain_demo::services::services()),
+        prop_oneof![4 => Just(2u32), 1 => 0u32..4],
+        0..SCRIPTS.len() + 1,
+        proptest::collection::vec(one_of(&["5", "1", "8", "99"]), 0..3),
+        proptest::collection::vec(one_of(&["births", "persons", "nope"]), 0..3),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(mut def, version, script, articles, on_insert, drop_form)| {
+                def.version = version;
+                if let Some(s) = SCRIPTS.get(script) {
+                    def.script = (*s).to_string();
+                }
+                if !articles.is_empty() {
+                    def.articles = articles;
+                }
+                def.on_insert = on_insert;
+                if drop_form {
+                    def.form.clear();
+                }
+                def
+            },
+        )
+}
+
+fn service_payload() -> impl Strategy<Value = govchain_types::Payload> {
+    use govchain_types::{Hash, Payload};
+    prop_oneof![
+        4 => (
+            proptest::sample::select(stranger::SERVICES.to_vec()),
+            input()
+        )
+            .prop_map(|(service, input)| Payload::Apply {
+                service: PrincipalId::new(service).unwrap(),
+                input,
+            }),
+        4 => service_def().prop_map(|service| Payload::DeployService { service }),
+        1 => (any::<[u8; 32]>(), any::<bool>(), "\\PC{0,50}").prop_map(|(h, approve, reasons)| {
+            Payload::DecideCase {
+                application: Hash(h),
+                approve,
+                reasons,
+            }
+        }),
+        1 => (any::<[u8; 32]>(), "\\PC{0,50}").prop_map(|(h, reasons)| Payload::Appeal {
+            application: Hash(h),
+            reasons,
+        }),
+        1 => any::<[u8; 32]>().prop_map(|h| Payload::Confirm {
+            application: Hash(h)
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(192))]
+
+    /// Applications, service packages, decisions, appeals and confirmations as anyone may sign
+    /// them (the short version of the fuzz target `service_tx`): never a panic or a failed
+    /// block, a refusal writes only the nonce, money is conserved.
+    #[test]
+    fn transactions_to_the_services_from_anyone(
+        who in 0..stranger::SERVICE_SIGNERS.len(),
+        payload in service_payload(),
+        form in 0..3u8,
+        competent in any::<bool>(),
+    ) {
+        // Half the time, the one the laws let: an applicant of the service, the department
+        // that deploys it; else anyone.
+        let mut payload = payload;
+        if let (govchain_types::Payload::Apply { service, input }, true) = (&mut payload, competent) {
+            // An input that fits the form, with the values the case drew where they fit.
+            let text = |s: &str| govchain_types::FieldValue::Text(s.into());
+            let drawn = |k: &str| input.get(k).cloned();
+            *input = match service.as_str() {
+                "grant-licence" => [
+                    ("organisation".to_string(), text("org-0001")),
+                    ("activity".to_string(), drawn("activity").unwrap_or(text("retail"))),
+                    ("valid_from".to_string(), text("2026-12-01")),
+                ]
+                .into(),
+                "child-subsidy" => [("child".to_string(), drawn("child").unwrap_or(text("cit-0002")))].into(),
+                _ => govchain_types::Fields::new(),
+            };
+        }
+        let who = match (&payload, competent) {
+            (govchain_types::Payload::Apply { service, .. }, true) => {
+                if service.as_str() == "grant-licence" { 1 } else { 0 }
+            }
+            (govchain_types::Payload::DeployService { service }, true) => {
+                if service.department.as_str() == "market-regulation" { 3 } else { 4 }
+            }
+            _ => who,
+        };
+        let (signer, acting) = stranger::SERVICE_SIGNERS[who];
+        match form {
+            // As the structured value, and as the fuzz target reads bytes.
+            0 => stranger::run_service_tx(signer, acting, payload),
+            1 => {
+                let mut data = vec![(who as u8) | 0x80];
+                data.extend(serde_json::to_vec(&payload).unwrap());
+                stranger::service_tx(&data);
+            }
+            _ => {
+                let mut data = vec![(who as u8) | 0xc0];
+                data.extend(encode(&payload));
+                stranger::service_tx(&data);
+            }
+        }
+    }
+}

@@ -21,6 +21,11 @@
 //!   search, and `govchain_execution::bill_problems`) against the demo's laws in force. Never a
 //!   panic, and a report with an `invalid` finding is never valid; time and memory are bounded
 //!   by libFuzzer's `-timeout` and `-rss_limit_mb` (`scripts/fuzz`).
+//! - [`service_tx`]: any bytes as the payload of a transaction to the services — an
+//!   application's input, a service package to deploy, a case's decision, an appeal, a
+//!   confirmation — signed by a demo principal the first byte picks and applied in a block to
+//!   the demo state (`execution::apply_block`). Never a panic or a storage error; a refused
+//!   transaction writes only its signer's nonce; money is conserved.
 
 #![allow(
     clippy::expect_used,
@@ -28,7 +33,7 @@
     clippy::arithmetic_side_effects,
     reason = "a harness fails loudly"
 )]
-#![allow(dead_code, reason = "each fuzz target runs one of the two")]
+#![allow(dead_code, reason = "each fuzz target runs one of the three")]
 
 use govchain_crypto::SecretKey;
 use govchain_execution::envelope::{self, NonceRule};
@@ -344,4 +349,114 @@ pub fn bill_verify(data: &[u8]) {
         !(report.valid && invalid),
         "a valid report with an invalid finding"
     );
+}
+
+/// Signers [`service_tx`]'s first byte picks (low four bits), with what they act as.
+pub const SERVICE_SIGNERS: [(&str, Option<&str>); 8] = [
+    ("cit-0001", None),
+    ("cit-0011", Some("org-0001")),
+    ("cit-0017", Some("org-0007")),
+    ("market-regulation", None),
+    ("hr-social-security", None),
+    ("off-chen", Some("pos-off-chen")),
+    ("off-wang", Some("pos-off-wang")),
+    ("hospital-110101", None),
+];
+
+/// Services [`service_tx`] sends inputs to (bits 4-5 of the first byte).
+pub const SERVICES: [&str; 4] = [
+    "grant-licence",
+    "register-birth",
+    "child-subsidy",
+    "pension",
+];
+
+/// Any bytes as a transaction to the services (see the module doc): the first byte picks the
+/// signer (bits 0-3), the service (bits 4-5) and how the rest is read (bits 6-7): the JSON of
+/// an application's input, of a service package to deploy, of any payload, or its borsh.
+pub fn service_tx(data: &[u8]) {
+    let Some((&steer, rest)) = data.split_first() else {
+        return;
+    };
+    let (who, acting) = SERVICE_SIGNERS[usize::from(steer & 0x0f) % SERVICE_SIGNERS.len()];
+    let service = SERVICES[usize::from((steer >> 4) & 0x03)];
+    let payload = match steer >> 6 {
+        0 => match serde_json::from_slice::<govchain_types::Fields>(rest) {
+            Ok(input) => govchain_types::Payload::Apply {
+                service: govchain_types::PrincipalId::new(service).expect("a service name"),
+                input,
+            },
+            Err(_) => return,
+        },
+        1 => match serde_json::from_slice::<govchain_types::ServiceDef>(rest) {
+            Ok(service) => govchain_types::Payload::DeployService { service },
+            Err(_) => return,
+        },
+        2 => match serde_json::from_slice::<govchain_types::Payload>(rest) {
+            Ok(p) => p,
+            Err(_) => return,
+        },
+        _ => match decode::<govchain_types::Payload>("payload", rest) {
+            Ok(p) => p,
+            Err(_) => return,
+        },
+    };
+    run_service_tx(who, acting, payload);
+}
+
+/// `who` (acting as `acting`: a position or an organisation) signs `payload` and it runs in
+/// block 1 of the demo chain; the invariants of [`service_tx`] are checked.
+pub fn run_service_tx(who: &str, acting: Option<&str>, payload: govchain_types::Payload) {
+    let demo = &*DEMO;
+    let acting_as = acting.map(|a| match govchain_types::PrincipalId::new(a) {
+        Ok(org) if a.starts_with("org-") => govchain_types::Acting::Organisation(org),
+        _ => govchain_types::Acting::Position(a.to_string()),
+    });
+    let body = govchain_types::TxBody {
+        chain_id: CHAIN.into(),
+        signer: key(who).public_key(),
+        nonce: 0,
+        valid_until: 10,
+        acting_as,
+        payload,
+    };
+    let tx = govchain_crypto::sign_tx(Scheme::Ed25519, &key(who), body);
+    let Ok(vtx) = govchain_crypto::verify_tx(Scheme::Ed25519, tx) else {
+        return;
+    };
+    let header = govchain_types::Header {
+        chain_id: CHAIN.into(),
+        height: 1,
+        round: 0,
+        time_ms: 1_796_083_200_000,
+        parent_hash: govchain_types::Hash::ZERO,
+        tx_root: govchain_types::Hash::ZERO,
+        state_root: govchain_types::Hash::ZERO,
+        proposer: key("validator").public_key(),
+        validator_set_hash: govchain_types::Hash::ZERO,
+    };
+    let out = govchain_execution::apply_block(&demo.state, &header, &[vtx], &demo.laws)
+        .expect("a transaction never fails the block");
+    let receipt = out.receipts.first().expect("one receipt");
+    if receipt.status != govchain_types::TxStatus::Ok {
+        assert!(
+            receipt.code.is_some(),
+            "a refusal without a code: {receipt:?}"
+        );
+        assert!(
+            out.writes.keys().all(|k| k.starts_with(b"nonce/")),
+            "a refused transaction wrote {:?}",
+            out.writes
+                .keys()
+                .map(|k| String::from_utf8_lossy(k))
+                .collect::<Vec<_>>()
+        );
+    }
+    let mut after = demo.state.clone();
+    after.apply(&out.writes);
+    for (code, (supply, sum)) in
+        govchain_execution::finance::totals(&after).expect("the totals are read")
+    {
+        assert_eq!(supply, sum, "{code} is not conserved");
+    }
 }
