@@ -80,6 +80,7 @@ async fn api(a: ApiArgs) -> anyhow::Result<()> {
             validators: 4,
             block_time_ms: a.block_time_ms,
             bench_signers: a.readers.max(1),
+            bench_parents: 0,
         },
     )
     .await

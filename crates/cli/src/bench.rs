@@ -23,6 +23,10 @@ pub enum BenchCommand {
     /// A network of validator processes on this machine: committed CNY transfers/s at
     /// saturation, commit latency p50/p99 at half that load
     Chain {
+        /// `transfers`, or `child-subsidy` (applications by benchmark parents, approved from
+        /// the registers and paid from the treasury; at most 99 per signer)
+        #[arg(long, value_enum, default_value = "transfers")]
+        workload: crate::bench_chain::Workload,
         #[arg(long, default_value_t = 4)]
         validators: usize,
         /// Signers loading the chain (benchmark authorities with public keys)
@@ -127,6 +131,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             requests,
         } => crate::bench_laws::run(laws, articles_per_law, registries, requests),
         BenchCommand::Chain {
+            workload,
             validators,
             signers,
             per_signer,
@@ -134,6 +139,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             block_time_ms,
         } => tokio::runtime::Runtime::new()?.block_on(crate::bench_chain::run(
             crate::bench_chain::ChainBench {
+                workload,
                 validators,
                 signers,
                 per_signer,

@@ -19,7 +19,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
+/// What the benchmark loads the chain with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Workload {
+    /// CNY transfers between benchmark authorities.
+    Transfers,
+    /// Child-subsidy applications by benchmark parents (each approved from the registers,
+    /// recorded and paid from the treasury).
+    ChildSubsidy,
+}
+
 pub struct ChainBench {
+    pub workload: Workload,
     pub validators: usize,
     pub signers: usize,
     pub per_signer: u64,
@@ -36,9 +47,16 @@ struct Signed {
     signer: usize,
 }
 
-/// Signs `count` CNY transfers per signer, nonces from `first`: signer `s` pays 0.01 yuan to
-/// signer `s + 1` (each holds 1,000,000 yuan from genesis).
-fn sign_all(signers: &[SecretKey], first: u64, count: u64, valid_until: u64) -> Vec<Vec<Signed>> {
+/// Signs `count` transactions per signer, nonces from `first`. Transfers: signer `s` pays 0.01
+/// yuan to signer `s + 1` (each holds 1,000,000 yuan from genesis). Child subsidy: parent `s`
+/// applies for its child `nonce`.
+fn sign_all(
+    workload: Workload,
+    signers: &[SecretKey],
+    first: u64,
+    count: u64,
+    valid_until: u64,
+) -> Vec<Vec<Signed>> {
     let n = signers.len();
     signers
         .iter()
@@ -47,13 +65,8 @@ fn sign_all(signers: &[SecretKey], first: u64, count: u64, valid_until: u64) -> 
             let to = PrincipalId::new(format!("bench-{}", (s + 1) % n.max(1))).ok();
             (first..first + count)
                 .filter_map(|nonce| {
-                    let body = TxBody {
-                        chain_id: "govchain-devnet".into(),
-                        signer: key.public_key(),
-                        nonce,
-                        valid_until,
-                        acting_as: None,
-                        payload: Payload::Transfer {
+                    let payload = match workload {
+                        Workload::Transfers => Payload::Transfer {
                             currency: "CNY".into(),
                             from: None,
                             to: to.clone()?,
@@ -61,6 +74,25 @@ fn sign_all(signers: &[SecretKey], first: u64, count: u64, valid_until: u64) -> 
                             memo: String::new(),
                             reference: String::new(),
                         },
+                        Workload::ChildSubsidy => Payload::Apply {
+                            service: PrincipalId::new("child-subsidy").ok()?,
+                            input: [(
+                                "child".to_string(),
+                                govchain_types::FieldValue::Text(govchain_testnet::bench_child(
+                                    s,
+                                    usize::try_from(nonce).ok()?,
+                                )),
+                            )]
+                            .into(),
+                        },
+                    };
+                    let body = TxBody {
+                        chain_id: "govchain-devnet".into(),
+                        signer: key.public_key(),
+                        nonce,
+                        valid_until,
+                        acting_as: None,
+                        payload,
                     };
                     let id = tx_id(Scheme::Ed25519, &body);
                     let tx = sign_tx(Scheme::Ed25519, key, body);
@@ -162,8 +194,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 pub async fn run(b: ChainBench) -> anyhow::Result<()> {
-    if b.per_signer == 0 || b.per_signer > 900 {
-        bail!("--per-signer must be 1..=900 (the mempool's nonce window is 1000)");
+    // Transfers: the mempool's nonce window (1,000); child subsidy: a child each.
+    let most = match b.workload {
+        Workload::Transfers => 990,
+        Workload::ChildSubsidy => govchain_testnet::BENCH_CHILDREN as u64,
+    };
+    if b.per_signer == 0 || b.per_signer >= most {
+        bail!("--per-signer must be 1..{most} for this workload (the half-load run uses the rest)");
     }
     let dir = tempfile::tempdir()?;
     let binary = std::env::current_exe()?;
@@ -173,7 +210,16 @@ pub async fn run(b: ChainBench) -> anyhow::Result<()> {
             binary,
             validators: b.validators,
             block_time_ms: b.block_time_ms,
-            bench_signers: b.signers,
+            bench_signers: if b.workload == Workload::Transfers {
+                b.signers
+            } else {
+                0
+            },
+            bench_parents: if b.workload == Workload::ChildSubsidy {
+                b.signers
+            } else {
+                0
+            },
         },
     )
     .await
@@ -189,7 +235,10 @@ pub async fn run(b: ChainBench) -> anyhow::Result<()> {
         .timeout(Duration::from_secs(30))
         .build()?;
     let keys: Vec<SecretKey> = (0..b.signers)
-        .map(|i| bench_signer_key(Scheme::Ed25519, i))
+        .map(|i| match b.workload {
+            Workload::Transfers => bench_signer_key(Scheme::Ed25519, i),
+            Workload::ChildSubsidy => govchain_testnet::bench_parent_key(Scheme::Ed25519, i),
+        })
         .collect();
     eprintln!(
         "{} validators up; signing {} transactions from {} signers",
@@ -202,7 +251,7 @@ pub async fn run(b: ChainBench) -> anyhow::Result<()> {
     let h0 = height(&http, &url0).await?;
     let nodes = urls.len().max(1);
     let mut per_node: Vec<Vec<Vec<Signed>>> = (0..nodes).map(|_| Vec::new()).collect();
-    for (s, list) in sign_all(&keys, 0, b.per_signer, h0 + 900)
+    for (s, list) in sign_all(b.workload, &keys, 0, b.per_signer, h0 + 900)
         .into_iter()
         .enumerate()
     {
@@ -249,12 +298,12 @@ pub async fn run(b: ChainBench) -> anyhow::Result<()> {
         accepted += t.await.ok().flatten().unwrap_or(0) as usize;
     }
     let submit_secs = started.elapsed().as_secs_f64();
-    // Wait until the committed count stops growing.
+    // Wait until the committed count stops growing (for 10 s: a loaded block can take seconds).
     let mut committed = 0u64;
     let mut last_change = Instant::now();
     let mut h1 = h0;
     let mut block_times = Vec::new();
-    while last_change.elapsed() < Duration::from_secs(3)
+    while last_change.elapsed() < Duration::from_secs(10)
         && started.elapsed() < Duration::from_secs(b.seconds.max(10) * 4)
     {
         let h = height(&http, &url0).await?;
@@ -293,6 +342,38 @@ pub async fn run(b: ChainBench) -> anyhow::Result<()> {
         "saturation: submitted {accepted} in {submit_secs:.1} s, committed {committed} in {} blocks",
         block_times.len()
     );
+    // What the transactions did: the receipts of a sample (ok, and for applications approved).
+    let mut sample_ok = 0usize;
+    let sample: Vec<&Signed> = batches
+        .iter()
+        .flat_map(|(_, b)| b.iter())
+        .step_by(97)
+        .take(50)
+        .collect();
+    for s in &sample {
+        let v: Value = http
+            .get(format!("{url0}/v1/tx/{}", s.id))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let receipt = v.get("receipt").cloned().unwrap_or_default();
+        let approved = receipt.to_string().contains(r#"["outcome","approved"]"#);
+        if receipt.get("status").and_then(Value::as_str) == Some("ok")
+            && (b.workload == Workload::Transfers || approved)
+        {
+            sample_ok += 1;
+        }
+    }
+    eprintln!(
+        "  a sample of {} receipts: {sample_ok} ok{}",
+        sample.len(),
+        if b.workload == Workload::ChildSubsidy {
+            " and approved"
+        } else {
+            ""
+        }
+    );
 
     // 2. Half load: paced submissions, latency from submission to the commit event.
     let half = (saturation / 2.0).max(10.0);
@@ -302,12 +383,12 @@ pub async fn run(b: ChainBench) -> anyhow::Result<()> {
     let per_tick = ((half / 10.0).round() as usize).max(1);
     let ticks = (b.seconds * 10) as usize;
     let needed = (per_tick * ticks) as u64 / b.signers as u64 + 1;
-    if b.per_signer + needed > 990 {
-        eprintln!("(half load shortened to stay inside the nonce window)");
+    if b.per_signer + needed > most {
+        eprintln!("(half load shortened to stay inside the nonce window, or the children)");
     }
-    let extra = needed.min(990 - b.per_signer);
+    let extra = needed.min(most - b.per_signer);
     let h = height(&http, &url0).await?;
-    let paced = interleave(sign_all(&keys, b.per_signer, extra, h + 900));
+    let paced = interleave(sign_all(b.workload, &keys, b.per_signer, extra, h + 900));
     let mut sent: HashMap<Hash, Instant> = HashMap::new();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     for chunk in paced.chunks(per_tick).take(ticks) {
@@ -362,8 +443,18 @@ pub async fn run(b: ChainBench) -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
     let sig_ceiling = ceiling * cores / b.validators as f64;
     println!(
-        "chain benchmark: {} validators (separate processes) on {} cores, Ed25519, block time {} ms",
-        b.validators, cores, b.block_time_ms
+        "chain benchmark: {:?}, {} validators (separate processes) on {} cores, Ed25519, block time {} ms",
+        b.workload, b.validators, cores, b.block_time_ms
+    );
+    println!(
+        "  sampled receipts     {:>10} of {} {}",
+        sample_ok,
+        sample.len(),
+        if b.workload == Workload::ChildSubsidy {
+            "ok and approved"
+        } else {
+            "ok"
+        }
     );
     println!(
         "  saturation           {:>10.0} committed tx/s ({committed} txs)",

@@ -56,6 +56,7 @@ pub async fn run(c: Chaos) -> anyhow::Result<()> {
             validators: c.validators,
             block_time_ms: 200,
             bench_signers: 0,
+            bench_parents: 0,
         },
     )
     .await

@@ -85,6 +85,11 @@ pub struct InitArgs {
     /// (INSECURE: anyone can sign as them), to load the chain from many signers
     #[arg(long, default_value_t = 0, hide = true)]
     bench_signers: usize,
+    /// Benchmarks only: N extra persons `bpar-<i>` whose keys derive from public seeds
+    /// (INSECURE), each with a household in `110102` and children under three, to load the
+    /// chain with child-subsidy applications
+    #[arg(long, default_value_t = 0, hide = true)]
+    bench_parents: usize,
 }
 
 pub use govchain_testnet::bench_signer_key;
@@ -103,11 +108,17 @@ fn p2p_addr(port: u16) -> String {
 /// Creates a chain of `n` validators in `home`: `genesis.json`, `keys/` with the bootstrap
 /// authorities' keys, and `node-<i>/` with each validator's key and `config.toml`.
 /// Returns the config files.
-pub fn init_chain(
-    home: &Path,
-    shape: &ChainShape,
-    bench_signers: usize,
-) -> anyhow::Result<Vec<PathBuf>> {
+/// Benchmark principals with publicly derivable keys a new chain gets (none but in benchmarks).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Bench {
+    /// Authorities `bench-<i>` with 1,000,000 yuan each.
+    pub signers: usize,
+    /// Parents `bpar-<i>`, each with a household and children under three.
+    pub parents: usize,
+}
+
+pub fn init_chain(home: &Path, shape: &ChainShape, bench: Bench) -> anyhow::Result<Vec<PathBuf>> {
+    let bench_signers = bench.signers;
     if home.join("genesis.json").exists() {
         bail!("{} already holds a chain", home.display());
     }
@@ -163,6 +174,10 @@ pub fn init_chain(
             keys: vec![bench_signer_key(scheme, i).public_key()],
         });
     }
+    let mut records = cast.records;
+    for i in 0..bench.parents {
+        add_bench_parent(scheme, i, &mut accounts, &mut records)?;
+    }
     // The law-making bodies of DEMO.md (legislature 3 of 5, council-110000 2 of 3, the civil
     // affairs board): a key file per member.
     let mut member_keys = Vec::new();
@@ -207,7 +222,7 @@ pub fn init_chain(
         accounts,
         bodies,
         laws: govchain_demo::laws(),
-        records: cast.records,
+        records,
         positions: cast.positions,
         balances,
         snapshots: Vec::new(),
@@ -251,7 +266,14 @@ fn offset(base: u16, i: usize) -> u16 {
 
 /// `govchain init`: a new chain's files, for `govchain node` (or `devnet`) to run.
 pub fn init(args: InitArgs) -> anyhow::Result<()> {
-    let configs = init_chain(&args.home, &args.shape, args.bench_signers)?;
+    let configs = init_chain(
+        &args.home,
+        &args.shape,
+        Bench {
+            signers: args.bench_signers,
+            parents: args.bench_parents,
+        },
+    )?;
     for c in configs {
         println!("{}", c.display());
     }
@@ -307,7 +329,7 @@ pub fn dev(args: DevArgs) -> anyhow::Result<()> {
             scheme: args.scheme,
             block_time_ms: 500,
         };
-        init_chain(&home, &shape, 0)?;
+        init_chain(&home, &shape, Bench::default())?;
         eprintln!("created a new chain in {}", home.display());
     }
     run_node(NodeConfig::load(&config_file)?, args.api, &home)
@@ -325,7 +347,7 @@ pub fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
         found.sort();
         found
     } else {
-        let configs = init_chain(&home, &args.shape, 0)?;
+        let configs = init_chain(&home, &args.shape, Bench::default())?;
         eprintln!(
             "created a {}-validator devnet in {}",
             args.shape.validators,
@@ -435,4 +457,57 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {}
         _ = term => {}
     }
+}
+
+/// Benchmark parent `i`: a keyed person in `110102` with its household (an income in the child
+/// subsidy's middle bracket) and `BENCH_CHILDREN` children under three.
+fn add_bench_parent(
+    scheme: Scheme,
+    i: usize,
+    accounts: &mut Vec<GenesisAccount>,
+    records: &mut Vec<govchain_types::GenesisRecord>,
+) -> anyhow::Result<()> {
+    use govchain_testnet::{BENCH_CHILDREN, bench_child, bench_parent, bench_parent_key};
+    use govchain_types::{FieldValue, GenesisRecord};
+    let household = format!("bhh-{i:05}");
+    let text = |s: &str| FieldValue::Text(s.into());
+    records.push(GenesisRecord {
+        registry: "households".into(),
+        key: household.clone(),
+        fields: [
+            ("region".to_string(), text("110102")),
+            ("income_fen".to_string(), FieldValue::Integer(800_000)),
+        ]
+        .into(),
+    });
+    let mut person = |id: String, born: &str, key: Option<govchain_types::PublicKey>| {
+        accounts.push(GenesisAccount {
+            id: PrincipalId::new(&id)?,
+            kind: PrincipalKind::Person,
+            authority: false,
+            keys: key.into_iter().collect(),
+        });
+        records.push(GenesisRecord {
+            registry: "persons".into(),
+            key: id.clone(),
+            fields: [
+                ("name".to_string(), text(&id)),
+                ("birth_date".to_string(), text(born)),
+                ("region".to_string(), text("110102")),
+                ("household".to_string(), text(&household)),
+                ("status".to_string(), text("living")),
+            ]
+            .into(),
+        });
+        anyhow::Ok(())
+    };
+    person(
+        bench_parent(i),
+        "1995-03-01",
+        Some(bench_parent_key(scheme, i).public_key()),
+    )?;
+    for n in 0..BENCH_CHILDREN {
+        person(bench_child(i, n), "2025-06-01", None)?;
+    }
+    Ok(())
 }

@@ -223,7 +223,7 @@ enum PayloadCommand {
         reasons: String,
     },
     /// Appeal a rejection of your application, once, with reasons: a case for the parent
-    /// department of the one that decided (`--as` the organisation you represent, if it applied)
+    /// department of the one that decided (`--for` the organisation you represent, if it applied)
     Appeal {
         /// The application's id (its transaction's, hex)
         #[arg(long)]

@@ -61,6 +61,7 @@ async fn a_validator_under_api_abuse_keeps_committing_with_bounded_memory() {
             validators: 4,
             block_time_ms: 200,
             bench_signers: readers,
+            bench_parents: 0,
         },
     )
     .await

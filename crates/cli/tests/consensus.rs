@@ -32,6 +32,7 @@ async fn created(dir: &std::path::Path) -> Testnet {
             validators: 4,
             block_time_ms: 100,
             bench_signers: 0,
+            bench_parents: 0,
         },
     )
     .await

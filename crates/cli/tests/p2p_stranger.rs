@@ -449,6 +449,7 @@ async fn n4_stranger_floods_the_p2p_port() {
             validators: 4,
             block_time_ms: 100,
             bench_signers: 0,
+            bench_parents: 0,
         },
     )
     .await

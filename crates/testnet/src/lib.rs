@@ -20,3 +20,21 @@ pub use net::{NetError, NodeStatus, Testnet, TestnetOptions};
 pub fn bench_signer_key(scheme: govchain_types::Scheme, i: usize) -> govchain_crypto::SecretKey {
     govchain_crypto::SecretKey::from_seed(scheme, format!("govchain-bench-signer-{i}").as_bytes())
 }
+
+/// The insecure, publicly derivable key of benchmark parent `i` (`govchain init
+/// --bench-parents`, [`TestnetOptions::bench_parents`]): the person `bpar-<i>`.
+pub fn bench_parent_key(scheme: govchain_types::Scheme, i: usize) -> govchain_crypto::SecretKey {
+    govchain_crypto::SecretKey::from_seed(scheme, format!("govchain-bench-parent-{i}").as_bytes())
+}
+
+/// How many children under three each benchmark parent has (`bch-<i>-<n>`, n from 0).
+pub const BENCH_CHILDREN: usize = 100;
+
+/// Benchmark parent `i`'s id, and the id of its child `n`.
+pub fn bench_parent(i: usize) -> String {
+    format!("bpar-{i:05}")
+}
+
+pub fn bench_child(i: usize, n: usize) -> String {
+    format!("bch-{i:05}-{n:03}")
+}

@@ -31,6 +31,9 @@ pub struct TestnetOptions {
     pub block_time_ms: u64,
     /// Extra authorities with publicly derivable keys, for benchmarks (0 in tests).
     pub bench_signers: usize,
+    /// Extra parents with publicly derivable keys, each with its household and children under
+    /// three, for the child-subsidy benchmark (0 in tests).
+    pub bench_parents: usize,
 }
 
 /// A node's head.
@@ -90,6 +93,7 @@ impl Testnet {
             .args(["--validators", &n.to_string()])
             .args(["--block-time-ms", &options.block_time_ms.to_string()])
             .args(["--bench-signers", &options.bench_signers.to_string()])
+            .args(["--bench-parents", &options.bench_parents.to_string()])
             .output()
             .await
             .map_err(err)?;
