@@ -1710,3 +1710,220 @@ fn hostile_scripts_are_stopped_alike_on_every_node_and_the_chain_goes_on() {
         );
     }
 }
+
+/// Social security appoints `person` a benefits officer for `110000` until `term_to`.
+fn benefits_officer(c: &mut Chain, person: &str, term_to: u64) -> Option<Acting> {
+    let id = format!("pos-benefits-{person}");
+    let r = c.run(
+        "hr-social-security",
+        None,
+        Payload::Appoint {
+            position: Position {
+                id: id.clone(),
+                holder: pid(person),
+                department: pid("hr-social-security"),
+                title: "benefits officer".into(),
+                powers: vec!["pay-benefit".into()],
+                jurisdiction: vec!["110000".into()],
+                term_from: c.height + 1,
+                term_to: Some(term_to),
+            },
+        },
+    );
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    let r = c.run(
+        person,
+        None,
+        Payload::SetPositionStatus {
+            id: id.clone(),
+            status: PositionStatus::Active,
+            reason: "I accept".into(),
+        },
+    );
+    assert_eq!(r.status, TxStatus::Ok, "{:?}", r.error);
+    Some(Acting::Position(id))
+}
+
+#[test]
+fn officials_are_refused_after_their_term_and_for_their_own_or_their_households_cases() {
+    let c = &mut Chain::new();
+    // Two children: cit-0001's (household hh-0001, with cit-0002) and cit-0004's (hh-0004).
+    let mut children = Vec::new();
+    for (n, mother) in [("n-0011", "cit-0001"), ("n-0014", "cit-0004")] {
+        notify_birth(c, n, mother, "A child");
+        let r = c.run(
+            mother,
+            None,
+            apply("register-birth", &[("notification", n)]),
+        );
+        assert_eq!(application(c, &r).status, ApplicationStatus::Approved);
+        let birth = schema::record(&c.state, "births", &format!("b-{n}"))
+            .unwrap()
+            .unwrap();
+        let FieldValue::Text(child) = birth.fields["child"].clone() else {
+            panic!()
+        };
+        children.push(child);
+    }
+    // Subsidies for a child of another household: cases for a benefits officer.
+    let case = |c: &mut Chain, who: &str, child: &str| {
+        let r = c.run(who, None, apply("child-subsidy", &[("child", child)]));
+        let app = application(c, &r);
+        assert_eq!(
+            app.status,
+            ApplicationStatus::CaseOpened,
+            "{:?}",
+            app.timeline
+        );
+        app.id
+    };
+    let of_cit_0001 = case(c, "cit-0001", &children[1]);
+    let of_cit_0004 = case(c, "cit-0004", &children[0]);
+    let spouse = benefits_officer(c, "cit-0002", c.height + 100_000);
+    let applicant = benefits_officer(c, "cit-0004", c.height + 100_000);
+    let short = benefits_officer(c, "cit-0005", c.height + 3);
+    let sun = Some(Acting::Position("pos-off-sun".into()));
+    // Refused, each with its code: of the applicant's household; the applicant itself; after
+    // the term; without the power (a registrar); out of the department (a licensing officer).
+    for _ in 0..3 {
+        c.empty_block();
+    }
+    // (what, who, acting, application, code, in the message)
+    type Row<'a> = (&'a str, &'a str, Option<Acting>, Hash, &'a str, &'a str);
+    let rows: [Row<'_>; 5] = [
+        (
+            "the applicant's spouse",
+            "cit-0002",
+            spouse,
+            of_cit_0001,
+            "conflict_of_interest",
+            "household",
+        ),
+        (
+            "the applicant",
+            "cit-0004",
+            applicant,
+            of_cit_0004,
+            "conflict_of_interest",
+            "their own",
+        ),
+        (
+            "an officer after the term",
+            "cit-0005",
+            short,
+            of_cit_0001,
+            "unauthorized",
+            "law `constitution` article `10`",
+        ),
+        (
+            "a registrar",
+            "off-wang",
+            Some(Acting::Position("pos-off-wang".into())),
+            of_cit_0001,
+            "unauthorized",
+            "",
+        ),
+        (
+            "a licensing officer",
+            "off-chen",
+            Some(Acting::Position("pos-off-chen".into())),
+            of_cit_0001,
+            "unauthorized",
+            "",
+        ),
+    ];
+    for (what, who, acting, app, code, why) in rows {
+        let before = c.state.clone();
+        let r = c.run_acting(who, acting, decide(app, true, "eligible"));
+        assert_ne!(r.status, TxStatus::Ok, "{what}");
+        if !code.is_empty() {
+            assert_eq!(r.code.as_deref(), Some(code), "{what}: {:?}", r.error);
+        }
+        assert!(
+            r.error.as_deref().unwrap_or("").contains(why),
+            "{what}: {:?}",
+            r.error
+        );
+        let changed: Vec<_> = c
+            .state
+            .0
+            .iter()
+            .filter(|(k, v)| before.0.get(*k) != Some(*v))
+            .map(|(k, _)| String::from_utf8_lossy(k).into_owned())
+            .collect();
+        assert!(
+            changed.iter().all(|k| k.starts_with("nonce/")),
+            "{what}: {changed:?}"
+        );
+    }
+    // The pensions officer, in term and unrelated, decides both.
+    for app in [of_cit_0001, of_cit_0004] {
+        expect(
+            c,
+            "the pensions officer",
+            "off-sun",
+            sun.clone(),
+            decide(app, true, "eligible: the child lives with the applicant"),
+            (true, "", "child-subsidy-law/7"),
+        );
+    }
+}
+
+#[test]
+fn a_schedule_whose_periods_are_refused_three_times_in_a_row_ends() {
+    let c = &mut Chain::new();
+    // A licence service that would pay from the treasury every 2 blocks: its law gives its
+    // contract no such power, so every period is refused (nothing paid), and the third ends it.
+    with_script(
+        c,
+        2,
+        r#"fn decide(app) {
+            #{ outcome: "approved", article: "5", reason: "granted", schedule: #{ every: 2 } }
+        }
+        fn scheduled(app, period) {
+            #{ outcome: "approved", article: "5", reason: "a payment",
+               payments: [#{ from: "treasury", to: app.applicant, currency: "CNY", amount: 100 }] }
+        }"#,
+    );
+    let (rep, acting) = for_org("org-0001");
+    let r = c.run_acting(&rep, acting, licence("org-0001", "retail"));
+    let id = r.tx_id;
+    let treasury = balance(c, "treasury");
+    for _ in 0..8 {
+        c.empty_block();
+    }
+    let app = schema::application(&c.state, &id).unwrap().unwrap();
+    assert!(app.schedule.is_none(), "{:?}", app.schedule);
+    let ended = app.timeline.last().unwrap();
+    assert_eq!(ended.kind, "schedule_ended");
+    assert!(ended.reason.contains("3 periods in a row"), "{ended:?}");
+    assert_eq!(ended.height, r.height + 6);
+    for p in 1..=3 {
+        let step: ApplicationStep = decode(
+            "period",
+            &c.state.get(&schema::period_key(&id, p)).unwrap().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(step.kind, "period_failed");
+        assert!(step.reason.contains("unauthorized"), "{step:?}");
+    }
+    assert!(c.state.get(&schema::period_key(&id, 4)).unwrap().is_none());
+    assert_eq!(balance(c, "treasury"), treasury, "nothing paid");
+    // A schedule needs `scheduled`: an approval starting one without it is refused.
+    with_script(
+        c,
+        3,
+        r#"fn decide(app) {
+            #{ outcome: "approved", article: "5", reason: "granted", schedule: #{ every: 2 } }
+        }"#,
+    );
+    let (rep, acting) = for_org("org-0002");
+    expect(
+        c,
+        "a schedule without scheduled()",
+        &rep,
+        acting,
+        licence("org-0002", "retail"),
+        (false, "contract_failed", ""),
+    );
+}
