@@ -102,11 +102,33 @@ impl Default for Schedule {
 pub struct Budget {
     limit: u64,
     spent: u64,
+    /// Rhai operations its runs used (a safety measure of work, not a price).
+    operations: u64,
+    /// Most operations its decision may use, if less than the runtime's per-decision limit
+    /// (what is left of a block's).
+    operations_cap: Option<u64>,
 }
 
 impl Budget {
     pub fn new(limit: u64) -> Self {
-        Self { limit, spent: 0 }
+        Self {
+            limit,
+            spent: 0,
+            operations: 0,
+            operations_cap: None,
+        }
+    }
+
+    /// This budget, its decision allowed at most `cap` Rhai operations in all (what is left of
+    /// a block's work), if that is less than the runtime's limit.
+    pub fn with_operations(mut self, cap: u64) -> Self {
+        self.operations_cap = Some(cap);
+        self
+    }
+
+    /// The Rhai operations its runs used.
+    pub fn operations(&self) -> u64 {
+        self.operations
     }
 
     /// Spends `units` for `what`, or fails leaving the budget as it was.
@@ -415,6 +437,7 @@ impl Runtime {
         );
         let used = OPERATIONS_USED.with(std::cell::Cell::get);
         OPERATIONS_LEFT.with(|l| l.set(l.get().saturating_sub(used)));
+        budget.operations = budget.operations.saturating_add(used);
         match ran {
             Ok(v) => Ok(Ok(from_dynamic(&v)?)),
             Err(e) => match *e {
@@ -422,10 +445,22 @@ impl Runtime {
                     Ok(need) => Ok(Err(need.0)),
                     Err(other) => Err(ContractError::Failed(other.to_string())),
                 },
-                EvalAltResult::ErrorTerminated(..) => Err(ContractError::Limit(format!(
-                    "the decision's scripts ran past {} operations in all",
-                    self.limits.application_operations
-                ))),
+                // Stopped by what was left of the block's work: not the script's fault but the
+                // block's budget (the application may be made again in a later block).
+                EvalAltResult::ErrorTerminated(..) => match budget.operations_cap {
+                    Some(c) if c < self.limits.application_operations => {
+                        Err(ContractError::Budget {
+                            what: "the block's contract work (Rhai operations)".into(),
+                            needed: c.saturating_add(1),
+                            left: c,
+                            limit: c,
+                        })
+                    }
+                    _ => Err(ContractError::Limit(format!(
+                        "the decision's scripts ran past {} operations in all",
+                        self.limits.application_operations
+                    ))),
+                },
                 e @ (EvalAltResult::ErrorTooManyOperations(_)
                 | EvalAltResult::ErrorTooManyVariables(_)
                 | EvalAltResult::ErrorTooManyModules(_)
@@ -516,8 +551,12 @@ impl Runtime {
                 OPERATIONS_LEFT.with(|l| l.set(self.0));
             }
         }
-        let _restore =
-            Restore(OPERATIONS_LEFT.with(|l| l.replace(self.limits.application_operations)));
+        let allowance = budget
+            .operations_cap
+            .map_or(self.limits.application_operations, |c| {
+                c.min(self.limits.application_operations)
+            });
+        let _restore = Restore(OPERATIONS_LEFT.with(|l| l.replace(allowance)));
         let mut facts = Facts::new();
         let mut seen = Map::new();
         loop {

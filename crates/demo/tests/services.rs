@@ -1927,3 +1927,146 @@ fn a_schedule_whose_periods_are_refused_three_times_in_a_row_ends() {
         (false, "contract_failed", ""),
     );
 }
+
+/// A chain whose blocks' scripts may use at most `operations` Rhai operations in all.
+fn with_contract_operations(operations: u64) -> Chain {
+    let mut g = common::genesis();
+    g.params.contract_operations = operations;
+    Chain::from_genesis(&g)
+}
+
+#[test]
+fn a_blocks_scripts_share_one_bound_on_their_work() {
+    let run = || {
+        let c = &mut with_contract_operations(2_000_000);
+        // A service whose every decision burns about 100,000 operations.
+        with_script(
+            c,
+            2,
+            r#"fn decide(app) {
+                let i = 0; while i < 25000 { i += 1; }
+                #{ outcome: "rejected", article: "5", reason: "after some work" }
+            }"#,
+        );
+        // Forty applications in one block: the first fit, the rest wait for a later block.
+        let (rep, acting) = for_org("org-0001");
+        let first = c.nonces.get(rep.as_str()).copied().unwrap_or(0);
+        let txs: Vec<_> = (0..40u64)
+            .map(|n| {
+                let mut body = c.next_body(&rep, acting.clone(), licence("org-0001", "retail"));
+                body.nonce = first + n;
+                govchain_crypto::verify_tx(
+                    Scheme::Ed25519,
+                    govchain_crypto::sign_tx(Scheme::Ed25519, &common::key(&rep), body),
+                )
+                .unwrap()
+            })
+            .collect();
+        c.height += 1;
+        let out =
+            govchain_execution::apply_block(&c.state, &common::header(c.height), &txs, &c.laws)
+                .unwrap();
+        let outcome: Vec<(TxStatus, Option<String>)> = out
+            .receipts
+            .iter()
+            .map(|r| (r.status.clone(), r.code.clone()))
+            .collect();
+        let decided = outcome
+            .iter()
+            .take_while(|(s, _)| *s == TxStatus::Ok)
+            .count();
+        assert!((5..40).contains(&decided), "{outcome:?}");
+        assert!(
+            outcome[decided..]
+                .iter()
+                .all(|(s, c)| *s == TxStatus::Failed && c.as_deref() == Some("out_of_budget")),
+            "{outcome:?}"
+        );
+        let last = out.receipts.last().unwrap();
+        assert!(
+            last.error.as_deref().unwrap().contains("contract work"),
+            "{last:?}"
+        );
+        outcome
+    };
+    assert_eq!(run(), run(), "every node alike");
+}
+
+#[test]
+fn work_at_a_blocks_start_past_its_share_carries_over_to_the_next_block() {
+    let run = || {
+        // Eight schedules due at one block, each run burning about a fifth of the block's
+        // work: the block start's share (two fifths) fits a few; the rest run at the next
+        // blocks' starts, in order, each period once.
+        let c = &mut with_contract_operations(200_000);
+        with_script(
+            c,
+            2,
+            r#"fn decide(app) {
+                #{ outcome: "approved", article: "5", reason: "granted",
+                   schedule: #{ every: 5, times: 1 } }
+            }
+            fn scheduled(app, period) {
+                let i = 0; while i < 10000 { i += 1; }
+                #{ outcome: "approved", article: "5", reason: "a period's work" }
+            }"#,
+        );
+        let orgs: Vec<String> = (1..=8).map(|n| format!("org-{n:04}")).collect();
+        let txs: Vec<_> = orgs
+            .iter()
+            .map(|o| {
+                let (rep, acting) = for_org(o);
+                let body = c.next_body(&rep, acting, licence(o, "retail"));
+                govchain_crypto::verify_tx(
+                    Scheme::Ed25519,
+                    govchain_crypto::sign_tx(Scheme::Ed25519, &common::key(&rep), body),
+                )
+                .unwrap()
+            })
+            .collect();
+        c.height += 1;
+        let granted_at = c.height;
+        let out =
+            govchain_execution::apply_block(&c.state, &common::header(c.height), &txs, &c.laws)
+                .unwrap();
+        c.state.apply(&out.writes);
+        assert!(
+            out.receipts.iter().all(|r| r.status == TxStatus::Ok),
+            "{:?}",
+            out.receipts
+        );
+        while c.height < granted_at + 5 + 10 {
+            c.empty_block();
+        }
+        let ran: Vec<u64> = out
+            .receipts
+            .iter()
+            .map(|r| {
+                let app = schema::application(&c.state, &r.tx_id).unwrap().unwrap();
+                assert!(app.schedule.is_none(), "its one period ran");
+                let step: ApplicationStep = decode(
+                    "period",
+                    &c.state
+                        .get(&schema::period_key(&r.tx_id, 1))
+                        .unwrap()
+                        .unwrap(),
+                )
+                .unwrap();
+                assert_eq!(step.kind, "period_run");
+                assert!(
+                    c.state
+                        .get(&schema::period_key(&r.tx_id, 2))
+                        .unwrap()
+                        .is_none()
+                );
+                step.height - (granted_at + 5)
+            })
+            .collect();
+        let mut late = ran.clone();
+        late.sort_unstable();
+        assert_eq!(late[0], 0, "some at the due block: {ran:?}");
+        assert!(late[7] >= 2, "carried over more than one block: {ran:?}");
+        ran
+    };
+    assert_eq!(run(), run(), "every node alike");
+}

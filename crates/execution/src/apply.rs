@@ -65,9 +65,11 @@ pub fn apply_block(
     }
     let mut block = BlockOverlay::new(state);
     let date = block_date(header.time_ms);
+    let work = crate::services::BlockWork::new(info.params.contract_operations);
     let block_ctx = TxContext {
         height: header.height,
         date: &date,
+        work: &work,
         max_lifetime: info.params.max_tx_lifetime,
         chain_id: &info.chain_id,
         scheme: info.scheme,

@@ -803,6 +803,7 @@ mod tests {
         let ctx = TxContext {
             height: 1,
             date: "2026-12-01",
+            work: &crate::services::BlockWork::new(50_000_000),
             max_lifetime: 100,
             chain_id: "pay-test",
             scheme: govchain_types::Scheme::Ed25519,

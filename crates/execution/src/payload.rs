@@ -11,6 +11,8 @@ pub(crate) struct TxContext<'a> {
     pub height: Height,
     /// The block's UTC date, `YYYY-MM-DD` (from its time).
     pub date: &'a str,
+    /// The Rhai operations the block's scripts have used so far, and how many they may.
+    pub work: &'a crate::services::BlockWork,
     pub max_lifetime: u64,
     pub chain_id: &'a str,
     pub scheme: Scheme,

@@ -39,6 +39,37 @@ pub const MAX_TRIGGERS: usize = 4;
 pub const MAX_WATCHERS: usize = 16;
 /// Most applications a service opens from one record.
 pub const MAX_OPENED: usize = 4;
+/// The work of a block's scripts: the Rhai operations used so far of the most the chain's
+/// parameters allow (`ChainParams::contract_operations`). Past it, an application waits for a
+/// later block (`out_of_budget`). Work at the block's start (deemed decisions, schedules,
+/// applications opened from records) stops at two fifths of it and carries what is left over
+/// to the next block.
+pub struct BlockWork {
+    used: std::cell::Cell<u64>,
+    limit: u64,
+}
+
+impl BlockWork {
+    pub fn new(limit: u64) -> Self {
+        Self {
+            used: std::cell::Cell::new(0),
+            limit,
+        }
+    }
+
+    fn left(&self) -> u64 {
+        self.limit.saturating_sub(self.used.get())
+    }
+
+    fn add(&self, operations: u64) {
+        self.used.set(self.used.get().saturating_add(operations));
+    }
+
+    /// Whether the block start's share is spent.
+    fn start_spent(&self) -> bool {
+        self.used.get() >= (self.limit / 5).saturating_mul(2)
+    }
+}
 
 /// A transaction's result: its events, a refusal, or a storage failure.
 type TxOutcome = Result<std::result::Result<Vec<Event>, TxError>>;
@@ -890,6 +921,20 @@ pub(crate) fn begin_block(
     }
     for (id, mut app, mut case) in take_cases(&mut tx, List::CaseDue, height)? {
         if let Some(approve) = case.deemed {
+            if ctx.work.start_spent() {
+                // The block start's work is spent: decided at the next block's start.
+                dequeue(&mut tx, &id, &case);
+                case.deadline = Some(agenda::put(
+                    &mut tx,
+                    List::CaseDue,
+                    height.saturating_add(1),
+                    &id,
+                )?);
+                enqueue(&mut tx, &id, &case);
+                app.case = Some(case);
+                tx.put(schema::application_key(&id), schema::value(&app));
+                continue;
+            }
             deem(&mut tx, ctx, &mut app, approve)?;
             continue;
         }
@@ -950,7 +995,11 @@ pub(crate) fn begin_block(
         let run_ctx = TxContext { tx_id: id, ..*ctx };
         let mut tx = TxOverlay::new(block);
         tx.audit_on = false;
-        run_period(&mut tx, &run_ctx, &id)?;
+        if ctx.work.start_spent() {
+            defer_period(&mut tx, &id, height.saturating_add(1))?;
+        } else {
+            run_period(&mut tx, &run_ctx, &id)?;
+        }
         let writes = std::mem::take(&mut tx.writes);
         let postings = std::mem::take(&mut tx.postings);
         drop(tx);
@@ -966,7 +1015,11 @@ pub(crate) fn begin_block(
     for id in triggered {
         let mut tx = TxOverlay::new(block);
         tx.audit_on = false;
-        open_from_record(&mut tx, ctx, &id)?;
+        if ctx.work.start_spent() {
+            agenda::put(&mut tx, List::Trigger, height.saturating_add(1), &id)?;
+        } else {
+            open_from_record(&mut tx, ctx, &id)?;
+        }
         let writes = std::mem::take(&mut tx.writes);
         let postings = std::mem::take(&mut tx.postings);
         drop(tx);
@@ -980,6 +1033,22 @@ pub(crate) fn begin_block(
         block.merge(None, writes);
     }
     Ok(journal)
+}
+
+/// A schedule's period due now, carried over to `next` (the block start's work is spent).
+fn defer_period(
+    tx: &mut TxOverlay<'_>,
+    id: &govchain_types::Hash,
+    next: govchain_types::Height,
+) -> Result<()> {
+    let Some(mut app) = schema::application(tx, id)? else {
+        return Ok(());
+    };
+    if let Some(s) = app.schedule.as_mut() {
+        s.next = agenda::put(tx, List::Schedule, next, id)?;
+        tx.put(schema::application_key(id), schema::value(&app));
+    }
+    Ok(())
 }
 
 /// A record inserted in `registry` (its key `key`): each service watching the registry gets an
@@ -1116,7 +1185,9 @@ fn open_from_record(
         m.insert("_key".into(), Json::String(record_key.clone()));
     }
     let mut budget = Budget::new(APPLICATION_BUDGET);
-    let Ok(answer) = runtime.call(&script, "opened", &[record_json], &mut budget) else {
+    let answer = runtime.call(&script, "opened", &[record_json], &mut budget);
+    ctx.work.add(budget.operations());
+    let Ok(answer) = answer else {
         return Ok(());
     };
     let Ok(opened) = parse_opened(&answer) else {
@@ -1424,7 +1495,17 @@ fn run_script(
         ContractError,
     >,
 ) -> Result<std::result::Result<Outcome, TxError>> {
-    let mut budget = Budget::new(APPLICATION_BUDGET);
+    let left = ctx.work.left();
+    if left == 0 {
+        return Ok(Err(TxError::new(
+            Code::OutOfBudget,
+            format!(
+                "the block's contract work ({} operations) is spent: apply in a later block",
+                ctx.work.limit
+            ),
+        )));
+    }
+    let mut budget = Budget::new(APPLICATION_BUDGET).with_operations(left);
     let mut fatal: Option<ExecError> = None;
     let decided = conclude(
         &mut |need, budget| match fetch(tx, ctx, actor, need, budget) {
@@ -1438,6 +1519,7 @@ fn run_script(
         },
         &mut budget,
     );
+    ctx.work.add(budget.operations());
     if let Some(e) = fatal {
         return Err(e);
     }

@@ -40,6 +40,15 @@ pub struct ChainParams {
     pub max_block_bytes: u32,
     /// How far ahead of the current height `valid_until` may lie.
     pub max_tx_lifetime: u64,
+    /// Most Rhai operations all the service scripts of one block may use (a bound on a block's
+    /// work, whatever the services deployed); work at the block's start stops at two fifths of
+    /// it and carries what is left over to the next block.
+    #[serde(default = "default_contract_operations")]
+    pub contract_operations: u64,
+}
+
+fn default_contract_operations() -> u64 {
+    50_000_000
 }
 
 impl Default for ChainParams {
@@ -49,6 +58,7 @@ impl Default for ChainParams {
             max_block_txs: 20_000,
             max_block_bytes: 8 * 1024 * 1024,
             max_tx_lifetime: 1_000,
+            contract_operations: default_contract_operations(),
         }
     }
 }
