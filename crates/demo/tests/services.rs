@@ -2070,3 +2070,68 @@ fn work_at_a_blocks_start_past_its_share_carries_over_to_the_next_block() {
     };
     assert_eq!(run(), run(), "every node alike");
 }
+
+#[test]
+fn one_applicant_keeps_at_most_so_many_cases_waiting() {
+    let c = &mut Chain::new();
+    notify_birth(c, "n-0021", "cit-0001", "A child");
+    c.run(
+        "cit-0001",
+        None,
+        apply("register-birth", &[("notification", "n-0021")]),
+    );
+    let FieldValue::Text(child) = schema::record(&c.state, "births", "b-n-0021")
+        .unwrap()
+        .unwrap()
+        .fields["child"]
+        .clone()
+    else {
+        panic!()
+    };
+    // cit-0004 asks the subsidy for a child of another household, again and again: each a case.
+    let limit = govchain_execution::services::MAX_OPEN_CASES;
+    let mut cases = Vec::new();
+    for _ in 0..limit {
+        let r = c.run(
+            "cit-0004",
+            None,
+            apply("child-subsidy", &[("child", &child)]),
+        );
+        assert_eq!(application(c, &r).status, ApplicationStatus::CaseOpened);
+        cases.push(r.tx_id);
+    }
+    let r = expect(
+        c,
+        "one case more",
+        "cit-0004",
+        None,
+        apply("child-subsidy", &[("child", &child)]),
+        (false, "too_many_cases", ""),
+    );
+    assert!(r.error.unwrap().contains("waiting"));
+    // Another applicant is not held back; and once one is decided, cit-0004 may open another.
+    let r = c.run(
+        "cit-0003",
+        None,
+        apply("child-subsidy", &[("child", &child)]),
+    );
+    assert_eq!(application(c, &r).status, ApplicationStatus::CaseOpened);
+    expect(
+        c,
+        "the pensions officer refuses one",
+        "off-sun",
+        Some(Acting::Position("pos-off-sun".into())),
+        decide(
+            cases[0],
+            false,
+            "the child does not live with the applicant",
+        ),
+        (true, "", "child-subsidy-law/7"),
+    );
+    let r = c.run(
+        "cit-0004",
+        None,
+        apply("child-subsidy", &[("child", &child)]),
+    );
+    assert_eq!(application(c, &r).status, ApplicationStatus::CaseOpened);
+}

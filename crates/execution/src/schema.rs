@@ -188,6 +188,11 @@ pub fn period_key(id: &govchain_types::Hash, period: u64) -> Vec<u8> {
     format!("application-period/{id}/{period:020}").into_bytes()
 }
 
+/// How many of an applicant's applications wait in a case (a count, 8 bytes big-endian).
+pub fn open_cases_key(applicant: &PrincipalId) -> Vec<u8> {
+    format!("open-cases/{applicant}").into_bytes()
+}
+
 /// The queue of the cases waiting for a department's officials: this prefix, then the
 /// deadline (20 digits; none last) and the application's id; the value is the id.
 pub fn case_queue_prefix(department: &PrincipalId) -> Vec<u8> {

@@ -39,6 +39,9 @@ pub const MAX_TRIGGERS: usize = 4;
 pub const MAX_WATCHERS: usize = 16;
 /// Most applications a service opens from one record.
 pub const MAX_OPENED: usize = 4;
+/// Most of one applicant's applications waiting in a case at once: each holds entries on the
+/// agenda and in a department's queue, so one applicant may not crowd them.
+pub const MAX_OPEN_CASES: u64 = 32;
 /// The work of a block's scripts: the Rhai operations used so far of the most the chain's
 /// parameters allow (`ChainParams::contract_operations`). Past it, an application waits for a
 /// later block (`out_of_budget`). Work at the block's start (deemed decisions, schedules,
@@ -743,6 +746,57 @@ fn queue_key(id: &govchain_types::Hash, case: &CaseInfo) -> Vec<u8> {
 /// Puts a case in its department's queue (as it stands: department and deadline).
 fn enqueue(tx: &mut TxOverlay<'_>, id: &govchain_types::Hash, case: &CaseInfo) {
     tx.put(queue_key(id, case), id.0.to_vec());
+}
+
+/// How many of `applicant`'s applications wait in a case.
+fn open_cases(state: &dyn State, applicant: &PrincipalId) -> Result<u64> {
+    let key = schema::open_cases_key(applicant);
+    state
+        .get(&key)?
+        .map(|v| {
+            <[u8; 8]>::try_from(v.as_slice())
+                .map(u64::from_be_bytes)
+                .map_err(|_| ExecError::Corrupt {
+                    key: String::from_utf8_lossy(&key).into_owned(),
+                    reason: "a count of open cases is not 8 bytes".into(),
+                })
+        })
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+/// An applicant's case opened (`+1`) or closed (`-1`).
+fn count_case(tx: &mut TxOverlay<'_>, applicant: &PrincipalId, opened: bool) -> Result<()> {
+    let n = open_cases(tx, applicant)?;
+    let n = if opened {
+        n.saturating_add(1)
+    } else {
+        n.saturating_sub(1)
+    };
+    let key = schema::open_cases_key(applicant);
+    if n == 0 {
+        tx.delete(key);
+    } else {
+        tx.put(key, n.to_be_bytes().to_vec());
+    }
+    Ok(())
+}
+
+/// Refused if `applicant` has [`MAX_OPEN_CASES`] waiting already.
+fn room_for_a_case(
+    state: &dyn State,
+    applicant: &PrincipalId,
+) -> Result<std::result::Result<(), TxError>> {
+    Ok(if open_cases(state, applicant)? >= MAX_OPEN_CASES {
+        Err(TxError::new(
+            Code::TooManyCases,
+            format!(
+                "`{applicant}` has {MAX_OPEN_CASES} applications waiting for officials: another waits until one is decided"
+            ),
+        ))
+    } else {
+        Ok(())
+    })
 }
 
 /// Takes a case out of its department's queue (as it stood when put there).
@@ -1645,6 +1699,10 @@ fn decide_application(
         citation: Some(citation),
     });
     if let Some(case) = app.case.as_mut() {
+        if let Err(e) = room_for_a_case(tx, &app.applicant)? {
+            return Ok(Err(e));
+        }
+        count_case(tx, &app.applicant, true)?;
         schedule_case(tx, &id, case)?;
         enqueue(tx, &id, case);
     }
@@ -2033,6 +2091,7 @@ fn finish_case(
     tx.citation = closing.decided_by.clone();
     if let Some(case) = &app.case {
         dequeue(tx, &id, case);
+        count_case(tx, &app.applicant, false)?;
     }
     let kind = step_kind(&done.status);
     app.status = done.status;
@@ -2165,6 +2224,10 @@ pub(crate) fn appeal(
         deemed: None,
         appeal: true,
     };
+    if let Err(e) = room_for_a_case(tx, &app.applicant)? {
+        return Ok(Err(e));
+    }
+    count_case(tx, &app.applicant, true)?;
     schedule_case(tx, id, &mut case)?;
     enqueue(tx, id, &case);
     app.timeline.push(ApplicationStep {

@@ -128,6 +128,7 @@ impl App {
             "application-period/",
             "case-queue/",
             "trigger/",
+            "open-cases/",
         ]
         .iter()
         .any(|p| text.starts_with(p))

@@ -224,6 +224,9 @@ codes! {
     /// The application cannot be appealed: it was not rejected, or it was appealed already
     /// (once only).
     NotAppealable = "not_appealable", Receipt;
+    /// The applicant has as many cases waiting for officials as one may
+    /// (`services::MAX_OPEN_CASES`): another waits until one is decided.
+    TooManyCases = "too_many_cases", Receipt;
 }
 
 impl Code {
