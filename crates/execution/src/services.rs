@@ -1036,57 +1036,67 @@ pub(crate) fn begin_block(
     let deemed_postings = std::mem::take(&mut tx.postings);
     drop(tx);
     block.merge(None, writes);
-    let mut journal = Journal::new();
-    let mut line = 0u32;
-    for (code, holder, posting) in deemed_postings {
-        journal.push((
-            crate::finance::statement_key(&code, &holder, height, None, line),
-            schema::value(&posting),
-        ));
-        line = line.saturating_add(1);
-    }
+    let mut lines = StartLines {
+        height,
+        journal: Journal::new(),
+    };
+    lines.add(deemed_postings);
     for id in due {
         let run_ctx = TxContext { tx_id: id, ..*ctx };
-        let mut tx = TxOverlay::new(block);
-        tx.audit_on = false;
-        if ctx.work.start_spent() {
-            defer_period(&mut tx, &id, height.saturating_add(1))?;
-        } else {
-            run_period(&mut tx, &run_ctx, &id)?;
-        }
-        let writes = std::mem::take(&mut tx.writes);
-        let postings = std::mem::take(&mut tx.postings);
-        drop(tx);
-        for (code, holder, posting) in postings {
-            journal.push((
-                crate::finance::statement_key(&code, &holder, height, None, line),
-                schema::value(&posting),
-            ));
-            line = line.saturating_add(1);
-        }
-        block.merge(None, writes);
+        apart(block, &mut lines, |tx| {
+            if ctx.work.start_spent() {
+                defer_period(tx, &id, height.saturating_add(1))
+            } else {
+                run_period(tx, &run_ctx, &id)
+            }
+        })?;
     }
     for id in triggered {
-        let mut tx = TxOverlay::new(block);
-        tx.audit_on = false;
-        if ctx.work.start_spent() {
-            agenda::put(&mut tx, List::Trigger, height.saturating_add(1), &id)?;
-        } else {
-            open_from_record(&mut tx, ctx, &id)?;
-        }
-        let writes = std::mem::take(&mut tx.writes);
-        let postings = std::mem::take(&mut tx.postings);
-        drop(tx);
+        apart(block, &mut lines, |tx| {
+            if ctx.work.start_spent() {
+                agenda::put(tx, List::Trigger, height.saturating_add(1), &id).map(|_| ())
+            } else {
+                open_from_record(tx, ctx, &id)
+            }
+        })?;
+    }
+    Ok(lines.journal)
+}
+
+/// The statement lines of the payments made at a block's start, in the order made.
+struct StartLines {
+    height: govchain_types::Height,
+    journal: Journal,
+}
+
+impl StartLines {
+    fn add(&mut self, postings: Vec<crate::finance::PendingPosting>) {
         for (code, holder, posting) in postings {
-            journal.push((
-                crate::finance::statement_key(&code, &holder, height, None, line),
+            let line = u32::try_from(self.journal.len()).unwrap_or(u32::MAX);
+            self.journal.push((
+                crate::finance::statement_key(&code, &holder, self.height, None, line),
                 schema::value(&posting),
             ));
-            line = line.saturating_add(1);
         }
-        block.merge(None, writes);
     }
-    Ok(journal)
+}
+
+/// One piece of a block start's work in an overlay of its own, merged into the block; the
+/// statement lines of its payments go to `lines`.
+fn apart(
+    block: &mut crate::overlay::BlockOverlay<'_>,
+    lines: &mut StartLines,
+    work: impl FnOnce(&mut TxOverlay<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut tx = TxOverlay::new(block);
+    tx.audit_on = false;
+    work(&mut tx)?;
+    let writes = std::mem::take(&mut tx.writes);
+    let postings = std::mem::take(&mut tx.postings);
+    drop(tx);
+    lines.add(postings);
+    block.merge(None, writes);
+    Ok(())
 }
 
 /// A schedule's period due now, carried over to `next` (the block start's work is spent).
