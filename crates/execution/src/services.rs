@@ -1340,12 +1340,7 @@ fn run_period(
     let Some(mut schedule) = app.schedule.clone() else {
         return Ok(());
     };
-    let Some(service) = schema::service(tx, &app.service, app.version)? else {
-        return Err(ExecError::Corrupt {
-            key: String::from_utf8_lossy(&schema::application_key(id)).into_owned(),
-            reason: "an application names a service version that is not stored".into(),
-        });
-    };
+    let service = pinned_service(tx, &app)?;
     let def = &service.def;
     let period = schedule.done.saturating_add(1);
     let actor = ContractActor::new(def, app.applicant.clone());
@@ -1490,15 +1485,36 @@ fn run_scheduled(
         }
         _ => {}
     }
-    let citation = match outcome_citation(ctx, def, &outcome) {
+    Ok(
+        cite_and_carry_out(tx, ctx, def, actor, &app.input, &outcome)?
+            .map(|(citation, _)| (outcome, citation)),
+    )
+}
+
+/// The version of its service an application started under (kept with it, so always stored).
+fn pinned_service(state: &dyn State, app: &Application) -> Result<ServiceRecord> {
+    schema::service(state, &app.service, app.version)?.ok_or_else(|| ExecError::Corrupt {
+        key: String::from_utf8_lossy(&schema::application_key(&app.id)).into_owned(),
+        reason: "an application names a service version that is not stored".into(),
+    })
+}
+
+/// An outcome's article (one the service carries out), set as what decides the writes, then
+/// the outcome carried out as the service's contract.
+fn cite_and_carry_out(
+    tx: &mut TxOverlay<'_>,
+    ctx: &TxContext<'_>,
+    def: &ServiceDef,
+    actor: &ContractActor,
+    input: &Fields,
+    outcome: &Outcome,
+) -> Result<std::result::Result<(Citation, CarriedOut), TxError>> {
+    let citation = match outcome_citation(ctx, def, outcome) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
     tx.citation = Some(citation.clone());
-    match carry_out(tx, ctx, def, actor, &app.input, &outcome)? {
-        Ok(_) => Ok(Ok((outcome, citation))),
-        Err(e) => Ok(Err(e)),
-    }
+    Ok(carry_out(tx, ctx, def, actor, input, outcome)?.map(|done| (citation, done)))
 }
 
 /// The step an outcome adds to the timeline.
@@ -1687,13 +1703,8 @@ fn decide_application(
         Ok(o) => o,
         Err(e) => return Ok(Err(e)),
     };
-    let citation = match outcome_citation(ctx, def, &outcome) {
-        Ok(c) => c,
-        Err(e) => return Ok(Err(e)),
-    };
     // What the application did is decided by the service's article from here on.
-    tx.citation = Some(citation.clone());
-    let done = match carry_out(tx, ctx, def, &actor, &app.input, &outcome)? {
+    let (citation, done) = match cite_and_carry_out(tx, ctx, def, &actor, &app.input, &outcome)? {
         Ok(d) => d,
         Err(e) => return Ok(Err(e)),
     };
@@ -2029,12 +2040,7 @@ fn finish_case(
     closing: &Closing<'_>,
 ) -> Result<std::result::Result<Vec<Event>, TxError>> {
     let id = app.id;
-    let Some(service) = schema::service(tx, &app.service, app.version)? else {
-        return Err(ExecError::Corrupt {
-            key: String::from_utf8_lossy(&schema::application_key(&id)).into_owned(),
-            reason: "an application names a service version that is not stored".into(),
-        });
-    };
+    let service = pinned_service(tx, app)?;
     let def = &service.def;
     // The article that sent the case to an official (or, on appeal of the service's own
     // rejection, the one it rejected under): what a plain decision cites.
@@ -2088,13 +2094,8 @@ fn finish_case(
             "a decided case cannot be sent to an official again",
         )));
     }
-    let citation = match outcome_citation(ctx, def, &outcome) {
-        Ok(c) => c,
-        Err(e) => return Ok(Err(e)),
-    };
     // The records the service writes cite its article; the receipt, the official's.
-    tx.citation = Some(citation.clone());
-    let done = match carry_out(tx, ctx, def, &actor, &app.input, &outcome)? {
+    let (citation, done) = match cite_and_carry_out(tx, ctx, def, &actor, &app.input, &outcome)? {
         Ok(d) => d,
         Err(e) => return Ok(Err(e)),
     };
@@ -2197,12 +2198,7 @@ pub(crate) fn appeal(
     if app.appealed {
         return not_appealable("it was appealed once already");
     }
-    let Some(service) = schema::service(tx, &app.service, app.version)? else {
-        return Err(ExecError::Corrupt {
-            key: String::from_utf8_lossy(&schema::application_key(id)).into_owned(),
-            reason: "an application names a service version that is not stored".into(),
-        });
-    };
+    let service = pinned_service(tx, &app)?;
     let (department, region, period) = match &app.case {
         Some(case) => {
             let parent =
@@ -2283,12 +2279,7 @@ pub(crate) fn confirm(
     if app.status != ApplicationStatus::Proposed {
         return not_proposed();
     }
-    let Some(service) = schema::service(tx, &app.service, app.version)? else {
-        return Err(ExecError::Corrupt {
-            key: String::from_utf8_lossy(&schema::application_key(id)).into_owned(),
-            reason: "an application names a service version that is not stored".into(),
-        });
-    };
+    let service = pinned_service(tx, &app)?;
     let acts_for = signer
         .organisation
         .as_ref()
