@@ -1,8 +1,11 @@
 //! The laws in force, compiled: every permission article parsed once as a Cedar policy with the
-//! id `law/article`, validated against the schema, and filed into buckets by the (action,
-//! resource type) requests it can match. A request is evaluated only against its bucket —
-//! Cedar evaluates every policy it is handed, ~0.66 µs each (measured-ceilings.md) — and the
-//! result is the same as against the whole body of law (tested).
+//! id `law/article`, validated against the schema, and filed into buckets by the (principal
+//! type, action, resource type) requests it can match. A request is evaluated only against its
+//! bucket — Cedar evaluates every policy it is handed, ~0.66 µs each (measured-ceilings.md) —
+//! and the result is the same as against the whole body of law (tested). A policy's valid
+//! request environments are those its scope and conditions can match without a type error
+//! (the laws compile only when every policy validates), so leaving it out of the other buckets
+//! changes no decision, a forbid's included.
 
 use crate::decision::Decision;
 use crate::request::{AuthRequest, EntityData, EntityRef, Value};
@@ -68,8 +71,93 @@ impl Bucket {
 pub struct LawBook {
     schema: Arc<Schema>,
     articles: BTreeMap<String, ArticleRef>,
+    /// By (action, resource type), over every principal type: what a decision costs at most.
     buckets: BTreeMap<(String, String), Arc<Bucket>>,
+    /// By (principal type, action, resource type): what a request is decided against.
+    decided_in: BTreeMap<(String, String, String), Arc<Bucket>>,
     whole: Arc<Bucket>,
+    /// The schema's entity type names, parsed once (parsing one per entity of every request
+    /// was a tenth of building it).
+    types: Arc<Types>,
+}
+
+/// Entity type names by their text.
+#[derive(Default)]
+struct Types(HashMap<String, EntityTypeName>);
+
+impl Types {
+    fn of(schema: &Schema) -> Self {
+        let mut names: HashMap<String, EntityTypeName> = schema
+            .entity_types()
+            .map(|t| (t.to_string(), t.clone()))
+            .collect();
+        if let Ok(action) = EntityTypeName::from_str("Action") {
+            names.insert("Action".into(), action);
+        }
+        Self(names)
+    }
+
+    /// `kind` as a type name: the schema's, else parsed (an unknown type fails later, where
+    /// the request is checked against the schema).
+    fn name(&self, kind: &str) -> Result<EntityTypeName, String> {
+        match self.0.get(kind) {
+            Some(t) => Ok(t.clone()),
+            None => EntityTypeName::from_str(kind)
+                .map_err(|e| format!("`{kind}` is not an entity type: {e}")),
+        }
+    }
+
+    fn uid(&self, r: &EntityRef) -> Result<EntityUid, String> {
+        Ok(EntityUid::from_type_name_and_id(
+            self.name(&r.kind)?,
+            EntityId::new(&r.id),
+        ))
+    }
+
+    fn expression(&self, v: &Value) -> Result<RestrictedExpression, String> {
+        Ok(match v {
+            Value::Str(s) => RestrictedExpression::new_string(s.clone()),
+            Value::Long(n) => RestrictedExpression::new_long(*n),
+            Value::Bool(b) => RestrictedExpression::new_bool(*b),
+            Value::Set(items) => RestrictedExpression::new_set(
+                items
+                    .iter()
+                    .map(|i| self.expression(i))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            Value::Entity(r) => RestrictedExpression::new_entity_uid(self.uid(&r.entity)?),
+        })
+    }
+
+    fn entity(&self, d: &EntityData) -> Result<Entity, String> {
+        let attrs = d
+            .attrs
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), self.expression(v)?)))
+            .collect::<Result<HashMap<_, _>, String>>()?;
+        let parents = d
+            .ancestors
+            .iter()
+            .map(|a| self.uid(a))
+            .collect::<Result<HashSet<_>, String>>()?;
+        Entity::new(self.uid(&d.uid)?, attrs, parents).map_err(|e| e.to_string())
+    }
+
+    /// The entities of a request, one per uid: when a principal acts on itself (a body
+    /// reconstituting itself), the policies see the principal's attributes for both.
+    fn entity_list(&self, req: &AuthRequest) -> Result<Vec<Entity>, LawError> {
+        let mut list: Vec<Entity> = Vec::with_capacity(req.others.len().saturating_add(2));
+        let mut seen = HashSet::new();
+        for e in [&req.principal, &req.resource]
+            .into_iter()
+            .chain(&req.others)
+        {
+            if seen.insert((&e.uid.kind, &e.uid.id)) {
+                list.push(self.entity(e).map_err(LawError::Request)?);
+            }
+        }
+        Ok(list)
+    }
 }
 
 fn policy_id(law: &LawPackage, article: &str) -> String {
@@ -132,13 +220,25 @@ impl LawBook {
             return Err(first);
         }
         let mut buckets: BTreeMap<(String, String), Bucket> = BTreeMap::new();
+        let mut decided_in: BTreeMap<(String, String, String), Bucket> = BTreeMap::new();
         let mut whole = Bucket::default();
         for a in articles.values() {
             let p = &a.policy;
-            // One entry per principal type the policy fits: keep each bucket once.
-            let keys: std::collections::BTreeSet<(String, String)> = p
+            let envs: std::collections::BTreeSet<(String, String, String)> = p
                 .get_valid_request_envs(&schema)
-                .map(|env| (env.action().to_string(), env.resource().to_string()))
+                .map(|env| {
+                    (
+                        env.principal().to_string(),
+                        env.action().to_string(),
+                        env.resource().to_string(),
+                    )
+                })
+                .collect();
+            // One entry per principal type the policy fits: keep each (action, resource)
+            // bucket once.
+            let keys: std::collections::BTreeSet<(String, String)> = envs
+                .iter()
+                .map(|(_, action, resource)| (action.clone(), resource.clone()))
                 .collect();
             for key in keys {
                 buckets
@@ -147,12 +247,21 @@ impl LawBook {
                     .add(p.clone(), a.bytes)
                     .map_err(LawError::Request)?;
             }
+            for key in envs {
+                decided_in
+                    .entry(key)
+                    .or_default()
+                    .add(p.clone(), a.bytes)
+                    .map_err(LawError::Request)?;
+            }
             whole.add(p.clone(), a.bytes).map_err(LawError::Request)?;
         }
         Ok(Self {
+            types: Arc::new(Types::of(&schema)),
             schema: Arc::new(schema),
             articles,
-            buckets: buckets.into_iter().map(|(k, b)| (k, Arc::new(b))).collect(),
+            buckets: shared(buckets),
+            decided_in: shared(decided_in),
             whole: Arc::new(whole),
         })
     }
@@ -221,7 +330,7 @@ impl LawBook {
     /// caller's) is checked before it is decided.
     pub fn check_request(&self, req: &AuthRequest) -> Result<(), LawError> {
         let bad = |e: String| LawError::Request(e);
-        let list = entity_list(req)?;
+        let list = self.types.entity_list(req)?;
         Entities::from_entities(list, Some(&self.schema)).map_err(|e| bad(e.to_string()))?;
         Ok(())
     }
@@ -230,14 +339,21 @@ impl LawBook {
     pub fn decide(&self, req: &AuthRequest) -> Result<Decision, LawError> {
         let (request, entities) = self.build(req)?;
         let key = (
+            self.types
+                .name(&req.principal.uid.kind)
+                .map_err(LawError::Request)?
+                .to_string(),
             request
                 .action()
                 .map(ToString::to_string)
                 .unwrap_or_default(),
-            format!("{}", type_name(&req.resource.uid.kind)?),
+            self.types
+                .name(&req.resource.uid.kind)
+                .map_err(LawError::Request)?
+                .to_string(),
         );
         let empty = Bucket::default();
-        let bucket = self.buckets.get(&key).map_or(&empty, |b| b.as_ref());
+        let bucket = self.decided_in.get(&key).map_or(&empty, |b| b.as_ref());
         Ok(self.evaluate(bucket, &request, &entities, req))
     }
 
@@ -279,7 +395,7 @@ impl LawBook {
 
     fn build(&self, req: &AuthRequest) -> Result<(Request, Entities), LawError> {
         let bad = |e: String| LawError::Request(e);
-        let list = entity_list(req)?;
+        let list = self.types.entity_list(req)?;
         let entities = Entities::from_entities(list, None).map_err(|e| bad(e.to_string()))?;
         let height = i64::try_from(req.height).map_err(|_| bad("height out of range".into()))?;
         let context = Context::from_pairs([
@@ -303,31 +419,17 @@ impl LawBook {
         ])
         .map_err(|e| bad(e.to_string()))?;
         let request = Request::new(
-            uid(&req.principal.uid).map_err(bad)?,
-            uid(&EntityRef::new("Action", req.action.as_str())).map_err(bad)?,
-            uid(&req.resource.uid).map_err(bad)?,
+            self.types.uid(&req.principal.uid).map_err(bad)?,
+            self.types
+                .uid(&EntityRef::new("Action", req.action.as_str()))
+                .map_err(bad)?,
+            self.types.uid(&req.resource.uid).map_err(bad)?,
             context,
             Some(&self.schema),
         )
         .map_err(|e| bad(e.to_string()))?;
         Ok((request, entities))
     }
-}
-
-/// The entities of a request, one per uid: when a principal acts on itself (a body
-/// reconstituting itself), the policies see the principal's attributes for both.
-fn entity_list(req: &AuthRequest) -> Result<Vec<Entity>, LawError> {
-    let mut list: Vec<Entity> = Vec::with_capacity(req.others.len().saturating_add(2));
-    let mut seen = HashSet::new();
-    for e in [&req.principal, &req.resource]
-        .into_iter()
-        .chain(&req.others)
-    {
-        if seen.insert((&e.uid.kind, &e.uid.id)) {
-            list.push(entity(e).map_err(LawError::Request)?);
-        }
-    }
-    Ok(list)
 }
 
 /// Parses every permission article of `laws`, sorted by law id: the articles that parse, and
@@ -430,42 +532,7 @@ fn satisfied(
     (hit, err)
 }
 
-fn type_name(kind: &str) -> Result<EntityTypeName, LawError> {
-    EntityTypeName::from_str(kind)
-        .map_err(|e| LawError::Request(format!("`{kind}` is not an entity type: {e}")))
-}
-
-fn uid(r: &EntityRef) -> Result<EntityUid, String> {
-    let name = EntityTypeName::from_str(&r.kind)
-        .map_err(|e| format!("`{}` is not an entity type: {e}", r.kind))?;
-    Ok(EntityUid::from_type_name_and_id(name, EntityId::new(&r.id)))
-}
-
-fn expression(v: &Value) -> Result<RestrictedExpression, String> {
-    Ok(match v {
-        Value::Str(s) => RestrictedExpression::new_string(s.clone()),
-        Value::Long(n) => RestrictedExpression::new_long(*n),
-        Value::Bool(b) => RestrictedExpression::new_bool(*b),
-        Value::Set(items) => RestrictedExpression::new_set(
-            items
-                .iter()
-                .map(expression)
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
-        Value::Entity(r) => RestrictedExpression::new_entity_uid(uid(&r.entity)?),
-    })
-}
-
-fn entity(d: &EntityData) -> Result<Entity, String> {
-    let attrs = d
-        .attrs
-        .iter()
-        .map(|(k, v)| Ok((k.clone(), expression(v)?)))
-        .collect::<Result<HashMap<_, _>, String>>()?;
-    let parents = d
-        .ancestors
-        .iter()
-        .map(uid)
-        .collect::<Result<HashSet<_>, String>>()?;
-    Entity::new(uid(&d.uid)?, attrs, parents).map_err(|e| e.to_string())
+/// Buckets shared between the books of neighbouring height ranges.
+fn shared<K: Ord>(buckets: BTreeMap<K, Bucket>) -> BTreeMap<K, Arc<Bucket>> {
+    buckets.into_iter().map(|(k, b)| (k, Arc::new(b))).collect()
 }
