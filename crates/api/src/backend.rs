@@ -224,6 +224,27 @@ pub struct ReadAnswer {
     pub applications: Option<ApplicationList>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cases: Option<CaseQueue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub periods: Option<PeriodList>,
+}
+
+/// A page of the periods an application's schedule has run, oldest first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PeriodList {
+    /// The application's id (hex).
+    pub application: String,
+    pub periods: Vec<PeriodStep>,
+    /// Give it as `after` for the next page; none: this is the last.
+    pub next: Option<u64>,
+}
+
+/// One period of a schedule: its number (the first is 1) and its step — `period_run`,
+/// `period_failed` or `schedule_ended` — with who ran it, the reason and the citation.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PeriodStep {
+    pub period: u64,
+    #[schema(value_type = schemas::ApplicationStepSchema)]
+    pub step: govchain_types::ApplicationStep,
 }
 
 /// A page of the cases waiting for a department's officials, those due first first: the ones

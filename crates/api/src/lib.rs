@@ -14,9 +14,9 @@ mod schemas;
 
 pub use backend::{
     AccountView, ApplicationList, Backend, BackendError, BlockRecord, CaseQueue, CommitEvent,
-    CurrencyView, ExplainAnswer, LawHistory, LawsInForce, MAX_PAGE, MAX_VERIFY_SAMPLES, ReadAnswer,
-    ReadLogEntry, RecordHistory, RecordPage, RecordView, RegistryView, ServiceView, StatementPage,
-    Status, TxRecord,
+    CurrencyView, ExplainAnswer, LawHistory, LawsInForce, MAX_PAGE, MAX_VERIFY_SAMPLES, PeriodList,
+    PeriodStep, ReadAnswer, ReadLogEntry, RecordHistory, RecordPage, RecordView, RegistryView,
+    ServiceView, StatementPage, Status, TxRecord,
 };
 pub use error::ApiError;
 pub use handlers::{ApiDoc, router, router_with};

@@ -245,6 +245,15 @@ enum ReadCommand {
     },
     /// An application to a service (its transaction's id): input, status, case, timeline
     Application { id: govchain_types::Hash },
+    /// The periods an application's schedule has run (a pension's months), oldest first: a
+    /// page after period `--after`
+    Periods {
+        id: govchain_types::Hash,
+        #[arg(long)]
+        after: Option<u64>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
     /// An applicant's applications, newest first (the applicant, or an organisation `--for`)
     Applications {
         applicant: govchain_types::PrincipalId,
@@ -293,6 +302,11 @@ pub fn read(args: ReadArgs) -> anyhow::Result<()> {
             ReadCommand::History { registry, key } => ReadTarget::History { registry, key },
             ReadCommand::Audit { after, limit } => ReadTarget::Audit { after, limit },
             ReadCommand::Application { id } => ReadTarget::Application { id },
+            ReadCommand::Periods { id, after, limit } => ReadTarget::Periods {
+                id,
+                after,
+                limit: Some(limit),
+            },
             ReadCommand::Applications { applicant } => ReadTarget::Applications { applicant },
             ReadCommand::Cases {
                 department,

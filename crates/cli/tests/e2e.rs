@@ -1309,15 +1309,30 @@ async fn an_initial_load_goes_into_a_new_chains_genesis() {
     assert!(out.contains("\"signer\": \"genesis\""), "{out}");
 }
 
-/// The business-licence service on a real node, from the command line: its code readable, an
-/// application decided at once (a licence written by the service), a sanctioned organisation
-/// rejected, each with the article; the application's input not shown to others.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// The business-licence service on a four-validator devnet (separate processes), from the
+/// command line: its code readable, an application decided at once (a licence written by the
+/// service), a sanctioned organisation rejected, each with the article; the application's input
+/// not shown to others; a case decided by two officers (four eyes), read from another node.
+#[tokio::test(flavor = "multi_thread")]
 async fn services_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let home = dir.path().join("chain");
-    let node = DevNode::start(&home);
-    let url = node.url.as_str();
+    let mut net = govchain_testnet::Testnet::create(
+        dir.path(),
+        govchain_testnet::TestnetOptions {
+            binary: BIN.into(),
+            validators: 4,
+            block_time_ms: 200,
+            bench_signers: 0,
+            bench_parents: 0,
+        },
+    )
+    .await
+    .unwrap();
+    net.start_all().await.unwrap();
+    net.wait_height(2, Duration::from_secs(60)).await.unwrap();
+    let home = dir.path().to_path_buf();
+    let urls = net.urls();
+    let url = urls[0].as_str();
     let key = |k: &str| key_file(&home, k);
     let (ok, out, err) = run(&["query", "services", "--node", url]);
     assert!(ok, "{err}");
@@ -1367,18 +1382,20 @@ async fn services_from_the_command_line() {
     assert_eq!(receipt["decided_by"]["article"], "5");
     assert!(outcome(&receipt).contains("approved"), "{receipt}");
     let height = receipt["height"].as_u64().unwrap();
-    let (ok, out, err) = run(&[
-        "query",
-        "record",
-        "licences",
-        &format!("lic-org-0001-{height}"),
-        "--node",
-        url,
-    ]);
-    assert!(ok, "{out}\n{err}");
+    // Every validator holds the licence: read it from another node once it has the block.
+    let other = urls[2].as_str();
+    let licence = format!("lic-org-0001-{height}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let (out, err) = loop {
+        let (ok, out, err) = run(&["query", "record", "licences", &licence, "--node", other]);
+        if ok || std::time::Instant::now() > deadline {
+            break (out, err);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
     assert!(
         out.contains("grant-licence@1"),
-        "written by the service: {out}"
+        "written by the service: {out}\n{err}"
     );
 
     let (ok, out, err) = apply("cit-0017", "org-0007", "retail");
@@ -1460,6 +1477,7 @@ async fn services_from_the_command_line() {
     ]);
     assert!(!ok);
     assert!(out.contains("unauthorized"), "{out}");
+    net.stop_all().await.unwrap();
 }
 
 /// The benefits of the demo from the command line, on a four-validator devnet (separate
@@ -1619,6 +1637,19 @@ async fn benefits_from_the_command_line() {
     let schedule = &app["application"]["schedule"];
     assert_eq!(schedule["last"]["kind"], "period_run", "{app}");
     assert_eq!(schedule["done"], 1, "{app}");
+    // Each period the schedule ran, with its article, read by the pensioner; another citizen
+    // is refused.
+    let periods = read("cit-0001", None, &["periods", &pension]);
+    let first = &periods["periods"]["periods"][0];
+    assert_eq!(first["period"], 1, "{periods}");
+    assert_eq!(first["step"]["kind"], "period_run", "{periods}");
+    assert_eq!(first["step"]["citation"]["law"], "pension-law", "{periods}");
+    assert!(periods["periods"]["next"].is_null(), "{periods}");
+    let stranger = key("cit-0003");
+    let (ok, _, err) = run(&[
+        "read", "--node", url, "--key", &stranger, "periods", &pension,
+    ]);
+    assert!(!ok && err.contains("403 unauthorized"), "{err}");
 
     // A birth the registers cannot decide: the district registrar's queue, a refusal, an
     // appeal to civil affairs, upheld.

@@ -188,6 +188,11 @@ pub fn period_key(id: &govchain_types::Hash, period: u64) -> Vec<u8> {
     format!("application-period/{id}/{period:020}").into_bytes()
 }
 
+/// Where application `id`'s schedule periods are kept ([`period_key`]).
+pub fn period_prefix(id: &govchain_types::Hash) -> Vec<u8> {
+    format!("application-period/{id}/").into_bytes()
+}
+
 /// How many of an applicant's applications wait in a case (a count, 8 bytes big-endian).
 pub fn open_cases_key(applicant: &PrincipalId) -> Vec<u8> {
     format!("open-cases/{applicant}").into_bytes()

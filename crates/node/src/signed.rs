@@ -45,6 +45,12 @@ enum Found {
     },
     /// An application.
     Application(Box<govchain_types::Application>),
+    /// A page of an application's schedule periods, and the period after which the next
+    /// page starts.
+    Periods {
+        periods: Vec<govchain_api::PeriodStep>,
+        next: Option<u64>,
+    },
     /// An applicant's applications the laws let the reader see, and how many they did not.
     Applications {
         applications: Vec<govchain_types::Application>,
@@ -496,6 +502,24 @@ impl App {
                     Found::Application(Box::new(app)),
                 )
             }
+            ReadTarget::Periods { id, after, limit } => {
+                let Some(app) = schema::application(&state, id).map_err(unavailable)? else {
+                    return Ok(Decided::NotFound(format!("there is no application `{id}`")));
+                };
+                let resource = govchain_execution::services::application_entity(&app);
+                let limit = limit
+                    .and_then(|l| usize::try_from(l).ok())
+                    .unwrap_or(MAX_CASES_PAGE)
+                    .clamp(1, MAX_CASES_PAGE);
+                let (periods, following) = self.periods(id, *after, limit)?;
+                one(
+                    decide_as(&state, laws, next, reader, acting, "read", resource),
+                    Found::Periods {
+                        periods,
+                        next: following,
+                    },
+                )
+            }
             ReadTarget::Cases {
                 department,
                 after,
@@ -708,6 +732,38 @@ impl App {
         }
     }
 
+    /// A page of application `id`'s schedule periods after period `after` (from the first),
+    /// at most `limit`, and the last period of the page if more follow.
+    fn periods(
+        &self,
+        id: &govchain_types::Hash,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<(Vec<govchain_api::PeriodStep>, Option<u64>), BackendError> {
+        let prefix = schema::period_prefix(id);
+        let from = after.map(|a| schema::period_key(id, a));
+        let page = self
+            .store()
+            .scan(&prefix, from.as_deref(), limit, None)
+            .map_err(unavailable)?;
+        let mut periods = Vec::with_capacity(page.items.len());
+        for (key, v) in &page.items {
+            let period = key
+                .get(prefix.len()..)
+                .and_then(|n| std::str::from_utf8(n).ok())
+                .and_then(|n| n.parse::<u64>().ok())
+                .ok_or_else(|| unavailable("a schedule period's key does not end in its number"))?;
+            let step = decode("schedule period", &v.value).map_err(unavailable)?;
+            periods.push(govchain_api::PeriodStep { period, step });
+        }
+        let next = page
+            .next
+            .is_some()
+            .then(|| periods.last().map(|p| p.period))
+            .flatten();
+        Ok((periods, next))
+    }
+
     /// The answer to an allowed read, returning what was decided on (`found`).
     fn answer(
         &self,
@@ -727,6 +783,7 @@ impl App {
             application: None,
             applications: None,
             cases: None,
+            periods: None,
         };
         match (&r.target, found) {
             (ReadTarget::Record { .. }, Found::Version(view)) => answer.record = Some(*view),
@@ -793,6 +850,13 @@ impl App {
             (ReadTarget::Application { .. }, Found::Application(app)) => {
                 answer.application = Some(*app);
             }
+            (ReadTarget::Periods { id, .. }, Found::Periods { periods, next }) => {
+                answer.periods = Some(govchain_api::PeriodList {
+                    application: id.to_string(),
+                    periods,
+                    next,
+                });
+            }
             (
                 ReadTarget::Applications { applicant },
                 Found::Applications {
@@ -824,7 +888,8 @@ impl App {
             (
                 ReadTarget::Application { .. }
                 | ReadTarget::Applications { .. }
-                | ReadTarget::Cases { .. },
+                | ReadTarget::Cases { .. }
+                | ReadTarget::Periods { .. },
                 _,
             ) => {
                 return Err(unavailable(

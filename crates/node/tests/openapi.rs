@@ -719,6 +719,22 @@ fn cases(app: &App, committed: Hash) -> Vec<Case> {
             ),
         ),
         post(
+            "an application's schedule periods",
+            "/v1/read",
+            JSON,
+            read(
+                app,
+                "off-chen",
+                Some("pos-off-chen"),
+                ReadTarget::Periods {
+                    id: govchain_crypto::tx_id(Scheme::Ed25519, &licence_case().body),
+                    after: None,
+                    limit: Some(10),
+                },
+                43,
+            ),
+        ),
+        post(
             "a history",
             "/v1/read",
             JSON,

@@ -1053,7 +1053,7 @@ fn read_acting(
         reader: key(who).public_key(),
         acting_as: acting,
         target,
-        valid_until: 5,
+        valid_until: n.app.head().height + 5,
         nonce,
         purpose: "my applications".into(),
     };
@@ -1356,4 +1356,96 @@ async fn an_application_is_read_by_its_applicant_and_the_officer_of_its_case() {
             _ => panic!("{what}: {answer}"),
         }
     }
+}
+
+/// The months a pension's schedule has run are read as the application is: by the pensioner,
+/// page by page, each with its article; not by another citizen nor a registrar of civil
+/// affairs; an application that does not exist is not found. Every read is logged.
+#[tokio::test]
+async fn a_schedules_periods_are_read_as_its_application_is() {
+    let n = node("validator");
+    let pension = sign_tx(
+        Scheme::Ed25519,
+        &key("cit-0001"),
+        TxBody {
+            chain_id: CHAIN.into(),
+            signer: key("cit-0001").public_key(),
+            nonce: 0,
+            valid_until: 10,
+            acting_as: None,
+            payload: Payload::Apply {
+                service: PrincipalId::new("pension").unwrap(),
+                input: Fields::new(),
+            },
+        },
+    );
+    let id = govchain_crypto::tx_id(Scheme::Ed25519, &pension.body);
+    let results = n.app.submit(vec![pension.encode()]);
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    SoloProducer::produce(&n.app, &key("validator")).unwrap();
+    let periods = |after: Option<u64>, limit: u32| ReadTarget::Periods {
+        id,
+        after,
+        limit: Some(limit),
+    };
+    let mut nonce = 0;
+    let router = &n.router;
+    let mut ask = |who: &str, acting: Option<Acting>, target: ReadTarget| {
+        nonce += 1;
+        let body = read_acting(&n, who, acting, target, nonce);
+        async move { post_read(router, &body).await }
+    };
+    let (status, body) = ask("cit-0001", None, ReadTarget::Application { id }).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["application"]["status"], "approved", "{body}");
+    // Two months: blocks up to the second period's start.
+    let first = body["application"]["schedule"]["next"].as_u64().unwrap();
+    let every = body["application"]["schedule"]["every"].as_u64().unwrap();
+    while n.app.head().height < first + every {
+        SoloProducer::produce(&n.app, &key("validator")).unwrap();
+    }
+    let logged = log(&n.app).len();
+    let (status, body) = ask("cit-0001", None, periods(None, 1)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page = &body["periods"];
+    assert_eq!(page["application"], id.to_string(), "{body}");
+    assert_eq!(page["periods"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(page["periods"][0]["period"], 1, "{body}");
+    assert_eq!(page["periods"][0]["step"]["kind"], "period_run", "{body}");
+    assert_eq!(
+        page["periods"][0]["step"]["citation"]["law"], "pension-law",
+        "{body}"
+    );
+    assert_eq!(page["next"], 1, "a second page follows: {body}");
+    let (status, body) = ask("cit-0001", None, periods(Some(1), 100)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["periods"]["periods"][0]["period"], 2, "{body}");
+    assert!(body["periods"]["next"].is_null(), "the last page: {body}");
+    // (reader, acting, target, status)
+    let registrar = Some(Acting::Position("pos-off-wang".into()));
+    let rows = [
+        ("cit-0003", None, periods(None, 100), StatusCode::FORBIDDEN),
+        (
+            "off-wang",
+            registrar,
+            periods(None, 100),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "cit-0001",
+            None,
+            ReadTarget::Periods {
+                id: Hash([7; 32]),
+                after: None,
+                limit: None,
+            },
+            StatusCode::NOT_FOUND,
+        ),
+    ];
+    for (who, acting, target, expected) in rows {
+        let (status, body) = ask(who, acting, target).await;
+        assert_eq!(status, expected, "{who}: {body}");
+        assert!(body.get("periods").is_none(), "{who}: {body}");
+    }
+    assert_eq!(log(&n.app).len(), logged + 5, "every read is logged");
 }

@@ -327,6 +327,16 @@ pub enum ReadTarget {
         #[serde(default)]
         limit: Option<u32>,
     },
+    /// The periods the schedule of application `id` has run (a pension's months), oldest
+    /// first: each period's step — run, refused or the end — with its citation; a page of at
+    /// most `limit` (default and most 100) after period `after`. Read as the application is.
+    Periods {
+        id: Hash,
+        #[serde(default)]
+        after: Option<u64>,
+        #[serde(default)]
+        limit: Option<u32>,
+    },
 }
 
 /// A short-lived request to read protected records, signed by the reader's key, for one node. The

@@ -211,6 +211,13 @@ pub enum ReadTargetSchema {
         after: Option<String>,
         limit: Option<u32>,
     },
+    /// The periods an application's schedule has run, oldest first: a page after period
+    /// `after`, at most `limit` (100). Read as the application is.
+    Periods {
+        id: String,
+        after: Option<u64>,
+        limit: Option<u32>,
+    },
 }
 
 /// An entry of a node's log of protected reads (`backend::ReadLogEntry`): who read what, when,

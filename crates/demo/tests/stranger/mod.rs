@@ -220,7 +220,7 @@ fn read(steer: u8, mut signed: SignedRead) {
             let log = EntityData::new(EntityRef::new("AuditLog", "reads"));
             decide_as(state, laws, NEXT, &reader, acting, "audit", log)
         }
-        ReadTarget::Application { id } => {
+        ReadTarget::Application { id } | ReadTarget::Periods { id, .. } => {
             // The node decides on the application it would return; at genesis there is none.
             match schema::application(state, id) {
                 Err(e) => panic!("the in-memory state failed: {e}"),
