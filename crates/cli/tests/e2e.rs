@@ -1309,15 +1309,10 @@ async fn an_initial_load_goes_into_a_new_chains_genesis() {
     assert!(out.contains("\"signer\": \"genesis\""), "{out}");
 }
 
-/// The business-licence service on a four-validator devnet (separate processes), from the
-/// command line: its code readable, an application decided at once (a licence written by the
-/// service), a sanctioned organisation rejected, each with the article; the application's input
-/// not shown to others; a case decided by two officers (four eyes), read from another node.
-#[tokio::test(flavor = "multi_thread")]
-async fn services_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
+/// A devnet of four validators (separate processes, 200-ms blocks) in `dir`, past block 2.
+async fn four_validators(dir: &Path) -> govchain_testnet::Testnet {
     let mut net = govchain_testnet::Testnet::create(
-        dir.path(),
+        dir,
         govchain_testnet::TestnetOptions {
             binary: BIN.into(),
             validators: 4,
@@ -1330,6 +1325,17 @@ async fn services_from_the_command_line() {
     .unwrap();
     net.start_all().await.unwrap();
     net.wait_height(2, Duration::from_secs(60)).await.unwrap();
+    net
+}
+
+/// The business-licence service on a four-validator devnet (separate processes), from the
+/// command line: its code readable, an application decided at once (a licence written by the
+/// service), a sanctioned organisation rejected, each with the article; the application's input
+/// not shown to others; a case decided by two officers (four eyes), read from another node.
+#[tokio::test(flavor = "multi_thread")]
+async fn services_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = four_validators(dir.path()).await;
     let home = dir.path().to_path_buf();
     let urls = net.urls();
     let url = urls[0].as_str();
@@ -1489,20 +1495,7 @@ async fn services_from_the_command_line() {
 #[tokio::test(flavor = "multi_thread")]
 async fn benefits_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let mut net = govchain_testnet::Testnet::create(
-        dir.path(),
-        govchain_testnet::TestnetOptions {
-            binary: BIN.into(),
-            validators: 4,
-            block_time_ms: 200,
-            bench_signers: 0,
-            bench_parents: 0,
-        },
-    )
-    .await
-    .unwrap();
-    net.start_all().await.unwrap();
-    net.wait_height(2, Duration::from_secs(60)).await.unwrap();
+    let mut net = four_validators(dir.path()).await;
     let home = dir.path().to_path_buf();
     let urls = net.urls();
     let url = urls[0].as_str();
