@@ -32,33 +32,6 @@ fn text(s: &str) -> FieldValue {
     FieldValue::Text(s.into())
 }
 
-fn person(
-    g: &mut Genesis,
-    id: &str,
-    keyed: bool,
-    fields: Vec<(&str, FieldValue)>,
-) -> anyhow::Result<()> {
-    g.accounts.push(GenesisAccount {
-        id: PrincipalId::new(id)?,
-        kind: PrincipalKind::Person,
-        authority: false,
-        keys: if keyed {
-            vec![key(id).public_key()]
-        } else {
-            vec![]
-        },
-    });
-    g.records.push(GenesisRecord {
-        registry: "persons".into(),
-        key: id.into(),
-        fields: fields
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-    });
-    Ok(())
-}
-
 /// What each applicant is, in the bench's genesis and its transactions.
 trait Workload {
     fn service(&self) -> &'static str;
@@ -73,13 +46,7 @@ trait Workload {
 
 struct ChildSubsidy;
 
-fn parent(i: usize) -> String {
-    format!("bpar-{i:05}")
-}
-
-fn child(i: usize, b: usize) -> String {
-    format!("bch-{i:05}-{b:03}")
-}
+use govchain_testnet::{bench_child as child, bench_parent as parent};
 
 impl Workload for ChildSubsidy {
     fn service(&self) -> &'static str {
@@ -87,30 +54,13 @@ impl Workload for ChildSubsidy {
     }
 
     fn add(&self, g: &mut Genesis, i: usize, blocks: usize) -> anyhow::Result<()> {
-        let household = format!("bhh-{i:05}");
-        g.records.push(GenesisRecord {
-            registry: "households".into(),
-            key: household.clone(),
-            fields: [
-                ("region".to_string(), text("110102")),
-                ("income_fen".to_string(), FieldValue::Integer(800_000)),
-            ]
-            .into(),
-        });
-        let of = |name: String, born: &str| {
-            vec![
-                ("name", text(&name)),
-                ("birth_date", text(born)),
-                ("region", text("110102")),
-                ("household", text(&household)),
-                ("status", text("living")),
-            ]
-        };
-        person(g, &parent(i), true, of(parent(i), "1995-03-01"))?;
-        for b in 0..blocks {
-            person(g, &child(i, b), false, of(child(i, b), "2025-06-01"))?;
-        }
-        Ok(())
+        crate::dev::add_bench_parent(
+            i,
+            key(&parent(i)).public_key(),
+            blocks,
+            &mut g.accounts,
+            &mut g.records,
+        )
     }
 
     fn signer(&self, i: usize) -> anyhow::Result<(String, Option<Acting>)> {

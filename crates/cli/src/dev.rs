@@ -176,7 +176,13 @@ pub fn init_chain(home: &Path, shape: &ChainShape, bench: Bench) -> anyhow::Resu
     }
     let mut records = cast.records;
     for i in 0..bench.parents {
-        add_bench_parent(scheme, i, &mut accounts, &mut records)?;
+        add_bench_parent(
+            i,
+            govchain_testnet::bench_parent_key(scheme, i).public_key(),
+            govchain_testnet::BENCH_CHILDREN,
+            &mut accounts,
+            &mut records,
+        )?;
     }
     // The law-making bodies of DEMO.md (legislature 3 of 5, council-110000 2 of 3, the civil
     // affairs board): a key file per member.
@@ -459,15 +465,17 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Benchmark parent `i`: a keyed person in `110102` with its household (an income in the child
-/// subsidy's middle bracket) and `BENCH_CHILDREN` children under three.
-fn add_bench_parent(
-    scheme: Scheme,
+/// Benchmark parent `i`: a person in `110102` with `key`, its household (an income in the child
+/// subsidy's middle bracket) and `children` children under three (the devnet's
+/// `--bench-parents` and `bench applications`).
+pub(crate) fn add_bench_parent(
     i: usize,
+    key: govchain_types::PublicKey,
+    children: usize,
     accounts: &mut Vec<GenesisAccount>,
     records: &mut Vec<govchain_types::GenesisRecord>,
 ) -> anyhow::Result<()> {
-    use govchain_testnet::{BENCH_CHILDREN, bench_child, bench_parent, bench_parent_key};
+    use govchain_testnet::{bench_child, bench_parent};
     use govchain_types::{FieldValue, GenesisRecord};
     let household = format!("bhh-{i:05}");
     let text = |s: &str| FieldValue::Text(s.into());
@@ -501,12 +509,8 @@ fn add_bench_parent(
         });
         anyhow::Ok(())
     };
-    person(
-        bench_parent(i),
-        "1995-03-01",
-        Some(bench_parent_key(scheme, i).public_key()),
-    )?;
-    for n in 0..BENCH_CHILDREN {
+    person(bench_parent(i), "1995-03-01", Some(key))?;
+    for n in 0..children {
         person(bench_child(i, n), "2025-06-01", None)?;
     }
     Ok(())
