@@ -8,15 +8,14 @@
 //! changes no decision, a forbid's included.
 
 use crate::decision::Decision;
+use crate::evaluate::{Found, Types};
 use crate::request::{AuthRequest, EntityData, EntityRef, Value};
 use cedar_policy::{
-    AuthorizationError, Authorizer, Context, Effect, Entities, Entity, EntityId, EntityTypeName,
-    EntityUid, Policy, PolicyId, PolicySet, Request, RestrictedExpression, Schema, ValidationMode,
-    Validator,
+    AuthorizationError, Authorizer, Context, Effect, Entities, Entity, EntityId, EntityUid, Policy,
+    PolicyId, PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
 };
 use govchain_types::{ArticleKind, Citation, LawPackage};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::str::FromStr;
 use std::sync::Arc;
 
 /// Longest permission rule accepted, in bytes.
@@ -81,33 +80,11 @@ pub struct LawBook {
     types: Arc<Types>,
 }
 
-/// Entity type names by their text.
-#[derive(Default)]
-struct Types(HashMap<String, EntityTypeName>);
-
+/// Requests as `cedar_policy`'s authorizer takes them: the reference path of
+/// [`LawBook::decide_whole`] and [`LawBook::check_request`], apart from the kernel's
+/// ([`crate::evaluate`]).
 impl Types {
-    fn of(schema: &Schema) -> Self {
-        let mut names: HashMap<String, EntityTypeName> = schema
-            .entity_types()
-            .map(|t| (t.to_string(), t.clone()))
-            .collect();
-        if let Ok(action) = EntityTypeName::from_str("Action") {
-            names.insert("Action".into(), action);
-        }
-        Self(names)
-    }
-
-    /// `kind` as a type name: the schema's, else parsed (an unknown type fails later, where
-    /// the request is checked against the schema).
-    fn name(&self, kind: &str) -> Result<EntityTypeName, String> {
-        match self.0.get(kind) {
-            Some(t) => Ok(t.clone()),
-            None => EntityTypeName::from_str(kind)
-                .map_err(|e| format!("`{kind}` is not an entity type: {e}")),
-        }
-    }
-
-    fn uid(&self, r: &EntityRef) -> Result<EntityUid, String> {
+    fn api_uid(&self, r: &EntityRef) -> Result<EntityUid, String> {
         Ok(EntityUid::from_type_name_and_id(
             self.name(&r.kind)?,
             EntityId::new(&r.id),
@@ -125,11 +102,11 @@ impl Types {
                     .map(|i| self.expression(i))
                     .collect::<Result<Vec<_>, _>>()?,
             ),
-            Value::Entity(r) => RestrictedExpression::new_entity_uid(self.uid(&r.entity)?),
+            Value::Entity(r) => RestrictedExpression::new_entity_uid(self.api_uid(&r.entity)?),
         })
     }
 
-    fn entity(&self, d: &EntityData) -> Result<Entity, String> {
+    fn api_entity(&self, d: &EntityData) -> Result<Entity, String> {
         let attrs = d
             .attrs
             .iter()
@@ -138,9 +115,9 @@ impl Types {
         let parents = d
             .ancestors
             .iter()
-            .map(|a| self.uid(a))
+            .map(|a| self.api_uid(a))
             .collect::<Result<HashSet<_>, String>>()?;
-        Entity::new(self.uid(&d.uid)?, attrs, parents).map_err(|e| e.to_string())
+        Entity::new(self.api_uid(&d.uid)?, attrs, parents).map_err(|e| e.to_string())
     }
 
     /// The entities of a request, one per uid: when a principal acts on itself (a body
@@ -153,7 +130,7 @@ impl Types {
             .chain(&req.others)
         {
             if seen.insert((&e.uid.kind, &e.uid.id)) {
-                list.push(self.entity(e).map_err(LawError::Request)?);
+                list.push(self.api_entity(e).map_err(LawError::Request)?);
             }
         }
         Ok(list)
@@ -335,49 +312,42 @@ impl LawBook {
         Ok(())
     }
 
-    /// Decides a request against the articles that can match it.
+    /// Decides a request against the articles that can match it, on the kernel's path
+    /// ([`crate::evaluate`]).
     pub fn decide(&self, req: &AuthRequest) -> Result<Decision, LawError> {
-        let (request, entities) = self.build(req)?;
-        let key = (
-            self.types
-                .name(&req.principal.uid.kind)
-                .map_err(LawError::Request)?
-                .to_string(),
-            request
-                .action()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            self.types
-                .name(&req.resource.uid.kind)
-                .map_err(LawError::Request)?
-                .to_string(),
-        );
+        let (request, key) = self.types.request(req).map_err(LawError::Request)?;
         let empty = Bucket::default();
         let bucket = self.decided_in.get(&key).map_or(&empty, |b| b.as_ref());
-        Ok(self.evaluate(bucket, &request, &entities, req))
+        let found = self
+            .types
+            .evaluate(req, request, &bucket.forbids, &bucket.permits)
+            .map_err(LawError::Request)?;
+        Ok(self.cited(found, req))
     }
 
-    /// Decides a request against every article in force: the reference the buckets must agree
-    /// with, and what `explain` shows.
+    /// Decides a request against every article in force with `cedar_policy`'s authorizer: the
+    /// reference the kernel's path and its buckets must agree with, and what `explain` shows.
     pub fn decide_whole(&self, req: &AuthRequest) -> Result<Decision, LawError> {
         let (request, entities) = self.build(req)?;
-        Ok(self.evaluate(&self.whole, &request, &entities, req))
+        let authorizer = Authorizer::new();
+        let (forbids, forbid_errors) =
+            satisfied(&authorizer, &self.whole.forbids, &request, &entities);
+        let (permits, _) = satisfied(&authorizer, &self.whole.permits, &request, &entities);
+        let found = Found {
+            forbids,
+            forbid_errors,
+            permits,
+        };
+        Ok(self.cited(found, req))
     }
 
-    fn evaluate(
-        &self,
-        bucket: &Bucket,
-        request: &Request,
-        entities: &Entities,
-        req: &AuthRequest,
-    ) -> Decision {
+    /// The decision from what applied: forbids that apply or failed to evaluate (fail closed)
+    /// deny; else the permits that apply grant, each counted where its law's jurisdiction
+    /// covers the request's region and at or above the level that may grant the action.
+    fn cited(&self, found: Found, req: &AuthRequest) -> Decision {
         let region = req.region.as_deref();
         // Permits below the level that may grant this action do not count (`powers`).
         let lowest = crate::powers::lowest_granting_level(&req.action);
-        let authorizer = Authorizer::new();
-        // Forbids that apply or fail to evaluate (fail closed); permits that apply.
-        let (forbid_hit, forbid_err) = satisfied(&authorizer, &bucket.forbids, request, entities);
-        let (permit_hit, _) = satisfied(&authorizer, &bucket.permits, request, entities);
         let cite = |ids: Vec<PolicyId>| -> Vec<Citation> {
             ids.iter()
                 .filter_map(|id| self.articles.get(&id.to_string()))
@@ -388,9 +358,9 @@ impl LawBook {
                 .map(|a| a.citation.clone())
                 .collect()
         };
-        let mut forbids = cite(forbid_hit);
-        forbids.extend(cite(forbid_err));
-        Decision::granted_from(lowest, cite(permit_hit), forbids)
+        let mut forbids = cite(found.forbids);
+        forbids.extend(cite(found.forbid_errors));
+        Decision::granted_from(lowest, cite(found.permits), forbids)
     }
 
     fn build(&self, req: &AuthRequest) -> Result<(Request, Entities), LawError> {
@@ -419,11 +389,11 @@ impl LawBook {
         ])
         .map_err(|e| bad(e.to_string()))?;
         let request = Request::new(
-            self.types.uid(&req.principal.uid).map_err(bad)?,
+            self.types.api_uid(&req.principal.uid).map_err(bad)?,
             self.types
-                .uid(&EntityRef::new("Action", req.action.as_str()))
+                .api_uid(&EntityRef::new("Action", req.action.as_str()))
                 .map_err(bad)?,
-            self.types.uid(&req.resource.uid).map_err(bad)?,
+            self.types.api_uid(&req.resource.uid).map_err(bad)?,
             context,
             Some(&self.schema),
         )

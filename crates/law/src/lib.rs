@@ -8,6 +8,7 @@
 pub mod book;
 pub mod bootstrap;
 pub mod decision;
+mod evaluate;
 pub mod package;
 pub mod powers;
 pub mod request;

@@ -347,3 +347,123 @@ proptest! {
         let _ = govchain_types::decode::<LawPackage>("law package", &bytes);
     }
 }
+
+/// The kernel's path builds its request without asking the schema: every request shape the
+/// schema allows is decided both ways (so the kernel's context fits every action's), and a shape
+/// it does not allow is refused both ways.
+#[test]
+fn every_request_shape_of_the_schema_is_decided_on_both_paths() {
+    let b = book();
+    let schema = base_schema().unwrap();
+    let envs: Vec<(String, String, String)> = schema
+        .request_envs()
+        .map(|e| {
+            (
+                e.principal().to_string(),
+                e.action().id().unescaped().to_string(),
+                e.resource().to_string(),
+            )
+        })
+        .collect();
+    assert!(envs.len() > 20, "{} request shapes", envs.len());
+    for (p, action, r) in &envs {
+        let mut req = request(
+            EntityData::new(EntityRef::new(p.as_str(), "x")),
+            action,
+            EntityData::new(EntityRef::new(r.as_str(), "y")),
+            Some("110101"),
+        );
+        req.via_contract = Some("svc".into());
+        req.amount = 5;
+        req.counterparty = "cit-0001".into();
+        let fast = b
+            .decide(&req)
+            .unwrap_or_else(|e| panic!("{p} {action} {r}: {e}"));
+        let whole = b
+            .decide_whole(&req)
+            .unwrap_or_else(|e| panic!("{p} {action} {r}: {e}"));
+        assert_eq!(fast, whole, "{p} {action} {r}");
+    }
+    let odd = request(
+        EntityData::new(EntityRef::new("ValidatorSet", "current")),
+        "enact",
+        EntityData::new(EntityRef::new("Person", "cit-0001")),
+        None,
+    );
+    assert!(b.decide(&odd).is_err() && b.decide_whole(&odd).is_err());
+    let unknown = request(
+        person("cit-0001", true),
+        "fly",
+        person("cit-0002", false),
+        None,
+    );
+    assert!(b.decide(&unknown).is_err() && b.decide_whole(&unknown).is_err());
+}
+
+/// Ancestors the kernel lists whole are taken as they are; a request whose ancestors are not
+/// closed (an entity's parent listed only among the others) is decided on its closure, and a
+/// cycle is refused — on both paths alike.
+#[test]
+fn ancestors_not_listed_whole_are_closed_and_cycles_refused() {
+    let l = law(
+        "keys-law",
+        Level::National,
+        &[],
+        &[(
+            "1",
+            r#"permit (principal is Official, action == Action::"manage-keys", resource is Principal) when { principal in Department::"ministry" };"#,
+        )],
+    );
+    let b = LawBook::compile(&[l], base_schema().unwrap()).unwrap();
+    let dept = |id: &str, parent: Option<&str>| {
+        let d = department(id, false);
+        match parent {
+            Some(p) => d.parent(EntityRef::new("Department", p)),
+            None => d,
+        }
+    };
+    let mut official = official("off-x", "active", 1_000);
+    official.ancestors = vec![EntityRef::new("Department", "district")];
+    let ask = |others: Vec<EntityData>| {
+        let mut req = request(
+            official.clone(),
+            "manage-keys",
+            principal_record("cit-0001", "person"),
+            None,
+        );
+        req.others = others;
+        (b.decide(&req), b.decide_whole(&req))
+    };
+    // Closed: the ministry listed among the official's own ancestors.
+    let mut whole = official.clone();
+    whole
+        .ancestors
+        .push(EntityRef::new("Department", "ministry"));
+    let mut req = request(
+        whole,
+        "manage-keys",
+        principal_record("cit-0001", "person"),
+        None,
+    );
+    req.others = vec![dept("district", Some("ministry"))];
+    assert!(b.decide(&req).unwrap().allowed);
+    assert_eq!(b.decide(&req).unwrap(), b.decide_whole(&req).unwrap());
+    // Not closed: the ministry only as the district's parent.
+    let (fast, reference) = ask(vec![dept("district", Some("ministry"))]);
+    assert!(fast.as_ref().unwrap().allowed);
+    assert_eq!(fast.unwrap(), reference.unwrap());
+    // No path to the ministry.
+    let (fast, reference) = ask(vec![dept("district", None)]);
+    assert!(!fast.as_ref().unwrap().allowed);
+    assert_eq!(fast.unwrap(), reference.unwrap());
+    // A cycle between two departments.
+    let (fast, reference) = ask(vec![
+        dept("district", Some("ministry")),
+        dept("ministry", Some("district")),
+    ]);
+    assert_eq!(
+        fast.is_err(),
+        reference.is_err(),
+        "{fast:?} vs {reference:?}"
+    );
+}
