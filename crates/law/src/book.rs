@@ -8,7 +8,7 @@
 //! changes no decision, a forbid's included.
 
 use crate::decision::Decision;
-use crate::evaluate::{Found, Types};
+use crate::evaluate::{Condition, Found, Types};
 use crate::request::{AuthRequest, EntityData, EntityRef, Value};
 use cedar_policy::{
     AuthorizationError, Authorizer, Context, Effect, Entities, Entity, EntityId, EntityUid, Policy,
@@ -52,11 +52,14 @@ struct Bucket {
     permits: PolicySet,
     /// The policies' text, in bytes: what deciding a request in this bucket costs, roughly.
     bytes: usize,
+    /// The policies as the kernel's path evaluates them, in the order of their ids.
+    conditions: Vec<Arc<Condition>>,
 }
 
 impl Bucket {
-    fn add(&mut self, p: Policy, bytes: usize) -> Result<(), String> {
+    fn add(&mut self, p: Policy, condition: &Arc<Condition>, bytes: usize) -> Result<(), String> {
         self.bytes = self.bytes.saturating_add(bytes);
+        self.conditions.push(Arc::clone(condition));
         let set = match p.effect() {
             Effect::Permit => &mut self.permits,
             Effect::Forbid => &mut self.forbids,
@@ -201,6 +204,7 @@ impl LawBook {
         let mut whole = Bucket::default();
         for a in articles.values() {
             let p = &a.policy;
+            let condition = Condition::of(p);
             let envs: std::collections::BTreeSet<(String, String, String)> = p
                 .get_valid_request_envs(&schema)
                 .map(|env| {
@@ -221,17 +225,19 @@ impl LawBook {
                 buckets
                     .entry(key)
                     .or_default()
-                    .add(p.clone(), a.bytes)
+                    .add(p.clone(), &condition, a.bytes)
                     .map_err(LawError::Request)?;
             }
             for key in envs {
                 decided_in
                     .entry(key)
                     .or_default()
-                    .add(p.clone(), a.bytes)
+                    .add(p.clone(), &condition, a.bytes)
                     .map_err(LawError::Request)?;
             }
-            whole.add(p.clone(), a.bytes).map_err(LawError::Request)?;
+            whole
+                .add(p.clone(), &condition, a.bytes)
+                .map_err(LawError::Request)?;
         }
         Ok(Self {
             types: Arc::new(Types::of(&schema)),
@@ -320,7 +326,7 @@ impl LawBook {
         let bucket = self.decided_in.get(&key).map_or(&empty, |b| b.as_ref());
         let found = self
             .types
-            .evaluate(req, request, &bucket.forbids, &bucket.permits)
+            .evaluate(req, request, &bucket.conditions)
             .map_err(LawError::Request)?;
         Ok(self.cited(found, req))
     }

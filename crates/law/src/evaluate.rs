@@ -20,7 +20,7 @@
 //! the demo's requests) hold the two paths to the same decisions.
 
 use crate::request::{AuthRequest, EntityData, EntityRef, Value};
-use cedar_policy::{EntityTypeName, PolicyId, PolicySet, Schema};
+use cedar_policy::{Effect, EntityTypeName, Policy, PolicyId, Schema};
 use cedar_policy_core::ast;
 use cedar_policy_core::entities::{Entities, NoEntitiesSchema, TCComputation};
 use cedar_policy_core::evaluator::Evaluator;
@@ -39,6 +39,39 @@ pub(crate) struct Found {
     pub forbids: Vec<PolicyId>,
     pub forbid_errors: Vec<PolicyId>,
     pub permits: Vec<PolicyId>,
+}
+
+/// A policy as the kernel's path evaluates it: its condition (scope and `when`/`unless` as one
+/// expression) built once, where `Evaluator::evaluate` builds it anew for every request.
+pub(crate) struct Condition {
+    pub id: PolicyId,
+    pub forbid: bool,
+    expr: ast::Expr,
+    slots: ast::SlotEnv,
+}
+
+impl Condition {
+    pub(crate) fn of(p: &Policy) -> Arc<Self> {
+        let core: &ast::Policy = p.as_ref();
+        Arc::new(Self {
+            id: p.id().clone(),
+            forbid: p.effect() == Effect::Forbid,
+            expr: core.condition(),
+            slots: core.env().clone(),
+        })
+    }
+
+    /// Whether the policy applies; an error (a missing attribute, an overflow, a condition that
+    /// is not a boolean) as Cedar reports it.
+    fn applies(&self, evaluator: &Evaluator<'_>) -> Result<bool, ()> {
+        match evaluator.interpret(&self.expr, &self.slots) {
+            Ok(ast::Value {
+                value: ast::ValueKind::Lit(ast::Literal::Bool(b)),
+                ..
+            }) => Ok(b),
+            _ => Err(()),
+        }
+    }
 }
 
 /// The schema's names, parsed once per law book.
@@ -219,30 +252,25 @@ impl Types {
         Ok((request, key))
     }
 
-    /// Evaluates `request` (from [`Types::request`]) against `forbids` and `permits`.
+    /// Evaluates `request` (from [`Types::request`]) against the conditions of a bucket.
     pub(crate) fn evaluate(
         &self,
         req: &AuthRequest,
         request: ast::Request,
-        forbids: &PolicySet,
-        permits: &PolicySet,
+        conditions: &[Arc<Condition>],
     ) -> Result<Found, String> {
         let mut found = Found::default();
         let entities = self.entities(req)?;
         let evaluator = Evaluator::new(request, &entities, Extensions::all_available());
-        for p in forbids.policies() {
-            match evaluator.evaluate(p.as_ref()) {
-                Ok(true) => found.forbids.push(p.id().clone()),
-                Ok(false) => {}
-                Err(_) => found.forbid_errors.push(p.id().clone()),
+        for c in conditions {
+            match (c.forbid, c.applies(&evaluator)) {
+                (true, Ok(true)) => found.forbids.push(c.id.clone()),
+                (true, Err(())) => found.forbid_errors.push(c.id.clone()),
+                (false, Ok(true)) => found.permits.push(c.id.clone()),
+                (_, Ok(false)) | (false, Err(())) => {}
             }
         }
-        for p in permits.policies() {
-            if let Ok(true) = evaluator.evaluate(p.as_ref()) {
-                found.permits.push(p.id().clone());
-            }
-        }
-        // INVARIANT: a policy set iterates in no fixed order; sort before anything depends on it.
+        // Sorted, as the authorizer's path sorts its (hash set) results.
         for ids in [
             &mut found.forbids,
             &mut found.forbid_errors,
