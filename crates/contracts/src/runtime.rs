@@ -405,12 +405,12 @@ impl Runtime {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// One run of `function` with `args`, seeing `facts`.
+    /// One run of `function` with `args` (as the script sees them), seeing `facts`.
     fn run(
         &self,
         script: &Script,
         function: &str,
-        args: &[Value],
+        args: Vec<Dynamic>,
         facts: Dynamic,
         budget: &mut Budget,
     ) -> Result<Result<Value, Need>, ContractError> {
@@ -421,7 +421,6 @@ impl Runtime {
             });
         }
         budget.charge(self.schedule.run, "a run of the script")?;
-        let args: Vec<Dynamic> = args.iter().map(to_dynamic).collect::<Result<_, _>>()?;
         let options = CallFnOptions::new()
             .eval_ast(false)
             .rewind_scope(true)
@@ -480,6 +479,7 @@ impl Runtime {
         args: &[Value],
         budget: &mut Budget,
     ) -> Result<Value, ContractError> {
+        let args = args.iter().map(to_dynamic).collect::<Result<_, _>>()?;
         match self.run(
             script,
             function,
@@ -558,15 +558,12 @@ impl Runtime {
             });
         let _restore = Restore(OPERATIONS_LEFT.with(|l| l.replace(allowance)));
         let mut facts = Facts::new();
-        let mut seen = Map::new();
+        // Converted once for every run; the facts fetched so far are shared with each run
+        // (its tag), not copied into it.
+        let args: Vec<Dynamic> = args.iter().map(to_dynamic).collect::<Result<_, _>>()?;
+        let mut seen = Dynamic::from_map(Map::new()).into_shared();
         loop {
-            let run = self.run(
-                script,
-                function,
-                args,
-                Dynamic::from_map(seen.clone()),
-                budget,
-            )?;
+            let run = self.run(script, function, args.clone(), seen.clone(), budget)?;
             let need = match run {
                 Ok(answer) => {
                     let outcome = Outcome::parse(&answer).map_err(ContractError::Answer)?;
@@ -578,11 +575,14 @@ impl Runtime {
                 return Err(ContractError::TooManyFacts(self.limits.facts));
             }
             let key = need.key();
-            if seen.contains_key(key.as_str()) {
+            let Some(mut known) = seen.write_lock::<Map>() else {
+                return Err(ContractError::Host("the facts are not a map".into()));
+            };
+            if known.contains_key(key.as_str()) {
                 return Err(ContractError::Repeated(key.replace('\u{0}', " ")));
             }
             let answer = fetch(&need, budget)?;
-            seen.insert(key.as_str().into(), to_dynamic(&answer)?);
+            known.insert(key.as_str().into(), to_dynamic(&answer)?);
             facts.insert(need, answer);
         }
     }
