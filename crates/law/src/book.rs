@@ -123,20 +123,11 @@ impl Types {
         Entity::new(self.api_uid(&d.uid)?, attrs, parents).map_err(|e| e.to_string())
     }
 
-    /// The entities of a request, one per uid: when a principal acts on itself (a body
-    /// reconstituting itself), the policies see the principal's attributes for both.
-    fn entity_list(&self, req: &AuthRequest) -> Result<Vec<Entity>, LawError> {
-        let mut list: Vec<Entity> = Vec::with_capacity(req.others.len().saturating_add(2));
-        let mut seen = HashSet::new();
-        for e in [&req.principal, &req.resource]
-            .into_iter()
-            .chain(&req.others)
-        {
-            if seen.insert((&e.uid.kind, &e.uid.id)) {
-                list.push(self.api_entity(e).map_err(LawError::Request)?);
-            }
-        }
-        Ok(list)
+    /// The entities of a request ([`crate::evaluate::each_entity`]).
+    fn api_entity_list(&self, req: &AuthRequest) -> Result<Vec<Entity>, LawError> {
+        crate::evaluate::each_entity(req)
+            .map(|e| self.api_entity(e).map_err(LawError::Request))
+            .collect()
     }
 }
 
@@ -313,7 +304,7 @@ impl LawBook {
     /// caller's) is checked before it is decided.
     pub fn check_request(&self, req: &AuthRequest) -> Result<(), LawError> {
         let bad = |e: String| LawError::Request(e);
-        let list = self.types.entity_list(req)?;
+        let list = self.types.api_entity_list(req)?;
         Entities::from_entities(list, Some(&self.schema)).map_err(|e| bad(e.to_string()))?;
         Ok(())
     }
@@ -371,7 +362,7 @@ impl LawBook {
 
     fn build(&self, req: &AuthRequest) -> Result<(Request, Entities), LawError> {
         let bad = |e: String| LawError::Request(e);
-        let list = self.types.entity_list(req)?;
+        let list = self.types.api_entity_list(req)?;
         let entities = Entities::from_entities(list, None).map_err(|e| bad(e.to_string()))?;
         let height = i64::try_from(req.height).map_err(|_| bad("height out of range".into()))?;
         let context = Context::from_pairs([

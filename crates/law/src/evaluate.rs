@@ -77,22 +77,40 @@ impl Condition {
 /// The schema's names, parsed once per law book.
 pub(crate) struct Types {
     /// Entity type names by their text (parsing one per entity of every request was a tenth of
-    /// building it).
-    names: HashMap<String, EntityTypeName>,
+    /// building it), with the evaluator's type and the name's text as bucket keys carry it.
+    names: HashMap<String, Named>,
     /// Actions by id: the uid and its text as bucket keys carry it.
     actions: HashMap<String, (ast::EntityUID, String)>,
     /// Every (principal type, action, resource type) the schema lets a request have.
     envs: HashSet<EnvKey>,
 }
 
+/// An entity type name in the forms a request needs.
+#[derive(Clone)]
+pub(crate) struct Named {
+    api: EntityTypeName,
+    core: ast::EntityType,
+    text: String,
+}
+
+impl Named {
+    fn of(name: EntityTypeName) -> Self {
+        Self {
+            core: name.as_ref().clone(),
+            text: name.to_string(),
+            api: name,
+        }
+    }
+}
+
 impl Types {
     pub(crate) fn of(schema: &Schema) -> Self {
-        let mut names: HashMap<String, EntityTypeName> = schema
+        let mut names: HashMap<String, Named> = schema
             .entity_types()
-            .map(|t| (t.to_string(), t.clone()))
+            .map(|t| (t.to_string(), Named::of(t.clone())))
             .collect();
         if let Ok(action) = EntityTypeName::from_str("Action") {
-            names.insert("Action".into(), action);
+            names.insert("Action".into(), Named::of(action));
         }
         let actions = schema
             .actions()
@@ -123,17 +141,21 @@ impl Types {
     /// `kind` as a type name: the schema's, else parsed (an unknown type fails later, where
     /// the request is checked against the schema).
     pub(crate) fn name(&self, kind: &str) -> Result<EntityTypeName, String> {
+        Ok(self.named(kind)?.api)
+    }
+
+    fn named(&self, kind: &str) -> Result<Named, String> {
         match self.names.get(kind) {
             Some(t) => Ok(t.clone()),
             None => EntityTypeName::from_str(kind)
+                .map(Named::of)
                 .map_err(|e| format!("`{kind}` is not an entity type: {e}")),
         }
     }
 
     fn uid(&self, r: &EntityRef) -> Result<ast::EntityUID, String> {
-        let name = self.name(&r.kind)?;
         Ok(ast::EntityUID::from_components(
-            name.as_ref().clone(),
+            self.named(&r.kind)?.core,
             ast::Eid::new(r.id.as_str()),
             None,
         ))
@@ -175,32 +197,27 @@ impl Types {
         ))
     }
 
-    /// The entities of a request, one per uid: when a principal acts on itself (a body
-    /// reconstituting itself), the policies see the principal's attributes for both. Ancestors
-    /// are taken as listed when they are closed (every ancestor's own ancestors among them, no
-    /// entity its own), else the closure is computed.
+    fn entity_list(&self, req: &AuthRequest) -> Result<Vec<ast::Entity>, String> {
+        each_entity(req).map(|e| self.entity(e)).collect()
+    }
+
+    /// The entities of a request ([`each_entity`]). Ancestors are taken as listed when they are
+    /// closed (every ancestor's own ancestors among them, no entity its own), else the closure
+    /// is computed.
     fn entities(&self, req: &AuthRequest) -> Result<Entities, String> {
-        let mut list: Vec<ast::Entity> = Vec::with_capacity(req.others.len().saturating_add(2));
-        let mut seen = HashSet::new();
-        for e in [&req.principal, &req.resource]
-            .into_iter()
-            .chain(&req.others)
-        {
-            if seen.insert((&e.uid.kind, &e.uid.id)) {
-                list.push(self.entity(e)?);
-            }
-        }
+        let list = self.entity_list(req)?;
         let extensions = Extensions::all_available();
         let closed = Entities::from_entities(
-            list.iter().cloned(),
+            list,
             None::<&NoEntitiesSchema>,
             TCComputation::EnforceAlreadyComputed,
             extensions,
         );
         match closed {
             Ok(entities) => Ok(entities),
+            // Rare (a caller's request): build them again and close them.
             Err(_) => Entities::from_entities(
-                list,
+                self.entity_list(req)?,
                 None::<&NoEntitiesSchema>,
                 TCComputation::ComputeNow,
                 extensions,
@@ -216,9 +233,9 @@ impl Types {
             return Err(format!("`{}` is not an action of the schema", req.action));
         };
         let key = (
-            self.name(&req.principal.uid.kind)?.to_string(),
+            self.named(&req.principal.uid.kind)?.text,
             action_text.clone(),
-            self.name(&req.resource.uid.kind)?.to_string(),
+            self.named(&req.resource.uid.kind)?.text,
         );
         if !self.envs.contains(&key) {
             return Err(format!(
@@ -281,4 +298,15 @@ impl Types {
         }
         Ok(found)
     }
+}
+
+/// The entities of a request, one per uid, principal and resource first: when a principal acts
+/// on itself (a body reconstituting itself), the policies see the principal's attributes for
+/// both.
+pub(crate) fn each_entity(req: &AuthRequest) -> impl Iterator<Item = &EntityData> {
+    let mut seen = HashSet::new();
+    [&req.principal, &req.resource]
+        .into_iter()
+        .chain(&req.others)
+        .filter(move |e| seen.insert((&e.uid.kind, &e.uid.id)))
 }
