@@ -2,13 +2,14 @@
 //! id `law/article`, validated against the schema, and filed into buckets by the (principal
 //! type, action, resource type) requests it can match. A request is evaluated only against its
 //! bucket — Cedar evaluates every policy it is handed, ~0.66 µs each (measured-ceilings.md) —
-//! and the result is the same as against the whole body of law (tested). A policy's valid
-//! request environments are those its scope and conditions can match without a type error
-//! (the laws compile only when every policy validates), so leaving it out of the other buckets
-//! changes no decision, a forbid's included.
+//! and the result is the same as against the whole body of law (tested). A permit is filed
+//! under the request environments its scope and conditions can match without a type error (the
+//! laws compile only when every policy validates), a forbid under those its scope alone can
+//! match (a forbid that fails to evaluate counts as applying: see `filed_under`), so leaving a
+//! policy out of the other buckets changes no decision.
 
 use crate::decision::Decision;
-use crate::evaluate::{Condition, Found, Types};
+use crate::evaluate::{Condition, EnvKey, Found, Types};
 use crate::request::{AuthRequest, EntityData, EntityRef, Value};
 use cedar_policy::{
     AuthorizationError, Authorizer, Context, Effect, Entities, Entity, EntityId, EntityUid, Policy,
@@ -131,6 +132,40 @@ impl Types {
     }
 }
 
+/// The request shapes (principal type, action, resource type) a policy is filed under: a
+/// permit's, those its scope and conditions can match without a type error; a forbid's, those
+/// its scope alone can match. A condition the type checker calls false for a shape can still
+/// fail to evaluate there — `context.amount + 1 > 0 && principal is Person` overflows before it
+/// is false for an official — and a forbid that fails counts as applying, so a forbid is left
+/// out only where its scope cannot match (a scope is decided without an error). A permit that
+/// fails never counts, so leaving it out changes nothing.
+fn filed_under(p: &Policy, schema: &Schema) -> Result<std::collections::BTreeSet<EnvKey>, String> {
+    let scope_only;
+    let typed = match p.effect() {
+        Effect::Forbid if p.has_non_scope_constraint() => {
+            let mut json = p.to_json().map_err(|e| e.to_string())?;
+            let Some(fields) = json.as_object_mut() else {
+                return Err("the rule's JSON form is not an object".into());
+            };
+            fields.insert("conditions".into(), serde_json::Value::Array(Vec::new()));
+            scope_only =
+                Policy::from_json(Some(p.id().clone()), json).map_err(|e| e.to_string())?;
+            &scope_only
+        }
+        _ => p,
+    };
+    Ok(typed
+        .get_valid_request_envs(schema)
+        .map(|env| {
+            (
+                env.principal().to_string(),
+                env.action().to_string(),
+                env.resource().to_string(),
+            )
+        })
+        .collect())
+}
+
 fn policy_id(law: &LawPackage, article: &str) -> String {
     format!("{}/{}", law.id, article)
 }
@@ -196,16 +231,11 @@ impl LawBook {
         for a in articles.values() {
             let p = &a.policy;
             let condition = Condition::of(p);
-            let envs: std::collections::BTreeSet<(String, String, String)> = p
-                .get_valid_request_envs(&schema)
-                .map(|env| {
-                    (
-                        env.principal().to_string(),
-                        env.action().to_string(),
-                        env.resource().to_string(),
-                    )
-                })
-                .collect();
+            let envs = filed_under(p, &schema).map_err(|reason| LawError::Article {
+                law: a.citation.law.to_string(),
+                article: a.citation.article.clone(),
+                reason,
+            })?;
             // One entry per principal type the policy fits: keep each (action, resource)
             // bucket once.
             let keys: std::collections::BTreeSet<(String, String)> = envs

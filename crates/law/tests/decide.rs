@@ -467,3 +467,43 @@ fn ancestors_not_listed_whole_are_closed_and_cycles_refused() {
         "{fast:?} vs {reference:?}"
     );
 }
+
+/// A forbid the type checker calls false for a request's shape can still fail to evaluate
+/// there (an overflow before the false part); failing, it counts as applying on both paths, so
+/// it is filed under every shape its scope matches.
+#[test]
+fn a_forbid_that_fails_before_its_false_part_denies_on_both_paths() {
+    for rule in [
+        r#"forbid (principal, action, resource) when { context.amount + 1 > 0 && principal is Person };"#,
+        r#"forbid (principal, action, resource) unless { context.amount + 1 > 0 || principal is Official };"#,
+    ] {
+        let mut all = laws();
+        all.push(law("overflow-law", Level::National, &[], &[("1", rule)]));
+        let b = LawBook::compile(&all, base_schema().unwrap()).unwrap();
+        let ask = |amount: i64| {
+            let mut req = request(
+                official("off-x", "active", 1_000),
+                "create-principal",
+                principal_record("cit-0009", "person"),
+                None,
+            );
+            req.amount = amount;
+            let fast = b.decide(&req).unwrap();
+            assert_eq!(
+                fast,
+                b.decide_whole(&req).unwrap(),
+                "{rule} amount {amount}"
+            );
+            fast
+        };
+        // No overflow: the registrar's permit decides.
+        assert!(ask(5).allowed, "{rule}");
+        // Overflow: the forbid fails, and fails closed.
+        let d = ask(i64::MAX);
+        assert!(!d.allowed, "{rule}");
+        assert_eq!(
+            d.decided_by.map(|c| c.law.to_string()),
+            Some("overflow-law".to_string())
+        );
+    }
+}
