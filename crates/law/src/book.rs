@@ -9,7 +9,7 @@
 //! policy out of the other buckets changes no decision.
 
 use crate::decision::Decision;
-use crate::evaluate::{Condition, EnvKey, Found, Types};
+use crate::evaluate::{Condition, EnvKey, Found, Types, env_key};
 use crate::request::{AuthRequest, EntityData, EntityRef, Value};
 use cedar_policy::{
     AuthorizationError, Authorizer, Context, Effect, Entities, Entity, EntityId, EntityUid, Policy,
@@ -156,13 +156,7 @@ fn filed_under(p: &Policy, schema: &Schema) -> Result<std::collections::BTreeSet
     };
     Ok(typed
         .get_valid_request_envs(schema)
-        .map(|env| {
-            (
-                env.principal().to_string(),
-                env.action().to_string(),
-                env.resource().to_string(),
-            )
-        })
+        .map(|env| env_key(&env))
         .collect())
 }
 

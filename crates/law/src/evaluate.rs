@@ -20,11 +20,12 @@
 //! the demo's requests) hold the two paths to the same decisions.
 
 use crate::request::{AuthRequest, EntityData, EntityRef, Value};
-use cedar_policy::{Effect, EntityTypeName, Policy, PolicyId, Schema};
+use cedar_policy::{Effect, EntityTypeName, Policy, PolicyId, RequestEnv, Schema};
 use cedar_policy_core::ast;
 use cedar_policy_core::entities::{Entities, NoEntitiesSchema, TCComputation};
 use cedar_policy_core::evaluator::Evaluator;
 use cedar_policy_core::extensions::Extensions;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -74,6 +75,15 @@ impl Condition {
     }
 }
 
+/// A request environment as a bucket key.
+pub(crate) fn env_key(env: &RequestEnv) -> EnvKey {
+    (
+        env.principal().to_string(),
+        env.action().to_string(),
+        env.resource().to_string(),
+    )
+}
+
 /// The schema's names, parsed once per law book.
 pub(crate) struct Types {
     /// Entity type names by their text (parsing one per entity of every request was a tenth of
@@ -121,16 +131,7 @@ impl Types {
                 )
             })
             .collect();
-        let envs = schema
-            .request_envs()
-            .map(|env| {
-                (
-                    env.principal().to_string(),
-                    env.action().to_string(),
-                    env.resource().to_string(),
-                )
-            })
-            .collect();
+        let envs = schema.request_envs().map(|env| env_key(&env)).collect();
         Self {
             names,
             actions,
@@ -141,21 +142,22 @@ impl Types {
     /// `kind` as a type name: the schema's, else parsed (an unknown type fails later, where
     /// the request is checked against the schema).
     pub(crate) fn name(&self, kind: &str) -> Result<EntityTypeName, String> {
-        Ok(self.named(kind)?.api)
+        Ok(self.named(kind)?.api.clone())
     }
 
-    fn named(&self, kind: &str) -> Result<Named, String> {
+    /// The schema's name (borrowed), else `kind` parsed.
+    fn named(&self, kind: &str) -> Result<Cow<'_, Named>, String> {
         match self.names.get(kind) {
-            Some(t) => Ok(t.clone()),
+            Some(t) => Ok(Cow::Borrowed(t)),
             None => EntityTypeName::from_str(kind)
-                .map(Named::of)
+                .map(|n| Cow::Owned(Named::of(n)))
                 .map_err(|e| format!("`{kind}` is not an entity type: {e}")),
         }
     }
 
     fn uid(&self, r: &EntityRef) -> Result<ast::EntityUID, String> {
         Ok(ast::EntityUID::from_components(
-            self.named(&r.kind)?.core,
+            self.named(&r.kind)?.core.clone(),
             ast::Eid::new(r.id.as_str()),
             None,
         ))
@@ -233,9 +235,9 @@ impl Types {
             return Err(format!("`{}` is not an action of the schema", req.action));
         };
         let key = (
-            self.named(&req.principal.uid.kind)?.text,
+            self.named(&req.principal.uid.kind)?.text.clone(),
             action_text.clone(),
-            self.named(&req.resource.uid.kind)?.text,
+            self.named(&req.resource.uid.kind)?.text.clone(),
         );
         if !self.envs.contains(&key) {
             return Err(format!(
